@@ -1,0 +1,97 @@
+//! The command line: clap definitions and dispatch. Each subcommand lives in
+//! its own file; this one only parses and routes, and owns the exit codes.
+
+mod plan_cmd;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes, as documented in README.md.
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// The run failed its acceptance checks.
+    pub const FAILED: i32 = 1;
+    /// Bad input: a flag, a plan key, a missing file.
+    pub const BAD_INPUT: i32 = 2;
+    /// Interrupted or aborted.
+    pub const INTERRUPTED: i32 = 3;
+}
+
+const ABOUT: &str =
+    "Plan load tests that are right by construction, run them, and prove they met the plan.";
+
+const EXAMPLES: &str = "\
+Examples:
+  pace plan --tps 50 --rt 0.5 --users 100
+      100 users at 0.5 s per transaction need a 2 s pacing (1.5 s think) for 50 TPS
+  pace plan --tpm 12 --tpm-min 4 --tpm-max 20 --users 24 --rt 2 --pacing-dist beta
+      random pacing that really averages 12 TPM (not the naive 72-360 s range)
+  pace plan --tps 50 --rt 500ms --think 1.5 -o plan.toml
+      write the plan file that `pace run` executes";
+
+#[derive(Debug, Parser)]
+#[command(name = "pace", version, about = ABOUT, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Derive users, pacing, think time, random pacing ranges and an
+    /// acceptance band from a throughput target (Little's law).
+    Plan(plan_cmd::PlanArgs),
+}
+
+/// Parses the process arguments, runs the command and returns the exit code.
+pub fn main() -> i32 {
+    let args: Vec<String> = std::env::args().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(c) => c,
+        Err(e) => return clap_error(e),
+    };
+    match cli.command {
+        Command::Plan(a) => plan_cmd::run(a, &args),
+    }
+}
+
+/// Help and version go to stdout with exit 0; every usage error becomes one
+/// line naming the flag, exit 2.
+fn clap_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            exit::OK
+        }
+        _ => {
+            let text = e.render().to_string();
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("error: bad command line");
+            let mut line = first.trim().to_string();
+            // Subcommand-less invocations and missing values keep their hint.
+            if matches!(
+                e.kind(),
+                ErrorKind::MissingRequiredArgument
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let more: Vec<&str> = text
+                    .lines()
+                    .skip(1)
+                    .map(str::trim)
+                    .filter(|l| l.starts_with("--") || l.starts_with('<'))
+                    .collect();
+                if !more.is_empty() {
+                    line = format!("{line} {}", more.join(", "));
+                }
+                if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    line = "error: no command given: try `pace plan --help` (see `pace --help`)"
+                        .into();
+                }
+            }
+            eprintln!("{line}");
+            exit::BAD_INPUT
+        }
+    }
+}

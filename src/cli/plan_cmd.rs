@@ -1,0 +1,192 @@
+//! `pace plan`: flags in, table or JSON out, optionally a plan file.
+
+use super::exit;
+use crate::output::{plan_json::plan_json, plan_table::plan_table};
+use crate::plan::write::{RateUnit, render};
+use crate::plan::{DistKind, PlanInput, file::PlanFile, solve};
+use crate::units::{self, RampUp};
+use clap::Args;
+use std::path::PathBuf;
+
+const PLAN_EXAMPLES: &str = "\
+Examples (the seed's worked numbers):
+  pace plan --tps 50 --rt 0.5 --users 100
+      pacing 2 s, think 1.5 s, 1800 iterations per user per hour, 180000 in all, at least 25 users
+  pace plan --tps 50 --rt 0.5 --think 1.5
+      100 users
+  pace plan --duration 1h --rt 0.5 --think 1.5 --iterations 1800 [--users 100]
+      the iteration formula: residual R = D - (T + B) I = 0 s, so pacing 2 s; 50 TPS with 100 users
+  pace plan --tpm 12 --tpm-min 4 --tpm-max 20 --users 24 --rt 2 --ramp-up 1/5s
+      random pacing 72-168 s (mean 120 s), not the naive 72-360 s that averages only 6.67 TPM
+  pace plan --tpm 12 --tpm-min 4 --tpm-max 20 --users 24 --rt 2 --pacing-dist beta -o plan.toml
+      Beta(1, 5) over the whole 72-360 s with mean 120 s, written as a plan file
+
+Durations: 0.5 (seconds), 500ms, 2s, 5m, 1h, 1h30m. Ramp-up: a total (5m) or a rate (1/5s = one user every 5 s).";
+
+#[derive(Debug, Args)]
+#[command(after_help = PLAN_EXAMPLES, allow_negative_numbers = true)]
+#[command(group(clap::ArgGroup::new("rate").args(["tps", "tpm", "tph"]).multiple(false)))]
+pub struct PlanArgs {
+    /// Target transactions per second.
+    #[arg(long, value_parser = positive, help_heading = "Target (one of)")]
+    tps: Option<f64>,
+    /// Target transactions per minute.
+    #[arg(long, value_parser = positive, help_heading = "Target (one of)")]
+    tpm: Option<f64>,
+    /// Target transactions per hour.
+    #[arg(long, value_parser = positive, help_heading = "Target (one of)")]
+    tph: Option<f64>,
+    /// Target iterations per user over --duration (the seed's iteration formula).
+    #[arg(long, value_parser = positive, help_heading = "Target (one of)")]
+    iterations: Option<f64>,
+
+    /// Average response time of one transaction: 0.5, 500ms, 2s.
+    #[arg(long, value_parser = positive_duration)]
+    rt: f64,
+    /// Virtual users.
+    #[arg(long, value_parser = count)]
+    users: Option<u64>,
+    /// Think time: end of an iteration to the next start, at the assumed --rt.
+    #[arg(long, value_parser = duration)]
+    think: Option<f64>,
+    /// Pacing: start-to-start interval of one user's iterations.
+    #[arg(long, value_parser = positive_duration)]
+    pacing: Option<f64>,
+    /// Transactions per iteration.
+    #[arg(long, default_value = "1", value_parser = count_u32)]
+    tx_per_iter: u32,
+    /// Test duration.
+    #[arg(long, default_value = "1h", value_parser = positive_duration)]
+    duration: f64,
+    /// Ramp-up: a total (5m) or a rate (1/5s = one user every 5 s).
+    #[arg(long, default_value = "0s", value_parser = ramp_up)]
+    ramp_up: RampUp,
+
+    /// Slowest instantaneous rate of a random pacing range (TPM).
+    #[arg(long, value_parser = positive, help_heading = "Random pacing")]
+    tpm_min: Option<f64>,
+    /// Peak instantaneous rate of a random pacing range (TPM).
+    #[arg(long, value_parser = positive, help_heading = "Random pacing")]
+    tpm_max: Option<f64>,
+    /// Shortest pacing interval (instead of --tpm-max).
+    #[arg(long, value_parser = positive_duration, help_heading = "Random pacing")]
+    pacing_min: Option<f64>,
+    /// Longest pacing interval (instead of --tpm-min).
+    #[arg(long, value_parser = positive_duration, help_heading = "Random pacing")]
+    pacing_max: Option<f64>,
+    /// Distribution of the pacing interval [default: uniform with a range, else fixed].
+    #[arg(long, value_enum, help_heading = "Random pacing")]
+    pacing_dist: Option<DistKind>,
+    /// Beta shape alpha (beta follows from the mean) [default: one shape = 1].
+    #[arg(long, value_parser = positive, help_heading = "Random pacing")]
+    alpha: Option<f64>,
+
+    /// Confidence of the acceptance band.
+    #[arg(long, default_value = "0.99", value_parser = probability)]
+    confidence: f64,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Write a plan file for `pace run`.
+    #[arg(short = 'o', long = "output", value_name = "PLAN.toml")]
+    output: Option<PathBuf>,
+    /// Overwrite the -o file if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+fn positive(s: &str) -> Result<f64, String> {
+    units::parse_positive(s)
+}
+fn positive_duration(s: &str) -> Result<f64, String> {
+    units::parse_positive_duration(s)
+}
+fn duration(s: &str) -> Result<f64, String> {
+    units::parse_duration(s)
+}
+fn count(s: &str) -> Result<u64, String> {
+    units::parse_count(s)
+}
+fn count_u32(s: &str) -> Result<u32, String> {
+    let v = units::parse_count(s)?;
+    u32::try_from(v).map_err(|_| format!("'{s}' is too large"))
+}
+fn ramp_up(s: &str) -> Result<RampUp, String> {
+    RampUp::parse(s)
+}
+fn probability(s: &str) -> Result<f64, String> {
+    units::parse_probability(s)
+}
+
+pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
+    let (rate, unit) = match (a.tps, a.tpm, a.tph) {
+        (Some(v), _, _) => (Some((v, "--tps")), RateUnit::Tps),
+        (_, Some(v), _) => (Some((v / 60.0, "--tpm")), RateUnit::Tpm),
+        (_, _, Some(v)) => (Some((v / 3600.0, "--tph")), RateUnit::Tph),
+        _ => (None, RateUnit::Tps),
+    };
+    let input = PlanInput {
+        rate,
+        rt: a.rt,
+        users: a.users,
+        think: a.think,
+        pacing: a.pacing,
+        tx_per_iter: a.tx_per_iter,
+        duration: a.duration,
+        ramp_up: a.ramp_up,
+        iterations: a.iterations,
+        tpm_min: a.tpm_min,
+        tpm_max: a.tpm_max,
+        pacing_min: a.pacing_min,
+        pacing_max: a.pacing_max,
+        dist: a.pacing_dist,
+        alpha: a.alpha,
+        confidence: a.confidence,
+    };
+    let sol = match solve(&input) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&plan_json(&sol)).expect("JSON of plain numbers")
+        );
+    } else {
+        use std::io::IsTerminal;
+        let width = if std::io::stdout().is_terminal() {
+            None
+        } else {
+            Some(120)
+        };
+        print!("{}", plan_table(&sol, width));
+    }
+    if let Some(path) = a.output {
+        let command = std::iter::once("pace".to_string())
+            .chain(argv.iter().skip(1).cloned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let text = render(&sol, unit, &command);
+        // The plan we write must load back; a failure here is a bug, said plainly.
+        if let Err(e) = PlanFile::parse(&text, &path.display().to_string()) {
+            eprintln!("error: internal: the written plan does not load back: {e}");
+            return exit::BAD_INPUT;
+        }
+        if path.exists() && !a.force {
+            eprintln!(
+                "error: -o {}: the file exists; pass --force to overwrite it",
+                path.display()
+            );
+            return exit::BAD_INPUT;
+        }
+        if let Err(e) = std::fs::write(&path, text) {
+            eprintln!("error: -o {}: cannot write: {e}", path.display());
+            return exit::BAD_INPUT;
+        }
+        eprintln!("wrote {}", path.display());
+    }
+    exit::OK
+}

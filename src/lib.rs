@@ -1,0 +1,10 @@
+//! pace: plan load tests that are right by construction, run them, and prove
+//! they met the plan.
+//!
+//! Data flows one way: [`cli`] -> [`plan`] (pure arithmetic, no I/O) ->
+//! runner -> results -> exporters -> verdict.
+
+pub mod cli;
+pub mod output;
+pub mod plan;
+pub mod units;

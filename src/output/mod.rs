@@ -1,0 +1,4 @@
+//! What people and machines see: tables, JSON, progress.
+
+pub mod plan_json;
+pub mod plan_table;

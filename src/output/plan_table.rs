@@ -1,0 +1,211 @@
+//! `pace plan`'s table: every derived number with the formula behind it.
+
+use crate::plan::{Pacing, Solution};
+use crate::units::{human_duration as h, round_sig};
+use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+
+/// Three significant digits, for rates that vary (8.57 TPM, 6.67 TPM).
+fn r3(v: f64) -> String {
+    if v.is_finite() {
+        round_sig(v, 3)
+    } else {
+        "unbounded".into()
+    }
+}
+
+fn r(v: f64) -> String {
+    if v.is_finite() {
+        round_sig(v, 6)
+    } else {
+        "unbounded".into()
+    }
+}
+
+/// A rate in all three units: `50 TPS = 3000 TPM = 180000 TPH`.
+fn rates(tps: f64) -> String {
+    format!(
+        "{} TPS = {} TPM = {} TPH",
+        r(tps),
+        r(tps * 60.0),
+        r(tps * 3600.0)
+    )
+}
+
+/// The table; `width` bounds it (callers pass the terminal's, or 120 when
+/// the output is not a terminal so that logs stay readable).
+pub fn plan_table(sol: &Solution, width: Option<u16>) -> String {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec!["", "value", "how"]);
+    if let Some(w) = width {
+        t.set_width(w);
+    }
+    let mut row = |a: &str, b: String, c: String| {
+        t.add_row(vec![Cell::new(a), Cell::new(b), Cell::new(c)]);
+    };
+    let per = if sol.per_user { " (one user)" } else { "" };
+    let mean = sol.pacing.mean();
+    row(
+        "users",
+        sol.users.to_string(),
+        if sol.per_user {
+            "no --users and no target rate: per-user figures".into()
+        } else {
+            format!(
+                "iteration rate x pacing = {} /s x {}",
+                r(sol.tps / sol.tx_per_iter as f64),
+                h(mean)
+            )
+        },
+    );
+    row(
+        "baseline (one iteration)",
+        h(sol.baseline),
+        format!(
+            "{} transaction(s) x {} response time",
+            sol.tx_per_iter,
+            h(sol.rt)
+        ),
+    );
+    row(
+        "pacing interval (start to start)",
+        h(mean),
+        match sol.pacing {
+            Pacing::Fixed { .. } => "fixed".into(),
+            _ => format!("mean of {}", sol.pacing.describe()),
+        },
+    );
+    row(
+        "think time (end to start)",
+        h(sol.think),
+        format!(
+            "pacing - baseline, at the assumed {} response time",
+            h(sol.rt)
+        ),
+    );
+    if let Some(b) = &sol.budget {
+        row(
+            "iteration budget (seed formula)",
+            format!("R = {}, P = {}", h(b.residual), h(b.wait)),
+            format!(
+                "R = D - (T + B) x I = {} - ({} + {}) x {}; pacing wait P = R / I",
+                h(sol.duration),
+                h(b.think),
+                h(sol.baseline),
+                r(b.iterations)
+            ),
+        );
+        row(
+            "rate per user",
+            rates(sol.tx_per_iter as f64 / mean),
+            format!("{} transaction(s) every {}", sol.tx_per_iter, h(mean)),
+        );
+    }
+    row(
+        "iterations per user per hour",
+        r(sol.iterations_per_user_per_hour),
+        format!("3600 s / {}", h(mean)),
+    );
+    row(
+        "iterations per hour, all users",
+        r(sol.iterations_per_user_per_hour * sol.users as f64),
+        format!(
+            "{} users x {}",
+            sol.users,
+            r(sol.iterations_per_user_per_hour)
+        ),
+    );
+    row(
+        "iterations per user over the duration",
+        r(sol.iterations_per_user_duration),
+        format!(
+            "{} / {} (a user that runs throughout)",
+            h(sol.duration),
+            h(mean)
+        ),
+    );
+    row(
+        &format!("expected rate, steady state{per}"),
+        rates(sol.tps),
+        format!("{} users x {} / {}", sol.users, sol.tx_per_iter, h(mean)),
+    );
+    row(
+        &format!("expected rate, whole duration{per}"),
+        rates(sol.whole_tps),
+        format!(
+            "{} incl. a {} ramp-up: {} iterations in all",
+            h(sol.duration),
+            h(sol.ramp_up),
+            r(sol.iterations_total_duration)
+        ),
+    );
+    row(
+        "instantaneous rate range",
+        format!(
+            "{}-{} TPM",
+            r3(sol.tpm_instant_min),
+            r3(sol.tpm_instant_max)
+        ),
+        format!(
+            "users x transactions x 60 / pacing, for pacing from {} to {}",
+            h(sol.pacing.min()),
+            h(sol.pacing.max())
+        ),
+    );
+    if let Some(nr) = &sol.requested_range {
+        row(
+            "naive uniform range would give",
+            format!("{} TPM", r3(nr.naive_tpm)),
+            format!(
+                "{}-{} has an arithmetic mean of {}, not {}: the rate follows the mean interval",
+                h(nr.min),
+                h(nr.max),
+                h(nr.naive_mean),
+                h(mean)
+            ),
+        );
+    }
+    row(
+        "minimum users (zero think)",
+        sol.min_users.to_string(),
+        format!(
+            "rate x baseline = {} /s x {}",
+            r(sol.tps / sol.tx_per_iter as f64),
+            h(sol.baseline)
+        ),
+    );
+    row(
+        "response-time headroom",
+        h(sol.rt_headroom),
+        format!(
+            "above this rt an iteration overruns the shortest pacing interval ({}), starts become late and the rate slips",
+            h(sol.pacing.min())
+        ),
+    );
+    let b = &sol.band;
+    row(
+        "steady-state window",
+        h(b.window_s),
+        "after ramp-up, before the end".into(),
+    );
+    row(
+        &format!("acceptance band ({}%)", r(b.confidence * 100.0)),
+        format!("{}-{} TPM", r(b.tpm_low), r(b.tpm_high)),
+        format!(
+            "{} of {} expected transactions (sd {})",
+            format_args!("{}-{}", b.count_low.ceil(), b.count_high.floor()),
+            r(b.expected),
+            r(b.sd)
+        ),
+    );
+    let mut out = t.to_string();
+    out.push('\n');
+    for n in &sol.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    for w in &sol.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    out
+}

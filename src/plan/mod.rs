@@ -1,0 +1,31 @@
+//! The planner: pure arithmetic from a throughput target to users, pacing
+//! and an acceptance band, plus the plan file that carries them to `pace
+//! run`. No I/O and no async here: callers read and write files.
+
+pub mod band;
+pub mod file;
+pub mod pacing;
+pub mod solve;
+pub mod write;
+
+pub use band::{Band, Load};
+pub use pacing::{DistKind, Pacing};
+pub use solve::{PlanInput, Solution, solve};
+
+/// A planning error: the flag (or plan key) at fault and what is wrong, in
+/// one line.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{flag}: {message}")]
+pub struct PlanError {
+    pub flag: String,
+    pub message: String,
+}
+
+impl PlanError {
+    pub fn new(flag: &str, message: impl Into<String>) -> Self {
+        PlanError {
+            flag: flag.to_string(),
+            message: message.into(),
+        }
+    }
+}

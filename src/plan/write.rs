@@ -1,0 +1,314 @@
+//! Renders a solved plan as a plan file (shared/spec/plan-format.md), with a
+//! comment on every number saying where it came from. Pure: returns text.
+
+use super::pacing::Pacing;
+use super::solve::Solution;
+use crate::units::{format_duration, human_duration, round_sig};
+use std::fmt::Write;
+
+/// The rate unit the user stated the target in; the plan keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateUnit {
+    Tps,
+    Tpm,
+    Tph,
+}
+
+impl RateUnit {
+    fn key(self) -> &'static str {
+        match self {
+            RateUnit::Tps => "tps",
+            RateUnit::Tpm => "tpm",
+            RateUnit::Tph => "tph",
+        }
+    }
+    fn per_second(self) -> f64 {
+        match self {
+            RateUnit::Tps => 1.0,
+            RateUnit::Tpm => 60.0,
+            RateUnit::Tph => 3600.0,
+        }
+    }
+}
+
+/// A `key = value` line with its comment aligned.
+fn kv(out: &mut String, key: &str, value: &str, comment: &str) {
+    let line = format!("{key} = {value}");
+    if comment.is_empty() {
+        let _ = writeln!(out, "{line}");
+    } else {
+        let _ = writeln!(out, "{line:<34} # {comment}");
+    }
+}
+
+fn q(s: &str) -> String {
+    format!("\"{s}\"")
+}
+
+/// A float for TOML, rounded to 12 significant digits so float noise such
+/// as 12.000000000000002 reads as 12.0 (the plan check allows 1e-6).
+fn toml_float(v: f64) -> String {
+    let s = round_sig(v, 12);
+    if s.contains('.') { s } else { format!("{s}.0") }
+}
+
+fn dur(v: f64) -> String {
+    q(&format_duration(v))
+}
+
+/// The plan file text. `command` is the command line that produced it.
+pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
+    let mut o = String::new();
+    let h = human_duration;
+    let _ = writeln!(o, "# pace plan, written by: {command}");
+    let _ = writeln!(
+        o,
+        "# Little's law: users = iteration rate x pacing; pacing = baseline + think."
+    );
+    let _ = writeln!(
+        o,
+        "# Edit freely: `pace run --check` re-validates the numbers before any traffic."
+    );
+    o.push('\n');
+
+    o.push_str("[target]\n");
+    let rate = sol.tps * unit.per_second();
+    let how = match sol.target_tps {
+        Some(_) => "the target you asked for".to_string(),
+        None => format!(
+            "derived: {} users x {} transactions / {} mean pacing",
+            sol.users,
+            sol.tx_per_iter,
+            h(sol.pacing.mean())
+        ),
+    };
+    kv(&mut o, unit.key(), &toml_float(rate), &how);
+    kv(
+        &mut o,
+        "response_time",
+        &dur(sol.rt),
+        "assumed average response time of one transaction (--rt)",
+    );
+    kv(
+        &mut o,
+        "transactions_per_iteration",
+        &sol.tx_per_iter.to_string(),
+        &format!(
+            "baseline = {} x {} = {}",
+            sol.tx_per_iter,
+            h(sol.rt),
+            h(sol.baseline)
+        ),
+    );
+    o.push('\n');
+
+    o.push_str("[run]\n");
+    kv(
+        &mut o,
+        "duration",
+        &dur(sol.duration),
+        "no iteration starts after it",
+    );
+    kv(
+        &mut o,
+        "ramp_up",
+        &dur(sol.ramp_up),
+        &format!(
+            "user i of {} (from 0) starts at i x {} / {}",
+            sol.users,
+            h(sol.ramp_up),
+            sol.users
+        ),
+    );
+    kv(
+        &mut o,
+        "ts_interval",
+        &q("10s"),
+        "time-series bucket of the reports",
+    );
+    kv(
+        &mut o,
+        "grace",
+        &q("30s"),
+        "in-flight iterations may finish this long after `duration`",
+    );
+    kv(
+        &mut o,
+        "results_dir",
+        &q("results"),
+        "a timestamped folder per run is made inside it",
+    );
+    o.push_str("# seed = 42                        # makes every random draw reproducible\n");
+    o.push('\n');
+
+    o.push_str("[[group]]\n");
+    kv(&mut o, "name", &q("user_group-1"), "");
+    let users_how = if sol.per_user {
+        "one user: no --users or target rate was given".to_string()
+    } else {
+        format!(
+            "{} TPS x {} mean pacing / {} transaction(s) per iteration (minimum at zero think: {})",
+            round_sig(sol.tps, 6),
+            h(sol.pacing.mean()),
+            sol.tx_per_iter,
+            sol.min_users
+        )
+    };
+    kv(&mut o, "users", &sol.users.to_string(), &users_how);
+    o.push('\n');
+
+    o.push_str("[group.pacing]\n");
+    let mean = sol.pacing.mean();
+    let mean_how = format!(
+        "mean start-to-start interval: think {} at the assumed {} per iteration",
+        h(sol.think),
+        h(sol.baseline)
+    );
+    match sol.pacing {
+        Pacing::Fixed { interval } => {
+            kv(&mut o, "mode", &q("fixed"), "every interval the same");
+            kv(&mut o, "interval", &dur(interval), &mean_how);
+        }
+        Pacing::Uniform { min, max } => {
+            kv(
+                &mut o,
+                "mode",
+                &q("uniform"),
+                "centred on the mean: a uniform range's mean is its midpoint",
+            );
+            kv(&mut o, "interval", &dur(mean), &mean_how);
+            kv(
+                &mut o,
+                "min",
+                &dur(min),
+                &format!(
+                    "peak instantaneous rate {} TPM",
+                    round_sig(sol.tpm_instant_max, 4)
+                ),
+            );
+            kv(
+                &mut o,
+                "max",
+                &dur(max),
+                &format!(
+                    "slowest instantaneous rate {} TPM",
+                    round_sig(sol.tpm_instant_min, 4)
+                ),
+            );
+        }
+        Pacing::Beta {
+            min,
+            max,
+            alpha,
+            beta,
+        } => {
+            kv(
+                &mut o,
+                "mode",
+                &q("beta"),
+                "spans the whole range with the mean at the target",
+            );
+            kv(&mut o, "interval", &dur(mean), &mean_how);
+            kv(
+                &mut o,
+                "min",
+                &dur(min),
+                &format!(
+                    "peak instantaneous rate {} TPM",
+                    round_sig(sol.tpm_instant_max, 4)
+                ),
+            );
+            kv(
+                &mut o,
+                "max",
+                &dur(max),
+                &format!(
+                    "slowest instantaneous rate {} TPM",
+                    round_sig(sol.tpm_instant_min, 4)
+                ),
+            );
+            kv(
+                &mut o,
+                "alpha",
+                &toml_float(alpha),
+                "shape; the mean is min + (max - min) alpha / (alpha + beta)",
+            );
+            kv(&mut o, "beta", &toml_float(beta), "");
+        }
+        Pacing::Exponential { min, mean } => {
+            kv(
+                &mut o,
+                "mode",
+                &q("exponential"),
+                "Poisson-like starts, never closer than `min`",
+            );
+            kv(&mut o, "interval", &dur(mean), &mean_how);
+            kv(
+                &mut o,
+                "min",
+                &dur(min),
+                &format!(
+                    "peak instantaneous rate {} TPM",
+                    round_sig(sol.tpm_instant_max, 4)
+                ),
+            );
+        }
+    }
+    kv(
+        &mut o,
+        "late",
+        &q("drift"),
+        "an overrunning iteration delays the next start; lost time is not recovered",
+    );
+    o.push('\n');
+
+    for i in 0..sol.tx_per_iter {
+        o.push_str("[[group.step]]\n");
+        let name = if sol.tx_per_iter == 1 {
+            "home".to_string()
+        } else {
+            format!("step-{}", i + 1)
+        };
+        kv(&mut o, "name", &q(&name), "the timer name in every report");
+        kv(&mut o, "method", &q("GET"), "");
+        kv(
+            &mut o,
+            "url",
+            &q("${BASE_URL:-http://127.0.0.1:8080}/"),
+            "placeholder: point it at the system under test",
+        );
+        kv(&mut o, "timeout", &q("10s"), "");
+        kv(
+            &mut o,
+            "think",
+            &q("0s"),
+            "think time is absorbed by the start-to-start pacing",
+        );
+        o.push('\n');
+    }
+
+    o.push_str("[acceptance]\n");
+    let b = &sol.band;
+    kv(
+        &mut o,
+        "confidence",
+        &format!("{:?}", b.confidence),
+        "the statistical band for achieved throughput",
+    );
+    kv(
+        &mut o,
+        "tolerance",
+        &q("auto"),
+        &format!(
+            "band {}-{} TPM ({}-{} transactions in the {} steady-state window)",
+            round_sig(b.tpm_low, 6),
+            round_sig(b.tpm_high, 6),
+            b.count_low.ceil(),
+            b.count_high.floor(),
+            h(b.window_s)
+        ),
+    );
+    o.push_str("# p95 = \"1s\"                       # latency thresholds: any of p50 p80 p90 p95 p99 max\n");
+    o.push_str("# error_rate = \"1%\"\n");
+    o
+}

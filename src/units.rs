@@ -1,0 +1,354 @@
+//! Parsing and printing of the quantities people type: durations, rates,
+//! percentages and ramp-up specifications.
+//!
+//! Every parser returns a short message that callers prefix with the flag or
+//! plan key it came from, so an error always names where the bad value was.
+
+/// Parses a duration: plain seconds (`0.5`, `90`) or numbers with units
+/// (`500ms`, `1.5s`, `2m`, `1h`, `1h30m`, `250us`). Must be finite and >= 0.
+pub fn parse_duration(text: &str) -> Result<f64, String> {
+    let s = text.trim();
+    if s.is_empty() {
+        return Err("empty duration".into());
+    }
+    if let Ok(v) = s.parse::<f64>() {
+        return check_finite_non_negative(v, text);
+    }
+    let mut total = 0.0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return Err(format!(
+                "'{text}' is not a duration (use e.g. 500ms, 1.5s, 2m, 1h)"
+            ));
+        }
+        let number: f64 = rest[..num_len]
+            .parse()
+            .map_err(|_| format!("'{text}' is not a duration (use e.g. 500ms, 1.5s, 2m, 1h)"))?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let unit = rest[..unit_len].trim();
+        rest = rest[unit_len..].trim_start();
+        // Sub-second units divide rather than multiply by 1e-3, so that a
+        // duration printed by `format_duration` parses back bit-exactly.
+        let value = match unit {
+            "us" | "µs" => number / 1e6,
+            "ms" => number / 1e3,
+            "s" | "sec" | "secs" => number,
+            "m" | "min" | "mins" => number * 60.0,
+            "h" | "hr" | "hrs" => number * 3600.0,
+            "" => {
+                return Err(format!(
+                    "'{text}' mixes a unit-less number with units (use e.g. 1m30s)"
+                ));
+            }
+            other => {
+                return Err(format!(
+                    "unknown unit '{other}' in '{text}' (use us, ms, s, m or h)"
+                ));
+            }
+        };
+        total += value;
+    }
+    check_finite_non_negative(total, text)
+}
+
+/// Like [`parse_duration`] but zero is refused.
+pub fn parse_positive_duration(text: &str) -> Result<f64, String> {
+    let v = parse_duration(text)?;
+    if v <= 0.0 {
+        return Err(format!("'{text}' must be greater than zero"));
+    }
+    Ok(v)
+}
+
+/// A strictly positive, finite number (`NaN`, `inf`, `0` and negatives refused).
+pub fn parse_positive(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number"))?;
+    if !v.is_finite() {
+        return Err(format!("'{text}' must be a finite number"));
+    }
+    if v <= 0.0 {
+        return Err(format!("'{text}' must be greater than zero"));
+    }
+    Ok(v)
+}
+
+/// A whole number >= 1.
+pub fn parse_count(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    match t.parse::<u64>() {
+        Ok(0) => Err(format!("'{text}' must be at least 1")),
+        Ok(v) => Ok(v),
+        Err(_) => Err(format!("'{text}' is not a whole number >= 1")),
+    }
+}
+
+/// A probability strictly between 0 and 1 (e.g. a confidence level).
+pub fn parse_probability(text: &str) -> Result<f64, String> {
+    let v = parse_fraction(text)?;
+    if v <= 0.0 || v >= 1.0 {
+        return Err(format!("'{text}' must be between 0 and 1 (exclusive)"));
+    }
+    Ok(v)
+}
+
+/// A percentage (`"5%"`) or a fraction (`0.05`), returned as a fraction >= 0.
+pub fn parse_fraction(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let (num, scale) = match t.strip_suffix('%') {
+        Some(n) => (n.trim(), 0.01),
+        None => (t, 1.0),
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("'{text}' is not a percentage (use e.g. 5% or 0.05)"))?;
+    let v = v * scale;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!(
+            "'{text}' must be a finite, non-negative percentage"
+        ));
+    }
+    Ok(v)
+}
+
+/// A rate such as `50/s`, `600/m`, `720/h`, or a plain number per second.
+/// Returns events per second.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let (num, per) = match t.split_once('/') {
+        Some((n, unit)) => {
+            let per = match unit.trim() {
+                "s" | "sec" => 1.0,
+                "m" | "min" => 60.0,
+                "h" | "hr" => 3600.0,
+                other => parse_positive_duration(other).map_err(|_| {
+                    format!("unknown rate unit '/{other}' in '{text}' (use /s, /m or /h)")
+                })?,
+            };
+            (n.trim(), per)
+        }
+        None => (t, 1.0),
+    };
+    let n = parse_positive(num).map_err(|e| format!("rate {e}"))?;
+    Ok(n / per)
+}
+
+fn check_finite_non_negative(v: f64, text: &str) -> Result<f64, String> {
+    if !v.is_finite() {
+        return Err(format!("'{text}' must be a finite duration"));
+    }
+    if v < 0.0 {
+        return Err(format!("'{text}' must not be negative"));
+    }
+    Ok(v)
+}
+
+/// How users are brought in: a total time over which they start evenly, or a
+/// rate of "one user every N seconds" (`1/5s`, LoadRunner's "1 VU/5sec").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RampUp {
+    Total(f64),
+    /// `users` users every `every` seconds.
+    Rate {
+        users: f64,
+        every: f64,
+    },
+}
+
+impl RampUp {
+    pub fn parse(text: &str) -> Result<RampUp, String> {
+        let t = text.trim();
+        if let Some((n, every)) = t.split_once('/') {
+            let users = parse_positive(n).map_err(|e| format!("ramp-up users {e}"))?;
+            let every = parse_positive_duration(every)?;
+            return Ok(RampUp::Rate { users, every });
+        }
+        Ok(RampUp::Total(parse_duration(t)?))
+    }
+
+    /// The total ramp-up for `n` users, with user i (from 0) starting at
+    /// `i * total / n`: a rate of one user every 5 s for 24 users is 120 s.
+    pub fn total_for(&self, n: u64) -> f64 {
+        match *self {
+            RampUp::Total(t) => t,
+            RampUp::Rate { users, every } => n as f64 / users * every,
+        }
+    }
+}
+
+/// A duration printed for people and for plan files: the shortest exact
+/// decimal in the largest unit that keeps it readable. The text parses back
+/// to the same `f64` (round trip) because it is Rust's shortest repr.
+pub fn format_duration(secs: f64) -> String {
+    if secs == 0.0 {
+        return "0s".into();
+    }
+    if secs.abs() < 1.0 {
+        let ms = secs * 1000.0;
+        // Only use ms when it parses back exactly.
+        if (ms / 1000.0) == secs {
+            return format!("{ms}ms");
+        }
+    }
+    // Whole hours and minutes read better in a plan file ("1h", "5m").
+    if secs >= 3600.0 && secs % 3600.0 == 0.0 {
+        return format!("{}h", secs / 3600.0);
+    }
+    if secs >= 60.0 && secs % 60.0 == 0.0 {
+        return format!("{}m", secs / 60.0);
+    }
+    format!("{secs}s")
+}
+
+/// A duration for tables: rounded to a sensible number of digits.
+pub fn human_duration(secs: f64) -> String {
+    if !secs.is_finite() {
+        return "unbounded".into();
+    }
+    let a = secs.abs();
+    if a == 0.0 {
+        "0 s".into()
+    } else if a < 1.0 {
+        format!("{} ms", round_sig(secs * 1000.0, 4))
+    } else if a < 120.0 {
+        format!("{} s", round_sig(secs, 5))
+    } else if a < 7200.0 {
+        format!(
+            "{} s ({} min)",
+            round_sig(secs, 6),
+            round_sig(secs / 60.0, 4)
+        )
+    } else {
+        format!(
+            "{} s ({} h)",
+            round_sig(secs, 7),
+            round_sig(secs / 3600.0, 4)
+        )
+    }
+}
+
+/// A number rounded to `sig` significant digits, printed without trailing zeros.
+pub fn round_sig(v: f64, sig: i32) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let mag = v.abs().log10().floor() as i32;
+    let decimals = (sig - 1 - mag).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" { "0".into() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_every_form() {
+        assert_eq!(parse_duration("0.5").unwrap(), 0.5);
+        assert_eq!(parse_duration("500ms").unwrap(), 0.5);
+        assert_eq!(parse_duration("2s").unwrap(), 2.0);
+        assert_eq!(parse_duration("1.5s").unwrap(), 1.5);
+        assert_eq!(parse_duration("2m").unwrap(), 120.0);
+        assert_eq!(parse_duration("1h").unwrap(), 3600.0);
+        assert_eq!(parse_duration("1h30m").unwrap(), 5400.0);
+        assert_eq!(parse_duration("250us").unwrap(), 0.00025);
+        assert_eq!(parse_duration("0s").unwrap(), 0.0);
+    }
+
+    #[test]
+    fn bad_durations_are_refused() {
+        for bad in [
+            "",
+            "abc",
+            "5x",
+            "-1",
+            "NaN",
+            "inf",
+            "1.2.3s",
+            "s",
+            "5 parsecs",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad} accepted");
+        }
+        assert!(parse_positive_duration("0").is_err());
+    }
+
+    #[test]
+    fn numbers_and_fractions() {
+        assert_eq!(parse_positive("50").unwrap(), 50.0);
+        for bad in ["0", "-3", "NaN", "inf", "-inf", "x"] {
+            assert!(parse_positive(bad).is_err(), "{bad} accepted");
+        }
+        assert_eq!(parse_fraction("5%").unwrap(), 0.05);
+        assert_eq!(parse_fraction("0.05").unwrap(), 0.05);
+        assert!(parse_probability("1").is_err());
+        assert!(parse_probability("0.99").is_ok());
+        assert_eq!(parse_count("24").unwrap(), 24);
+        assert!(parse_count("0").is_err());
+        assert!(parse_count("2.5").is_err());
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(parse_rate("50/s").unwrap(), 50.0);
+        assert_eq!(parse_rate("600/m").unwrap(), 10.0);
+        assert_eq!(parse_rate("720/h").unwrap(), 0.2);
+        assert_eq!(parse_rate("3").unwrap(), 3.0);
+        assert_eq!(parse_rate("1/5s").unwrap(), 0.2);
+        assert!(parse_rate("0/s").is_err());
+        assert!(parse_rate("5/fortnight").is_err());
+    }
+
+    #[test]
+    fn ramp_up_total_and_rate() {
+        assert_eq!(RampUp::parse("5m").unwrap(), RampUp::Total(300.0));
+        let r = RampUp::parse("1/5s").unwrap();
+        // The seed's 24 users at 1 VU every 5 s: user 23 starts at 115 s.
+        assert_eq!(r.total_for(24), 120.0);
+        assert!(RampUp::parse("0/5s").is_err());
+    }
+
+    #[test]
+    fn formatted_durations_parse_back_exactly() {
+        for v in [
+            0.0,
+            0.5,
+            2.0,
+            120.0,
+            2.0408163265306123,
+            0.0123,
+            1e-7,
+            3600.0,
+        ] {
+            let s = format_duration(v);
+            assert_eq!(parse_duration(&s).unwrap(), v, "{s}");
+        }
+        assert_eq!(format_duration(0.5), "500ms");
+        assert_eq!(format_duration(120.0), "2m");
+        assert_eq!(format_duration(3600.0), "1h");
+        assert_eq!(format_duration(90.0), "90s");
+    }
+
+    #[test]
+    fn human_numbers() {
+        assert_eq!(round_sig(8.571428, 3), "8.57");
+        assert_eq!(round_sig(120.0, 4), "120");
+        assert_eq!(human_duration(2.0), "2 s");
+        assert_eq!(human_duration(0.5), "500 ms");
+        assert_eq!(human_duration(120.0), "120 s (2 min)");
+    }
+}

@@ -1,0 +1,472 @@
+//! `pace plan` as a user runs it: the process, its output and exit code.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn pace() -> Command {
+    Command::cargo_bin("pace").unwrap()
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = pace()
+        .arg("plan")
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn f(v: &Value, path: &str) -> f64 {
+    let mut cur = v;
+    for p in path.split('.') {
+        cur = &cur[p];
+    }
+    cur.as_f64()
+        .unwrap_or_else(|| panic!("{path} is not a number: {cur}"))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+}
+
+#[test]
+fn seed_50_tps_table() {
+    pace()
+        .args(["plan", "--tps", "50", "--rt", "0.5", "--users", "100"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"pacing interval \(start to start\)\s+┆ 2 s ").unwrap())
+        .stdout(predicate::str::is_match(r"think time \(end to start\)\s+┆ 1.5 s ").unwrap())
+        .stdout(predicate::str::is_match(r"iterations per user per hour\s+┆ 1800 ").unwrap())
+        .stdout(predicate::str::is_match(r"iterations per hour, all users\s+┆ 180000 ").unwrap())
+        .stdout(predicate::str::is_match(r"minimum users \(zero think\)\s+┆ 25 ").unwrap())
+        .stdout(predicate::str::contains("50 TPS = 3000 TPM = 180000 TPH"));
+}
+
+#[test]
+fn seed_50_tps_json() {
+    let v = json(&["--tps", "50", "--rt", "0.5", "--users", "100"]);
+    assert_eq!(v["users"], 100);
+    assert_eq!(v["pacing"]["distribution"], "fixed");
+    assert!(close(f(&v, "pacing.mean_s"), 2.0));
+    assert!(close(f(&v, "pacing.min_s"), 2.0));
+    assert!(close(f(&v, "pacing.max_s"), 2.0));
+    assert!(close(f(&v, "think_s"), 1.5));
+    assert!(close(f(&v, "baseline_s"), 0.5));
+    assert_eq!(v["min_users"], 25);
+    assert!(close(f(&v, "rt_headroom_s"), 2.0));
+    assert!(close(f(&v, "iterations_per_user_per_hour"), 1800.0));
+    assert!(close(f(&v, "expected.tps"), 50.0));
+    assert!(close(f(&v, "expected.tpm"), 3000.0));
+    assert!(close(f(&v, "expected.tpm_min"), 3000.0));
+    assert!(close(f(&v, "expected.tpm_max"), 3000.0));
+    assert!(f(&v, "band.tpm_low") <= 3000.0 && f(&v, "band.tpm_high") >= 3000.0);
+    assert!(v["warnings"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn seed_think_gives_100_users() {
+    let v = json(&["--tps", "50", "--rt", "0.5", "--think", "1.5"]);
+    assert_eq!(v["users"], 100);
+    // Rounding up is said.
+    let v = json(&["--tps", "50", "--rt", "500ms", "--think", "1.47"]);
+    assert_eq!(v["users"], 99);
+    assert!(close(f(&v, "pacing.mean_s"), 99.0 / 50.0));
+    assert!(v["notes"][0].as_str().unwrap().contains("rounded up to 99"));
+}
+
+#[test]
+fn rt_accepts_every_form() {
+    for rt in ["0.5", "500ms", "0.5s"] {
+        let v = json(&["--tps", "50", "--rt", rt, "--users", "100"]);
+        assert!(close(f(&v, "baseline_s"), 0.5), "{rt}");
+    }
+    let v = json(&["--tps", "0.5", "--rt", "2s", "--users", "5"]);
+    assert!(close(f(&v, "pacing.mean_s"), 10.0));
+}
+
+#[test]
+fn seed_iteration_formula() {
+    let v = json(&[
+        "--duration",
+        "1h",
+        "--rt",
+        "0.5",
+        "--think",
+        "1.5",
+        "--iterations",
+        "1800",
+    ]);
+    assert!(close(f(&v, "iteration_budget.wait_s"), 0.0));
+    assert!(close(f(&v, "iteration_budget.residual_s"), 0.0));
+    assert!(close(f(&v, "pacing.mean_s"), 2.0));
+    assert!(close(f(&v, "iteration_budget.tps_per_user"), 0.5));
+    let v = json(&[
+        "--duration",
+        "1h",
+        "--rt",
+        "0.5",
+        "--think",
+        "1.5",
+        "--iterations",
+        "1800",
+        "--users",
+        "100",
+    ]);
+    assert!(close(f(&v, "expected.tps"), 50.0));
+    pace()
+        .args([
+            "plan",
+            "--duration",
+            "1h",
+            "--rt",
+            "0.5",
+            "--think",
+            "1.5",
+            "--iterations",
+            "1800",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("R = 0 s, P = 0 s"));
+}
+
+#[test]
+fn negative_residual_is_refused_with_the_shortfall() {
+    pace()
+        .args([
+            "plan",
+            "--duration",
+            "1h",
+            "--rt",
+            "0.5",
+            "--think",
+            "1.5",
+            "--iterations",
+            "2000",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--iterations"))
+        .stderr(predicate::str::contains("400 s (6.667 min) short"));
+}
+
+#[test]
+fn seed_random_pacing_every_distribution() {
+    let base = [
+        "--tpm",
+        "12",
+        "--tpm-max",
+        "20",
+        "--tpm-min",
+        "4",
+        "--users",
+        "24",
+        "--rt",
+        "2",
+    ];
+    let v = json(&base);
+    assert_eq!(v["pacing"]["distribution"], "uniform");
+    assert!(close(f(&v, "pacing.min_s"), 72.0));
+    assert!(close(f(&v, "pacing.max_s"), 168.0));
+    assert!(close(f(&v, "pacing.mean_s"), 120.0));
+    assert!(close(f(&v, "naive_range.mean_s"), 216.0));
+    assert!((f(&v, "naive_range.tpm") - 6.6667).abs() < 1e-3);
+    assert!((f(&v, "expected.tpm_min") - 8.5714).abs() < 1e-3);
+    let w = v["warnings"].as_array().unwrap();
+    assert!(
+        w.iter()
+            .any(|w| w.as_str().unwrap().contains("8.57 TPM instead of 4")),
+        "{w:?}"
+    );
+
+    for (dist, min, max) in [("beta", 72.0, 360.0), ("fixed", 120.0, 120.0)] {
+        let mut args = base.to_vec();
+        args.extend(["--pacing-dist", dist]);
+        let v = json(&args);
+        assert_eq!(v["pacing"]["distribution"], dist);
+        assert!(close(f(&v, "pacing.mean_s"), 120.0), "{dist}");
+        assert!(close(f(&v, "pacing.min_s"), min), "{dist}");
+        assert!(close(f(&v, "pacing.max_s"), max), "{dist}");
+        assert!(close(f(&v, "expected.tpm"), 12.0), "{dist}");
+    }
+    let mut args = base.to_vec();
+    args.extend(["--pacing-dist", "beta"]);
+    let v = json(&args);
+    assert!(close(f(&v, "pacing.alpha"), 1.0) && close(f(&v, "pacing.beta"), 5.0));
+
+    let mut args = base.to_vec();
+    args.extend(["--pacing-dist", "exponential"]);
+    let v = json(&args);
+    assert!(close(f(&v, "pacing.mean_s"), 120.0));
+    assert!(
+        v["pacing"]["max_s"].is_null(),
+        "an exponential has no longest interval"
+    );
+    assert!(close(f(&v, "expected.tpm"), 12.0));
+}
+
+#[test]
+fn table_shows_naive_range_for_every_distribution() {
+    for dist in ["uniform", "beta", "exponential", "fixed"] {
+        pace()
+            .args([
+                "plan",
+                "--tpm",
+                "12",
+                "--tpm-max",
+                "20",
+                "--tpm-min",
+                "4",
+                "--users",
+                "24",
+                "--rt",
+                "2",
+                "--pacing-dist",
+                dist,
+            ])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("naive uniform range would give"))
+            .stdout(predicate::str::contains("6.67 TPM"))
+            .stdout(predicate::str::contains("instantaneous rate range"))
+            .stdout(predicate::str::contains("acceptance band (99%)"));
+    }
+}
+
+#[test]
+fn unreachable_peak_is_refused() {
+    pace()
+        .args([
+            "plan",
+            "--tpm",
+            "12",
+            "--tpm-max",
+            "800",
+            "--tpm-min",
+            "4",
+            "--users",
+            "24",
+            "--rt",
+            "2",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--tpm-max"))
+        .stderr(predicate::str::contains("at most 720 TPM"));
+}
+
+/// Every bad input: exit 2, one line, naming the flag, no panic.
+#[test]
+fn bad_input_is_one_line_naming_the_flag() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--rt", "0.5", "--users", "100"], "--tps"),
+        (&["--tps", "50", "--tpm", "3000", "--rt", "0.5"], "--tpm"),
+        (&["--tps", "0", "--rt", "0.5"], "--tps"),
+        (&["--tps", "-5", "--rt", "0.5"], "--tps"),
+        (&["--tps", "NaN", "--rt", "0.5"], "--tps"),
+        (&["--tps", "inf", "--rt", "0.5"], "--tps"),
+        (&["--tps", "50", "--rt", "0"], "--rt"),
+        (&["--tps", "50", "--rt", "fast"], "--rt"),
+        (
+            &["--tps", "50", "--rt", "0.5", "--duration", "1 fortnight"],
+            "--duration",
+        ),
+        (
+            &["--tps", "50", "--rt", "0.5", "--ramp-up", "1/0s"],
+            "--ramp-up",
+        ),
+        (&["--tps", "50", "--rt", "0.5", "--users", "0"], "--users"),
+        (&["--tps", "50", "--rt", "0.5", "--users", "20"], "--users"),
+        (
+            &["--tps", "50", "--rt", "0.5", "--pacing", "0.2"],
+            "--pacing",
+        ),
+        (
+            &[
+                "--tps",
+                "50",
+                "--rt",
+                "0.5",
+                "--users",
+                "100",
+                "--pacing-dist",
+                "gauss",
+            ],
+            "--pacing-dist",
+        ),
+        (
+            &[
+                "--tps", "50", "--rt", "0.5", "--users", "100", "--think", "1.5", "--pacing", "3",
+            ],
+            "disagree",
+        ),
+        (
+            &[
+                "--tps", "50", "--rt", "0.5", "--think", "1.5", "--pacing", "3",
+            ],
+            "--think",
+        ),
+        (
+            &[
+                "--tps",
+                "50",
+                "--rt",
+                "0.5",
+                "--users",
+                "100",
+                "--ramp-up",
+                "2h",
+            ],
+            "--ramp-up",
+        ),
+        (
+            &[
+                "--tps",
+                "50",
+                "--rt",
+                "0.5",
+                "--users",
+                "100",
+                "--confidence",
+                "1.5",
+            ],
+            "--confidence",
+        ),
+        (
+            &[
+                "--tps",
+                "50",
+                "--rt",
+                "0.5",
+                "--users",
+                "100",
+                "--pacing-dist",
+                "beta",
+            ],
+            "--pacing-dist",
+        ),
+        (&["--tps", "50"], "--rt"),
+    ];
+    for (args, needle) in cases {
+        let out = pace().arg("plan").args(*args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{args:?}: not one line: {err}"
+        );
+        assert!(
+            err.contains(needle),
+            "{args:?}: {err} does not name {needle}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?}: printed a plan despite the error"
+        );
+    }
+}
+
+#[test]
+fn too_few_users_says_how_many_are_needed() {
+    pace()
+        .args(["plan", "--tps", "50", "--rt", "0.5", "--users", "20"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at least 25 users"));
+}
+
+#[test]
+fn help_shows_worked_examples() {
+    pace()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "pace plan --tps 50 --rt 0.5 --users 100",
+        ));
+    pace()
+        .args(["plan", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--iterations 1800"))
+        .stdout(predicate::str::contains("72-168 s"));
+}
+
+#[test]
+fn writes_a_plan_that_loads_back_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.toml");
+    let p = path.to_str().unwrap();
+    pace()
+        .args([
+            "plan",
+            "--tpm",
+            "12",
+            "--tpm-max",
+            "20",
+            "--tpm-min",
+            "4",
+            "--users",
+            "24",
+            "--rt",
+            "2",
+            "--ramp-up",
+            "1/5s",
+            "--pacing-dist",
+            "beta",
+            "-o",
+            p,
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("wrote"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let plan = pace::plan::file::PlanFile::parse(&text, p).unwrap();
+    assert_eq!(plan.groups[0].users, 24);
+    assert_eq!(plan.run.ramp_up(), 120.0);
+    assert!((plan.planned_tps().unwrap() * 60.0 - 12.0).abs() < 1e-9);
+    assert!(text.contains("127.0.0.1:8080"), "placeholder step");
+    assert!(text.contains("# "), "comments say where numbers came from");
+    // A second write is refused unless forced: a user's edits are never lost.
+    pace()
+        .args([
+            "plan", "--tps", "50", "--rt", "0.5", "--users", "100", "-o", p,
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    pace()
+        .args([
+            "plan", "--tps", "50", "--rt", "0.5", "--users", "100", "-o", p, "--force",
+        ])
+        .assert()
+        .success();
+}
+
+/// Every example in plans/ is a valid plan.
+#[test]
+fn example_plans_load() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            pace::plan::file::PlanFile::parse(&text, &path.display().to_string())
+                .unwrap_or_else(|e| panic!("{e}"));
+            n += 1;
+        }
+    }
+    assert!(n >= 2, "plans/ holds {n} plans");
+}
