@@ -178,10 +178,18 @@ pub fn plan_table(sol: &Solution, width: Option<u16>) -> String {
     row(
         "response-time headroom",
         h(sol.rt_headroom),
-        format!(
-            "above this rt an iteration overruns the shortest pacing interval ({}), starts become late and the rate slips",
-            h(sol.pacing.min())
-        ),
+        if sol.script_think > 0.0 {
+            format!(
+                "above this rt an iteration ({} think inside it) overruns the shortest pacing interval ({}), starts become late and the rate slips",
+                h(sol.script_think),
+                h(sol.pacing.min())
+            )
+        } else {
+            format!(
+                "above this rt an iteration overruns the shortest pacing interval ({}), starts become late and the rate slips",
+                h(sol.pacing.min())
+            )
+        },
     );
     let b = &sol.band;
     row(

@@ -107,6 +107,9 @@ pub struct Solution {
     /// Expected iterations of all users over the duration, ramp-up included.
     pub iterations_total_duration: f64,
     pub min_users: u64,
+    /// Think time inside the iteration (the seed's T, with --iterations): it
+    /// stays in the script, so it eats into the response-time headroom.
+    pub script_think: f64,
     /// Response time beyond which an iteration no longer fits in the
     /// shortest pacing interval, so starts become late and the rate slips.
     pub rt_headroom: f64,
@@ -339,6 +342,7 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
         ));
     }
 
+    let script_think = budget.as_ref().map(|bu| bu.think).unwrap_or(0.0);
     let tps = users as f64 * tpi / mean;
     let uf = users as f64;
     // User i starts at i * ramp / users; from then on its expected starts
@@ -371,7 +375,8 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
         iterations_per_user_duration: d / mean,
         iterations_total_duration: iterations_total,
         min_users,
-        rt_headroom: pacing.min() / tpi,
+        script_think,
+        rt_headroom: (pacing.min() - script_think) / tpi,
         tpm_instant_min: per_tpm / pacing.max(),
         tpm_instant_max: per_tpm / pacing.min(),
         requested_range,
@@ -730,6 +735,9 @@ mod tests {
         let b = s.budget.unwrap();
         assert!(close(b.residual, 1200.0) && close(b.wait, 1.0));
         assert!(close(s.pacing.mean(), 3.0));
+        // The 1.5 s think stays inside the iteration: an iteration may take
+        // up to 3 s, so a transaction up to 1.5 s.
+        assert!(close(s.rt_headroom, 1.5));
     }
 
     #[test]

@@ -278,12 +278,21 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
             "placeholder: point it at the system under test",
         );
         kv(&mut o, "timeout", &q("10s"), "");
-        kv(
-            &mut o,
-            "think",
-            &q("0s"),
-            "think time is absorbed by the start-to-start pacing",
-        );
+        if i + 1 == sol.tx_per_iter && sol.script_think > 0.0 {
+            kv(
+                &mut o,
+                "think",
+                &dur(sol.script_think),
+                "the think time inside the iteration (--think with --iterations)",
+            );
+        } else {
+            kv(
+                &mut o,
+                "think",
+                &q("0s"),
+                "think time is absorbed by the start-to-start pacing",
+            );
+        }
         o.push('\n');
     }
 
