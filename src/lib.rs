@@ -7,4 +7,8 @@
 pub mod cli;
 pub mod output;
 pub mod plan;
+pub mod results;
+pub mod runner;
+pub mod target;
 pub mod units;
+pub mod verdict;

@@ -2,6 +2,8 @@
 //! its own file; this one only parses and routes, and owns the exit codes.
 
 mod plan_cmd;
+mod run_cmd;
+mod target_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -40,6 +42,15 @@ pub enum Command {
     /// Derive users, pacing, think time, random pacing ranges and an
     /// acceptance band from a throughput target (Little's law).
     Plan(plan_cmd::PlanArgs),
+    /// Serve HTTP on 127.0.0.1 with a chosen latency distribution, error
+    /// rate and payload: a target to aim a plan at when nothing else runs.
+    Target(target_cmd::TargetArgs),
+    /// Execute a plan with virtual users and judge it: PASS (exit 0) or FAIL
+    /// with the reason (exit 1); bad plan 2, interrupted 3.
+    Run(run_cmd::RunArgs),
+    /// Re-judge saved results (against the same or another plan) without
+    /// re-running.
+    Verify(run_cmd::VerifyArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -51,6 +62,9 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Plan(a) => plan_cmd::run(a, &args),
+        Command::Target(a) => target_cmd::run(a),
+        Command::Run(a) => run_cmd::run(a),
+        Command::Verify(a) => run_cmd::verify(a),
     }
 }
 

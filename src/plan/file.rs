@@ -86,6 +86,9 @@ pub struct TargetSection {
     pub tph: Option<f64>,
     pub response_time: Option<Secs>,
     pub transactions_per_iteration: Option<u32>,
+    /// pace's own target, started in-process for the run; `${PACE_TARGET}`
+    /// is its base URL.
+    pub embedded: Option<crate::target::EmbeddedTarget>,
 }
 
 impl TargetSection {
@@ -400,6 +403,11 @@ impl PlanFile {
                 "must be greater than zero".into(),
             ));
         }
+        if let Some(e) = &t.embedded
+            && let Err((k, msg)) = e.to_config()
+        {
+            errors.push((key(&["target", "embedded", k]), msg));
+        }
         if t.transactions_per_iteration == Some(0) {
             errors.push((
                 key(&["target", "transactions_per_iteration"]),
@@ -533,16 +541,31 @@ impl PlanFile {
     /// The acceptance band for the steady-state window, where the plan sets
     /// every group's rate by start-to-start pacing.
     pub fn band(&self) -> Option<Band> {
+        self.band_for_window(self.run.duration.0 - self.run.ramp_up())
+    }
+
+    /// The band for a given window (an interrupted run has a shorter one).
+    pub fn band_for_window(&self, window: f64) -> Option<Band> {
         let tpi = self.target.transactions_per_iteration() as f64;
         let mut loads = Vec::new();
         for g in &self.groups {
-            loads.push(Load {
-                users: g.users,
-                pacing: g.pacing.distribution()?,
-                tx_per_iter: tpi,
+            loads.push(match g.pacing.mode {
+                // An open model at a constant rate with a random phase is
+                // one "user" with fixed pacing 1/rate.
+                PacingMode::ArrivalRate => Load {
+                    users: 1,
+                    pacing: Pacing::Fixed {
+                        interval: 1.0 / g.pacing.rate?.0,
+                    },
+                    tx_per_iter: tpi,
+                },
+                _ => Load {
+                    users: g.users,
+                    pacing: g.pacing.distribution()?,
+                    tx_per_iter: tpi,
+                },
             });
         }
-        let window = self.run.duration.0 - self.run.ramp_up();
         Some(band(&loads, window, self.acceptance.confidence))
     }
 }

@@ -1,0 +1,158 @@
+//! One raw record of a run, as streamed to `samples.csv` while the run goes
+//! on. Everything a report or a verdict needs can be rebuilt from these rows
+//! (re-processing reads them back), so nothing measured lives only in memory.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// One step (transaction) of an iteration.
+    Step,
+    /// A whole iteration.
+    Iteration,
+    /// A start that never happened: the arrival pool was exhausted.
+    Dropped,
+    /// A start skipped because the previous iteration overran (`late = "skip"`).
+    Skipped,
+    /// A virtual user began (its ramp-up offset was reached).
+    UserStart,
+    /// A virtual user finished (end of run, or retired).
+    UserStop,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    Connect,
+    Timeout,
+    Status,
+    Expectation,
+    /// Any other transport failure (reset, bad response, body read).
+    Io,
+}
+
+impl ErrorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Connect => "connect",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Status => "status",
+            ErrorKind::Expectation => "expectation",
+            ErrorKind::Io => "io",
+        }
+    }
+}
+
+/// One row of `samples.csv`. Times are seconds since the run's start (the
+/// first user's start), latencies seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub kind: Kind,
+    /// When it happened: the actual send of a step, the actual start of an
+    /// iteration, the planned time of a dropped or skipped start.
+    pub t: f64,
+    /// The actual start of the iteration this row belongs to; the verdict
+    /// counts transactions by it, as the band counts iteration starts.
+    pub iter_start: f64,
+    pub group: String,
+    pub user: u32,
+    pub iteration: u64,
+    /// Step name (the timer), or the group name for iteration rows.
+    pub name: String,
+    /// Response time from the actual send.
+    pub latency: f64,
+    /// Response time from the scheduled start (coordinated-omission view).
+    pub latency_sched: f64,
+    pub status: u16,
+    pub ok: bool,
+    pub error_kind: Option<ErrorKind>,
+    pub error: String,
+    pub bytes: u64,
+    /// Iteration rows: how late the start was against its schedule.
+    pub late: f64,
+    /// Iteration rows: the lateness came from the previous iteration
+    /// overrunning its interval (not from the generator waking late).
+    pub overrun: bool,
+}
+
+impl Sample {
+    pub fn event(kind: Kind, t: f64, group: &str, user: u32) -> Sample {
+        Sample {
+            kind,
+            t,
+            iter_start: t,
+            group: group.to_string(),
+            user,
+            iteration: 0,
+            name: group.to_string(),
+            latency: 0.0,
+            latency_sched: 0.0,
+            status: 0,
+            ok: true,
+            error_kind: None,
+            error: String::new(),
+            bytes: 0,
+            late: 0.0,
+            overrun: false,
+        }
+    }
+}
+
+/// Writes rows to any `io::Write` as CSV with a header.
+pub struct SampleWriter<W: std::io::Write> {
+    inner: csv::Writer<W>,
+}
+
+impl<W: std::io::Write> SampleWriter<W> {
+    pub fn new(w: W) -> Self {
+        SampleWriter {
+            inner: csv::Writer::from_writer(w),
+        }
+    }
+
+    pub fn write(&mut self, s: &Sample) -> std::io::Result<()> {
+        self.inner.serialize(s).map_err(std::io::Error::other)
+    }
+
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Reads rows back, one at a time (a large file is never held in memory).
+pub fn read_samples<R: std::io::Read>(r: R) -> impl Iterator<Item = Result<Sample, String>> {
+    let rdr = csv::Reader::from_reader(r);
+    rdr.into_deserialize::<Sample>().map(|row| {
+        row.map_err(|e| match e.position() {
+            Some(p) => format!("line {}: {e}", p.line()),
+            None => e.to_string(),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_round_trip_with_commas_and_newlines() {
+        let mut s = Sample::event(Kind::Step, 1.25, "browse", 3);
+        s.name = "home".into();
+        s.error = "bad, very\nbad".into();
+        s.error_kind = Some(ErrorKind::Status);
+        s.ok = false;
+        s.status = 500;
+        let mut buf = Vec::new();
+        {
+            let mut w = SampleWriter::new(&mut buf);
+            w.write(&s).unwrap();
+            w.write(&Sample::event(Kind::UserStart, 0.0, "browse", 0))
+                .unwrap();
+            w.flush().unwrap();
+        }
+        let back: Vec<Sample> = read_samples(&buf[..]).map(|r| r.unwrap()).collect();
+        assert_eq!(back[0], s);
+        assert_eq!(back[1].kind, Kind::UserStart);
+    }
+}

@@ -1,0 +1,201 @@
+//! One HTTP step: send, read, check expectations, classify errors.
+
+use crate::plan::file::StepSection;
+use crate::results::sample::ErrorKind;
+use std::time::{Duration, Instant};
+
+/// A step with its variables expanded, ready to send many times.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub name: String,
+    pub method: reqwest::Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    pub timeout: Duration,
+    pub think: Duration,
+    pub expect_status: Option<u16>,
+    pub expect_body: Option<String>,
+}
+
+impl Step {
+    /// Expands `${VAR}` and `${VAR:-default}` with `lookup` (the embedded
+    /// target's address first, then the environment). Errors name the field.
+    pub fn build(
+        s: &StepSection,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Step, (&'static str, String)> {
+        let method = reqwest::Method::from_bytes(s.method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| ("method", format!("'{}' is not an HTTP method", s.method)))?;
+        let url = expand(&s.url, lookup).map_err(|e| ("url", e))?;
+        match reqwest::Url::parse(&url) {
+            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+            Ok(u) => {
+                return Err((
+                    "url",
+                    format!("'{url}': scheme '{}' is not http or https", u.scheme()),
+                ));
+            }
+            Err(e) => return Err(("url", format!("'{url}' is not a URL: {e}"))),
+        }
+        let mut headers = Vec::new();
+        for (k, v) in &s.headers {
+            headers.push((k.clone(), expand(v, lookup).map_err(|e| ("headers", e))?));
+        }
+        let body = match &s.body {
+            Some(b) => Some(expand(b, lookup).map_err(|e| ("body", e))?),
+            None => None,
+        };
+        let expect = s.expect.clone().unwrap_or_default();
+        Ok(Step {
+            name: s.name.clone(),
+            method,
+            url,
+            headers,
+            body,
+            timeout: Duration::from_secs_f64(s.timeout.map(|t| t.0).unwrap_or(10.0)),
+            think: Duration::from_secs_f64(s.think.map(|t| t.0).unwrap_or(0.0)),
+            expect_status: expect.status,
+            expect_body: expect.body_contains,
+        })
+    }
+}
+
+/// `${VAR}` and `${VAR:-default}`; an unset variable without default is an error.
+pub fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else {
+            return Err(format!("unclosed '${{' in '{text}'"));
+        };
+        let inner = &after[..end];
+        let (name, default) = match inner.split_once(":-") {
+            Some((n, d)) => (n, Some(d)),
+            None => (inner, None),
+        };
+        match (lookup(name), default) {
+            (Some(v), _) if !v.is_empty() => out.push_str(&v),
+            (_, Some(d)) => out.push_str(d),
+            (Some(v), None) => out.push_str(&v),
+            (None, None) => {
+                return Err(format!(
+                    "${{{name}}} is not set (use ${{{name}:-default}} for a default)"
+                ));
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// What one send measured.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub sent: Instant,
+    pub latency: Duration,
+    pub status: u16,
+    pub bytes: u64,
+    pub error: Option<(ErrorKind, String)>,
+}
+
+pub async fn send(client: &reqwest::Client, step: &Step) -> Outcome {
+    let mut req = client
+        .request(step.method.clone(), &step.url)
+        .timeout(step.timeout);
+    for (k, v) in &step.headers {
+        req = req.header(k, v);
+    }
+    if let Some(b) = &step.body {
+        req = req.body(b.clone());
+    }
+    let sent = Instant::now();
+    let resp = req.send().await;
+    let (status, bytes, error) = match resp {
+        Err(e) => (0, 0, Some(classify(&e))),
+        Ok(r) => {
+            let status = r.status().as_u16();
+            match r.bytes().await {
+                Err(e) => (status, 0, Some(classify(&e))),
+                Ok(body) => {
+                    let err = check(step, status, &body);
+                    (status, body.len() as u64, err)
+                }
+            }
+        }
+    };
+    Outcome {
+        sent,
+        latency: sent.elapsed(),
+        status,
+        bytes,
+        error,
+    }
+}
+
+fn check(step: &Step, status: u16, body: &[u8]) -> Option<(ErrorKind, String)> {
+    match step.expect_status {
+        Some(want) if want != status => {
+            return Some((
+                ErrorKind::Expectation,
+                format!("status {status}, expected {want}"),
+            ));
+        }
+        None if status >= 400 => {
+            return Some((ErrorKind::Status, format!("HTTP {status}")));
+        }
+        _ => {}
+    }
+    if let Some(needle) = &step.expect_body {
+        let hay = String::from_utf8_lossy(body);
+        if !hay.contains(needle.as_str()) {
+            return Some((
+                ErrorKind::Expectation,
+                format!("body does not contain '{needle}'"),
+            ));
+        }
+    }
+    None
+}
+
+fn classify(e: &reqwest::Error) -> (ErrorKind, String) {
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else if e.is_connect() {
+        ErrorKind::Connect
+    } else {
+        ErrorKind::Io
+    };
+    // The whole chain says what happened (reset, refused, ...).
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    (kind, msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_expand() {
+        let env = |k: &str| match k {
+            "HOST" => Some("127.0.0.1:9".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            expand("http://${HOST}/x", &env).unwrap(),
+            "http://127.0.0.1:9/x"
+        );
+        assert_eq!(expand("${NOPE:-http://d}/", &env).unwrap(), "http://d/");
+        assert!(expand("${NOPE}", &env).unwrap_err().contains("NOPE"));
+        assert!(expand("${HOST", &env).is_err());
+    }
+}

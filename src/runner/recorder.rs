@@ -1,0 +1,105 @@
+//! The recorder: the one consumer of samples. Streams each to the raw file
+//! (flushed every second, so a crash loses at most the last second), folds
+//! it into the aggregate, and prints progress.
+
+use crate::results::aggregate::{Aggregate, Stats};
+use crate::results::sample::{Sample, SampleWriter};
+use crate::units::round_sig;
+use std::io::BufWriter;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+pub struct Progress {
+    pub quiet: bool,
+    pub duration: f64,
+    pub total_users: u64,
+    pub target_tpm: Option<f64>,
+}
+
+pub async fn record(
+    mut rx: mpsc::UnboundedReceiver<Sample>,
+    file: std::fs::File,
+    mut agg: Aggregate,
+    progress: Progress,
+    t0: Instant,
+) -> std::io::Result<Aggregate> {
+    let mut w = SampleWriter::new(BufWriter::with_capacity(1 << 16, file));
+    let mut flush = tokio::time::interval(Duration::from_secs(1));
+    flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let every = agg.ts_interval.max(1.0);
+    let mut next_line = every;
+    // A live bar on a terminal; a plain line per ts_interval otherwise.
+    let bar =
+        (!progress.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
+            let b = indicatif::ProgressBar::new(progress.duration.ceil() as u64);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{elapsed_precise} [{bar:30}] {pos}/{len} s  {msg}",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
+            );
+            b
+        });
+    // Counts for the progress line's current rate.
+    let mut last = (0.0f64, 0u64);
+    loop {
+        tokio::select! {
+            s = rx.recv() => match s {
+                Some(s) => {
+                    w.write(&s)?;
+                    agg.add(&s);
+                }
+                None => break,
+            },
+            _ = flush.tick() => {
+                w.flush()?;
+                let now = t0.elapsed().as_secs_f64();
+                if let Some(b) = &bar {
+                    let ok = agg.transactions - agg.error_count;
+                    let tpm = (ok - last.1) as f64 * 60.0 / (now - last.0).max(1e-9);
+                    last = (now, ok);
+                    b.set_position(now.min(progress.duration) as u64);
+                    b.set_message(line(&agg, &progress, now, tpm));
+                } else if !progress.quiet && now >= next_line {
+                    next_line += every;
+                    let ok = agg.transactions - agg.error_count;
+                    let tpm = (ok - last.1) as f64 * 60.0 / (now - last.0).max(1e-9);
+                    last = (now, ok);
+                    eprintln!("{}", line(&agg, &progress, now, tpm));
+                }
+            }
+        }
+    }
+    w.flush()?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    Ok(agg)
+}
+
+fn line(agg: &Aggregate, p: &Progress, now: f64, tpm: f64) -> String {
+    let p95 = {
+        let mut h = hdrhistogram::Histogram::<u64>::new(3).expect("valid");
+        if let Some(b) = agg.series.last() {
+            let _ = h.add(&b.latency);
+        }
+        Stats::of(&h).p95
+    };
+    let target = p
+        .target_tpm
+        .map(|t| format!(" (target {})", round_sig(t, 4)))
+        .unwrap_or_default();
+    format!(
+        "[{:>5.0}s / {:.0}s] users {}/{} | {} TPM{target} | p95 {} ms | errors {} | late starts {} | dropped {}",
+        now,
+        p.duration,
+        agg.active_users,
+        p.total_users,
+        round_sig(tpm, 4),
+        round_sig(p95 * 1000.0, 3),
+        agg.error_count,
+        agg.late_starts,
+        agg.dropped + agg.skipped
+    )
+}

@@ -1,0 +1,456 @@
+//! The HTTP side of the embedded target: accept loop, per-connection service
+//! and graceful shutdown.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::convert::Infallible;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Incoming};
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use super::{Latency, MAX_SIZE, TargetConfig, parse_error_rate, parse_size, parse_status};
+
+/// How long [`RunningTarget::shutdown`] lets in-flight requests finish
+/// before their connections are dropped.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
+/// Bodies up to this size (or the configured size, if larger) are slices of
+/// one prebuilt buffer, so a `?size=` override does not allocate either.
+const PREBUILT: usize = 64 * 1024;
+
+struct Shared {
+    latency: Latency,
+    error_rate: f64,
+    status: StatusCode,
+    error_status: StatusCode,
+    /// `size` bytes of `x`, a slice of `prebuilt`.
+    body: Bytes,
+    prebuilt: Bytes,
+    served: AtomicU64,
+}
+
+/// A target serving on 127.0.0.1. Dropping it stops accepting and closes
+/// connections as their current request completes; [`shutdown`](Self::shutdown)
+/// does the same and waits for it.
+pub struct RunningTarget {
+    /// The bound address (always 127.0.0.1).
+    pub addr: SocketAddr,
+    shared: Arc<Shared>,
+    /// `Some(grace)` once shutting down.
+    stop: watch::Sender<Option<Duration>>,
+    accept: JoinHandle<()>,
+    /// Yields `None` once every connection task has ended.
+    conns_done: mpsc::Receiver<()>,
+}
+
+impl RunningTarget {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Responses completed so far (including 400s for bad overrides).
+    pub fn requests_served(&self) -> u64 {
+        self.shared.served.load(Ordering::Relaxed)
+    }
+
+    /// Stops accepting, lets in-flight requests finish for up to
+    /// [`SHUTDOWN_GRACE`], then returns with every connection closed.
+    pub async fn shutdown(self) {
+        self.shutdown_with_grace(SHUTDOWN_GRACE).await;
+    }
+
+    /// [`shutdown`](Self::shutdown) with a chosen grace period.
+    pub async fn shutdown_with_grace(mut self, grace: Duration) {
+        self.stop.send_replace(Some(grace));
+        let _ = self.accept.await;
+        // Connection tasks enforce the grace themselves (they read it from
+        // the watch channel); the outer timeout is a safety net.
+        let wait = async { while self.conns_done.recv().await.is_some() {} };
+        let _ = tokio::time::timeout(grace + Duration::from_millis(500), wait).await;
+    }
+}
+
+/// Binds 127.0.0.1:`port` (0 picks a free port) and serves `cfg` from tasks
+/// on the current tokio runtime (must be called inside one). Fails with
+/// `InvalidInput` if `cfg` does not validate, or with the bind error (e.g.
+/// `AddrInUse`).
+pub async fn start(cfg: TargetConfig, port: u16) -> std::io::Result<RunningTarget> {
+    cfg.validate().map_err(|(key, e)| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{key}: {e}"))
+    })?;
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
+    let addr = listener.local_addr()?;
+    let prebuilt = Bytes::from(vec![b'x'; cfg.size.max(PREBUILT)]);
+    let shared = Arc::new(Shared {
+        latency: cfg.latency,
+        error_rate: cfg.error_rate,
+        status: StatusCode::from_u16(cfg.status).expect("validated status"),
+        error_status: StatusCode::from_u16(cfg.error_status).expect("validated status"),
+        body: prebuilt.slice(..cfg.size),
+        prebuilt,
+        served: AtomicU64::new(0),
+    });
+    let (stop, stop_rx) = watch::channel(None);
+    let (done_tx, conns_done) = mpsc::channel(1);
+    let accept = tokio::spawn(accept_loop(
+        listener,
+        shared.clone(),
+        cfg.seed,
+        stop_rx,
+        done_tx,
+    ));
+    Ok(RunningTarget {
+        addr,
+        shared,
+        stop,
+        accept,
+        conns_done,
+    })
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    seed: Option<u64>,
+    mut stop: watch::Receiver<Option<Duration>>,
+    done: mpsc::Sender<()>,
+) {
+    let mut n: u64 = 0;
+    loop {
+        tokio::select! {
+            biased;
+            // A send or the sender's drop both mean stop.
+            _ = stop.changed() => break,
+            r = listener.accept() => match r {
+                Ok((stream, _)) => {
+                    let rng = match seed {
+                        Some(s) => Xoshiro256PlusPlus::seed_from_u64(
+                            s ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                        ),
+                        None => rand::make_rng(),
+                    };
+                    n += 1;
+                    tokio::spawn(serve_conn(
+                        stream,
+                        shared.clone(),
+                        rng,
+                        stop.clone(),
+                        done.clone(),
+                    ));
+                }
+                // Out of file descriptors and the like: back off, keep going.
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            },
+        }
+    }
+}
+
+async fn serve_conn(
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    rng: Xoshiro256PlusPlus,
+    mut stop: watch::Receiver<Option<Duration>>,
+    _done: mpsc::Sender<()>,
+) {
+    let _ = stream.set_nodelay(true);
+    let rng = RefCell::new(rng);
+    let svc = service_fn(move |req: Request<Incoming>| {
+        let prepared = prepare(&shared, &mut rng.borrow_mut(), req.uri().query());
+        let shared = shared.clone();
+        let body = req.into_body();
+        async move {
+            let (delay, status, payload) = match prepared {
+                Ok(p) => p,
+                Err(msg) => (Duration::ZERO, StatusCode::BAD_REQUEST, Bytes::from(msg)),
+            };
+            drain(body).await;
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            let mut resp = Response::new(Full::new(payload));
+            *resp.status_mut() = status;
+            resp.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+            shared.served.fetch_add(1, Ordering::Relaxed);
+            Ok::<_, Infallible>(resp)
+        }
+    });
+    let conn = http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), svc);
+    tokio::pin!(conn);
+    let grace = tokio::select! {
+        _ = conn.as_mut() => return,
+        // Dropping the RunningTarget drops the sender: the default grace.
+        r = stop.changed() => match r {
+            Ok(()) => stop.borrow().unwrap_or(SHUTDOWN_GRACE),
+            Err(_) => SHUTDOWN_GRACE,
+        },
+    };
+    conn.as_mut().graceful_shutdown();
+    let _ = tokio::time::timeout(grace, conn).await;
+}
+
+/// Reads and discards a request body so the connection can be reused.
+async fn drain(mut body: Incoming) {
+    if body.is_end_stream() {
+        return;
+    }
+    while let Some(Ok(_)) = body.frame().await {}
+}
+
+type Prepared = (Duration, StatusCode, Bytes);
+
+/// Draws the delay and the outcome of one request, applying query overrides.
+fn prepare(
+    shared: &Shared,
+    rng: &mut Xoshiro256PlusPlus,
+    query: Option<&str>,
+) -> Result<Prepared, String> {
+    let mut latency = shared.latency;
+    let mut error_rate = shared.error_rate;
+    let mut status = shared.status;
+    let mut body = None;
+    if let Some(q) = query {
+        for pair in q.split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let bad = |e: String| format!("bad query parameter {key}: {e}\n");
+            match key {
+                "latency" => latency = decode(value).parse().map_err(bad)?,
+                "status" => {
+                    let code = parse_status(&decode(value)).map_err(bad)?;
+                    status = StatusCode::from_u16(code).map_err(|e| bad(e.to_string()))?;
+                }
+                "size" => {
+                    let n = parse_size(&decode(value)).map_err(bad)?;
+                    body = Some(sized_body(shared, n));
+                }
+                "error_rate" => error_rate = parse_error_rate(&decode(value)).map_err(bad)?,
+                _ => {}
+            }
+        }
+    }
+    let delay = if latency.is_zero() {
+        Duration::ZERO
+    } else {
+        Duration::from_secs_f64(latency.sample(rng))
+    };
+    if error_rate > 0.0 && rng.random::<f64>() < error_rate {
+        status = shared.error_status;
+    }
+    Ok((delay, status, body.unwrap_or_else(|| shared.body.clone())))
+}
+
+fn sized_body(shared: &Shared, n: usize) -> Bytes {
+    debug_assert!(n <= MAX_SIZE);
+    if n <= shared.prebuilt.len() {
+        shared.prebuilt.slice(..n)
+    } else {
+        Bytes::from(vec![b'x'; n])
+    }
+}
+
+/// Decodes `%XX` escapes and `+` (a space) in a query value.
+fn decode(s: &str) -> Cow<'_, str> {
+    if !s.contains(['%', '+']) {
+        return Cow::Borrowed(s);
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let hex = |c: u8| (c as char).to_digit(16);
+                match (hex(b[i + 1]), hex(b[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 3;
+                        continue;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[test]
+    fn decodes_query_values() {
+        assert_eq!(decode("20ms"), "20ms");
+        assert_eq!(decode("uniform%3A10ms..30ms"), "uniform:10ms..30ms");
+        assert_eq!(decode("lognormal%3a20ms%2C0.5"), "lognormal:20ms,0.5");
+        assert_eq!(decode("5%25"), "5%");
+        assert_eq!(decode("a+b"), "a b");
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("%zz"), "%zz");
+        assert_eq!(decode("%4"), "%4");
+    }
+
+    fn shared(cfg: &TargetConfig) -> Shared {
+        let prebuilt = Bytes::from(vec![b'x'; cfg.size.max(PREBUILT)]);
+        Shared {
+            latency: cfg.latency,
+            error_rate: cfg.error_rate,
+            status: StatusCode::from_u16(cfg.status).unwrap(),
+            error_status: StatusCode::from_u16(cfg.error_status).unwrap(),
+            body: prebuilt.slice(..cfg.size),
+            prebuilt,
+            served: AtomicU64::new(0),
+        }
+    }
+
+    #[test]
+    fn prepare_applies_overrides() {
+        let s = shared(&TargetConfig::default());
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let (d, st, b) = prepare(&s, &mut rng, None).unwrap();
+        assert_eq!((d, st, b.len()), (Duration::ZERO, StatusCode::OK, 100));
+        let (d, st, b) = prepare(
+            &s,
+            &mut rng,
+            Some("latency=250ms&status=503&size=100000&x=1&flag"),
+        )
+        .unwrap();
+        assert_eq!(d, Duration::from_millis(250));
+        assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(b.len(), 100_000);
+        assert!(b.iter().all(|&c| c == b'x'));
+        let (_, st, _) = prepare(&s, &mut rng, Some("error_rate=100%")).unwrap();
+        assert_eq!(st, StatusCode::INTERNAL_SERVER_ERROR);
+        for bad in [
+            "latency=fast",
+            "status=99",
+            "status=",
+            "size=-3",
+            "size=999999999999",
+            "error_rate=2",
+        ] {
+            let e = prepare(&s, &mut rng, Some(bad)).unwrap_err();
+            let key = bad.split('=').next().unwrap();
+            assert!(
+                e.starts_with(&format!("bad query parameter {key}: ")),
+                "{e}"
+            );
+            assert_eq!(e.lines().count(), 1, "{e}");
+        }
+    }
+
+    /// One request on a fresh connection with `Connection: close`, the raw
+    /// response back.
+    async fn get(addr: SocketAddr, path: &str) -> String {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        let req = format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.unwrap();
+        out
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn start_serve_and_shut_down() {
+        let cfg = TargetConfig {
+            size: 17,
+            ..TargetConfig::default()
+        };
+        let t = start(cfg, 0).await.unwrap();
+        assert!(t.addr.ip().is_loopback());
+        assert_ne!(t.addr.port(), 0);
+        assert_eq!(t.base_url(), format!("http://127.0.0.1:{}", t.addr.port()));
+        let r = get(t.addr, "/any/path").await;
+        assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
+        assert!(r.contains("content-length: 17\r\n"), "{r}");
+        assert!(r.ends_with("\r\n\r\nxxxxxxxxxxxxxxxxx"), "{r}");
+        let r = get(t.addr, "/?status=404&size=3").await;
+        assert!(r.starts_with("HTTP/1.1 404 Not Found\r\n"), "{r}");
+        assert!(r.ends_with("\r\n\r\nxxx"), "{r}");
+        let r = get(t.addr, "/?latency=nope").await;
+        assert!(r.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{r}");
+        assert!(r.contains("bad query parameter latency"), "{r}");
+        assert_eq!(t.requests_served(), 3);
+        let addr = t.addr;
+        t.shutdown().await;
+        assert!(TcpStream::connect(addr).await.is_err());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shutdown_lets_in_flight_requests_finish() {
+        let t = start(TargetConfig::default(), 0).await.unwrap();
+        let addr = t.addr;
+        let slow = tokio::spawn(async move { get(addr, "/?latency=300ms").await });
+        // Let the request arrive before shutting down.
+        let t0 = std::time::Instant::now();
+        while t.requests_served() == 0 && t0.elapsed() < Duration::from_millis(100) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let started = std::time::Instant::now();
+        t.shutdown().await;
+        let took = started.elapsed();
+        let r = slow.await.unwrap();
+        assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
+        assert!(
+            took < SHUTDOWN_GRACE + Duration::from_millis(500),
+            "{took:?}"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shutdown_gives_up_after_the_grace() {
+        let t = start(TargetConfig::default(), 0).await.unwrap();
+        let addr = t.addr;
+        let slow = tokio::spawn(async move { get(addr, "/?latency=10s").await });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = std::time::Instant::now();
+        t.shutdown_with_grace(Duration::from_millis(100)).await;
+        assert!(started.elapsed() < Duration::from_secs(2));
+        // The connection was dropped without an answer.
+        let r = tokio::time::timeout(Duration::from_secs(2), slow)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(r.is_empty(), "{r}");
+    }
+
+    #[tokio::test]
+    async fn port_in_use_and_bad_config_fail() {
+        let t = start(TargetConfig::default(), 0).await.unwrap();
+        let e = start(TargetConfig::default(), t.addr.port())
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(e.kind(), std::io::ErrorKind::AddrInUse);
+        let bad = TargetConfig {
+            status: 42,
+            ..TargetConfig::default()
+        };
+        let e = start(bad, 0).await.err().unwrap();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(e.to_string().starts_with("status: "), "{e}");
+        t.shutdown().await;
+    }
+}

@@ -1,0 +1,460 @@
+//! `pace run` as a process against servers started inside the test on
+//! 127.0.0.1. Each run is bounded to a few seconds.
+
+use assert_cmd::Command;
+use pace::target::{Latency, RunningTarget, TargetConfig, start};
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// A target served by a runtime that lives as long as the test.
+struct Server {
+    rt: tokio::runtime::Runtime,
+    target: Option<RunningTarget>,
+}
+
+impl Server {
+    fn new(latency: &str, error_rate: f64) -> Server {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let cfg = TargetConfig {
+            latency: latency.parse::<Latency>().unwrap(),
+            error_rate,
+            seed: Some(7),
+            ..Default::default()
+        };
+        let target = rt.block_on(start(cfg, 0)).unwrap();
+        Server {
+            rt,
+            target: Some(target),
+        }
+    }
+
+    fn url(&self) -> String {
+        self.target.as_ref().unwrap().base_url()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(t) = self.target.take() {
+            self.rt.block_on(t.shutdown());
+        }
+    }
+}
+
+fn write_plan(dir: &Path, body: &str) -> PathBuf {
+    let p = dir.join("plan.toml");
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+/// Runs `pace run` and returns (exit code, stdout, stderr, results folder).
+fn run(plan: &Path, results: &Path, extra: &[&str]) -> (i32, String, String, PathBuf) {
+    let out = Command::cargo_bin("pace")
+        .unwrap()
+        .args([
+            "run",
+            plan.to_str().unwrap(),
+            "--results-dir",
+            results.to_str().unwrap(),
+            "--seed",
+            "11",
+            "--quiet",
+        ])
+        .args(extra)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let dir = std::fs::read_dir(results)
+        .map(|mut d| d.next().map(|e| e.unwrap().path()))
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+        dir,
+    )
+}
+
+fn summary(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+/// Iteration rows of samples.csv: (user, actual start).
+fn iteration_starts(dir: &Path) -> Vec<(u32, f64)> {
+    let f = std::fs::File::open(dir.join("samples.csv")).unwrap();
+    pace::results::sample::read_samples(f)
+        .map(|r| r.unwrap())
+        .filter(|s| s.kind == pace::results::sample::Kind::Iteration)
+        .map(|s| (s.user, s.t))
+        .collect()
+}
+
+fn plan_text(
+    url: &str,
+    users: u64,
+    pacing: &str,
+    duration: &str,
+    ramp: &str,
+    extra: &str,
+) -> String {
+    format!(
+        r#"
+[run]
+duration = "{duration}"
+ramp_up = "{ramp}"
+ts_interval = "1s"
+grace = "2s"
+
+[[group]]
+name = "g"
+users = {users}
+
+[group.pacing]
+{pacing}
+
+[[group.step]]
+name = "home"
+url = "{url}/"
+timeout = "2s"
+
+{extra}
+"#
+    )
+}
+
+#[test]
+fn fixed_pacing_lands_in_the_band_and_writes_summary() {
+    let s = Server::new("2ms", 0.0);
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write_plan(
+        dir.path(),
+        &plan_text(
+            &s.url(),
+            20,
+            "mode = \"fixed\"\ninterval = \"250ms\"",
+            "4s",
+            "1s",
+            "",
+        ),
+    );
+    let (code, out, err, res) = run(&plan, &dir.path().join("results"), &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("PASS"), "{out}");
+    let v = summary(&res);
+    assert_eq!(v["partial"], false);
+    let tpm = v["achieved"]["tpm"].as_f64().unwrap();
+    assert!(
+        tpm >= v["expected"]["tpm_low"].as_f64().unwrap()
+            && tpm <= v["expected"]["tpm_high"].as_f64().unwrap(),
+        "{v}"
+    );
+    // 20 users at 250 ms = 4800 TPM over the 3 s window.
+    assert!((v["expected"]["tpm"].as_f64().unwrap() - 4800.0).abs() < 1e-6);
+    assert_eq!(v["late_starts"], 0);
+    assert_eq!(v["verdict"]["pass"], true);
+    for k in [
+        "count", "min", "avg", "p80", "p90", "p95", "p99", "max", "stdev",
+    ] {
+        assert!(v["timers"]["home"][k].is_number(), "timers.home.{k}");
+    }
+    assert!(res.join("plan.toml").exists() && res.join("samples.csv").exists());
+}
+
+#[test]
+fn random_pacing_keeps_its_mean_interval() {
+    let s = Server::new("1ms", 0.0);
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write_plan(
+        dir.path(),
+        &plan_text(
+            &s.url(),
+            10,
+            "mode = \"uniform\"\nmin = \"100ms\"\nmax = \"300ms\"",
+            "5s",
+            "0s",
+            "",
+        ),
+    );
+    let (code, out, err, res) = run(&plan, &dir.path().join("results"), &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let starts = iteration_starts(&res);
+    let mut gaps = Vec::new();
+    for u in 0..10 {
+        let mut t: Vec<f64> = starts
+            .iter()
+            .filter(|(x, _)| *x == u)
+            .map(|(_, t)| *t)
+            .collect();
+        t.sort_by(f64::total_cmp);
+        gaps.extend(t.windows(2).map(|w| w[1] - w[0]));
+    }
+    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    // ~240 gaps of sd 58 ms: the mean is within 15 ms of 200 ms.
+    assert!(
+        (mean - 0.2).abs() < 0.015,
+        "mean interval {mean} over {} gaps",
+        gaps.len()
+    );
+    let min = gaps.iter().cloned().fold(f64::INFINITY, f64::min);
+    assert!(min >= 0.099, "an interval shorter than min: {min}");
+}
+
+#[test]
+fn ramp_up_starts_users_evenly() {
+    let s = Server::new("1ms", 0.0);
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write_plan(
+        dir.path(),
+        &plan_text(
+            &s.url(),
+            4,
+            "mode = \"fixed\"\ninterval = \"500ms\"",
+            "3s",
+            "2s",
+            "",
+        ),
+    );
+    let (_, _, _, res) = run(&plan, &dir.path().join("results"), &[]);
+    let f = std::fs::File::open(res.join("samples.csv")).unwrap();
+    let mut starts: Vec<(u32, f64)> = pace::results::sample::read_samples(f)
+        .map(|r| r.unwrap())
+        .filter(|s| s.kind == pace::results::sample::Kind::UserStart)
+        .map(|s| (s.user, s.t))
+        .collect();
+    starts.sort_by_key(|s| s.0);
+    assert_eq!(starts.len(), 4);
+    for (u, t) in starts {
+        // User i of 4 starts at i * 2 s / 4.
+        let want = u as f64 * 0.5;
+        assert!(
+            (t - want).abs() < 0.05,
+            "user {u} started at {t}, want {want}"
+        );
+    }
+}
+
+#[test]
+fn late_starts_against_a_slow_server_are_named_in_the_fail_reason() {
+    let s = Server::new("300ms", 0.0);
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write_plan(
+        dir.path(),
+        &plan_text(
+            &s.url(),
+            5,
+            "mode = \"fixed\"\ninterval = \"200ms\"",
+            "3s",
+            "0s",
+            "",
+        ),
+    );
+    let (code, out, err, res) = run(&plan, &dir.path().join("results"), &[]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("FAIL:"), "{out}");
+    assert!(out.contains("started late"), "{out}");
+    assert!(out.contains("exceeded the 200 ms pacing interval"), "{out}");
+    let v = summary(&res);
+    assert!(
+        v["late_starts"].as_u64().unwrap() > 20,
+        "{}",
+        v["late_starts"]
+    );
+    assert_eq!(v["verdict"]["pass"], false);
+}
+
+#[test]
+fn errors_are_counted_and_fail_the_error_rate() {
+    let s = Server::new("1ms", 1.0);
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write_plan(
+        dir.path(),
+        &plan_text(
+            &s.url(),
+            4,
+            "mode = \"fixed\"\ninterval = \"200ms\"",
+            "2s",
+            "0s",
+            "[acceptance]\nerror_rate = \"1%\"",
+        ),
+    );
+    let (code, out, _, res) = run(&plan, &dir.path().join("results"), &[]);
+    assert_eq!(code, 1, "{out}");
+    let v = summary(&res);
+    assert!(
+        v["achieved"]["errors"].as_u64().unwrap() >= 30,
+        "{}",
+        v["achieved"]
+    );
+    assert!(v["errors"]["status"]["count"].as_u64().unwrap() >= 30);
+    assert!(out.contains("error rate 100%"), "{out}");
+}
+
+#[test]
+fn refused_connections_are_errors_not_crashes() {
+    // Bind then drop a listener: nothing answers on that port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write_plan(
+        dir.path(),
+        &plan_text(
+            &format!("http://127.0.0.1:{port}"),
+            2,
+            "mode = \"fixed\"\ninterval = \"200ms\"",
+            "1s",
+            "0s",
+            "",
+        ),
+    );
+    let (code, out, err, res) = run(&plan, &dir.path().join("results"), &[]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let v = summary(&res);
+    assert!(
+        v["errors"]["connect"]["count"].as_u64().unwrap() > 0,
+        "{}",
+        v["errors"]
+    );
+}
+
+#[test]
+fn open_model_counts_dropped_iterations() {
+    let s = Server::new("200ms", 0.0);
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write_plan(
+        dir.path(),
+        &plan_text(
+            &s.url(),
+            2,
+            "mode = \"arrival-rate\"\nrate = \"40/s\"",
+            "2s",
+            "0s",
+            "",
+        ),
+    );
+    let (code, out, _, res) = run(&plan, &dir.path().join("results"), &[]);
+    assert_eq!(code, 1, "{out}");
+    let v = summary(&res);
+    // 2 workers at ~200 ms serve ~10/s of the 40/s: most arrivals drop.
+    assert!(v["dropped"].as_u64().unwrap() > 40, "{}", v["dropped"]);
+    assert!(out.contains("dropped"), "{out}");
+}
+
+#[test]
+fn plan_errors_exit_2_naming_the_key_before_any_traffic() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = plan_text(
+        "http://127.0.0.1:9",
+        0,
+        "mode = \"fixed\"\ninterval = \"1s\"",
+        "1s",
+        "0s",
+        "",
+    );
+    let plan = write_plan(dir.path(), &bad);
+    let (code, _, err, _) = run(&plan, &dir.path().join("results"), &[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("group[0].users") && err.contains(":10:"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("results").exists(),
+        "a results folder for a plan that never ran"
+    );
+
+    let (code, _, err, _) = run(&dir.path().join("missing.toml"), &dir.path().join("r"), &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("missing.toml"), "{err}");
+}
+
+#[test]
+fn check_prints_the_band_without_traffic() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write_plan(
+        dir.path(),
+        &plan_text(
+            "http://127.0.0.1:9",
+            100,
+            "mode = \"fixed\"\ninterval = \"2s\"",
+            "1h",
+            "5m",
+            "",
+        ),
+    );
+    Command::cargo_bin("pace")
+        .unwrap()
+        .args(["run", plan.to_str().unwrap(), "--check"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("100 users"))
+        .stdout(predicate::str::contains("3000 TPM"));
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_leaves_partial_results_and_exits_3() {
+    let s = Server::new("1ms", 0.0);
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write_plan(
+        dir.path(),
+        &plan_text(
+            &s.url(),
+            5,
+            "mode = \"fixed\"\ninterval = \"100ms\"",
+            "30s",
+            "0s",
+            "",
+        ),
+    );
+    let results = dir.path().join("results");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pace"))
+        .args([
+            "run",
+            plan.to_str().unwrap(),
+            "--results-dir",
+            results.to_str().unwrap(),
+            "--quiet",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // SAFETY-free: kill(1) with SIGINT via the shell's kill.
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "pace did not stop after SIGINT"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(3));
+    let res = std::fs::read_dir(&results)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let v = summary(&res);
+    assert_eq!(v["partial"], true);
+    assert!(v["achieved"]["transactions"].as_u64().unwrap() > 0);
+    assert!(!iteration_starts(&res).is_empty());
+}
