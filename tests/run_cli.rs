@@ -458,3 +458,148 @@ fn sigint_leaves_partial_results_and_exits_3() {
     assert!(v["achieved"]["transactions"].as_u64().unwrap() > 0);
     assert!(!iteration_starts(&res).is_empty());
 }
+
+/// Mean start-to-start gap over every user's consecutive iterations.
+fn mean_gap(res: &Path) -> (f64, usize) {
+    let starts = iteration_starts(res);
+    let users: std::collections::BTreeSet<u32> = starts.iter().map(|s| s.0).collect();
+    let mut gaps = Vec::new();
+    for u in users {
+        let mut t: Vec<f64> = starts
+            .iter()
+            .filter(|(x, _)| *x == u)
+            .map(|(_, t)| *t)
+            .collect();
+        t.sort_by(f64::total_cmp);
+        gaps.extend(t.windows(2).map(|w| w[1] - w[0]));
+    }
+    (gaps.iter().sum::<f64>() / gaps.len() as f64, gaps.len())
+}
+
+#[test]
+fn every_pacing_mode_has_its_measured_mean_interval() {
+    let s = Server::new("20ms", 0.0);
+    // (pacing keys, expected mean start-to-start gap, tolerance)
+    let cases = [
+        ("mode = \"fixed\"\ninterval = \"200ms\"", 0.200, 0.005),
+        (
+            "mode = \"beta\"\ninterval = \"200ms\"\nmin = \"100ms\"\nmax = \"700ms\"",
+            0.200,
+            0.02,
+        ),
+        // sd 150 ms over ~300 gaps: standard error ~9 ms.
+        (
+            "mode = \"exponential\"\ninterval = \"200ms\"\nmin = \"50ms\"",
+            0.200,
+            0.035,
+        ),
+        // after-end: ~20 ms iteration + 150 ms delay.
+        ("mode = \"after-end\"\ndelay = \"150ms\"", 0.172, 0.012),
+        // back to back: the iteration time itself.
+        ("mode = \"none\"", 0.022, 0.008),
+    ];
+    for (pacing, want, tol) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = write_plan(dir.path(), &plan_text(&s.url(), 16, pacing, "4s", "0s", ""));
+        let (code, out, err, res) = run(&plan, &dir.path().join("results"), &[]);
+        assert!(code == 0 || code == 1, "{pacing}: {out}\n{err}");
+        let (mean, n) = mean_gap(&res);
+        assert!(
+            (mean - want).abs() <= tol,
+            "{pacing}: mean interval {mean} over {n} gaps, want {want}"
+        );
+    }
+}
+
+#[test]
+fn the_same_seed_reproduces_the_schedule() {
+    let s = Server::new("1ms", 0.0);
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write_plan(
+        dir.path(),
+        &plan_text(
+            &s.url(),
+            5,
+            "mode = \"uniform\"\nmin = \"100ms\"\nmax = \"500ms\"",
+            "2s",
+            "0s",
+            "",
+        ),
+    );
+    let first = |res: &Path| {
+        let mut f: Vec<(u32, f64)> = iteration_starts(res);
+        f.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        f.dedup_by_key(|x| x.0);
+        f
+    };
+    let (_, _, _, a) = run(&plan, &dir.path().join("a"), &[]);
+    let (_, _, _, b) = run(&plan, &dir.path().join("b"), &[]);
+    let (fa, fb) = (first(&a), first(&b));
+    assert_eq!(fa.len(), 5);
+    for (x, y) in fa.iter().zip(&fb) {
+        // Same draws: first starts agree to within scheduling jitter.
+        assert!((x.1 - y.1).abs() < 0.02, "user {}: {} vs {}", x.0, x.1, y.1);
+    }
+    assert_eq!(summary(&a)["meta"]["seed"], 11);
+}
+
+#[test]
+fn a_hanging_target_times_out_as_errors() {
+    let s = Server::new("5s", 0.0);
+    let dir = tempfile::tempdir().unwrap();
+    let text = plan_text(
+        &s.url(),
+        2,
+        "mode = \"fixed\"\ninterval = \"300ms\"",
+        "1s",
+        "0s",
+        "",
+    )
+    .replace("timeout = \"2s\"", "timeout = \"200ms\"");
+    let plan = write_plan(dir.path(), &text);
+    let (code, out, _, res) = run(&plan, &dir.path().join("results"), &[]);
+    assert_eq!(code, 1, "{out}");
+    let v = summary(&res);
+    assert!(
+        v["errors"]["timeout"]["count"].as_u64().unwrap() >= 2,
+        "{}",
+        v["errors"]
+    );
+}
+
+#[test]
+fn verify_rejudges_saved_results_against_another_plan() {
+    let s = Server::new("1ms", 0.0);
+    let dir = tempfile::tempdir().unwrap();
+    let text = plan_text(
+        &s.url(),
+        10,
+        "mode = \"fixed\"\ninterval = \"250ms\"",
+        "3s",
+        "1s",
+        "",
+    );
+    let plan = write_plan(dir.path(), &text);
+    let (code, _, _, res) = run(&plan, &dir.path().join("results"), &[]);
+    assert_eq!(code, 0);
+    Command::cargo_bin("pace")
+        .unwrap()
+        .args(["verify", res.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("PASS"));
+    // A stricter plan: twice the users at the same pacing expects twice the rate.
+    let other = dir.path().join("other.toml");
+    std::fs::write(&other, text.replace("users = 10", "users = 20")).unwrap();
+    Command::cargo_bin("pace")
+        .unwrap()
+        .args([
+            "verify",
+            res.to_str().unwrap(),
+            "--plan",
+            other.to_str().unwrap(),
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FAIL"));
+}

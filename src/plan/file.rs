@@ -640,7 +640,8 @@ impl PacingSection {
                 need("min", self.min.is_some())?;
                 need("max", self.max.is_some())?;
                 if self.mode == PacingMode::Beta {
-                    if self.alpha.is_none() && self.beta.is_none() {
+                    // Shapes, or `interval` with the default shape.
+                    if self.alpha.is_none() && self.beta.is_none() && self.interval.is_none() {
                         need("alpha", false)?;
                     }
                 } else {
