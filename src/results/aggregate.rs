@@ -136,9 +136,9 @@ pub struct Aggregate {
     pub window: (f64, f64),
     pub timers: BTreeMap<String, Timer>,
     pub iterations: Timer,
-    /// Successful transactions whose iteration started inside the window.
+    /// Successful transactions whose iteration was scheduled inside the window.
     pub window_ok: u64,
-    /// All transactions (ok or not) whose iteration started inside the window.
+    /// All transactions (ok or not) whose iteration was scheduled inside the window.
     pub window_all: u64,
     pub window_iterations: u64,
     pub transactions: u64,
@@ -206,7 +206,7 @@ impl Aggregate {
                     .entry(s.name.clone())
                     .or_insert_with(Timer::new)
                     .add(s);
-                if self.in_window(s.iter_start) {
+                if self.in_window(s.iter_sched) {
                     self.window_all += 1;
                     if s.ok {
                         self.window_ok += 1;
@@ -231,7 +231,7 @@ impl Aggregate {
             }
             Kind::Iteration => {
                 self.iterations.add(s);
-                if self.in_window(s.t) {
+                if self.in_window(s.iter_sched) {
                     self.window_iterations += 1;
                 }
                 if s.overrun {

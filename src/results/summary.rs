@@ -27,7 +27,7 @@ pub struct RunMeta {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Achieved {
     pub tpm: f64,
-    /// Successful transactions whose iteration started inside the window.
+    /// Successful transactions whose iteration was scheduled inside the window.
     pub transactions: u64,
     /// Failed transactions, whole run.
     pub errors: u64,

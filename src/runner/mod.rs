@@ -306,6 +306,8 @@ struct Iter<'a> {
     n: u64,
     /// Actual start, seconds since t0.
     started: f64,
+    /// Scheduled start.
+    nominal: f64,
     /// How late against the schedule.
     late: f64,
     /// Late because the previous iteration overran.
@@ -329,6 +331,7 @@ async fn iteration(ctx: &Ctx, client: &reqwest::Client, it: &Iter<'_>, steps: &[
             kind: Kind::Step,
             t,
             iter_start: it.started,
+            iter_sched: it.nominal,
             group: it.group.to_string(),
             user: it.user,
             iteration: it.n,
@@ -352,6 +355,7 @@ async fn iteration(ctx: &Ctx, client: &reqwest::Client, it: &Iter<'_>, steps: &[
 
 fn iteration_sample(it: &Iter<'_>, ended: f64, ok: bool) -> Sample {
     let mut s = Sample::event(Kind::Iteration, it.started, it.group, it.user);
+    s.iter_sched = it.nominal;
     s.iteration = it.n;
     s.latency = ended - it.started;
     s.latency_sched = ended - it.started + it.late;
@@ -386,6 +390,7 @@ async fn paced_user(
             user,
             n,
             started,
+            nominal,
             late: (started - nominal).max(0.0),
             overrun,
         };
@@ -447,6 +452,7 @@ async fn arrivals(
                     user: u as u32,
                     n,
                     started,
+                    nominal,
                     late: (started - nominal).max(0.0),
                     overrun: false,
                 };
