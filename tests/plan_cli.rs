@@ -4,6 +4,20 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
+/// The seed's random-pacing case: 12 TPM between 4 and 20, 24 users, 2 s.
+const SEED_RANDOM: [&str; 10] = [
+    "--tpm",
+    "12",
+    "--tpm-max",
+    "20",
+    "--tpm-min",
+    "4",
+    "--users",
+    "24",
+    "--rt",
+    "2",
+];
+
 fn pace() -> Command {
     Command::cargo_bin("pace").unwrap()
 }
@@ -160,18 +174,7 @@ fn negative_residual_is_refused_with_the_shortfall() {
 
 #[test]
 fn seed_random_pacing_every_distribution() {
-    let base = [
-        "--tpm",
-        "12",
-        "--tpm-max",
-        "20",
-        "--tpm-min",
-        "4",
-        "--users",
-        "24",
-        "--rt",
-        "2",
-    ];
+    let base = SEED_RANDOM;
     let v = json(&base);
     assert_eq!(v["pacing"]["distribution"], "uniform");
     assert!(close(f(&v, "pacing.min_s"), 72.0));
@@ -217,21 +220,9 @@ fn seed_random_pacing_every_distribution() {
 fn table_shows_naive_range_for_every_distribution() {
     for dist in ["uniform", "beta", "exponential", "fixed"] {
         pace()
-            .args([
-                "plan",
-                "--tpm",
-                "12",
-                "--tpm-max",
-                "20",
-                "--tpm-min",
-                "4",
-                "--users",
-                "24",
-                "--rt",
-                "2",
-                "--pacing-dist",
-                dist,
-            ])
+            .arg("plan")
+            .args(SEED_RANDOM)
+            .args(["--pacing-dist", dist])
             .assert()
             .success()
             .stdout(predicate::str::contains("naive uniform range would give"))
@@ -408,25 +399,9 @@ fn writes_a_plan_that_loads_back_and_never_overwrites() {
     let path = dir.path().join("plan.toml");
     let p = path.to_str().unwrap();
     pace()
-        .args([
-            "plan",
-            "--tpm",
-            "12",
-            "--tpm-max",
-            "20",
-            "--tpm-min",
-            "4",
-            "--users",
-            "24",
-            "--rt",
-            "2",
-            "--ramp-up",
-            "1/5s",
-            "--pacing-dist",
-            "beta",
-            "-o",
-            p,
-        ])
+        .arg("plan")
+        .args(SEED_RANDOM)
+        .args(["--ramp-up", "1/5s", "--pacing-dist", "beta", "-o", p])
         .assert()
         .success()
         .stderr(predicate::str::contains("wrote"));

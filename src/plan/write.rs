@@ -56,6 +56,31 @@ fn dur(v: f64) -> String {
     q(&format_duration(v))
 }
 
+/// The `min` (and `max`) lines of a random pacing, with the instantaneous
+/// rates they give.
+fn bounds(o: &mut String, sol: &Solution, min: f64, max: Option<f64>) {
+    kv(
+        o,
+        "min",
+        &dur(min),
+        &format!(
+            "peak instantaneous rate {} TPM",
+            round_sig(sol.tpm_instant_max, 4)
+        ),
+    );
+    if let Some(max) = max {
+        kv(
+            o,
+            "max",
+            &dur(max),
+            &format!(
+                "slowest instantaneous rate {} TPM",
+                round_sig(sol.tpm_instant_min, 4)
+            ),
+        );
+    }
+}
+
 /// The plan file text. `command` is the command line that produced it.
 pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
     let mut o = String::new();
@@ -177,24 +202,7 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
                 "centred on the mean: a uniform range's mean is its midpoint",
             );
             kv(&mut o, "interval", &dur(mean), &mean_how);
-            kv(
-                &mut o,
-                "min",
-                &dur(min),
-                &format!(
-                    "peak instantaneous rate {} TPM",
-                    round_sig(sol.tpm_instant_max, 4)
-                ),
-            );
-            kv(
-                &mut o,
-                "max",
-                &dur(max),
-                &format!(
-                    "slowest instantaneous rate {} TPM",
-                    round_sig(sol.tpm_instant_min, 4)
-                ),
-            );
+            bounds(&mut o, sol, min, Some(max));
         }
         Pacing::Beta {
             min,
@@ -209,24 +217,7 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
                 "spans the whole range with the mean at the target",
             );
             kv(&mut o, "interval", &dur(mean), &mean_how);
-            kv(
-                &mut o,
-                "min",
-                &dur(min),
-                &format!(
-                    "peak instantaneous rate {} TPM",
-                    round_sig(sol.tpm_instant_max, 4)
-                ),
-            );
-            kv(
-                &mut o,
-                "max",
-                &dur(max),
-                &format!(
-                    "slowest instantaneous rate {} TPM",
-                    round_sig(sol.tpm_instant_min, 4)
-                ),
-            );
+            bounds(&mut o, sol, min, Some(max));
             kv(
                 &mut o,
                 "alpha",
@@ -243,15 +234,7 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
                 "Poisson-like starts, never closer than `min`",
             );
             kv(&mut o, "interval", &dur(mean), &mean_how);
-            kv(
-                &mut o,
-                "min",
-                &dur(min),
-                &format!(
-                    "peak instantaneous rate {} TPM",
-                    round_sig(sol.tpm_instant_max, 4)
-                ),
-            );
+            bounds(&mut o, sol, min, None);
         }
     }
     kv(
