@@ -18,26 +18,26 @@ Examples:
   pace target --port 0 --latency uniform:10ms..30ms --size 2048 --seed 42")]
 pub struct TargetArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = 8080)]
+    #[arg(long, default_value_t = 8080, allow_hyphen_values = true)]
     pub port: u16,
     /// Delay before each answer: 20ms, uniform:10ms..30ms, exponential:20ms,
     /// lognormal:20ms,0.5.
-    #[arg(long, default_value = "0ms", value_parser = latency)]
+    #[arg(long, allow_hyphen_values = true, default_value = "0ms", value_parser = latency)]
     pub latency: Latency,
     /// Fraction of requests answered with --error-status: 1% or 0.01.
-    #[arg(long, default_value = "0", value_parser = target::parse_error_rate)]
+    #[arg(long, allow_hyphen_values = true, default_value = "0", value_parser = target::parse_error_rate)]
     pub error_rate: f64,
     /// Status of a normal answer.
-    #[arg(long, default_value = "200", value_parser = target::parse_status)]
+    #[arg(long, allow_hyphen_values = true, default_value = "200", value_parser = target::parse_status)]
     pub status: u16,
     /// Status of an error answer.
-    #[arg(long, default_value = "500", value_parser = target::parse_status)]
+    #[arg(long, allow_hyphen_values = true, default_value = "500", value_parser = target::parse_status)]
     pub error_status: u16,
     /// Response body size in bytes.
-    #[arg(long, default_value = "100", value_parser = target::parse_size)]
+    #[arg(long, allow_hyphen_values = true, default_value = "100", value_parser = target::parse_size)]
     pub size: usize,
     /// Seed for repeatable delays and errors.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub seed: Option<u64>,
 }
 
@@ -101,7 +101,8 @@ async fn serve(cfg: TargetConfig, port: u16) -> i32 {
     stop.wait().await;
     let served = t.requests_served();
     t.shutdown().await;
-    eprintln!("pace target: stopped after {served} requests");
+    let s = if served == 1 { "" } else { "s" };
+    eprintln!("pace target: stopped after {served} request{s}");
     exit::OK
 }
 

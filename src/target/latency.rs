@@ -197,7 +197,12 @@ impl FromStr for Latency {
             Some((k, r)) => (k.trim().to_ascii_lowercase(), r.trim()),
             None => (String::from("fixed"), t),
         };
-        let dur = |s: &str| units::parse_duration(s).map_err(|e| format!("{e}; {SPEC_HELP}"));
+        let dur = |s: &str| {
+            if s.trim_start().starts_with('-') {
+                return Err(format!("'{text}': a latency must not be negative"));
+            }
+            units::parse_duration(s).map_err(|e| format!("{e}; {SPEC_HELP}"))
+        };
         let lat = match kind.as_str() {
             "fixed" | "constant" | "const" => Latency::Fixed(dur(rest)?),
             "uniform" => {
