@@ -69,6 +69,12 @@ impl Ctx {
     /// Sleeps until `at` (seconds since t0); false if the run was stopped first.
     async fn sleep_until(&self, at: f64) -> bool {
         let deadline = self.t0 + Duration::from_secs_f64(at.max(0.0));
+        // A start that is already due (back to back, or late) must not wait
+        // for tokio's timer, whose 1 ms ticks round every sleep up.
+        if deadline <= Instant::now() {
+            tokio::task::yield_now().await;
+            return !self.stopped();
+        }
         tokio::select! {
             _ = tokio::time::sleep_until(deadline.into()) => !self.stopped(),
             _ = self.stop_notify.notified() => false,
