@@ -8,7 +8,7 @@ use crate::results::sample::read_samples;
 use crate::results::summary::{RunMeta, Summary};
 use crate::runner::{self, RunConfig};
 use crate::units::{human_duration, round_sig};
-use crate::verdict::{Verdict, expected, judge};
+use crate::verdict::{expected, judge};
 use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use std::path::{Path, PathBuf};
@@ -235,8 +235,9 @@ pub fn run(a: RunArgs) -> i32 {
     code
 }
 
-/// Judges, writes summary.json, prints the verdict; returns the exit code.
-fn finish(plan: &PlanFile, agg: &Aggregate, meta: RunMeta, dir: &Path) -> i32 {
+/// The summary of an aggregate judged against `plan` over its window: the
+/// one path for a fresh run and for `pace verify`.
+fn judged(plan: &PlanFile, agg: &Aggregate, meta: RunMeta) -> Summary {
     let window = agg.window.1 - agg.window.0;
     let exp = if window > 0.0 {
         expected(plan, window)
@@ -244,17 +245,27 @@ fn finish(plan: &PlanFile, agg: &Aggregate, meta: RunMeta, dir: &Path) -> i32 {
         None
     };
     let verdict = judge(plan, agg, exp.as_ref());
-    let summary = Summary::build(meta, agg, exp, verdict.clone());
+    Summary::build(meta, agg, exp, verdict)
+}
+
+/// Judges, writes summary.json, prints the verdict; returns the exit code.
+fn finish(plan: &PlanFile, agg: &Aggregate, meta: RunMeta, dir: &Path) -> i32 {
+    let summary = judged(plan, agg, meta);
     let json = serde_json::to_string_pretty(&summary).expect("plain data serializes");
     if let Err(e) = std::fs::write(dir.join("summary.json"), json) {
         eprintln!("error: {}: cannot write summary.json: {e}", dir.display());
         return exit::INTERRUPTED;
     }
-    print_verdict(&summary, &verdict);
-    if verdict.pass { exit::OK } else { exit::FAILED }
+    print_verdict(&summary);
+    if summary.verdict.pass {
+        exit::OK
+    } else {
+        exit::FAILED
+    }
 }
 
-fn print_verdict(s: &Summary, v: &Verdict) {
+fn print_verdict(s: &Summary) {
+    let v = &s.verdict;
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED)
         .set_header(vec!["check", "planned", "achieved", "result"]);
@@ -348,20 +359,17 @@ pub fn verify(a: VerifyArgs) -> i32 {
             return exit::BAD_INPUT;
         }
     };
-    let window_s = agg.window.1 - agg.window.0;
-    let exp = if window_s > 0.0 {
-        expected(&plan, window_s)
-    } else {
-        None
-    };
-    let verdict = judge(&plan, &agg, exp.as_ref());
-    let s = Summary::build(old.meta.clone(), &agg, exp, verdict.clone());
-    print_verdict(&s, &verdict);
+    let s = judged(&plan, &agg, old.meta.clone());
+    print_verdict(&s);
     if old.partial {
         eprintln!(
             "note: these results are partial: {}",
             old.meta.partial_reason.unwrap_or_default()
         );
     }
-    if verdict.pass { exit::OK } else { exit::FAILED }
+    if s.verdict.pass {
+        exit::OK
+    } else {
+        exit::FAILED
+    }
 }

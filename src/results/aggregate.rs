@@ -202,10 +202,16 @@ impl Aggregate {
         match s.kind {
             Kind::Step => {
                 self.transactions += 1;
-                self.timers
-                    .entry(s.name.clone())
-                    .or_insert_with(Timer::new)
-                    .add(s);
+                // Look up before inserting: the name is cloned once per
+                // timer, not once per sample on this hot path.
+                match self.timers.get_mut(&s.name) {
+                    Some(t) => t.add(s),
+                    None => {
+                        let mut t = Timer::new();
+                        t.add(s);
+                        self.timers.insert(s.name.clone(), t);
+                    }
+                }
                 if self.in_window(s.iter_sched) {
                     self.window_all += 1;
                     if s.ok {
