@@ -5,10 +5,12 @@
 //! runner -> results -> exporters -> verdict.
 
 pub mod cli;
+pub mod export;
 pub mod output;
 pub mod plan;
 pub mod results;
 pub mod runner;
+pub mod store;
 pub mod target;
 pub mod units;
 pub mod verdict;

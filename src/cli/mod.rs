@@ -1,7 +1,9 @@
 //! The command line: clap definitions and dispatch. Each subcommand lives in
 //! its own file; this one only parses and routes, and owns the exit codes.
 
+mod history_cmd;
 mod plan_cmd;
+mod report_cmd;
 mod run_cmd;
 mod target_cmd;
 
@@ -51,6 +53,12 @@ pub enum Command {
     /// Re-judge saved results (against the same or another plan) without
     /// re-running.
     Verify(run_cmd::VerifyArgs),
+    /// Rebuild every report of a results folder from its raw samples
+    /// (Pyak47's -r), optionally with another time-series interval.
+    Report(report_cmd::ReportArgs),
+    /// List the runs stored in a results database: when, plan, target vs
+    /// achieved TPM, p95, errors, verdict.
+    History(history_cmd::HistoryArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -65,6 +73,8 @@ pub fn main() -> i32 {
         Command::Target(a) => target_cmd::run(a),
         Command::Run(a) => run_cmd::run(a),
         Command::Verify(a) => run_cmd::verify(a),
+        Command::Report(a) => report_cmd::run(a),
+        Command::History(a) => history_cmd::run(a),
     }
 }
 

@@ -226,6 +226,7 @@ pub fn run(a: RunArgs) -> i32 {
             .collect(),
         partial,
         partial_reason: exec.interrupted.clone(),
+        vars: exec.vars.iter().cloned().collect(),
     };
     let code = finish(&plan, &agg, meta, &dir);
     if partial {

@@ -6,6 +6,7 @@ pub mod band;
 pub mod file;
 pub mod pacing;
 pub mod solve;
+pub mod vars;
 pub mod write;
 
 pub use band::{Band, Load};

@@ -16,6 +16,18 @@ fn hist() -> Histogram<u64> {
     Histogram::new(3).expect("3 significant digits is valid")
 }
 
+/// A histogram per time-series interval. There are (run time / interval) x
+/// (timers + 1) of them, so they are smaller: 2 significant digits (values
+/// within 1 %) and 32-bit counts, ~5 KiB each instead of ~90 KiB.
+pub type IntervalHist = Histogram<u32>;
+
+fn interval_hist() -> IntervalHist {
+    Histogram::new(2).expect("2 significant digits is valid")
+}
+
+/// How many raw points each timer keeps for the scatter graph.
+pub const SCATTER_POINTS: usize = 5000;
+
 fn micros(s: f64) -> u64 {
     (s * 1e6).round().max(0.0) as u64
 }
@@ -37,7 +49,7 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub fn of(h: &Histogram<u64>) -> Stats {
+    pub fn of<C: hdrhistogram::Counter>(h: &Histogram<C>) -> Stats {
         if h.is_empty() {
             return Stats::default();
         }
@@ -70,6 +82,70 @@ impl Stats {
     }
 }
 
+/// One interval of one timer.
+#[derive(Debug, Clone)]
+pub struct Slot {
+    /// Successful samples sent in the interval.
+    pub latency: IntervalHist,
+    pub errors: u64,
+}
+
+impl Slot {
+    fn new() -> Slot {
+        Slot {
+            latency: interval_hist(),
+            errors: 0,
+        }
+    }
+}
+
+/// One raw point of the scatter graph.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// Send time, seconds since the run's start.
+    pub t: f32,
+    pub latency: f32,
+    pub ok: bool,
+}
+
+/// A uniform random sample of a timer's points (Vitter's algorithm R) with
+/// a fixed seed: the same samples file in the same order always gives the
+/// same points, so re-processing draws the same graph.
+#[derive(Debug, Clone)]
+pub struct Reservoir {
+    pub seen: u64,
+    pub points: Vec<Point>,
+    rng: rand::rngs::Xoshiro256PlusPlus,
+}
+
+impl Reservoir {
+    fn new() -> Reservoir {
+        Reservoir {
+            seen: 0,
+            points: Vec::new(),
+            rng: rand::SeedableRng::seed_from_u64(0x5ca7_7e12),
+        }
+    }
+
+    fn add(&mut self, p: Point) {
+        use rand::RngExt;
+        self.seen += 1;
+        if self.points.len() < SCATTER_POINTS {
+            self.points.push(p);
+        } else {
+            let j = self.rng.random_range(0..self.seen);
+            if (j as usize) < SCATTER_POINTS {
+                self.points[j as usize] = p;
+            }
+        }
+    }
+
+    /// True when every point is kept (no sampling).
+    pub fn complete(&self) -> bool {
+        self.seen as usize == self.points.len()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Timer {
     /// Successful samples, from the actual send.
@@ -77,6 +153,9 @@ pub struct Timer {
     /// Successful samples, from the scheduled start.
     pub latency_sched: Histogram<u64>,
     pub errors: u64,
+    /// Per time-series interval, by send time.
+    pub slots: Vec<Slot>,
+    pub scatter: Reservoir,
 }
 
 impl Timer {
@@ -85,15 +164,22 @@ impl Timer {
             latency: hist(),
             latency_sched: hist(),
             errors: 0,
+            slots: Vec::new(),
+            scatter: Reservoir::new(),
         }
     }
 
-    fn add(&mut self, s: &Sample) {
+    fn add(&mut self, s: &Sample, slot: usize) {
+        while self.slots.len() <= slot {
+            self.slots.push(Slot::new());
+        }
         if s.ok {
             let _ = self.latency.record(micros(s.latency));
             let _ = self.latency_sched.record(micros(s.latency_sched));
+            let _ = self.slots[slot].latency.record(micros(s.latency));
         } else {
             self.errors += 1;
+            self.slots[slot].errors += 1;
         }
     }
 }
@@ -109,7 +195,11 @@ pub struct ErrorTally {
 pub struct Bucket {
     pub transactions: u64,
     pub errors: u64,
-    pub latency: Histogram<u64>,
+    /// Successful transactions of every timer.
+    pub latency: IntervalHist,
+    /// How late every iteration started against its schedule.
+    pub lateness: IntervalHist,
+    pub iterations: u64,
     pub late_starts: u64,
     pub dropped: u64,
     pub active_users_max: i64,
@@ -120,7 +210,9 @@ impl Bucket {
         Bucket {
             transactions: 0,
             errors: 0,
-            latency: hist(),
+            latency: interval_hist(),
+            lateness: interval_hist(),
+            iterations: 0,
             late_starts: 0,
             dropped: 0,
             active_users_max: 0,
@@ -183,8 +275,12 @@ impl Aggregate {
         }
     }
 
+    fn slot(&self, t: f64) -> usize {
+        ((t.max(0.0)) / self.ts_interval) as usize
+    }
+
     fn bucket(&mut self, t: f64) -> &mut Bucket {
-        let i = ((t.max(0.0)) / self.ts_interval) as usize;
+        let i = self.slot(t);
         while self.series.len() <= i {
             let mut b = Bucket::new();
             b.active_users_max = self.active_users;
@@ -202,16 +298,19 @@ impl Aggregate {
         match s.kind {
             Kind::Step => {
                 self.transactions += 1;
+                let slot = self.slot(s.t);
                 // Look up before inserting: the name is cloned once per
                 // timer, not once per sample on this hot path.
-                match self.timers.get_mut(&s.name) {
-                    Some(t) => t.add(s),
-                    None => {
-                        let mut t = Timer::new();
-                        t.add(s);
-                        self.timers.insert(s.name.clone(), t);
-                    }
-                }
+                let timer = match self.timers.get_mut(&s.name) {
+                    Some(t) => t,
+                    None => self.timers.entry(s.name.clone()).or_insert_with(Timer::new),
+                };
+                timer.add(s, slot);
+                timer.scatter.add(Point {
+                    t: s.t as f32,
+                    latency: s.latency as f32,
+                    ok: s.ok,
+                });
                 if self.in_window(s.iter_sched) {
                     self.window_all += 1;
                     if s.ok {
@@ -236,7 +335,11 @@ impl Aggregate {
                 }
             }
             Kind::Iteration => {
-                self.iterations.add(s);
+                let slot = self.slot(s.t);
+                self.iterations.add(s, slot);
+                let b = self.bucket(s.t);
+                b.iterations += 1;
+                let _ = b.lateness.record(micros(s.late));
                 if self.in_window(s.iter_sched) {
                     self.window_iterations += 1;
                 }

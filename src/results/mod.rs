@@ -5,3 +5,82 @@
 pub mod aggregate;
 pub mod sample;
 pub mod summary;
+
+use crate::plan::file::PlanFile;
+use aggregate::{Aggregate, Point};
+use sample::Sample;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use summary::Summary;
+
+/// The raw file every report can be rebuilt from.
+pub const SAMPLES_FILE: &str = "samples.csv";
+
+/// What an exporter gets: everything about one run, read-only.
+pub struct Results {
+    /// The results folder (`results/<timestamp>/`).
+    pub dir: PathBuf,
+    /// The plan the run followed (its copy in the folder).
+    pub plan: PlanFile,
+    pub summary: Summary,
+    /// Raw points per timer for the scatter graphs.
+    pub scatter: BTreeMap<String, Scatter>,
+}
+
+/// A timer's raw points: all of them, or a uniform random sample.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Scatter {
+    /// How many samples the timer had.
+    pub seen: u64,
+    pub points: Vec<Point>,
+}
+
+impl Scatter {
+    /// True when every sample is drawn.
+    pub fn complete(&self) -> bool {
+        self.seen as usize == self.points.len()
+    }
+}
+
+impl Results {
+    pub fn new(dir: &Path, plan: PlanFile, summary: Summary, agg: &Aggregate) -> Results {
+        let scatter = agg
+            .timers
+            .iter()
+            .map(|(k, t)| {
+                (
+                    k.clone(),
+                    Scatter {
+                        seen: t.scatter.seen,
+                        points: t.scatter.points.clone(),
+                    },
+                )
+            })
+            .collect();
+        Results {
+            dir: dir.to_path_buf(),
+            plan,
+            summary,
+            scatter,
+        }
+    }
+
+    pub fn samples_path(&self) -> PathBuf {
+        self.dir.join(SAMPLES_FILE)
+    }
+
+    /// The raw samples, streamed from disk one row at a time.
+    pub fn samples(&self) -> std::io::Result<impl Iterator<Item = Result<Sample, String>>> {
+        let f = std::fs::File::open(self.samples_path())?;
+        Ok(sample::read_samples(std::io::BufReader::with_capacity(
+            1 << 16,
+            f,
+        )))
+    }
+
+    /// Epoch milliseconds of a time in seconds since the run's start.
+    pub fn epoch_ms(&self, t: f64) -> i64 {
+        self.summary.meta.started_epoch_ms as i64 + (t * 1000.0).round() as i64
+    }
+}

@@ -78,6 +78,10 @@ pub struct Sample {
     /// Iteration rows: the lateness came from the previous iteration
     /// overrunning its interval (not from the generator waking late).
     pub overrun: bool,
+    /// Step rows: time to the response headers (JMeter's Latency); the body
+    /// read is the rest of `latency`. Older files without it read as 0.
+    #[serde(default)]
+    pub ttfb: f64,
 }
 
 impl Sample {
@@ -100,6 +104,7 @@ impl Sample {
             bytes: 0,
             late: 0.0,
             overrun: false,
+            ttfb: 0.0,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `summary.json`: the machine-readable whole of a run (fields per
 //! shared/spec/plan-format.md, and more).
 
-use super::aggregate::{Aggregate, ErrorTally, Stats};
+use super::aggregate::{Aggregate, ErrorTally, IntervalHist, Slot, Stats};
 use crate::verdict::{Expected, Verdict};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -22,6 +22,10 @@ pub struct RunMeta {
     pub late_policy: Vec<String>,
     pub partial: bool,
     pub partial_reason: Option<String>,
+    /// Variables pace itself set for `${VAR}` (e.g. the embedded target's
+    /// `PACE_TARGET`), so exporters can print the URLs that were sent.
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +53,58 @@ pub struct SeriesRow {
     pub active_users: i64,
     pub late_starts: u64,
     pub dropped: u64,
+    #[serde(default)]
+    pub iterations: u64,
+    /// How late iterations started against their schedule (any cause).
+    #[serde(default)]
+    pub lateness_p99: f64,
+    #[serde(default)]
+    pub lateness_max: f64,
+}
+
+/// One row of an Interval Details table: the successful samples sent in
+/// `[start_s, end_s)`. `rate` is per second over the interval's real length,
+/// so a partial last interval is not divided by the whole interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalRow {
+    /// 1-based, as in Pyak47's reports.
+    pub interval: u32,
+    pub start_s: f64,
+    pub end_s: f64,
+    pub rate: f64,
+    pub errors: u64,
+    #[serde(flatten)]
+    pub stats: Stats,
+}
+
+impl IntervalRow {
+    /// Rows for `slots`, padded with empty rows to `n` intervals. The run
+    /// ends at `run_end` (seconds); intervals are `ts` long.
+    fn rows(slots: &[(&IntervalHist, u64)], n: usize, ts: f64, run_end: f64) -> Vec<IntervalRow> {
+        (0..n)
+            .map(|i| {
+                let start = i as f64 * ts;
+                let mut end = (start + ts).min(run_end);
+                if end <= start {
+                    // A sample sent after the recorded end of the run: the
+                    // interval's nominal length is the honest divisor.
+                    end = start + ts;
+                }
+                let (stats, errors) = match slots.get(i) {
+                    Some((h, e)) => (Stats::of(h), *e),
+                    None => (Stats::default(), 0),
+                };
+                IntervalRow {
+                    interval: i as u32 + 1,
+                    start_s: start,
+                    end_s: end,
+                    rate: stats.count as f64 / (end - start),
+                    errors,
+                    stats,
+                }
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,6 +127,15 @@ pub struct Summary {
     pub iteration: Stats,
     pub errors: BTreeMap<String, ErrorTally>,
     pub series: Vec<SeriesRow>,
+    /// Failed samples per timer (not in the timer's statistics).
+    #[serde(default)]
+    pub timer_errors: BTreeMap<String, u64>,
+    /// Interval Details of every transaction together.
+    #[serde(default)]
+    pub all_intervals: Vec<IntervalRow>,
+    /// Interval Details per timer.
+    #[serde(default)]
+    pub intervals: BTreeMap<String, Vec<IntervalRow>>,
 }
 
 impl Summary {
@@ -86,6 +151,7 @@ impl Summary {
             .enumerate()
             .map(|(i, b)| {
                 let st = Stats::of(&b.latency);
+                let lateness = Stats::of(&b.lateness);
                 SeriesRow {
                     t_s: i as f64 * agg.ts_interval,
                     transactions: b.transactions,
@@ -97,9 +163,25 @@ impl Summary {
                     active_users: b.active_users_max,
                     late_starts: b.late_starts,
                     dropped: b.dropped,
+                    iterations: b.iterations,
+                    lateness_p99: lateness.p99,
+                    lateness_max: lateness.max,
                 }
             })
             .collect();
+        let n = agg
+            .series
+            .len()
+            .max(agg.timers.values().map(|t| t.slots.len()).max().unwrap_or(0));
+        let ts = agg.ts_interval;
+        let run_end = meta.run_time_s;
+        let of_slots = |slots: &[Slot]| {
+            let v: Vec<(&IntervalHist, u64)> = slots.iter().map(|s| (&s.latency, s.errors)).collect();
+            IntervalRow::rows(&v, n, ts, run_end)
+        };
+        let all: Vec<(&IntervalHist, u64)> =
+            agg.series.iter().map(|b| (&b.latency, b.errors)).collect();
+        let all_intervals = IntervalRow::rows(&all, n, ts, run_end);
         Summary {
             pace_version: env!("CARGO_PKG_VERSION").into(),
             partial: meta.partial,
@@ -133,6 +215,17 @@ impl Summary {
             iteration: Stats::of(&agg.iterations.latency),
             errors: agg.errors.clone(),
             series,
+            timer_errors: agg
+                .timers
+                .iter()
+                .map(|(k, t)| (k.clone(), t.errors))
+                .collect(),
+            all_intervals,
+            intervals: agg
+                .timers
+                .iter()
+                .map(|(k, t)| (k.clone(), of_slots(&t.slots)))
+                .collect(),
         }
     }
 }

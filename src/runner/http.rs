@@ -1,6 +1,7 @@
 //! One HTTP step: send, read, check expectations, classify errors.
 
 use crate::plan::file::StepSection;
+use crate::plan::vars::expand;
 use crate::results::sample::ErrorKind;
 use std::time::{Duration, Instant};
 
@@ -61,42 +62,13 @@ impl Step {
     }
 }
 
-/// `${VAR}` and `${VAR:-default}`; an unset variable without default is an error.
-pub fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("${") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 2..];
-        let Some(end) = after.find('}') else {
-            return Err(format!("unclosed '${{' in '{text}'"));
-        };
-        let inner = &after[..end];
-        let (name, default) = match inner.split_once(":-") {
-            Some((n, d)) => (n, Some(d)),
-            None => (inner, None),
-        };
-        match (lookup(name), default) {
-            (Some(v), _) if !v.is_empty() => out.push_str(&v),
-            (_, Some(d)) => out.push_str(d),
-            (Some(v), None) => out.push_str(&v),
-            (None, None) => {
-                return Err(format!(
-                    "${{{name}}} is not set (use ${{{name}:-default}} for a default)"
-                ));
-            }
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
 /// What one send measured.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub sent: Instant,
     pub latency: Duration,
+    /// To the response headers.
+    pub ttfb: Duration,
     pub status: u16,
     pub bytes: u64,
     pub error: Option<(ErrorKind, String)>,
@@ -114,6 +86,7 @@ pub async fn send(client: &reqwest::Client, step: &Step) -> Outcome {
     }
     let sent = Instant::now();
     let resp = req.send().await;
+    let ttfb = sent.elapsed();
     let (status, bytes, error) = match resp {
         Err(e) => (0, 0, Some(classify(&e))),
         Ok(r) => {
@@ -130,6 +103,7 @@ pub async fn send(client: &reqwest::Client, step: &Step) -> Outcome {
     Outcome {
         sent,
         latency: sent.elapsed(),
+        ttfb,
         status,
         bytes,
         error,
@@ -178,24 +152,4 @@ fn classify(e: &reqwest::Error) -> (ErrorKind, String) {
         src = s.source();
     }
     (kind, msg)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn variables_expand() {
-        let env = |k: &str| match k {
-            "HOST" => Some("127.0.0.1:9".to_string()),
-            _ => None,
-        };
-        assert_eq!(
-            expand("http://${HOST}/x", &env).unwrap(),
-            "http://127.0.0.1:9/x"
-        );
-        assert_eq!(expand("${NOPE:-http://d}/", &env).unwrap(), "http://d/");
-        assert!(expand("${NOPE}", &env).unwrap_err().contains("NOPE"));
-        assert!(expand("${HOST", &env).is_err());
-    }
 }

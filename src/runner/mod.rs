@@ -37,6 +37,8 @@ pub struct Execution {
     pub run_time: f64,
     /// Why the run stopped early, if it did.
     pub interrupted: Option<String>,
+    /// The variables pace set for `${VAR}` (the config's and `PACE_TARGET`).
+    pub vars: Vec<(String, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -292,6 +294,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         started,
         run_time,
         interrupted,
+        vars: cfg.vars.clone(),
     })
 }
 
@@ -365,6 +368,7 @@ async fn iteration(ctx: &Ctx, client: &reqwest::Client, it: &Iter<'_>, steps: &[
             bytes: o.bytes,
             late: 0.0,
             overrun: false,
+            ttfb: o.ttfb.as_secs_f64(),
         });
         if !step.think.is_zero() {
             tokio::time::sleep(step.think).await;

@@ -79,13 +79,11 @@ pub async fn record(
 }
 
 fn line(agg: &Aggregate, p: &Progress, now: f64, tpm: f64) -> String {
-    let p95 = {
-        let mut h = hdrhistogram::Histogram::<u64>::new(3).expect("valid");
-        if let Some(b) = agg.series.last() {
-            let _ = h.add(&b.latency);
-        }
-        Stats::of(&h).p95
-    };
+    let p95 = agg
+        .series
+        .last()
+        .map(|b| Stats::of(&b.latency).p95)
+        .unwrap_or(0.0);
     let target = p
         .target_tpm
         .map(|t| format!(" (target {})", round_sig(t, 4)))
