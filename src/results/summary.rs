@@ -28,6 +28,25 @@ pub struct RunMeta {
     pub vars: BTreeMap<String, String>,
 }
 
+impl RunMeta {
+    /// What reports call the plan: the file's stem, or its folder's name
+    /// for a project's `plan.toml` (`my_project/plan.toml` is "my_project").
+    pub fn plan_name(&self) -> String {
+        let p = std::path::Path::new(&self.plan_file);
+        let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("plan");
+        if stem == "plan" {
+            if let Some(dir) = p
+                .parent()
+                .and_then(|d| d.file_name())
+                .and_then(|d| d.to_str())
+            {
+                return dir.to_string();
+            }
+        }
+        stem.to_string()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Achieved {
     pub tpm: f64,
