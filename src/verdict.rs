@@ -13,6 +13,9 @@ pub struct Check {
     pub target: String,
     pub achieved: String,
     pub pass: bool,
+    /// Why it failed, in words (also in `Verdict::reasons`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,9 +106,11 @@ pub fn judge(plan: &PlanFile, agg: &Aggregate, expected: Option<&Expected>) -> V
             target: format!("{}-{} TPM", r(e.tpm_low), r(e.tpm_high)),
             achieved: format!("{} TPM", r(achieved_tpm)),
             pass: ok,
+            reason: None,
         });
         if !ok {
-            reasons.push(throughput_reason(plan, agg, e, achieved_tpm, window));
+            let why = throughput_reason(plan, agg, e, achieved_tpm, window);
+            fail(&mut checks, &mut reasons, why);
         }
     }
 
@@ -131,13 +136,15 @@ pub fn judge(plan: &PlanFile, agg: &Aggregate, expected: Option<&Expected>) -> V
                 "no successful transactions".into()
             },
             pass: ok,
+            reason: None,
         });
         if !ok {
-            reasons.push(format!(
+            let why = format!(
                 "{name} response time {} exceeded the {} threshold",
                 secs(got),
                 secs(limit.0)
-            ));
+            );
+            fail(&mut checks, &mut reasons, why);
         }
     }
     if let Some(limit) = a.error_rate {
@@ -157,15 +164,17 @@ pub fn judge(plan: &PlanFile, agg: &Aggregate, expected: Option<&Expected>) -> V
                 agg.transactions
             ),
             pass: ok,
+            reason: None,
         });
         if !ok {
-            reasons.push(format!(
+            let why = format!(
                 "error rate {}% ({} of {} transactions) exceeded {}%",
                 r(rate * 100.0),
                 agg.error_count,
                 agg.transactions,
                 r(limit.0 * 100.0)
-            ));
+            );
+            fail(&mut checks, &mut reasons, why);
         }
     }
     Verdict {
@@ -173,6 +182,14 @@ pub fn judge(plan: &PlanFile, agg: &Aggregate, expected: Option<&Expected>) -> V
         reasons,
         checks,
     }
+}
+
+/// Records a failed check's reason on the check and in the verdict's list.
+fn fail(checks: &mut [Check], reasons: &mut Vec<String>, reason: String) {
+    if let Some(c) = checks.last_mut() {
+        c.reason = Some(reason.clone());
+    }
+    reasons.push(reason);
 }
 
 /// "540 TPM achieved vs 720 planned (band 705-735): ..." with the causes

@@ -1,6 +1,7 @@
 //! The command line: clap definitions and dispatch. Each subcommand lives in
 //! its own file; this one only parses and routes, and owns the exit codes.
 
+mod finish;
 mod history_cmd;
 mod plan_cmd;
 mod report_cmd;

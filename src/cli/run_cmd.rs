@@ -2,15 +2,14 @@
 //! run it, then record, judge and print.
 
 use super::exit;
+use super::finish::{self, Publish, load_plan, reaggregate};
 use crate::plan::file::PlanFile;
-use crate::results::aggregate::Aggregate;
-use crate::results::sample::read_samples;
-use crate::results::summary::{RunMeta, Summary};
+use crate::results::SAMPLES_FILE;
+use crate::results::summary::RunMeta;
 use crate::runner::{self, RunConfig};
 use crate::units::{human_duration, round_sig};
-use crate::verdict::{expected, judge};
+use crate::verdict::expected;
 use clap::Args;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -29,6 +28,13 @@ pub struct RunArgs {
     /// Where the timestamped results folder is made [default: the plan's run.results_dir].
     #[arg(long)]
     results_dir: Option<PathBuf>,
+    /// Also write JMeter's XML JTL, results.xml [default: the plan's run.xml_report].
+    #[arg(long)]
+    xml: bool,
+    /// Store the run in this results database (a path or sqlite:///path)
+    /// [default: the plan's run.results_database].
+    #[arg(long, value_name = "DB")]
+    db: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -38,20 +44,6 @@ pub struct VerifyArgs {
     /// Judge against this plan instead of the run's own copy.
     #[arg(long)]
     plan: Option<PathBuf>,
-}
-
-/// Reads and checks a plan; errors are one line, ready to print.
-fn load_plan(path: &Path) -> Result<(PlanFile, String, PathBuf), String> {
-    let file = if path.is_dir() {
-        path.join("plan.toml")
-    } else {
-        path.to_path_buf()
-    };
-    let text = std::fs::read_to_string(&file)
-        .map_err(|e| format!("error: {}: cannot read the plan: {e}", file.display()))?;
-    let plan =
-        PlanFile::parse(&text, &file.display().to_string()).map_err(|e| format!("error: {e}"))?;
-    Ok((plan, text, file))
 }
 
 fn print_check(plan: &PlanFile) {
@@ -175,7 +167,7 @@ pub fn run(a: RunArgs) -> i32 {
         }
     };
     let cfg = RunConfig {
-        samples_path: dir.join("samples.csv"),
+        samples_path: dir.join(SAMPLES_FILE),
         seed,
         quiet: a.quiet,
         vars: Vec::new(),
@@ -195,11 +187,10 @@ pub fn run(a: RunArgs) -> i32 {
     let partial = exec.interrupted.is_some();
     if partial {
         // The window ends where the run stopped: re-fold the raw samples.
-        let end = exec.run_time.min(plan.run.duration.0);
         match reaggregate(
-            &dir.join("samples.csv"),
+            &dir.join(SAMPLES_FILE),
             plan.run.ts_interval.0,
-            (plan.run.ramp_up(), end.max(plan.run.ramp_up())),
+            finish::window(&plan, true, exec.run_time),
         ) {
             Ok(a) => agg = a,
             Err(e) => eprintln!("warning: could not re-read the samples: {e}"),
@@ -228,7 +219,8 @@ pub fn run(a: RunArgs) -> i32 {
         partial_reason: exec.interrupted.clone(),
         vars: exec.vars.iter().cloned().collect(),
     };
-    let code = finish(&plan, &agg, meta, &dir);
+    let publish = Publish::from_plan(&plan, a.xml, a.db.clone(), a.quiet);
+    let code = finish::publish(plan, &agg, meta, &dir, &publish);
     if partial {
         eprintln!("pace: interrupted: partial results in {}", dir.display());
         return exit::INTERRUPTED;
@@ -236,136 +228,20 @@ pub fn run(a: RunArgs) -> i32 {
     code
 }
 
-/// The summary of an aggregate judged against `plan` over its window: the
-/// one path for a fresh run and for `pace verify`.
-fn judged(plan: &PlanFile, agg: &Aggregate, meta: RunMeta) -> Summary {
-    let window = agg.window.1 - agg.window.0;
-    let exp = if window > 0.0 {
-        expected(plan, window)
-    } else {
-        None
-    };
-    let verdict = judge(plan, agg, exp.as_ref());
-    Summary::build(meta, agg, exp, verdict)
-}
-
-/// Judges, writes summary.json, prints the verdict; returns the exit code.
-fn finish(plan: &PlanFile, agg: &Aggregate, meta: RunMeta, dir: &Path) -> i32 {
-    let summary = judged(plan, agg, meta);
-    let json = serde_json::to_string_pretty(&summary).expect("plain data serializes");
-    if let Err(e) = std::fs::write(dir.join("summary.json"), json) {
-        eprintln!("error: {}: cannot write summary.json: {e}", dir.display());
-        return exit::INTERRUPTED;
-    }
-    print_verdict(&summary);
-    if summary.verdict.pass {
-        exit::OK
-    } else {
-        exit::FAILED
-    }
-}
-
-fn print_verdict(s: &Summary) {
-    let v = &s.verdict;
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_header(vec!["check", "planned", "achieved", "result"]);
-    for c in &v.checks {
-        t.add_row(vec![
-            c.name.clone(),
-            c.target.clone(),
-            c.achieved.clone(),
-            if c.pass { "pass".into() } else { "FAIL".into() },
-        ]);
-    }
-    t.add_row(vec![
-        "transactions in window".to_string(),
-        s.expected
-            .as_ref()
-            .map(|e| {
-                format!(
-                    "{}-{}",
-                    e.transactions_low.ceil(),
-                    e.transactions_high.floor()
-                )
-            })
-            .unwrap_or_default(),
-        s.achieved.transactions.to_string(),
-        String::new(),
-    ]);
-    t.add_row(vec![
-        "late starts / dropped".to_string(),
-        "0".into(),
-        format!("{} / {}", s.late_starts, s.dropped + s.skipped),
-        String::new(),
-    ]);
-    t.add_row(vec![
-        "errors".to_string(),
-        String::new(),
-        format!("{} of {}", s.achieved.errors, s.achieved.all_transactions),
-        String::new(),
-    ]);
-    println!("{t}");
-    if v.pass {
-        println!("PASS");
-    } else {
-        println!("FAIL: {}", v.reasons.join("; "));
-    }
-}
-
-fn reaggregate(samples: &Path, ts: f64, window: (f64, f64)) -> Result<Aggregate, String> {
-    let f = std::fs::File::open(samples).map_err(|e| format!("{}: {e}", samples.display()))?;
-    let mut agg = Aggregate::new(ts, window);
-    for row in read_samples(std::io::BufReader::new(f)) {
-        agg.add(&row.map_err(|e| format!("{}: {e}", samples.display()))?);
-    }
-    Ok(agg)
-}
-
 pub fn verify(a: VerifyArgs) -> i32 {
-    let plan_path = a
-        .plan
-        .clone()
-        .unwrap_or_else(|| a.results.join("plan.toml"));
-    let (plan, _, _) = match load_plan(&plan_path) {
-        Ok(p) => p,
+    let (plan, agg, meta) = match finish::reload(&a.results, a.plan.as_deref(), None) {
+        Ok(x) => x,
         Err(e) => {
             eprintln!("{e}");
             return exit::BAD_INPUT;
         }
     };
-    let old: Summary = match std::fs::read_to_string(a.results.join("summary.json"))
-        .map_err(|e| e.to_string())
-        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
-    {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!(
-                "error: {}: no readable summary.json: {e}",
-                a.results.display()
-            );
-            return exit::BAD_INPUT;
-        }
-    };
-    let end = old.meta.run_time_s.min(plan.run.duration.0);
-    let window = (plan.run.ramp_up(), end.max(plan.run.ramp_up()));
-    let agg = match reaggregate(
-        &a.results.join("samples.csv"),
-        plan.run.ts_interval.0,
-        window,
-    ) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::BAD_INPUT;
-        }
-    };
-    let s = judged(&plan, &agg, old.meta.clone());
-    print_verdict(&s);
-    if old.partial {
+    let s = finish::judged(&plan, &agg, meta);
+    finish::print_verdict(&s);
+    if s.partial {
         eprintln!(
             "note: these results are partial: {}",
-            old.meta.partial_reason.unwrap_or_default()
+            s.meta.partial_reason.clone().unwrap_or_default()
         );
     }
     if s.verdict.pass {

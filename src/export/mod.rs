@@ -3,6 +3,7 @@
 //! the runner, so `pace report` rebuilds every file from the raw samples.
 
 pub mod html;
+mod jtl;
 pub mod jtl_csv;
 pub mod jtl_xml;
 pub mod junit;

@@ -133,6 +133,9 @@ pub struct RunSection {
     pub seed: Option<u64>,
     pub results_database: Option<String>,
     pub post_run: Option<String>,
+    /// Also write JMeter's XML JTL (Pyak47's `xml_report`).
+    #[serde(default)]
+    pub xml_report: bool,
 }
 
 impl Default for RunSection {
@@ -146,6 +149,7 @@ impl Default for RunSection {
             seed: None,
             results_database: None,
             post_run: None,
+            xml_report: false,
         }
     }
 }

@@ -35,8 +35,21 @@ impl RunMeta {
         let p = std::path::Path::new(&self.plan_file);
         let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("plan");
         if stem == "plan" {
-            if let Some(dir) = p
-                .parent()
+            // `./plan.toml` names no folder: ask the file system for one.
+            let parent = p.parent().map(|d| {
+                if d.file_name().is_some() {
+                    d.to_path_buf()
+                } else {
+                    std::fs::canonicalize(if d.as_os_str().is_empty() {
+                        std::path::Path::new(".")
+                    } else {
+                        d
+                    })
+                    .unwrap_or_default()
+                }
+            });
+            if let Some(dir) = parent
+                .as_deref()
                 .and_then(|d| d.file_name())
                 .and_then(|d| d.to_str())
             {

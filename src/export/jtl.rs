@@ -1,0 +1,94 @@
+//! What the two JTL formats (CSV and XML) share: JMeter's thread names,
+//! response codes and messages, the URL of a step, and the active-thread
+//! counts JMeter writes with every sample.
+
+use crate::plan::vars::expand;
+use crate::results::Results;
+use crate::results::sample::{Kind, Sample};
+use std::collections::HashMap;
+
+/// Labels for one run's samples.
+pub struct Label {
+    /// Group name -> its 1-based index (JMeter's "Thread Group 1-3").
+    groups: HashMap<String, usize>,
+    /// (group, step) -> the URL sent, with pace's own variables expanded.
+    urls: HashMap<(String, String), String>,
+}
+
+impl Label {
+    pub fn new(r: &Results) -> Label {
+        let vars = &r.summary.meta.vars;
+        let lookup = |k: &str| vars.get(k).cloned();
+        let mut groups = HashMap::new();
+        let mut urls = HashMap::new();
+        for (i, g) in r.plan.groups.iter().enumerate() {
+            groups.insert(g.name.clone(), i + 1);
+            for st in &g.steps {
+                // A variable pace did not set (the environment's) stays as
+                // written rather than being read back from this machine.
+                let url = expand(&st.url, &lookup).unwrap_or_else(|_| st.url.clone());
+                urls.insert((g.name.clone(), st.name.clone()), url);
+            }
+        }
+        Label { groups, urls }
+    }
+
+    /// JMeter's thread name: `<group> <group index>-<user number>`.
+    pub fn thread_name(&self, s: &Sample) -> String {
+        let gi = self.groups.get(&s.group).copied().unwrap_or(0);
+        format!("{} {gi}-{}", s.group, s.user + 1)
+    }
+
+    pub fn url(&self, group: &str, step: &str) -> &str {
+        self.urls
+            .get(&(group.to_string(), step.to_string()))
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    /// `responseCode` and `responseMessage`: the HTTP status and its reason
+    /// phrase, or JMeter's "Non HTTP response" pair when no response came.
+    pub fn response(&self, s: &Sample) -> (String, String) {
+        if s.status == 0 {
+            let kind = s.error_kind.map(|k| k.name()).unwrap_or("io");
+            return if s.ok {
+                (String::new(), "OK".into())
+            } else {
+                (
+                    format!("Non HTTP response code: {kind}"),
+                    format!("Non HTTP response message: {}", s.error),
+                )
+            };
+        }
+        let reason = reqwest::StatusCode::from_u16(s.status)
+            .ok()
+            .and_then(|c| c.canonical_reason())
+            .unwrap_or("");
+        (s.status.to_string(), reason.to_string())
+    }
+}
+
+/// Active users per group and in all, followed through the samples'
+/// user-start and user-stop rows.
+#[derive(Debug, Default)]
+pub struct ThreadCounts {
+    groups: HashMap<String, i64>,
+    all: i64,
+}
+
+impl ThreadCounts {
+    pub fn add(&mut self, s: &Sample) {
+        let d = match s.kind {
+            Kind::UserStart => 1,
+            Kind::UserStop => -1,
+            _ => return,
+        };
+        *self.groups.entry(s.group.clone()).or_default() += d;
+        self.all += d;
+    }
+
+    /// (this group's, all groups') active users.
+    pub fn at(&self, group: &str) -> (i64, i64) {
+        (self.groups.get(group).copied().unwrap_or(0), self.all)
+    }
+}
