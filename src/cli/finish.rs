@@ -185,7 +185,9 @@ pub fn print_verdict(s: &Summary) {
 
 /// A results folder read back: its plan (or `plan`, to judge against
 /// another), the raw samples folded again (every `ts` seconds, or the
-/// run's own interval) and the run's facts from summary.json.
+/// run's own interval) and the run's facts from summary.json. A folder
+/// without summary.json (the process was killed) is rebuilt from its
+/// samples alone and marked partial.
 pub fn reload(
     dir: &Path,
     plan: Option<&Path>,
@@ -195,18 +197,75 @@ pub fn reload(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| dir.join("plan.toml"));
     let (plan, _, _) = load_plan(&plan_path)?;
-    let old: Summary = std::fs::read_to_string(dir.join("summary.json"))
+    let samples = dir.join(crate::results::SAMPLES_FILE);
+    if !samples.exists() {
+        return Err(format!(
+            "error: {}: no {} here: not a results folder",
+            dir.display(),
+            crate::results::SAMPLES_FILE
+        ));
+    }
+    let ts = ts.unwrap_or(plan.run.ts_interval.0);
+    let summary = dir.join("summary.json");
+    if !summary.exists() {
+        let mut agg = reaggregate(&samples, ts, window(&plan, false, 0.0))?;
+        let run_time = agg.last_t;
+        agg.window = window(&plan, true, run_time);
+        let meta = killed_run_meta(&plan, &plan_path, &samples, run_time, ts);
+        return Ok((plan, agg, meta));
+    }
+    let old: Summary = std::fs::read_to_string(&summary)
         .map_err(|e| e.to_string())
         .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
-        .map_err(|e| format!("error: {}: no readable summary.json: {e}", dir.display()))?;
+        .map_err(|e| format!("error: {}: unreadable: {e}", summary.display()))?;
     let mut meta = old.meta;
-    let ts = ts.unwrap_or(plan.run.ts_interval.0);
     meta.ts_interval_s = ts;
-    let agg = reaggregate(
-        &dir.join(crate::results::SAMPLES_FILE),
-        ts,
-        window(&plan, meta.partial, meta.run_time_s),
-    )
-    .map_err(|e| format!("error: {e}"))?;
+    let agg = reaggregate(&samples, ts, window(&plan, meta.partial, meta.run_time_s))?;
     Ok((plan, agg, meta))
+}
+
+/// What can be known of a run that never wrote its summary: it ended when
+/// its samples file was last written, `run_time` after it started.
+fn killed_run_meta(
+    plan: &PlanFile,
+    plan_path: &Path,
+    samples: &Path,
+    run_time: f64,
+    ts: f64,
+) -> RunMeta {
+    let end = std::fs::metadata(samples)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| std::time::SystemTime::now());
+    let start = end
+        .checked_sub(std::time::Duration::from_secs_f64(run_time.max(0.0)))
+        .unwrap_or(end);
+    RunMeta {
+        plan_file: plan_path.display().to_string(),
+        seed: plan.run.seed.unwrap_or(0),
+        started_at: humantime::format_rfc3339_seconds(start).to_string(),
+        finished_at: humantime::format_rfc3339_seconds(end).to_string(),
+        started_epoch_ms: start
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0),
+        run_time_s: run_time,
+        duration_s: plan.run.duration.0,
+        ramp_up_s: plan.run.ramp_up(),
+        ts_interval_s: ts,
+        late_policy: late_policy(plan),
+        partial: true,
+        partial_reason: Some(
+            "the run ended without writing summary.json (killed?): rebuilt from samples.csv"
+                .into(),
+        ),
+        vars: Default::default(),
+    }
+}
+
+/// Each group's late-start policy, as summary.json records it.
+pub fn late_policy(plan: &PlanFile) -> Vec<String> {
+    plan.groups
+        .iter()
+        .map(|g| format!("{}: {:?}", g.name, g.pacing.late))
+        .collect()
 }

@@ -210,11 +210,7 @@ pub fn run(a: RunArgs) -> i32 {
         duration_s: plan.run.duration.0,
         ramp_up_s: plan.run.ramp_up(),
         ts_interval_s: plan.run.ts_interval.0,
-        late_policy: plan
-            .groups
-            .iter()
-            .map(|g| format!("{}: {:?}", g.name, g.pacing.late))
-            .collect(),
+        late_policy: finish::late_policy(&plan),
         partial,
         partial_reason: exec.interrupted.clone(),
         vars: exec.vars.iter().cloned().collect(),

@@ -170,6 +170,18 @@ pub struct Summary {
     pub intervals: BTreeMap<String, Vec<IntervalRow>>,
 }
 
+/// How many time-series intervals a run has: those that cover its run
+/// time, and any later one that holds a transaction (sent before the end,
+/// recorded after). A user stopping exactly at the end opens no interval.
+fn intervals(agg: &Aggregate, run_end: f64) -> usize {
+    let covering = ((run_end / agg.ts_interval) - 1e-9).ceil().max(0.0) as usize;
+    let busy = |b: &crate::results::aggregate::Bucket| {
+        b.transactions > 0 || b.iterations > 0 || b.dropped > 0 || b.late_starts > 0
+    };
+    let last_busy = agg.series.iter().rposition(busy).map_or(0, |i| i + 1);
+    covering.max(last_busy)
+}
+
 impl Summary {
     pub fn build(
         meta: RunMeta,
@@ -180,6 +192,7 @@ impl Summary {
         let series = agg
             .series
             .iter()
+            .take(intervals(agg, meta.run_time_s))
             .enumerate()
             .map(|(i, b)| {
                 let st = Stats::of(&b.latency);
@@ -201,12 +214,9 @@ impl Summary {
                 }
             })
             .collect();
-        let n = agg
-            .series
-            .len()
-            .max(agg.timers.values().map(|t| t.slots.len()).max().unwrap_or(0));
         let ts = agg.ts_interval;
         let run_end = meta.run_time_s;
+        let n = intervals(agg, run_end);
         let of_slots = |slots: &[Slot]| {
             let v: Vec<(&IntervalHist, u64)> = slots.iter().map(|s| (&s.latency, s.errors)).collect();
             IntervalRow::rows(&v, n, ts, run_end)
