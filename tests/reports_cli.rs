@@ -10,8 +10,8 @@
 //! rows: 2).
 
 use assert_cmd::Command;
-use quick_xml::{Reader, XmlVersion};
 use quick_xml::events::Event;
+use quick_xml::{Reader, XmlVersion};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -54,7 +54,9 @@ fn json(path: &Path) -> Value {
 
 /// `got` is `want` to within `rel` (HDR's resolution).
 fn near(got: &Value, want: f64, rel: f64) {
-    let g = got.as_f64().unwrap_or_else(|| panic!("{got} is not a number"));
+    let g = got
+        .as_f64()
+        .unwrap_or_else(|| panic!("{got} is not a number"));
     assert!(
         (g - want).abs() <= want.abs() * rel + 1e-9,
         "{g} is not {want} within {}%",
@@ -69,7 +71,10 @@ fn golden_summary_tables() {
     // The plan wants 120 TPM; 19 successful transactions in 15 s is 76.
     assert_eq!(code, 1, "{err}");
     let s = json(&dir.join("summary.json"));
-    assert_eq!(s["partial"], true, "no summary.json: rebuilt, marked partial");
+    assert_eq!(
+        s["partial"], true,
+        "no summary.json: rebuilt, marked partial"
+    );
     assert_eq!(s["meta"]["run_time_s"], 15.0);
     assert_eq!(s["achieved"]["transactions"], 19);
     near(&s["achieved"]["tpm"], 76.0, 1e-12);
@@ -266,7 +271,11 @@ fn junit_has_a_testcase_per_check_with_the_reason() {
     assert_eq!(failures.len(), 2);
     let why = attr(&failures[0].2, "message");
     assert!(why.starts_with("76 TPM achieved vs 120 planned"), "{why}");
-    assert!(failures[0].3.contains("achieved: 76 TPM"), "{}", failures[0].3);
+    assert!(
+        failures[0].3.contains("achieved: 76 TPM"),
+        "{}",
+        failures[0].3
+    );
     assert!(attr(&failures[1].2, "message").contains("interrupted"));
 }
 
@@ -315,7 +324,9 @@ fn xml_jtl_nests_steps_in_their_transaction() {
     assert_eq!(top.len(), 15, "one per iteration");
     assert_eq!(steps.len(), 20, "one per step");
     let first = top[0];
-    for k in ["t", "lt", "ts", "s", "lb", "rc", "rm", "tn", "by", "sc", "ec"] {
+    for k in [
+        "t", "lt", "ts", "s", "lb", "rc", "rm", "tn", "by", "sc", "ec",
+    ] {
         attr(&first.2, k);
     }
     assert_eq!(attr(&first.2, "lb"), "g");
@@ -417,15 +428,24 @@ fn a_run_writes_every_report_and_reprocessing_reproduces_it() {
     let jtl = std::fs::read_to_string(dir.join("results.jtl")).unwrap();
     let (code2, _, err2) = report(&dir, &["--xml"]);
     assert_eq!(code2, code, "{err2}");
-    assert!(!err2.contains("post_run"), "re-processing does not re-run the hook");
+    assert!(
+        !err2.contains("post_run"),
+        "re-processing does not re-run the hook"
+    );
     assert_eq!(
         std::fs::read_to_string(dir.join("summary.json")).unwrap(),
         original,
         "re-processing changed the numbers"
     );
-    assert_eq!(std::fs::read_to_string(dir.join("results.jtl")).unwrap(), jtl);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("results.jtl")).unwrap(),
+        jtl
+    );
     // The JTL's rows are the samples' steps.
     let s: Value = serde_json::from_str(&original).unwrap();
     let rows = jtl.lines().count() - 1;
-    assert_eq!(rows as u64, s["achieved"]["all_transactions"].as_u64().unwrap());
+    assert_eq!(
+        rows as u64,
+        s["achieved"]["all_transactions"].as_u64().unwrap()
+    );
 }

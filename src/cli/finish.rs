@@ -104,7 +104,9 @@ pub fn publish(plan: PlanFile, agg: &Aggregate, meta: RunMeta, dir: &Path, p: &P
         match crate::store::open(url).and_then(|mut s| s.save(&results)) {
             Ok(id) if !p.quiet => eprintln!("pace: stored as run {id} in {url}"),
             Ok(_) => {}
-            Err(e) => eprintln!("error: results_database {url}: {e}"),
+            // The store's errors name the file, never the connection
+            // string (it may hold a password).
+            Err(e) => eprintln!("error: results_database: {e}"),
         }
     }
     if let Some(cmd) = &p.post_run {
@@ -120,7 +122,11 @@ pub fn publish(plan: PlanFile, agg: &Aggregate, meta: RunMeta, dir: &Path, p: &P
 /// folder in `PACE_RESULTS_DIR` (and the verdict in `PACE_VERDICT`). Its
 /// failure is reported, never fatal: the results are already written.
 fn post_run(cmd: &str, r: &Results) {
-    let verdict = if r.summary.verdict.pass { "PASS" } else { "FAIL" };
+    let verdict = if r.summary.verdict.pass {
+        "PASS"
+    } else {
+        "FAIL"
+    };
     let status = std::process::Command::new("sh")
         .arg("-c")
         .arg(cmd)
@@ -255,8 +261,7 @@ fn killed_run_meta(
         late_policy: late_policy(plan),
         partial: true,
         partial_reason: Some(
-            "the run ended without writing summary.json (killed?): rebuilt from samples.csv"
-                .into(),
+            "the run ended without writing summary.json (killed?): rebuilt from samples.csv".into(),
         ),
         vars: Default::default(),
     }

@@ -1,16 +1,104 @@
-//! PLACEHOLDER: `pace history` (being written by a helper in this session)
+//! `pace history --db results.db`: the runs stored in a results database,
+//! newest first (docs/database.md).
 
 use super::exit;
+use crate::store::{self, HistoryRow};
+use crate::units::round_sig;
 use clap::Args;
-use std::path::PathBuf;
+use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// The results database: a file path or `sqlite:///results.db`.
+    #[arg(long, value_name = "DB")]
+    db: String,
+    /// How many runs to list, newest first (0: all).
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    /// Only the runs of this plan (its name as the table shows it).
+    #[arg(long, value_name = "NAME")]
+    plan: Option<String>,
+    /// Print the rows as a JSON array instead of a table.
     #[arg(long)]
-    db: PathBuf,
+    json: bool,
 }
 
-pub fn run(_a: HistoryArgs) -> i32 {
-    exit::BAD_INPUT
+pub fn run(a: HistoryArgs) -> i32 {
+    let rows =
+        match store::open_existing(&a.db).and_then(|s| s.history_of(a.limit, a.plan.as_deref())) {
+            Ok(r) => r,
+            Err(e) => {
+                // Store errors name the file (or the unsupported scheme).
+                eprintln!("error: {e}");
+                return exit::BAD_INPUT;
+            }
+        };
+    if a.json {
+        match serde_json::to_string_pretty(&rows) {
+            Ok(j) => println!("{j}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::BAD_INPUT;
+            }
+        }
+        return exit::OK;
+    }
+    if rows.is_empty() {
+        match &a.plan {
+            Some(p) => println!("no runs of plan '{p}' stored in {}", a.db),
+            None => println!("no runs stored in {}", a.db),
+        }
+        return exit::OK;
+    }
+    println!("{}", table(&rows));
+    exit::OK
+}
+
+fn num(v: f64) -> String {
+    round_sig(v, 4)
+}
+
+fn table(rows: &[HistoryRow]) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED).set_header(vec![
+        "id",
+        "when",
+        "plan",
+        "target TPM",
+        "achieved TPM",
+        "p95 (ms)",
+        "errors",
+        "verdict",
+    ]);
+    for r in rows {
+        let errors = if r.transactions > 0 {
+            format!(
+                "{} ({}%)",
+                r.errors,
+                round_sig(r.errors as f64 * 100.0 / r.transactions as f64, 3)
+            )
+        } else {
+            r.errors.to_string()
+        };
+        let mut verdict = if r.pass { "PASS" } else { "FAIL" }.to_string();
+        if r.partial {
+            verdict.push_str(" (partial)");
+        }
+        t.add_row(vec![
+            r.run_id.to_string(),
+            r.started_at.clone(),
+            r.plan_name.clone(),
+            r.target_tpm.map(num).unwrap_or_else(|| "-".into()),
+            num(r.achieved_tpm),
+            r.p95.map(|v| num(v * 1000.0)).unwrap_or_else(|| "-".into()),
+            errors,
+            verdict,
+        ]);
+    }
+    for i in [0, 3, 4, 5, 6] {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    t
 }

@@ -67,23 +67,27 @@ impl Exporter for Junit {
         let time = format!("{:.3}", meta.run_time_s);
         let mut w = Writer::new_with_indent(out, b' ', 2);
         w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-        w.write_event(Event::Start(BytesStart::new("testsuites").with_attributes([
-            ("name", "pace"),
-            ("tests", tests.as_str()),
-            ("failures", failures.as_str()),
-            ("errors", "0"),
-            ("time", time.as_str()),
-        ])))?;
+        w.write_event(Event::Start(BytesStart::new("testsuites").with_attributes(
+            [
+                ("name", "pace"),
+                ("tests", tests.as_str()),
+                ("failures", failures.as_str()),
+                ("errors", "0"),
+                ("time", time.as_str()),
+            ],
+        )))?;
         let suite = format!("pace run {plan}");
-        w.write_event(Event::Start(BytesStart::new("testsuite").with_attributes([
-            ("name", suite.as_str()),
-            ("tests", tests.as_str()),
-            ("failures", failures.as_str()),
-            ("errors", "0"),
-            ("skipped", "0"),
-            ("time", time.as_str()),
-            ("timestamp", meta.started_at.as_str()),
-        ])))?;
+        w.write_event(Event::Start(BytesStart::new("testsuite").with_attributes(
+            [
+                ("name", suite.as_str()),
+                ("tests", tests.as_str()),
+                ("failures", failures.as_str()),
+                ("errors", "0"),
+                ("skipped", "0"),
+                ("time", time.as_str()),
+                ("timestamp", meta.started_at.as_str()),
+            ],
+        )))?;
         w.write_event(Event::Start(BytesStart::new("properties")))?;
         let seed = meta.seed.to_string();
         let results_dir = r.dir.display().to_string();

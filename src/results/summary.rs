@@ -218,7 +218,8 @@ impl Summary {
         let run_end = meta.run_time_s;
         let n = intervals(agg, run_end);
         let of_slots = |slots: &[Slot]| {
-            let v: Vec<(&IntervalHist, u64)> = slots.iter().map(|s| (&s.latency, s.errors)).collect();
+            let v: Vec<(&IntervalHist, u64)> =
+                slots.iter().map(|s| (&s.latency, s.errors)).collect();
             IntervalRow::rows(&v, n, ts, run_end)
         };
         let all: Vec<(&IntervalHist, u64)> =

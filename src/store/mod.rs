@@ -2,30 +2,42 @@
 //! groups, timers and interval rows, so runs accumulate and can be compared
 //! with SQL. Storage sits behind [`ResultsStore`] so another backend
 //! (PostgreSQL) can be added beside SQLite without touching its callers.
+//!
+//! Error messages are one line without an `error:` prefix: callers add the
+//! prefix and what they were doing. They never repeat a connection string,
+//! which may hold a password.
 
 pub mod sqlite;
 
 use crate::results::Results;
+use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The connection string cannot be used (names what is wrong).
     #[error("{0}")]
     Url(String),
+    /// The database file does not exist (only when opening without creating).
+    #[error("{0}")]
+    Missing(String),
     #[error("{0}")]
     Backend(String),
 }
 
 /// One line of `pace history`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryRow {
     pub run_id: i64,
     pub started_at: String,
     pub plan_name: String,
+    /// The planned throughput, where the plan sets one.
     pub target_tpm: Option<f64>,
     pub achieved_tpm: f64,
-    pub p95: f64,
+    /// All transactions' p95 in seconds; none without a successful one.
+    pub p95: Option<f64>,
+    /// Failed transactions, whole run.
     pub errors: u64,
+    /// Every transaction of the run, ok or not (the errors' denominator).
     pub transactions: u64,
     pub pass: bool,
     pub partial: bool,
@@ -36,13 +48,24 @@ pub trait ResultsStore {
     /// Stores one run; saving the same run (same results folder and start)
     /// again replaces its rows. Returns the run's id.
     fn save(&mut self, results: &Results) -> Result<i64, StoreError>;
-    /// Runs, newest first, at most `limit`.
-    fn history(&self, limit: usize) -> Result<Vec<HistoryRow>, StoreError>;
+    /// Runs, newest first, at most `limit` (0: all), only those of the plan
+    /// named `plan` when given.
+    fn history_of(&self, limit: usize, plan: Option<&str>) -> Result<Vec<HistoryRow>, StoreError>;
+    /// Runs, newest first, at most `limit` (0: all).
+    fn history(&self, limit: usize) -> Result<Vec<HistoryRow>, StoreError> {
+        self.history_of(limit, None)
+    }
 }
 
 /// Opens a store from a connection string: `sqlite:///relative.db`,
 /// `sqlite:////absolute.db` (SQLAlchemy's forms, as Pyak47 wrote them) or a
-/// plain file path.
+/// plain file path. The database and its schema are created on first use.
 pub fn open(url: &str) -> Result<Box<dyn ResultsStore>, StoreError> {
     sqlite::SqliteStore::open_url(url).map(|s| Box::new(s) as Box<dyn ResultsStore>)
+}
+
+/// Opens an existing store for reading; a missing database is
+/// [`StoreError::Missing`] and nothing is created.
+pub fn open_existing(url: &str) -> Result<Box<dyn ResultsStore>, StoreError> {
+    sqlite::SqliteStore::open_existing(url).map(|s| Box::new(s) as Box<dyn ResultsStore>)
 }

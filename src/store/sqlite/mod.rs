@@ -1,0 +1,257 @@
+//! The SQLite backend of the results database (docs/database.md): one file,
+//! created with its schema on first use, versioned with `PRAGMA
+//! user_version`, written in WAL mode with a busy timeout so that runs
+//! finishing at the same time wait for each other instead of failing.
+
+mod write;
+
+use super::{HistoryRow, ResultsStore, StoreError};
+use crate::results::Results;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use write::{int, write_run};
+
+/// The schema this build writes and reads (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// How long a writer waits for another one to finish.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The timer name of the row for all transactions together (`kind = 'all'`).
+pub const ALL_TRANSACTIONS: &str = "All Transactions";
+/// The timer name of the row for whole iterations (`kind = 'iteration'`).
+pub const ITERATION: &str = "Iteration";
+
+const SCHEMA: &str = include_str!("schema.sql");
+
+/// The file a connection string names: `sqlite:///relative.db` (relative to
+/// the current directory, as SQLAlchemy reads it), `sqlite:////abs.db`, or a
+/// plain path. Other schemes are refused by name, without echoing the rest
+/// of the string (it may hold a password).
+pub fn db_path(url: &str) -> Result<PathBuf, StoreError> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err(StoreError::Url(
+            "empty results database: give a file path or sqlite:///results.db".into(),
+        ));
+    }
+    let Some((scheme, rest)) = split_scheme(url) else {
+        return Ok(PathBuf::from(url));
+    };
+    // SQLAlchemy's dialect+driver form: sqlite+pysqlite:///x.db.
+    let dialect = scheme.split('+').next().unwrap_or(scheme);
+    if !dialect.eq_ignore_ascii_case("sqlite") {
+        return Err(StoreError::Url(format!(
+            "{scheme}:// databases are not supported: only SQLite is built in \
+             (use sqlite:///results.db or a file path)"
+        )));
+    }
+    // After "sqlite://" comes the host (always empty) and then "/path".
+    let Some(path) = rest.strip_prefix('/') else {
+        return Err(StoreError::Url(
+            "sqlite URLs have three slashes before a relative path (sqlite:///results.db) \
+             and four before an absolute one (sqlite:////var/pace/results.db)"
+                .into(),
+        ));
+    };
+    if path.is_empty() || path == ":memory:" {
+        return Err(StoreError::Url(
+            "an in-memory SQLite database keeps nothing: name a file, as in sqlite:///results.db"
+                .into(),
+        ));
+    }
+    Ok(PathBuf::from(path))
+}
+
+/// `("scheme", "after://")` when `url` starts with a URL scheme.
+fn split_scheme(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    let valid = first.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some((scheme, rest))
+}
+
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+    /// False for a database without pace's tables (an empty file opened
+    /// for reading): it holds no runs.
+    has_schema: bool,
+}
+
+fn backend(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |e| StoreError::Backend(format!("{}: {e}", path.display()))
+}
+
+impl SqliteStore {
+    /// Opens (creating the file and schema on first use) the database a
+    /// connection string names.
+    pub fn open_url(url: &str) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open(&db_path(url)?)
+    }
+
+    /// Opens an existing database for reading; never creates one.
+    pub fn open_existing(url: &str) -> Result<SqliteStore, StoreError> {
+        let path = db_path(url)?;
+        if !path.is_file() {
+            return Err(StoreError::Missing(format!(
+                "{}: no such results database",
+                path.display()
+            )));
+        }
+        // Read-write without create: reading a WAL database may need its
+        // shared-memory file, and nothing is created if the file is gone.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags).map_err(backend(&path))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(backend(&path))?;
+        let version = user_version(&conn, &path)?;
+        check_version(version, &path)?;
+        if version == 0 {
+            let tables: i64 = conn
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(backend(&path))?;
+            if tables > 0 {
+                return Err(StoreError::Backend(format!(
+                    "{}: not a pace results database (it has other tables)",
+                    path.display()
+                )));
+            }
+        }
+        Ok(SqliteStore {
+            conn,
+            path,
+            has_schema: version > 0,
+        })
+    }
+
+    /// Opens `path`, creating the file and the schema when missing. Its
+    /// folder must exist.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+            && !parent.is_dir()
+        {
+            return Err(StoreError::Url(format!(
+                "{}: the folder {} does not exist",
+                path.display(),
+                parent.display()
+            )));
+        }
+        let mut conn = Connection::open(path).map_err(backend(path))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(backend(path))?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(backend(path))?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend(path))?;
+        let version = user_version(&tx, path)?;
+        check_version(version, path)?;
+        if version == 0 {
+            let tables: i64 = tx
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(backend(path))?;
+            if tables > 0 {
+                return Err(StoreError::Backend(format!(
+                    "{}: not a pace results database (it has other tables)",
+                    path.display()
+                )));
+            }
+            tx.execute_batch(SCHEMA).map_err(backend(path))?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(backend(path))?;
+        }
+        tx.commit().map_err(backend(path))?;
+        // WAL lets `pace history` read while a run writes; it is kept in
+        // the file. Where it cannot be had (some network file systems) the
+        // default journal with the busy timeout still serialises writers.
+        let _: Result<String, _> = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0));
+        Ok(SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+            has_schema: true,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The underlying connection, for queries the trait does not offer.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        backend(&self.path)
+    }
+}
+
+fn user_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(backend(path))
+}
+
+fn check_version(version: i64, path: &Path) -> Result<(), StoreError> {
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Backend(format!(
+            "{}: written by a newer pace (schema version {version}; this pace reads {SCHEMA_VERSION})",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+impl ResultsStore for SqliteStore {
+    fn save(&mut self, results: &Results) -> Result<i64, StoreError> {
+        let path = self.path.clone();
+        let err = backend(&path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        let id = write_run(&tx, results).map_err(&err)?;
+        tx.commit().map_err(&err)?;
+        Ok(id)
+    }
+
+    fn history_of(&self, limit: usize, plan: Option<&str>) -> Result<Vec<HistoryRow>, StoreError> {
+        if !self.has_schema {
+            return Ok(Vec::new());
+        }
+        let limit = if limit == 0 { -1 } else { int(limit as u64) };
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, started_at, plan_name, target_tpm, achieved_tpm, p95, errors, \
+                 all_transactions, pass, partial, results_dir \
+                 FROM runs WHERE ?1 IS NULL OR plan_name = ?1 \
+                 ORDER BY started_epoch_ms DESC, id DESC LIMIT ?2",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map(params![plan, limit], |r| {
+                Ok(HistoryRow {
+                    run_id: r.get(0)?,
+                    started_at: r.get(1)?,
+                    plan_name: r.get(2)?,
+                    target_tpm: r.get(3)?,
+                    achieved_tpm: r.get(4)?,
+                    p95: r.get(5)?,
+                    errors: r.get::<_, i64>(6)?.max(0) as u64,
+                    transactions: r.get::<_, i64>(7)?.max(0) as u64,
+                    pass: r.get(8)?,
+                    partial: r.get(9)?,
+                    results_dir: r.get(10)?,
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.err())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,410 @@
+use super::*;
+use crate::plan::file::PlanFile;
+use crate::results::aggregate::Aggregate;
+use crate::results::sample::{Kind, Sample};
+use crate::results::summary::{RunMeta, Summary};
+use crate::verdict::{expected, judge};
+
+const PLAN: &str = r#"
+[target]
+tpm = 240.0
+transactions_per_iteration = 2
+
+[run]
+duration = "20s"
+ramp_up = "2s"
+ts_interval = "5s"
+
+[[group]]
+name = "browse"
+users = 2
+
+[group.pacing]
+mode = "uniform"
+interval = "1s"
+min = "500ms"
+max = "1500ms"
+late = "catch-up"
+
+[[group.step]]
+name = "home"
+url = "http://127.0.0.1:1/"
+
+[[group.step]]
+name = "search"
+url = "http://127.0.0.1:1/search"
+
+[acceptance]
+tolerance = "50%"
+p95 = "200ms"
+error_rate = "1%"
+"#;
+
+/// A synthetic run in `dir`: two users, one iteration of two steps per
+/// second from 0 to 20 s; `slow` makes search slow and fail sometimes.
+fn results(dir: &Path, started_at: &str, slow: bool) -> Results {
+    let plan = PlanFile::parse(PLAN, "synthetic/plan.toml").unwrap();
+    let mut agg = Aggregate::new(5.0, (2.0, 20.0));
+    for user in 0..2u32 {
+        agg.add(&Sample::event(Kind::UserStart, 0.0, "browse", user));
+        for i in 0..20u64 {
+            let t = i as f64 + user as f64 * 0.5;
+            for (k, step) in ["home", "search"].iter().enumerate() {
+                let mut s = Sample::event(Kind::Step, t + k as f64 * 0.1, "browse", user);
+                s.name = step.to_string();
+                s.iteration = i;
+                s.latency = if slow && *step == "search" {
+                    0.3
+                } else {
+                    0.02 + 0.001 * i as f64
+                };
+                s.latency_sched = s.latency;
+                s.status = 200;
+                if slow && *step == "search" && i % 5 == 0 {
+                    s.ok = false;
+                    s.status = 500;
+                    s.error = "HTTP 500".into();
+                }
+                agg.add(&s);
+            }
+            let mut it = Sample::event(Kind::Iteration, t, "browse", user);
+            it.iteration = i;
+            it.latency = 0.2;
+            agg.add(&it);
+        }
+        agg.add(&Sample::event(Kind::UserStop, 20.0, "browse", user));
+    }
+    let window = agg.window.1 - agg.window.0;
+    let exp = expected(&plan, window);
+    let verdict = judge(&plan, &agg, exp.as_ref());
+    let meta = RunMeta {
+        plan_file: "synthetic/plan.toml".into(),
+        seed: u64::MAX,
+        started_at: started_at.into(),
+        finished_at: started_at.into(),
+        started_epoch_ms: 1_700_000_000_000,
+        run_time_s: 20.0,
+        duration_s: 20.0,
+        ramp_up_s: 2.0,
+        ts_interval_s: 5.0,
+        late_policy: Vec::new(),
+        partial: false,
+        partial_reason: None,
+        vars: Default::default(),
+    };
+    let summary = Summary::build(meta, &agg, exp, verdict);
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("plan.toml"), PLAN).unwrap();
+    Results::new(dir, plan, summary, &agg)
+}
+
+fn count(conn: &Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn creates_the_schema_on_first_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("results.db");
+    let store = SqliteStore::open(&db).unwrap();
+    assert!(db.is_file());
+    let c = store.connection();
+    assert_eq!(count(c, "PRAGMA user_version"), SCHEMA_VERSION);
+    let mut tables: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    tables.sort();
+    assert_eq!(tables, ["checks", "groups", "intervals", "runs", "timers"]);
+    let mode: String = c
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    drop(store);
+    // Opening again keeps it as it is.
+    let again = SqliteStore::open(&db).unwrap();
+    assert!(again.history(10).unwrap().is_empty());
+}
+
+#[test]
+fn two_saves_store_two_runs_with_their_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("results.db");
+    let a = results(&tmp.path().join("r1"), "2024-05-01T10:00:00Z", false);
+    let mut b = results(&tmp.path().join("r2"), "2024-05-01T11:00:00Z", true);
+    b.summary.meta.started_epoch_ms += 3_600_000;
+    let mut store = SqliteStore::open(&db).unwrap();
+    let id_a = store.save(&a).unwrap();
+    let id_b = store.save(&b).unwrap();
+    assert_ne!(id_a, id_b);
+    let c = store.connection();
+    assert_eq!(count(c, "SELECT count(*) FROM runs"), 2);
+    assert_eq!(count(c, "SELECT count(*) FROM groups"), 2);
+    // all + 2 steps + iteration, per run.
+    assert_eq!(count(c, "SELECT count(*) FROM timers"), 8);
+    // 20 s in 5 s intervals: a row per interval for all and each step.
+    let rows = |r: &Results| {
+        r.summary.all_intervals.len() + r.summary.intervals.values().map(Vec::len).sum::<usize>()
+    };
+    assert!(a.summary.all_intervals.len() >= 4);
+    assert_eq!(
+        count(c, "SELECT count(*) FROM intervals"),
+        (rows(&a) + rows(&b)) as i64
+    );
+    assert_eq!(
+        count(c, "SELECT count(*) FROM checks"),
+        2 * a.summary.verdict.checks.len() as i64
+    );
+
+    // The run row holds the summary.
+    let (plan_name, seed, pass, toml, groups_steps): (String, String, bool, String, String) = c
+        .query_row(
+            "SELECT plan_name, seed, pass, plan_toml, g.steps FROM runs r \
+             JOIN groups g ON g.run_id = r.id WHERE r.id = ?1",
+            [id_a],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .unwrap();
+    assert_eq!(plan_name, "synthetic");
+    assert_eq!(seed, u64::MAX.to_string());
+    assert!(pass, "{:?}", a.summary.verdict);
+    assert_eq!(toml, PLAN);
+    assert_eq!(groups_steps, "home,search");
+    let (mode, late, min): (String, String, f64) = c
+        .query_row(
+            "SELECT pacing_mode, late, pacing_min_s FROM groups WHERE run_id = ?1",
+            [id_a],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (mode.as_str(), late.as_str(), min),
+        ("uniform", "catch-up", 0.5)
+    );
+
+    let (pass_b, reasons, errors, all): (bool, String, i64, i64) = c
+        .query_row(
+            "SELECT pass, reasons, errors, all_transactions FROM runs WHERE id = ?1",
+            [id_b],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert!(!pass_b);
+    assert_eq!(reasons, b.summary.verdict.reasons.join("\n"));
+    assert!(reasons.contains('\n'), "p95 and error rate: {reasons}");
+    assert_eq!(errors, 8);
+    assert_eq!(all, 80);
+    let failed = count(
+        c,
+        &format!("SELECT count(*) FROM checks WHERE run_id = {id_b} AND NOT pass"),
+    );
+    assert_eq!(failed, 2);
+
+    // Timer rows match the summary.
+    let (n, e, p95): (i64, i64, f64) = c
+        .query_row(
+            "SELECT count, errors, p95 FROM timers WHERE run_id = ?1 AND name = 'search'",
+            [id_b],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((n, e), (32, 8));
+    assert_eq!(p95, b.summary.timers["search"].p95);
+    let it_errors: Option<i64> = c
+        .query_row(
+            "SELECT errors FROM timers WHERE run_id = ?1 AND kind = 'iteration'",
+            [id_b],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(it_errors, None);
+    let per_interval: i64 = count(
+        c,
+        &format!("SELECT sum(count) FROM intervals WHERE run_id = {id_b} AND timer = 'search'"),
+    );
+    assert_eq!(per_interval, 32);
+
+    // History: newest first.
+    let h = store.history(10).unwrap();
+    assert_eq!(h.iter().map(|r| r.run_id).collect::<Vec<_>>(), [id_b, id_a]);
+    assert!(!h[0].pass && h[1].pass);
+    assert_eq!(h[0].errors, 8);
+    assert_eq!(h[0].transactions, 80);
+    assert_eq!(h[1].target_tpm, Some(240.0));
+    assert_eq!(store.history(1).unwrap().len(), 1);
+    assert_eq!(store.history_of(0, Some("synthetic")).unwrap().len(), 2);
+    assert!(store.history_of(0, Some("other")).unwrap().is_empty());
+}
+
+#[test]
+fn saving_the_same_run_again_replaces_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("results.db");
+    let dir = tmp.path().join("r1");
+    let first = results(&dir, "2024-05-01T10:00:00Z", false);
+    let mut store = SqliteStore::open(&db).unwrap();
+    let id = store.save(&first).unwrap();
+    // Re-processed: same folder and start, different numbers.
+    let again = results(&dir, "2024-05-01T10:00:00Z", true);
+    assert_eq!(store.save(&again).unwrap(), id);
+    let c = store.connection();
+    assert_eq!(count(c, "SELECT count(*) FROM runs"), 1);
+    assert_eq!(count(c, "SELECT count(*) FROM groups"), 1);
+    assert_eq!(count(c, "SELECT count(*) FROM timers"), 4);
+    assert_eq!(
+        count(c, "SELECT count(*) FROM intervals"),
+        3 * again.summary.all_intervals.len() as i64
+    );
+    assert_eq!(count(c, "SELECT pass FROM runs"), 0);
+    // A different start in the same folder is another run.
+    let other = results(&dir, "2024-05-01T12:00:00Z", false);
+    assert_ne!(store.save(&other).unwrap(), id);
+    assert_eq!(count(store.connection(), "SELECT count(*) FROM runs"), 2);
+    // Deleting a run takes its rows with it.
+    let c = store.connection();
+    c.execute("DELETE FROM runs WHERE id = ?1", [id]).unwrap();
+    assert_eq!(count(c, "SELECT count(*) FROM timers"), 4);
+    assert_eq!(
+        count(
+            c,
+            &format!("SELECT count(*) FROM intervals WHERE run_id = {id}")
+        ),
+        0
+    );
+}
+
+#[test]
+fn url_forms() {
+    assert_eq!(
+        db_path("sqlite:///results.db").unwrap(),
+        PathBuf::from("results.db")
+    );
+    assert_eq!(
+        db_path("sqlite:///data/results.db").unwrap(),
+        PathBuf::from("data/results.db")
+    );
+    assert_eq!(
+        db_path("sqlite:////var/pace/results.db").unwrap(),
+        PathBuf::from("/var/pace/results.db")
+    );
+    assert_eq!(
+        db_path("sqlite+pysqlite:///r.db").unwrap(),
+        PathBuf::from("r.db")
+    );
+    assert_eq!(db_path("results.db").unwrap(), PathBuf::from("results.db"));
+    assert_eq!(
+        db_path("/tmp/x/results.db").unwrap(),
+        PathBuf::from("/tmp/x/results.db")
+    );
+    assert!(matches!(db_path("sqlite://"), Err(StoreError::Url(_))));
+    assert!(matches!(
+        db_path("sqlite:///:memory:"),
+        Err(StoreError::Url(_))
+    ));
+    assert!(matches!(
+        db_path("sqlite://host/x.db"),
+        Err(StoreError::Url(_))
+    ));
+
+    // Open through each form, in a temporary folder.
+    let tmp = tempfile::tempdir().unwrap();
+    let abs = tmp.path().join("abs.db");
+    let url = format!("sqlite:///{}", abs.display());
+    assert!(url.starts_with("sqlite:////"));
+    SqliteStore::open_url(&url).unwrap();
+    assert!(abs.is_file());
+    let plain = tmp.path().join("plain.db");
+    SqliteStore::open_url(plain.to_str().unwrap()).unwrap();
+    assert!(plain.is_file());
+}
+
+#[test]
+fn other_schemes_are_refused_by_name() {
+    for (url, scheme) in [
+        ("mysql://user:secret@localhost/pace", "mysql"),
+        ("postgresql://user:secret@db:5432/pace", "postgresql"),
+        ("postgresql+psycopg2://u:p@h/d", "postgresql+psycopg2"),
+        ("mssql://mydsn", "mssql"),
+    ] {
+        let e = match SqliteStore::open_url(url) {
+            Err(StoreError::Url(e)) => e,
+            other => panic!("{url}: {:?}", other.map(|_| ())),
+        };
+        assert!(e.contains(&format!("{scheme}://")), "{e}");
+        assert!(e.contains("only SQLite is built in"), "{e}");
+        assert!(!e.contains("secret"), "no password in {e}");
+        assert!(!e.contains('\n'));
+    }
+}
+
+#[test]
+fn a_missing_folder_is_an_error_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("nope").join("results.db");
+    let e = SqliteStore::open(&db).err().unwrap().to_string();
+    assert!(
+        e.contains(&tmp.path().join("nope").display().to_string()),
+        "{e}"
+    );
+    assert!(!tmp.path().join("nope").exists());
+}
+
+#[test]
+fn open_existing_never_creates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("results.db");
+    let e = SqliteStore::open_existing(db.to_str().unwrap())
+        .err()
+        .unwrap();
+    assert!(matches!(e, StoreError::Missing(_)), "{e}");
+    assert!(e.to_string().contains("results.db"));
+    assert!(!db.exists());
+    // An empty file holds no runs.
+    std::fs::write(&db, "").unwrap();
+    let s = SqliteStore::open_existing(db.to_str().unwrap()).unwrap();
+    assert!(s.history(5).unwrap().is_empty());
+    // A database of something else is named as such.
+    let other = tmp.path().join("other.db");
+    Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x)")
+        .unwrap();
+    let e = SqliteStore::open_existing(other.to_str().unwrap())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("not a pace results database"), "{e}");
+    // A newer schema is refused, not misread.
+    let newer = tmp.path().join("newer.db");
+    Connection::open(&newer)
+        .unwrap()
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    let e = SqliteStore::open(&newer).err().unwrap().to_string();
+    assert!(e.contains("newer pace"), "{e}");
+}
+
+#[test]
+fn concurrent_writers_wait_for_each_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("results.db");
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let db = db.clone();
+            let dir = tmp.path().join(format!("r{i}"));
+            std::thread::spawn(move || {
+                let r = results(&dir, "2024-05-01T10:00:00Z", i % 2 == 1);
+                let mut s = SqliteStore::open(&db).unwrap();
+                s.save(&r).unwrap()
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let s = SqliteStore::open(&db).unwrap();
+    assert_eq!(count(s.connection(), "SELECT count(*) FROM runs"), 4);
+}

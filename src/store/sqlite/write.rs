@@ -1,0 +1,256 @@
+//! One run's rows: the run, its groups, timers, interval rows and checks.
+
+use super::{ALL_TRANSACTIONS, ITERATION};
+use crate::results::Results;
+use crate::results::aggregate::Stats;
+use crate::results::summary::IntervalRow;
+use rusqlite::{OptionalExtension, params};
+use std::path::Path;
+
+/// Counts fit SQLite's signed integers.
+pub(super) fn int(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// A finite number, else NULL.
+fn real(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// The statistics of a timer as columns min, avg, p50, p80, p90, p95, p99,
+/// max, stdev: NULL when it has no successful sample (not a fake 0).
+fn stat_cols(s: &Stats) -> [Option<f64>; 9] {
+    let v = [
+        s.min, s.avg, s.p50, s.p80, s.p90, s.p95, s.p99, s.max, s.stdev,
+    ];
+    v.map(|x| if s.count == 0 { None } else { real(x) })
+}
+
+/// How the run's folder is recorded: absolute where it exists, so that
+/// re-processing it from another directory finds the same run.
+fn results_dir(dir: &Path) -> String {
+    std::fs::canonicalize(dir)
+        .unwrap_or_else(|_| dir.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// The plan's text: the copy in the results folder, else re-serialized.
+fn plan_toml(r: &Results) -> String {
+    std::fs::read_to_string(r.dir.join("plan.toml"))
+        .ok()
+        .or_else(|| toml::to_string(&r.plan).ok())
+        .unwrap_or_default()
+}
+
+fn insert_interval(
+    tx: &rusqlite::Transaction,
+    run_id: i64,
+    timer: &str,
+    kind: &str,
+    row: &IntervalRow,
+) -> rusqlite::Result<()> {
+    let s = stat_cols(&row.stats);
+    tx.prepare_cached(
+        "INSERT INTO intervals (run_id, timer, kind, interval, start_s, end_s, count, rate, \
+         errors, min, avg, p50, p80, p90, p95, p99, max, stdev) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    )?
+    .execute(params![
+        run_id,
+        timer,
+        kind,
+        row.interval,
+        row.start_s,
+        row.end_s,
+        int(row.stats.count),
+        real(row.rate).unwrap_or(0.0),
+        int(row.errors),
+        s[0],
+        s[1],
+        s[2],
+        s[3],
+        s[4],
+        s[5],
+        s[6],
+        s[7],
+        s[8],
+    ])?;
+    Ok(())
+}
+
+fn insert_timer(
+    tx: &rusqlite::Transaction,
+    run_id: i64,
+    name: &str,
+    kind: &str,
+    stats: &Stats,
+    errors: Option<u64>,
+) -> rusqlite::Result<()> {
+    let s = stat_cols(stats);
+    tx.prepare_cached(
+        "INSERT INTO timers (run_id, name, kind, count, errors, min, avg, p50, p80, p90, p95, \
+         p99, max, stdev) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        run_id,
+        name,
+        kind,
+        int(stats.count),
+        errors.map(int),
+        s[0],
+        s[1],
+        s[2],
+        s[3],
+        s[4],
+        s[5],
+        s[6],
+        s[7],
+        s[8],
+    ])?;
+    Ok(())
+}
+
+/// Writes one run in the open transaction; returns its id.
+pub(super) fn write_run(tx: &rusqlite::Transaction, r: &Results) -> rusqlite::Result<i64> {
+    let s = &r.summary;
+    let m = &s.meta;
+    let dir = results_dir(&r.dir);
+    let target_tpm = s
+        .expected
+        .as_ref()
+        .map(|e| e.tpm)
+        .or_else(|| r.plan.target.tps().map(|t| t * 60.0));
+    let p95 = (s.all_transactions.count > 0)
+        .then_some(s.all_transactions.p95)
+        .and_then(real);
+    // The same folder and start is the same run (`pace report` again):
+    // keep its id, replace everything else.
+    let existing: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM runs WHERE results_dir = ?1 AND started_at = ?2",
+            params![dir, m.started_at],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if let Some(id) = existing {
+        for table in ["groups", "timers", "intervals", "checks"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE run_id = ?1"), [id])?;
+        }
+        tx.execute("DELETE FROM runs WHERE id = ?1", [id])?;
+    }
+    tx.execute(
+        "INSERT INTO runs (id, results_dir, plan_name, plan_file, plan_toml, started_at, \
+         finished_at, started_epoch_ms, run_time_s, duration_s, ramp_up_s, ts_interval_s, seed, \
+         partial, partial_reason, pass, reasons, target_tpm, expected_tpm_low, \
+         expected_tpm_high, achieved_tpm, transactions, all_transactions, errors, iterations, \
+         late_starts, dropped, skipped, p95, pace_version) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
+         ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+        params![
+            existing,
+            dir,
+            m.plan_name(),
+            m.plan_file,
+            plan_toml(r),
+            m.started_at,
+            m.finished_at,
+            int(m.started_epoch_ms),
+            m.run_time_s,
+            m.duration_s,
+            m.ramp_up_s,
+            m.ts_interval_s,
+            m.seed.to_string(),
+            s.partial,
+            m.partial_reason,
+            s.verdict.pass,
+            s.verdict.reasons.join("\n"),
+            target_tpm.and_then(real),
+            s.expected.as_ref().and_then(|e| real(e.tpm_low)),
+            s.expected.as_ref().and_then(|e| real(e.tpm_high)),
+            real(s.achieved.tpm).unwrap_or(0.0),
+            int(s.achieved.transactions),
+            int(s.achieved.all_transactions),
+            int(s.achieved.errors),
+            int(s.achieved.iterations),
+            int(s.late_starts),
+            int(s.dropped),
+            int(s.skipped),
+            p95,
+            s.pace_version,
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+
+    for g in &r.plan.groups {
+        let p = &g.pacing;
+        let steps: Vec<&str> = g.steps.iter().map(|st| st.name.as_str()).collect();
+        tx.prepare_cached(
+            "INSERT INTO groups (run_id, name, users, pacing_mode, pacing_interval_s, \
+             pacing_min_s, pacing_max_s, pacing_delay_s, pacing_rate_per_s, late, steps) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?
+        .execute(params![
+            id,
+            g.name,
+            int(g.users),
+            kebab(&p.mode),
+            p.interval.map(|v| v.0),
+            p.min.map(|v| v.0),
+            p.max.map(|v| v.0),
+            p.delay.map(|v| v.0),
+            p.rate.map(|v| v.0),
+            kebab(&p.late),
+            steps.join(","),
+        ])?;
+    }
+
+    insert_timer(
+        tx,
+        id,
+        ALL_TRANSACTIONS,
+        "all",
+        &s.all_transactions,
+        Some(s.achieved.errors),
+    )?;
+    // A timer that only ever failed has errors but no statistics.
+    let mut names: Vec<&String> = s.timers.keys().collect();
+    for k in s.timer_errors.keys() {
+        if !s.timers.contains_key(k) {
+            names.push(k);
+        }
+    }
+    for name in names {
+        let stats = s.timers.get(name).cloned().unwrap_or_default();
+        let errors = s.timer_errors.get(name).copied().unwrap_or(0);
+        insert_timer(tx, id, name, "step", &stats, Some(errors))?;
+    }
+    insert_timer(tx, id, ITERATION, "iteration", &s.iteration, None)?;
+
+    for row in &s.all_intervals {
+        insert_interval(tx, id, ALL_TRANSACTIONS, "all", row)?;
+    }
+    for (name, rows) in &s.intervals {
+        for row in rows {
+            insert_interval(tx, id, name, "step", row)?;
+        }
+    }
+
+    for c in &s.verdict.checks {
+        tx.prepare_cached(
+            "INSERT INTO checks (run_id, name, target, achieved, pass) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![id, c.name, c.target, c.achieved, c.pass])?;
+    }
+    Ok(id)
+}
+
+/// A plan enum as plan files write it (`after-end`, `catch-up`).
+fn kebab<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
