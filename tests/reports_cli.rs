@@ -190,9 +190,11 @@ fn jtl_has_jmeter_header_and_a_row_per_transaction() {
     assert_eq!(&last[1], "100");
 }
 
-/// (element name, attributes) of every start or empty element, in order,
-/// with its depth.
-fn xml_elements(path: &Path) -> Vec<(usize, String, Vec<(String, String)>, String)> {
+/// One XML element: (depth, name, attributes, the text directly inside).
+type Element = (usize, String, Vec<(String, String)>, String);
+
+/// Every start or empty element, in document order.
+fn xml_elements(path: &Path) -> Vec<Element> {
     let text = std::fs::read_to_string(path).unwrap();
     assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
     let mut r = Reader::from_str(&text);
@@ -266,8 +268,7 @@ fn junit_has_a_testcase_per_check_with_the_reason() {
         .map(|e| attr(&e.2, "name"))
         .collect();
     assert_eq!(cases, ["throughput", "run completed"]);
-    let failures: Vec<&(usize, String, Vec<(String, String)>, String)> =
-        els.iter().filter(|e| e.1 == "failure").collect();
+    let failures: Vec<&Element> = els.iter().filter(|e| e.1 == "failure").collect();
     assert_eq!(failures.len(), 2);
     let why = attr(&failures[0].2, "message");
     assert!(why.starts_with("76 TPM achieved vs 120 planned"), "{why}");

@@ -1,8 +1,33 @@
-//! PLACEHOLDER: report.html (being written by a helper in this session)
+//! `report.html`: the human report of a run, in the shape of Pyak47's
+//! results.html (Summary, All Transactions, one section per timer, each
+//! with its Response Time Summary, Interval Details and graphs), plus what
+//! pace knows that Pyak47 did not: the plan, its expected band and the
+//! verdict.
+//!
+//! One self-contained file: inline CSS, inline SVG graphs, no script, no
+//! external resource, so it opens offline and can be mailed. Every text
+//! from the plan or the run is escaped (maud for the HTML, plotters for the
+//! SVG text). It reads only [`Results`].
+
+mod charts;
+mod overview;
+mod tables;
+#[cfg(test)]
+mod tests;
 
 use super::Exporter;
-use crate::results::Results;
+use crate::results::aggregate::{Point, SCATTER_POINTS, Stats};
+use crate::results::summary::IntervalRow;
+use crate::results::{Results, Scatter};
+use charts::{Target, Timeline};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
+
+const STYLE: &str = include_str!("style.css");
+
+/// The footer's definition of the numbers in the tables.
+pub const PERCENTILE_DEFINITION: &str = "Percentiles are HDR histogram values at quantile (nearest rank: the smallest recorded value at or above which p % of the samples lie), kept to 3 significant digits for whole-run tables and 2 significant digits (within 1 %) for interval rows; rates are per second over each interval's real length; failed samples are counted apart from the response-time statistics.";
 
 pub struct HtmlReport;
 
@@ -11,7 +36,286 @@ impl Exporter for HtmlReport {
         "report.html"
     }
 
-    fn write(&self, _r: &Results, _out: &mut dyn Write) -> anyhow::Result<()> {
+    fn write(&self, r: &Results, out: &mut dyn Write) -> anyhow::Result<()> {
+        out.write_all(page(r)?.into_string().as_bytes())?;
         Ok(())
     }
+}
+
+/// An HTML id for a timer: lower-case letters, digits and dashes, unique
+/// among `used`.
+fn slug(name: &str, used: &mut HashSet<String>) -> String {
+    let mut s = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') {
+            s.push('-');
+        }
+    }
+    let base = match s.trim_matches('-') {
+        "" => "timer".to_string(),
+        t => t.to_string(),
+    };
+    let mut id = format!("timer-{base}");
+    let mut n = 1;
+    while !used.insert(id.clone()) {
+        n += 1;
+        id = format!("timer-{base}-{n}");
+    }
+    id
+}
+
+/// The points a scatter graph draws and how many samples they stand for.
+struct Drawn {
+    points: Vec<Point>,
+    seen: u64,
+}
+
+impl Drawn {
+    fn of(s: &Scatter) -> Drawn {
+        Drawn {
+            points: s.points.clone(),
+            seen: s.seen,
+        }
+    }
+
+    /// Every timer's points together. Each timer's reservoir is a uniform
+    /// sample of its own samples, kept at its own rate; the union is made
+    /// uniform by keeping every timer at the lowest of those rates (and at
+    /// most SCATTER_POINTS in all), chosen at random with a fixed seed.
+    fn merged(all: &BTreeMap<String, Scatter>) -> Drawn {
+        let seen: u64 = all.values().map(|s| s.seen).sum();
+        let kept: usize = all.values().map(|s| s.points.len()).sum();
+        if all.values().all(Scatter::complete) && kept <= SCATTER_POINTS {
+            let points = all
+                .values()
+                .flat_map(|s| s.points.iter().copied())
+                .collect();
+            return Drawn { points, seen };
+        }
+        let rate = all
+            .values()
+            .filter(|s| s.seen > 0)
+            .map(|s| s.points.len() as f64 / s.seen as f64)
+            .fold(SCATTER_POINTS as f64 / seen.max(1) as f64, f64::min);
+        let mut rng: rand::rngs::Xoshiro256PlusPlus = rand::SeedableRng::seed_from_u64(0x5ca7_7e13);
+        let mut points = Vec::new();
+        for s in all.values() {
+            let m = ((s.seen as f64 * rate).round() as usize).min(s.points.len());
+            let idx = rand::seq::index::sample(&mut rng, s.points.len(), m);
+            points.extend(idx.into_iter().map(|i| s.points[i]));
+        }
+        Drawn { points, seen }
+    }
+
+    fn complete(&self) -> bool {
+        self.points.len() as u64 == self.seen
+    }
+
+    fn description(&self) -> String {
+        if self.complete() {
+            format!("All {} points.", self.seen)
+        } else {
+            format!(
+                "A uniform random sample of {} of {} points.",
+                self.points.len(),
+                self.seen
+            )
+        }
+    }
+}
+
+/// The planned rate and, for each full interval of the steady state, the
+/// band of its count (as a rate over the interval's real length).
+fn target(r: &Results) -> Option<Target> {
+    let plan = &r.plan;
+    let m = &r.summary.meta;
+    let tps = plan.planned_tps().or(plan.target.tps())?;
+    let mut band = Vec::new();
+    for row in &r.summary.all_intervals {
+        let len = row.end_s - row.start_s;
+        if row.start_s + 1e-9 < m.ramp_up_s || row.end_s > m.duration_s + 1e-9 || len <= 0.0 {
+            continue;
+        }
+        if let Some(b) = plan.band_for_window(len) {
+            band.push((
+                row.start_s,
+                row.end_s,
+                b.count_low / len,
+                b.count_high / len,
+            ));
+        }
+    }
+    Some(Target {
+        tps,
+        band,
+        confidence: plan.acceptance.confidence,
+    })
+}
+
+fn figure(svg: anyhow::Result<String>, caption: Markup) -> anyhow::Result<Markup> {
+    Ok(html! {
+        figure.graph {
+            (PreEscaped(svg?))
+            figcaption { (caption) }
+        }
+    })
+}
+
+/// One timer section (or All Transactions): the two tables and the graphs.
+struct TimerSection<'a> {
+    id: String,
+    title: String,
+    stats: &'a Stats,
+    failed: u64,
+    rows: &'a [IntervalRow],
+    drawn: Drawn,
+}
+
+fn timer_section(r: &Results, t: TimerSection, all: bool) -> anyhow::Result<Markup> {
+    let m = &r.summary.meta;
+    let ts = m.ts_interval_s;
+    let end = t
+        .rows
+        .iter()
+        .map(|x| x.end_s)
+        .fold(m.run_time_s, f64::max)
+        .max(ts);
+    let tl = Timeline {
+        end,
+        ramp_up: m.ramp_up_s,
+    };
+    let every = tables::interval_name(ts);
+    let mut graphs = vec![
+        figure(
+            charts::response_time(
+                &format!("Response time per {every} interval: {}", t.title),
+                t.rows,
+                tl,
+            ),
+            html! { "Successful samples; each point is one interval, drawn at its middle. Empty intervals are gaps." },
+        )?,
+        figure(
+            charts::scatter(
+                &format!("Response time, raw data: {}", t.title),
+                &t.drawn.points,
+                tl,
+            ),
+            html! { (t.drawn.description()) " Failed samples are red crosses, at the time they failed." },
+        )?,
+    ];
+    let target = if all { target(r) } else { None };
+    graphs.push(figure(
+        charts::throughput(&format!("Throughput per {every} interval: {}", t.title), t.rows, target.as_ref(), tl),
+        html! {
+            "Transactions per second over each interval's real length, not rounded."
+            @if let Some(tg) = &target {
+                @if !tg.band.is_empty() {
+                    " The band is the range an honest run's interval count falls in at the plan's confidence"
+                    " (full steady-state intervals only: it does not apply during ramp-up)."
+                }
+            }
+        },
+    )?);
+    if all {
+        let series = &r.summary.series;
+        graphs.push(figure(
+            charts::active_users(series, ts, tl),
+            html! { "The most users active in each interval." },
+        )?);
+        graphs.push(figure(
+            charts::lateness(series, ts, tl),
+            html! {
+                "How late iterations started against their schedule (p99 and max per interval, ms); "
+                "bars count the starts that were late after an overrun, and those dropped or skipped."
+            },
+        )?);
+    }
+    Ok(html! {
+        section.timer id=(t.id) {
+            h2 { (t.title) }
+            (tables::response_time_summary(t.stats, t.failed))
+            (tables::interval_details(t.rows, ts))
+            h3 { "Graphs" }
+            @for g in graphs { (g) }
+        }
+    })
+}
+
+fn footer(r: &Results) -> Markup {
+    html! {
+        footer #footer {
+            p { "pace " (r.summary.pace_version) " · seed " (r.summary.meta.seed) }
+            p.definition { (PERCENTILE_DEFINITION) }
+        }
+    }
+}
+
+/// The whole page.
+fn page(r: &Results) -> anyhow::Result<Markup> {
+    let s = &r.summary;
+    let name = s.meta.plan_name();
+    let word = if s.verdict.pass { "PASS" } else { "FAIL" };
+    let mut used = HashSet::new();
+    let mut sections = vec![timer_section(
+        r,
+        TimerSection {
+            id: "all-transactions".into(),
+            title: "All Transactions".into(),
+            stats: &s.all_transactions,
+            failed: s.achieved.errors,
+            rows: &s.all_intervals,
+            drawn: Drawn::merged(&r.scatter),
+        },
+        true,
+    )?];
+    let mut nav = Vec::new();
+    for (timer, stats) in &s.timers {
+        let id = slug(timer, &mut used);
+        nav.push((id.clone(), timer.clone()));
+        sections.push(timer_section(
+            r,
+            TimerSection {
+                id,
+                title: format!("Timer: {timer}"),
+                stats,
+                failed: s.timer_errors.get(timer).copied().unwrap_or(0),
+                rows: s.intervals.get(timer).map(Vec::as_slice).unwrap_or(&[]),
+                drawn: r.scatter.get(timer).map(Drawn::of).unwrap_or(Drawn {
+                    points: Vec::new(),
+                    seen: 0,
+                }),
+            },
+            false,
+        )?);
+    }
+    Ok(html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "Performance Results Report: " (name) " (" (word) ")" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    h1 { "Performance Results Report: " (name) }
+                    nav {
+                        a href="#summary" { "Summary" }
+                        a href="#plan-vs-achieved" { "Plan vs achieved" }
+                        a href="#all-transactions" { "All Transactions" }
+                        @for (id, timer) in &nav { a href=(format!("#{id}")) { (timer) } }
+                    }
+                }
+                main {
+                    (overview::summary(r))
+                    (overview::plan_vs_achieved(r))
+                    @for sec in sections { (sec) }
+                }
+                (footer(r))
+            }
+        }
+    })
 }
