@@ -1,0 +1,521 @@
+//! The report's graphs, drawn as inline SVG by plotters' SVG backend.
+//!
+//! No font is loaded: plotters writes `<text>` elements (escaped) and leaves
+//! the glyphs to the browser; it estimates text widths for layout only. Every
+//! graph is WIDTH x HEIGHT with the legend in a right-hand margin, so it
+//! never covers the data. A time axis always starts at the run's start and
+//! shades the ramp-up, where the target does not apply.
+
+use crate::results::aggregate::Point;
+use crate::results::summary::{IntervalRow, SeriesRow};
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::ops::Range;
+
+pub const WIDTH: u32 = 900;
+pub const HEIGHT: u32 = 300;
+/// The right-hand margin that holds the legend.
+const LEGEND_W: u32 = 150;
+const FONT: &str = "sans-serif";
+/// plotters' SVG backend writes `font-size` as size / 1.24: ~13 px and ~15 px.
+const TEXT: f64 = 16.0;
+const TITLE: f64 = 19.0;
+
+const AVG: RGBColor = RGBColor(31, 119, 180);
+const P80: RGBColor = RGBColor(44, 160, 44);
+const P90: RGBColor = RGBColor(255, 127, 14);
+const P95: RGBColor = RGBColor(214, 39, 40);
+const MAX: RGBColor = RGBColor(127, 127, 127);
+const OK: RGBColor = RGBColor(31, 119, 180);
+const FAILED: RGBColor = RGBColor(214, 39, 40);
+const BAND: RGBColor = RGBColor(44, 160, 44);
+const TARGET: RGBColor = RGBColor(20, 20, 20);
+const USERS: RGBColor = RGBColor(148, 103, 189);
+const LATE: RGBColor = RGBColor(255, 127, 14);
+const DROPPED: RGBColor = RGBColor(140, 86, 75);
+
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Area<'b> = DrawingArea<SVGBackend<'b>, Shift>;
+
+/// What every time graph shares.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeline {
+    /// The end of the x axis, seconds since the start.
+    pub end: f64,
+    pub ramp_up: f64,
+}
+
+/// The planned rate and its per-interval band, for the throughput graph.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// Planned transactions per second (applies after ramp-up).
+    pub tps: f64,
+    /// Per interval: start, end, lowest and highest rate of the band.
+    pub band: Vec<(f64, f64, f64, f64)>,
+    /// The band's confidence, e.g. 0.99.
+    pub confidence: f64,
+}
+
+/// A tick label: the value rounded to the tick step's precision, with no
+/// trailing zeros ("0", "0.5", "12.5").
+fn tick(v: f64, span: f64) -> String {
+    let step = (span / 20.0).max(f64::MIN_POSITIVE);
+    let decimals = (-step.log10().floor()).clamp(0.0, 9.0) as usize;
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+/// 0 to a little above `max`, never an empty range.
+fn y_range(max: f64) -> Range<f64> {
+    let m = if max.is_finite() && max > 0.0 {
+        max
+    } else {
+        1.0
+    };
+    0.0..m * 1.08
+}
+
+/// Runs of consecutive present values: an empty interval is a gap in the
+/// line, never a zero.
+fn runs(points: impl Iterator<Item = Option<(f64, f64)>>) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for p in points {
+        match p {
+            Some(p) => out.last_mut().expect("never empty").push(p),
+            None if out.last().is_some_and(|r| !r.is_empty()) => out.push(Vec::new()),
+            None => {}
+        }
+    }
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+/// A legend entry's sample of the series.
+#[derive(Debug, Clone, Copy)]
+enum Swatch {
+    Line(RGBColor),
+    Dashed(RGBColor),
+    Fill(RGBColor),
+    Dot(RGBColor),
+    Cross(RGBColor),
+}
+
+type Legend = Vec<(String, Swatch)>;
+
+/// A line of a graph: its label, colour, width and value per row.
+type LineSpec<R> = (&'static str, RGBColor, u32, fn(&R) -> f64);
+
+/// The legend, drawn on the whole picture in the right-hand margin (a
+/// chart's own legend is clipped to its plotting area).
+fn draw_legend(root: &Area<'_>, items: &Legend) -> anyhow::Result<()> {
+    let x = (WIDTH - LEGEND_W + 14) as i32;
+    let mut y = 48;
+    for (label, swatch) in items {
+        match *swatch {
+            Swatch::Line(c) => root.draw(&PathElement::new(
+                vec![(x, y), (x + 20, y)],
+                c.stroke_width(2),
+            ))?,
+            Swatch::Dashed(c) => {
+                for dx in [0, 8, 16] {
+                    root.draw(&PathElement::new(
+                        vec![(x + dx, y), (x + dx + 5, y)],
+                        c.stroke_width(2),
+                    ))?;
+                }
+            }
+            Swatch::Fill(c) => root.draw(&Rectangle::new(
+                [(x, y - 6), (x + 20, y + 6)],
+                c.mix(0.35).filled(),
+            ))?,
+            Swatch::Dot(c) => root.draw(&Circle::new((x + 10, y), 3, c.filled()))?,
+            Swatch::Cross(c) => root.draw(&Cross::new((x + 10, y), 4, c.stroke_width(2)))?,
+        }
+        root.draw(&Text::new(
+            label.clone(),
+            (x + 28, y),
+            TextStyle::from((FONT, TEXT).into_font()).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+        y += 22;
+    }
+    Ok(())
+}
+
+/// Draws `runs` as one line (markers when the points are few enough to
+/// tell apart, and always on a lone point).
+fn line(
+    chart: &mut Chart<'_, '_>,
+    runs: &[Vec<(f64, f64)>],
+    color: RGBColor,
+    width: u32,
+    markers: bool,
+) -> anyhow::Result<()> {
+    let total: usize = runs.iter().map(Vec::len).sum();
+    for r in runs {
+        let marker = if (markers && total <= 60) || r.len() == 1 {
+            2
+        } else {
+            0
+        };
+        chart.draw_series(
+            LineSeries::new(r.iter().copied(), color.stroke_width(width)).point_size(marker),
+        )?;
+    }
+    Ok(())
+}
+
+/// Axes, grid, tick labels and axis titles.
+fn mesh(
+    chart: &mut Chart<'_, '_>,
+    tl: Timeline,
+    y: &Range<f64>,
+    y_desc: &str,
+) -> anyhow::Result<()> {
+    let (xs, ys) = (tl.end, y.end - y.start);
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(BLACK.mix(0.12))
+        .x_labels(12)
+        .y_labels(6)
+        .x_label_formatter(&|v| tick(*v, xs))
+        .y_label_formatter(&|v| tick(*v, ys))
+        .label_style((FONT, TEXT))
+        .axis_desc_style((FONT, TEXT))
+        .x_desc("time since start (s)")
+        .y_desc(y_desc)
+        .draw()?;
+    Ok(())
+}
+
+fn builder<'a, 'b>(root: &'a Area<'b>, title: &str) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut b = ChartBuilder::on(root);
+    b.caption(title, (FONT, TITLE))
+        .margin(8)
+        .margin_right(LEGEND_W)
+        .x_label_area_size(44)
+        .y_label_area_size(70);
+    b
+}
+
+/// A titled, labelled time graph; `draw` adds the series and returns the
+/// legend (none for a single series).
+fn time_chart(
+    title: &str,
+    tl: Timeline,
+    y: Range<f64>,
+    y_desc: &str,
+    empty: Option<&str>,
+    draw: impl FnOnce(&mut Chart<'_, '_>) -> anyhow::Result<Legend>,
+) -> anyhow::Result<String> {
+    let mut svg = String::new();
+    {
+        let root: Area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = builder(&root, title).build_cartesian_2d(0.0..tl.end, y.clone())?;
+        mesh(&mut chart, tl, &y, y_desc)?;
+        shade_ramp_up(&mut chart, tl, &y)?;
+        let legend = draw(&mut chart)?;
+        draw_legend(&root, &legend)?;
+        if let Some(msg) = empty {
+            chart.draw_series(std::iter::once(Text::new(
+                msg.to_string(),
+                (tl.end / 2.0, (y.start + y.end) / 2.0),
+                (FONT, TITLE)
+                    .into_font()
+                    .color(&BLACK.mix(0.5))
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
+            )))?;
+        }
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+fn shade_ramp_up(chart: &mut Chart<'_, '_>, tl: Timeline, y: &Range<f64>) -> anyhow::Result<()> {
+    if tl.ramp_up <= 0.0 {
+        return Ok(());
+    }
+    let end = tl.ramp_up.min(tl.end);
+    chart.draw_series(std::iter::once(Rectangle::new(
+        [(0.0, y.start), (end, y.end)],
+        BLACK.mix(0.05).filled(),
+    )))?;
+    // Centred in a wide shading; in a narrow one, starting at its end,
+    // so the label never runs over the axis.
+    let (x, h) = if end / tl.end >= 0.1 {
+        (end / 2.0, HPos::Center)
+    } else {
+        (end, HPos::Left)
+    };
+    chart.draw_series(std::iter::once(Text::new(
+        "ramp-up",
+        (x, y.end),
+        (FONT, TEXT)
+            .into_font()
+            .color(&BLACK.mix(0.55))
+            .pos(Pos::new(h, VPos::Top)),
+    )))?;
+    Ok(())
+}
+
+fn mid(r: &IntervalRow) -> f64 {
+    (r.start_s + r.end_s) / 2.0
+}
+
+/// Response time per interval: avg and p80/p90/p95 (and max, thinner),
+/// at each interval's middle; empty intervals are gaps.
+pub fn response_time(title: &str, rows: &[IntervalRow], tl: Timeline) -> anyhow::Result<String> {
+    let max = rows.iter().map(|r| r.stats.max).fold(0.0, f64::max);
+    let series: [LineSpec<IntervalRow>; 5] = [
+        ("max", MAX, 1, |r| r.stats.max),
+        ("95th pct", P95, 2, |r| r.stats.p95),
+        ("90th pct", P90, 2, |r| r.stats.p90),
+        ("80th pct", P80, 2, |r| r.stats.p80),
+        ("avg", AVG, 2, |r| r.stats.avg),
+    ];
+    let empty = rows.iter().all(|r| r.stats.count == 0);
+    let msg = empty.then_some("no successful samples");
+    time_chart(title, tl, y_range(max), "response time (s)", msg, |chart| {
+        let mut legend = Legend::new();
+        if empty {
+            return Ok(legend);
+        }
+        for (label, color, width, get) in series {
+            let pts = runs(
+                rows.iter()
+                    .map(|r| (r.stats.count > 0).then(|| (mid(r), get(r)))),
+            );
+            line(chart, &pts, color, width, true)?;
+            legend.push((label.into(), Swatch::Line(color)));
+        }
+        Ok(legend)
+    })
+}
+
+/// Every raw point (or the sample given), successes as dots and failures
+/// as red crosses.
+pub fn scatter(title: &str, points: &[Point], tl: Timeline) -> anyhow::Result<String> {
+    let max = points.iter().map(|p| p.latency as f64).fold(0.0, f64::max);
+    let ok = points.iter().filter(|p| p.ok).count();
+    let failed = points.len() - ok;
+    let msg = points.is_empty().then_some("no samples");
+    time_chart(title, tl, y_range(max), "response time (s)", msg, |chart| {
+        let xy = |p: &Point| (p.t as f64, p.latency as f64);
+        chart.draw_series(
+            points
+                .iter()
+                .filter(|p| p.ok)
+                .map(|p| Circle::new(xy(p), 2, OK.mix(0.5).filled())),
+        )?;
+        chart.draw_series(
+            points
+                .iter()
+                .filter(|p| !p.ok)
+                .map(|p| Cross::new(xy(p), 4, FAILED.stroke_width(2))),
+        )?;
+        let mut legend = Legend::new();
+        if ok > 0 {
+            legend.push((format!("ok ({ok})"), Swatch::Dot(OK)));
+        }
+        if failed > 0 {
+            legend.push((format!("failed ({failed})"), Swatch::Cross(FAILED)));
+        }
+        Ok(legend)
+    })
+}
+
+/// A step line: each interval's value held over the interval.
+fn steps(rows: &[IntervalRow], get: impl Fn(&IntervalRow) -> f64) -> Vec<Vec<(f64, f64)>> {
+    let pts: Vec<(f64, f64)> = rows
+        .iter()
+        .flat_map(|r| [(r.start_s, get(r)), (r.end_s, get(r))])
+        .collect();
+    if pts.is_empty() {
+        Vec::new()
+    } else {
+        vec![pts]
+    }
+}
+
+/// Transactions per second per interval (successful, and failed where
+/// there are any), against the planned rate and the band an honest run's
+/// interval falls in.
+pub fn throughput(
+    title: &str,
+    rows: &[IntervalRow],
+    target: Option<&Target>,
+    tl: Timeline,
+) -> anyhow::Result<String> {
+    let err_rate = |r: &IntervalRow| r.errors as f64 / (r.end_s - r.start_s).max(1e-9);
+    let mut max = rows
+        .iter()
+        .map(|r| r.rate.max(err_rate(r)))
+        .fold(0.0, f64::max);
+    if let Some(t) = target {
+        max = t.band.iter().map(|b| b.3).fold(max.max(t.tps), f64::max);
+    }
+    let any_errors = rows.iter().any(|r| r.errors > 0);
+    let msg = rows.is_empty().then_some("no samples");
+    time_chart(title, tl, y_range(max), "transactions / s", msg, |chart| {
+        let mut legend = Legend::new();
+        if let Some(t) = target {
+            chart.draw_series(t.band.iter().map(|&(s, e, lo, hi)| {
+                Rectangle::new([(s, lo), (e, hi)], BAND.mix(0.2).filled())
+            }))?;
+            if !t.band.is_empty() {
+                let pct = crate::units::round_sig(t.confidence * 100.0, 3);
+                legend.push((format!("{pct} % band"), Swatch::Fill(BAND)));
+            }
+            let from = tl.ramp_up.min(tl.end);
+            chart.draw_series(DashedLineSeries::new(
+                [(from, t.tps), (tl.end, t.tps)],
+                8,
+                5,
+                TARGET.stroke_width(2),
+            ))?;
+            legend.push((
+                format!("target {}/s", crate::units::round_sig(t.tps, 4)),
+                Swatch::Dashed(TARGET),
+            ));
+        }
+        line(chart, &steps(rows, |r| r.rate), OK, 2, false)?;
+        legend.push(("ok / s".into(), Swatch::Line(OK)));
+        if any_errors {
+            line(chart, &steps(rows, err_rate), FAILED, 1, false)?;
+            legend.push(("failed / s".into(), Swatch::Line(FAILED)));
+        }
+        if legend.len() == 1 {
+            legend.clear();
+        }
+        Ok(legend)
+    })
+}
+
+/// Active users over time (the most active in each interval).
+pub fn active_users(series: &[SeriesRow], ts: f64, tl: Timeline) -> anyhow::Result<String> {
+    let max = series.iter().map(|r| r.active_users).max().unwrap_or(0) as f64;
+    let pts: Vec<(f64, f64)> = series
+        .iter()
+        .flat_map(|r| {
+            let v = r.active_users as f64;
+            [(r.t_s, v), ((r.t_s + ts).min(tl.end), v)]
+        })
+        .collect();
+    let top = (max * 1.08).ceil().max(1.0);
+    let msg = (max == 0.0).then_some("no user started");
+    time_chart("Active users", tl, 0.0..top, "active users", msg, |chart| {
+        if !pts.is_empty() {
+            line(chart, &[pts], USERS, 2, false)?;
+        }
+        Ok(Legend::new())
+    })
+}
+
+/// How late iterations started against their schedule, per interval
+/// (p99 and max, ms), with the late starts (overruns) and dropped or
+/// skipped starts as bars on a count axis.
+pub fn lateness(series: &[SeriesRow], ts: f64, tl: Timeline) -> anyhow::Result<String> {
+    let ms = |v: f64| v * 1000.0;
+    let max = series
+        .iter()
+        .map(|r| ms(r.lateness_max))
+        .fold(0.0, f64::max);
+    let counts = series
+        .iter()
+        .map(|r| r.late_starts.max(r.dropped))
+        .max()
+        .unwrap_or(0);
+    let count_top = ((counts as f64 * 1.08).ceil() as u64).max(5);
+    let mut svg = String::new();
+    {
+        let root: Area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let y = y_range(max);
+        let mut chart = builder(&root, "Start lateness per interval")
+            .right_y_label_area_size(64)
+            .build_cartesian_2d(0.0..tl.end, y.clone())?
+            .set_secondary_coord(0.0..tl.end, 0u64..count_top);
+        mesh(&mut chart, tl, &y, "lateness (ms)")?;
+        chart
+            .configure_secondary_axes()
+            .y_labels(6)
+            .label_style((FONT, TEXT))
+            .axis_desc_style((FONT, TEXT))
+            .y_desc("starts per interval")
+            .draw()?;
+        shade_ramp_up(&mut chart, tl, &y)?;
+        // Two bars side by side in each interval, at least 2 px wide.
+        let w = (0.35 * ts).max(2.0 * tl.end / f64::from(WIDTH - LEGEND_W - 130));
+        let bar = |t: f64, side: f64, n: u64, c: RGBColor| {
+            let x0 = t + 0.5 * ts + (side - 1.0) * w;
+            Rectangle::new([(x0, 0u64), ((x0 + w).min(tl.end), n)], c.mix(0.6).filled())
+        };
+        chart.draw_secondary_series(
+            series
+                .iter()
+                .filter(|r| r.late_starts > 0)
+                .map(|r| bar(r.t_s, 0.0, r.late_starts, LATE)),
+        )?;
+        chart.draw_secondary_series(
+            series
+                .iter()
+                .filter(|r| r.dropped > 0)
+                .map(|r| bar(r.t_s, 1.0, r.dropped, DROPPED)),
+        )?;
+        let lines: [LineSpec<SeriesRow>; 2] = [
+            ("max (ms)", MAX, 1, |r| r.lateness_max),
+            ("p99 (ms)", P95, 2, |r| r.lateness_p99),
+        ];
+        let mut legend = Legend::new();
+        for (label, color, width, get) in lines {
+            let pts = runs(
+                series
+                    .iter()
+                    .map(|r| (r.iterations > 0).then(|| (r.t_s + ts / 2.0, ms(get(r))))),
+            );
+            line(&mut chart, &pts, color, width, true)?;
+            legend.push((label.into(), Swatch::Line(color)));
+        }
+        legend.push(("late starts".into(), Swatch::Fill(LATE)));
+        legend.push(("dropped, skipped".into(), Swatch::Fill(DROPPED)));
+        draw_legend(&root, &legend)?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_drop_trailing_zeros_and_keep_the_step_precision() {
+        assert_eq!(tick(0.0, 0.05), "0");
+        assert_eq!(tick(0.005, 0.05), "0.005");
+        assert_eq!(tick(0.30000000000000004, 1.0), "0.3");
+        assert_eq!(tick(20.0, 120.0), "20");
+    }
+
+    #[test]
+    fn empty_intervals_are_gaps() {
+        let r = runs(
+            [
+                Some((1.0, 1.0)),
+                None,
+                None,
+                Some((3.0, 2.0)),
+                Some((4.0, 2.0)),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(r, vec![vec![(1.0, 1.0)], vec![(3.0, 2.0), (4.0, 2.0)]]);
+    }
+}

@@ -1,0 +1,264 @@
+//! The first two sections: the Summary (verdict, run facts, the workload
+//! the plan configured) and Plan vs achieved (throughput against its band,
+//! what held the schedule back, the acceptance checks, the errors).
+
+use crate::plan::file::{PacingMode, PacingSection, PlanFile};
+use crate::plan::pacing::Pacing;
+use crate::results::Results;
+use crate::results::aggregate::Stats;
+use crate::units::{human_duration, round_sig};
+use maud::{Markup, html};
+
+fn num(v: f64) -> String {
+    round_sig(v, 4)
+}
+
+fn dur(v: f64) -> String {
+    human_duration(v)
+}
+
+/// "fixed 500 ms", "uniform 300 ms to 700 ms (mean 500 ms)", ...
+pub fn pacing(p: &PacingSection) -> String {
+    let d = |s: Option<crate::plan::file::Secs>| s.map(|s| dur(s.0)).unwrap_or_else(|| "?".into());
+    let mean = p
+        .distribution()
+        .map(|x| format!(" (mean {})", dur(x.mean())))
+        .unwrap_or_default();
+    match p.mode {
+        PacingMode::Fixed => format!("fixed, every {}", d(p.interval)),
+        PacingMode::Uniform => format!("uniform, {} to {}{mean}", d(p.min), d(p.max)),
+        PacingMode::Beta => match p.distribution() {
+            Some(Pacing::Beta { alpha, beta, .. }) => format!(
+                "beta({}, {}), {} to {}{mean}",
+                num(alpha),
+                num(beta),
+                d(p.min),
+                d(p.max)
+            ),
+            _ => format!("beta, {} to {}", d(p.min), d(p.max)),
+        },
+        PacingMode::Exponential => format!(
+            "exponential, mean {}, at least {}",
+            d(p.interval),
+            p.min.map(|s| dur(s.0)).unwrap_or_else(|| "0 s".into())
+        ),
+        PacingMode::AfterEnd => format!("{} after each iteration ends", d(p.delay)),
+        PacingMode::None => "none (back to back)".into(),
+        PacingMode::ArrivalRate => format!(
+            "arrival rate {}/s (open model)",
+            p.rate.map(|r| num(r.0)).unwrap_or_else(|| "?".into())
+        ),
+    }
+}
+
+/// pace's own target, as the plan configured it.
+fn embedded(e: &crate::target::EmbeddedTarget) -> String {
+    use crate::target::TextOrNumber;
+    let t = |v: &Option<TextOrNumber>| match v {
+        Some(TextOrNumber::Text(s)) => Some(s.clone()),
+        Some(TextOrNumber::Number(n)) => Some(n.to_string()),
+        None => None,
+    };
+    let mut parts = vec!["pace's embedded target".to_string()];
+    if let Some(l) = t(&e.latency) {
+        parts.push(format!("latency {l}"));
+    }
+    if let Some(r) = t(&e.error_rate) {
+        parts.push(format!("error rate {r}"));
+    }
+    if let Some(b) = e.size {
+        parts.push(format!("{b}-byte responses"));
+    }
+    parts.join(", ")
+}
+
+fn workload(plan: &PlanFile) -> Markup {
+    html! {
+        h3 { "Workload configuration" }
+        table.workload {
+            thead { tr { th { "group" } th { "users" } th { "pacing" } th { "late policy" } th { "steps" } } }
+            tbody {
+                @for g in &plan.groups {
+                    tr {
+                        td { (g.name) }
+                        td.num { (g.users) }
+                        td { (pacing(&g.pacing)) }
+                        td { (format!("{:?}", g.pacing.late).to_lowercase()) }
+                        td {
+                            ol.steps {
+                                @for s in &g.steps {
+                                    li { (s.name) " " span.url { (s.method) " " (s.url) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Section 1: the verdict and the facts of the run.
+pub fn summary(r: &Results) -> Markup {
+    let s = &r.summary;
+    let m = &s.meta;
+    let v = &s.verdict;
+    let (class, word) = if v.pass {
+        ("verdict pass", "PASS")
+    } else {
+        ("verdict fail", "FAIL")
+    };
+    html! {
+        section #summary {
+            h2 { "Summary" }
+            div class=(class) {
+                span.verdict-word { (word) }
+                @if s.partial { span.partial-tag { "PARTIAL" } }
+            }
+            @if !v.reasons.is_empty() {
+                ul.reasons { @for reason in &v.reasons { li { (reason) } } }
+            }
+            @if s.partial {
+                p.partial {
+                    strong { "PARTIAL run: " }
+                    (m.partial_reason.as_deref().unwrap_or("the run did not finish"))
+                    ". Everything below covers only what was recorded before it stopped."
+                }
+            }
+            table.facts {
+                tbody {
+                    tr { th { "plan" } td { (m.plan_name()) " " span.url { "(" (m.plan_file) ")" } } }
+                    tr { th { "transactions" } td { (s.achieved.all_transactions) } }
+                    tr { th { "errors" } td { (s.achieved.errors) } }
+                    tr { th { "run time" } td { (dur(m.run_time_s)) " (planned " (dur(m.duration_s)) ")" } }
+                    tr { th { "ramp-up" } td { (dur(m.ramp_up_s)) } }
+                    tr { th { "test start" } td { (m.started_at) } }
+                    tr { th { "test finish" } td { (m.finished_at) } }
+                    tr { th { "time-series interval" } td { (dur(m.ts_interval_s)) } }
+                    @if let Some(e) = &r.plan.target.embedded {
+                        tr { th { "target" } td { (embedded(e)) } }
+                    }
+                }
+            }
+            (workload(&r.plan))
+        }
+    }
+}
+
+fn latency_line(what: &str, st: &Stats) -> String {
+    if st.count == 0 {
+        return String::new();
+    }
+    format!(
+        " ({what}p95 {}, p99 {}, max {})",
+        dur(st.p95),
+        dur(st.p99),
+        dur(st.max)
+    )
+}
+
+/// Section 2: what the plan asked for and what the run did.
+pub fn plan_vs_achieved(r: &Results) -> Markup {
+    let s = &r.summary;
+    let m = &s.meta;
+    let a = &s.achieved;
+    let plan = &r.plan;
+    let from = m.ramp_up_s;
+    let to = m.ramp_up_s + a.window_s;
+    html! {
+        section #plan-vs-achieved {
+            h2 { "Plan vs achieved" }
+            table.facts {
+                tbody {
+                    tr {
+                        th { "target rate" }
+                        td {
+                            @match plan.target.tps() {
+                                Some(tps) => { (num(tps * 60.0)) " TPM (" (num(tps)) " transactions/s)" }
+                                None => { "none set" }
+                            }
+                            @if let Some(p) = plan.planned_tps() {
+                                " " span.note { "the groups' pacing produces " (num(p * 60.0)) " TPM" }
+                            }
+                        }
+                    }
+                    tr {
+                        th { "expected band" }
+                        td {
+                            @match &s.expected {
+                                Some(e) => {
+                                    (num(e.tpm_low)) " to " (num(e.tpm_high)) " TPM ("
+                                    (num(e.transactions_low)) " to " (num(e.transactions_high))
+                                    " transactions in the window; " (num(e.confidence * 100.0))
+                                    " % confidence, tolerance " (e.tolerance) ")"
+                                }
+                                None => { "none: the plan does not set every group's rate" }
+                            }
+                        }
+                    }
+                    tr {
+                        th { "achieved" }
+                        td.strong {
+                            (num(a.tpm)) " TPM"
+                            span.note {
+                                " " (a.transactions) " successful transactions in the steady-state window "
+                                (num(from)) " s to " (num(to)) " s (" (dur(a.window_s)) "), from "
+                                (a.iterations) " iterations"
+                            }
+                        }
+                    }
+                    tr {
+                        th { "late starts" }
+                        td { (s.late_starts) " iterations started late because the previous one overran" (latency_line("lateness ", &s.lateness)) }
+                    }
+                    tr { th { "dropped starts" } td { (s.dropped) " (no free user in the pool)" } }
+                    tr { th { "skipped starts" } td { (s.skipped) " (late = \"skip\")" } }
+                    tr {
+                        th { "scheduler lag" }
+                        td {
+                            @if s.scheduler_lag.count > 0 {
+                                "how late the generator itself started " (s.scheduler_lag.count)
+                                " on-time iterations:" (latency_line("", &s.scheduler_lag))
+                            } @else { "no on-time starts measured" }
+                        }
+                    }
+                }
+            }
+            h3 { "Acceptance checks" }
+            @if s.verdict.checks.is_empty() {
+                p.none { "The plan sets no acceptance threshold." }
+            } @else {
+                table.checks {
+                    thead { tr { th { "check" } th { "planned" } th { "achieved" } th { "result" } } }
+                    tbody {
+                        @for c in &s.verdict.checks {
+                            tr {
+                                td { (c.name) }
+                                td { (c.target) }
+                                td { (c.achieved) }
+                                @if c.pass { td.pass { "pass" } } @else { td.fail { "FAIL" } }
+                            }
+                        }
+                    }
+                }
+            }
+            h3 { "Errors" }
+            @if s.errors.is_empty() {
+                p.none { "No errors." }
+            } @else {
+                table.errors {
+                    thead { tr { th { "kind" } th { "count" } th { "first messages" } } }
+                    tbody {
+                        @for (kind, t) in &s.errors {
+                            tr {
+                                td { (kind) }
+                                td.num { (t.count) }
+                                td { ul.messages { @for msg in &t.first_messages { li { code { (msg) } } } } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! report.html from synthetic samples: escaping, the real interval in the
+//! headings, honest scatter captions, the sections in order.
+
+use super::{HtmlReport, PERCENTILE_DEFINITION};
+use crate::export::Exporter;
+use crate::plan::file::PlanFile;
+use crate::results::Results;
+use crate::results::aggregate::Aggregate;
+use crate::results::sample::{ErrorKind, Kind, Sample};
+use crate::results::summary::{RunMeta, Summary};
+use crate::verdict::{expected, judge};
+
+const EVIL: &str = "<script>&\"";
+
+fn plan_text(ts: &str) -> String {
+    format!(
+        r#"
+[target]
+tps = 4.0
+
+[run]
+duration = "20s"
+ramp_up = "2s"
+ts_interval = "{ts}"
+
+[[group]]
+name = "browse"
+users = 2
+
+[group.pacing]
+mode = "fixed"
+interval = "500ms"
+
+[[group.step]]
+name = '{EVIL}'
+url = "http://127.0.0.1:1/a"
+
+[[group.step]]
+name = "home"
+url = "http://127.0.0.1:1/b"
+
+[acceptance]
+p95 = "1s"
+"#
+    )
+}
+
+/// A run of `n` iterations of both steps spread over 20 s, every 7th
+/// `home` failing, with `partial` set as asked.
+fn results(ts: f64, n: usize, partial: bool) -> Results {
+    let plan = PlanFile::parse(&plan_text(&format!("{ts}s")), "test.toml").unwrap();
+    let window = (2.0, 20.0);
+    let mut agg = Aggregate::new(ts, window);
+    agg.add(&Sample::event(Kind::UserStart, 0.0, "browse", 0));
+    agg.add(&Sample::event(Kind::UserStart, 0.25, "browse", 1));
+    for i in 0..n {
+        let t = 20.0 * i as f64 / n as f64;
+        let mut it = Sample::event(Kind::Iteration, t, "browse", (i % 2) as u32);
+        it.latency = 0.03;
+        it.late = 0.0002 * (i % 5) as f64;
+        it.overrun = i % 50 == 0;
+        agg.add(&it);
+        for (k, name) in [EVIL, "home"].into_iter().enumerate() {
+            let mut s = Sample::event(Kind::Step, t + k as f64 * 0.01, "browse", (i % 2) as u32);
+            s.name = name.into();
+            s.iteration = i as u64;
+            s.latency = 0.010 + 0.001 * (i % 13) as f64;
+            s.latency_sched = s.latency;
+            if name == "home" && i % 7 == 3 {
+                s.ok = false;
+                s.error_kind = Some(ErrorKind::Status);
+                s.error = format!("status 500 {EVIL}");
+            }
+            agg.add(&s);
+        }
+    }
+    let meta = RunMeta {
+        plan_file: "plans/test.toml".into(),
+        seed: 42,
+        started_at: "2026-01-01T00:00:00Z".into(),
+        finished_at: "2026-01-01T00:00:20Z".into(),
+        started_epoch_ms: 0,
+        run_time_s: 20.0,
+        duration_s: 20.0,
+        ramp_up_s: 2.0,
+        ts_interval_s: ts,
+        late_policy: vec!["browse: Drift".into()],
+        partial,
+        partial_reason: partial.then(|| "interrupted by Ctrl-C".to_string()),
+        vars: Default::default(),
+    };
+    let exp = expected(&plan, window.1 - window.0);
+    let verdict = judge(&plan, &agg, exp.as_ref());
+    let summary = Summary::build(meta, &agg, exp, verdict);
+    Results::new(std::path::Path::new("/nonexistent"), plan, summary, &agg)
+}
+
+fn render(r: &Results) -> String {
+    let mut out = Vec::new();
+    HtmlReport.write(r, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn a_step_name_with_markup_is_escaped_everywhere() {
+    let html = render(&results(10.0, 80, false));
+    assert!(!html.contains(EVIL), "the raw name leaked into the page");
+    assert!(
+        !html.to_lowercase().contains("<script"),
+        "a script element in the page"
+    );
+    assert!(
+        html.contains("&lt;script&gt;&amp;&quot;"),
+        "the escaped name is missing"
+    );
+    // The SVG captions carry the name too, escaped by plotters.
+    assert!(html.contains("raw data: Timer: &lt;script&gt;&amp;&quot;"));
+}
+
+#[test]
+fn interval_headings_state_the_real_interval() {
+    let html = render(&results(10.0, 80, false));
+    // All Transactions and both timers.
+    assert_eq!(html.matches("Interval Details (10 s intervals)").count(), 3);
+    let html = render(&results(2.5, 80, false));
+    assert_eq!(
+        html.matches("Interval Details (2.5 s intervals)").count(),
+        3
+    );
+    assert!(!html.contains("10 s intervals"));
+    // 20 s at 2.5 s: 8 rows per table.
+    assert_eq!(html.matches("<tr title=").count(), 3 * 8);
+}
+
+#[test]
+fn a_sampled_scatter_says_so_and_a_complete_one_says_all() {
+    let html = render(&results(10.0, 80, false));
+    assert!(html.contains("All 80 points."));
+    assert!(html.contains("All 160 points."));
+    assert!(!html.contains("uniform random sample"));
+    let html = render(&results(10.0, 6000, false));
+    // Each timer keeps 5000 of its 6000; all transactions are resampled
+    // to at most 5000 of the 12000.
+    assert_eq!(
+        html.matches("A uniform random sample of 5000 of 6000 points.")
+            .count(),
+        2
+    );
+    assert!(html.contains("A uniform random sample of 5000 of 12000 points."));
+}
+
+#[test]
+fn every_section_is_present_in_order() {
+    let html = render(&results(10.0, 80, false));
+    let ids = [
+        "id=\"summary\"",
+        "id=\"plan-vs-achieved\"",
+        "id=\"all-transactions\"",
+        "id=\"timer-script\"",
+        "id=\"timer-home\"",
+        "id=\"footer\"",
+    ];
+    let pos: Vec<usize> = ids
+        .iter()
+        .map(|id| html.find(id).unwrap_or_else(|| panic!("{id} missing")))
+        .collect();
+    assert!(pos.windows(2).all(|w| w[0] < w[1]), "out of order: {pos:?}");
+    // 5 graphs for All Transactions, 3 per timer.
+    assert_eq!(html.matches("<svg").count(), 5 + 3 + 3);
+    assert!(html.contains(PERCENTILE_DEFINITION));
+    assert!(html.contains("seed 42"));
+}
+
+#[test]
+fn failed_samples_are_counted_apart_and_the_verdict_shows() {
+    let r = results(10.0, 80, false);
+    let failed = r.summary.timer_errors["home"];
+    assert!(failed > 0);
+    let html = render(&r);
+    assert!(html.contains(&format!(
+        "<strong>{failed} failed samples are</strong> NOT in these statistics"
+    )));
+    let word = if r.summary.verdict.pass {
+        "PASS"
+    } else {
+        "FAIL"
+    };
+    assert!(html.contains(&format!("<span class=\"verdict-word\">{word}</span>")));
+    assert!(!html.contains("PARTIAL"));
+    let html = render(&results(10.0, 80, true));
+    assert!(html.contains("PARTIAL run: </strong>interrupted by Ctrl-C"));
+}
+
+#[test]
+fn the_page_needs_nothing_from_outside() {
+    let html = render(&results(10.0, 80, false));
+    for attr in [
+        "src=",
+        "href=\"http",
+        "href='http",
+        "url(",
+        "@import",
+        "<script",
+        "<link",
+    ] {
+        assert!(!html.contains(attr), "found {attr}");
+    }
+}
+
+#[test]
+fn a_run_with_no_samples_still_renders_every_section() {
+    let r = results(10.0, 0, true);
+    assert!(r.summary.timers.is_empty());
+    let html = render(&r);
+    for id in ["summary", "plan-vs-achieved", "all-transactions", "footer"] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id} missing");
+    }
+    assert!(html.contains("All 0 points."));
+    assert_eq!(html.matches("<svg").count(), 5);
+}
