@@ -450,3 +450,63 @@ fn a_run_writes_every_report_and_reprocessing_reproduces_it() {
         s["achieved"]["all_transactions"].as_u64().unwrap()
     );
 }
+
+/// The cells of every body row of
+/// the table `class` in section `id`.
+fn table_rows(html: &str, id: &str, class: &str) -> Vec<Vec<String>> {
+    use scraper::{Html, Selector};
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse(&format!("#{id} table.{class} tbody tr")).unwrap();
+    let td = Selector::parse("td").unwrap();
+    doc.select(&sel)
+        .map(|tr| {
+            tr.select(&td)
+                .map(|c| c.text().collect::<String>().trim().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn golden_html_tables() {
+    let (_tmp, dir) = golden();
+    report(&dir, &[]);
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    // All 19 successful transactions sorted: 1-10, 20, 40, 60, 80, 100 (a),
+    // 100, 200, 300, 400 ms (b). Nearest rank: 80pct is the 16th (100 ms),
+    // 90pct the 18th (300 ms), 95pct the 19th (400 ms). Pyak47 would say
+    // 200, 400 and 400 (indexes 15, 17, 18 of 0-based int(n·p/100)).
+    let rows = table_rows(&html, "all-transactions", "response-time-summary");
+    let mean = 1.355 / 19.0;
+    let var = ((1..=10).map(|v| v as f64 / 1000.0).collect::<Vec<_>>().iter())
+        .chain([0.02, 0.04, 0.06, 0.08, 0.1, 0.1, 0.2, 0.3, 0.4].iter())
+        .map(|v| (v - mean).powi(2))
+        .sum::<f64>()
+        / 19.0;
+    assert_eq!(
+        rows,
+        [[
+            "19".to_string(),
+            "0.001".into(),
+            format!("{mean:.3}"),
+            "0.100".into(),
+            "0.300".into(),
+            "0.400".into(),
+            "0.400".into(),
+            format!("{:.3}", var.sqrt()),
+        ]]
+    );
+    // b: the failure is not in its count.
+    let b = table_rows(&html, "timer-b", "response-time-summary");
+    assert_eq!(b[0][0], "4");
+    assert!(html.contains("1 failed sample"), "the failure is said");
+    // Interval Details of a: 10 in the first 10 s (1.00/s), 5 in the last
+    // 5 s (1.00/s, not 0.50).
+    let rows = table_rows(&html, "timer-a", "interval-details");
+    let firsts: Vec<[&str; 3]> = rows
+        .iter()
+        .map(|r| [r[0].as_str(), r[1].as_str(), r[2].as_str()])
+        .collect();
+    assert_eq!(firsts, [["1", "10", "1.00"], ["2", "5", "1.00"]]);
+    assert!(html.contains("Interval Details (10 s intervals)"));
+}
