@@ -3,7 +3,9 @@
 //! `results_database` and once through `--db`, read back with SQL and
 //! listed by `pace history`.
 
-use assert_cmd::Command;
+mod common;
+
+use common::pace;
 use rusqlite::Connection;
 use std::path::Path;
 
@@ -45,21 +47,6 @@ timeout = "2s"
 tolerance = "50%"
 {acceptance}
 "#
-    )
-}
-
-fn pace(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("pace")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
     )
 }
 

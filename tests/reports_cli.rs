@@ -9,7 +9,9 @@
 //! at rank ceil(p * n)), reported by HDR to 3 significant digits (interval
 //! rows: 2).
 
-use assert_cmd::Command;
+mod common;
+
+use common::pace;
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
 use serde_json::Value;
@@ -27,25 +29,10 @@ fn golden() -> (tempfile::TempDir, PathBuf) {
     (tmp, dir)
 }
 
-fn pace(args: &[&str], cwd: &Path) -> (i32, String, String) {
-    let out = Command::cargo_bin("pace")
-        .unwrap()
-        .args(args)
-        .current_dir(cwd)
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
 fn report(dir: &Path, extra: &[&str]) -> (i32, String, String) {
     let mut args = vec!["report", dir.to_str().unwrap(), "--quiet"];
     args.extend_from_slice(extra);
-    pace(&args, dir.parent().unwrap())
+    pace(dir.parent().unwrap(), &args)
 }
 
 fn json(path: &Path) -> Value {
@@ -350,7 +337,7 @@ fn xml_jtl_nests_steps_in_their_transaction() {
 #[test]
 fn report_errors_are_one_line() {
     let tmp = tempfile::tempdir().unwrap();
-    let (code, _, err) = pace(&["report", "nowhere"], tmp.path());
+    let (code, _, err) = pace(tmp.path(), &["report", "nowhere"]);
     assert_eq!(code, 2);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("nowhere"), "{err}");
@@ -397,8 +384,8 @@ fn a_run_writes_every_report_and_reprocessing_reproduces_it() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("plan.toml"), LIVE_PLAN).unwrap();
     let (code, out, err) = pace(
-        &["run", "plan.toml", "--seed", "5", "--quiet", "--xml"],
         tmp.path(),
+        &["run", "plan.toml", "--seed", "5", "--quiet", "--xml"],
     );
     assert!(code == 0 || code == 1, "{out}{err}");
     let dir = std::fs::read_dir(tmp.path().join("results"))
@@ -478,11 +465,10 @@ fn golden_html_tables() {
     // 200, 400 and 400 (indexes 15, 17, 18 of 0-based int(n·p/100)).
     let rows = table_rows(&html, "all-transactions", "response-time-summary");
     let mean = 1.355 / 19.0;
-    let var = ((1..=10).map(|v| v as f64 / 1000.0).collect::<Vec<_>>().iter())
-        .chain([0.02, 0.04, 0.06, 0.08, 0.1, 0.1, 0.2, 0.3, 0.4].iter())
-        .map(|v| (v - mean).powi(2))
-        .sum::<f64>()
-        / 19.0;
+    let values = (1..=10)
+        .map(|v| v as f64 / 1000.0)
+        .chain([0.02, 0.04, 0.06, 0.08, 0.1, 0.1, 0.2, 0.3, 0.4]);
+    let var = values.map(|v| (v - mean).powi(2)).sum::<f64>() / 19.0;
     assert_eq!(
         rows,
         [[
