@@ -164,6 +164,13 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
         "a timestamped folder per run is made inside it",
     );
     o.push_str("# seed = 42                        # makes every random draw reproducible\n");
+    o.push_str(
+        "# results_database = \"sqlite:///results.db\"   # also store every run there (pace history)\n",
+    );
+    o.push_str(
+        "# post_run = \"./notify.sh\"         # run after the reports, with $PACE_RESULTS_DIR\n",
+    );
+    o.push_str("# xml_report = true                # also write JMeter's XML JTL (results.xml)\n");
     o.push('\n');
 
     o.push_str("[[group]]\n");
