@@ -81,11 +81,11 @@ fn print_check(plan: &PlanFile) {
 fn tpi_warning(plan: &PlanFile) {
     let tpi = plan.target.transactions_per_iteration() as usize;
     for g in &plan.groups {
-        if g.steps.len() != tpi {
+        if g.transactions_per_iteration() != tpi {
             eprintln!(
-                "warning: group '{}' has {} step(s) per iteration but [target] transactions_per_iteration is {tpi}",
+                "warning: group '{}' has {} transaction(s) per iteration but [target] transactions_per_iteration is {tpi}",
                 g.name,
-                g.steps.len()
+                g.transactions_per_iteration()
             );
         }
     }

@@ -231,8 +231,45 @@ pub struct GroupSection {
     pub name: String,
     pub users: u64,
     pub pacing: PacingSection,
-    #[serde(default, rename = "step")]
+    #[serde(default, rename = "step", skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<StepSection>,
+    /// A Pyak47 Transaction script run by a worker process per user,
+    /// instead of steps; relative to the plan file's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<String>,
+    /// What runs pace's Python worker [default: python3].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter: Option<String>,
+    /// A command that speaks pace's worker protocol itself (docs/scripts.md),
+    /// instead of the built-in Python worker; run through `sh -c`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker: Option<String>,
+    /// How long one `run()` may take before its worker is killed and
+    /// restarted [default: 60s].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script_timeout: Option<Secs>,
+}
+
+impl GroupSection {
+    /// Transactions one iteration makes: each step, or the script's one
+    /// `run()` call.
+    pub fn transactions_per_iteration(&self) -> usize {
+        if self.script.is_some() {
+            1
+        } else {
+            self.steps.len()
+        }
+    }
+
+    /// The script's timeout, seconds.
+    pub fn script_timeout(&self) -> f64 {
+        self.script_timeout.map(|s| s.0).unwrap_or(60.0)
+    }
+
+    /// The Python interpreter for the built-in worker.
+    pub fn interpreter(&self) -> &str {
+        self.interpreter.as_deref().unwrap_or("python3")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -475,11 +512,36 @@ impl PlanFile {
             if let Err((field, msg)) = g.pacing.check() {
                 errors.push((gk(&["pacing", field]), msg));
             }
-            if g.steps.is_empty() {
-                errors.push((
+            match (&g.script, g.steps.is_empty()) {
+                (None, true) => errors.push((
                     gk(&["step"]),
-                    "the group has no [[group.step]] to run".into(),
-                ));
+                    "the group has no [[group.step]] and no script to run".into(),
+                )),
+                (Some(_), false) => errors.push((
+                    gk(&["script"]),
+                    "a group runs either a script or [[group.step]]s, not both".into(),
+                )),
+                (Some(sc), true) if sc.trim().is_empty() => {
+                    errors.push((gk(&["script"]), "must not be empty".into()))
+                }
+                _ => {}
+            }
+            if g.script.is_none() {
+                for k in ["interpreter", "worker", "script_timeout"] {
+                    let set = match k {
+                        "interpreter" => g.interpreter.is_some(),
+                        "worker" => g.worker.is_some(),
+                        _ => g.script_timeout.is_some(),
+                    };
+                    if set {
+                        errors.push((gk(&[k]), "only applies to a group with a script".into()));
+                    }
+                }
+            }
+            if let Some(t) = g.script_timeout
+                && t.0 <= 0.0
+            {
+                errors.push((gk(&["script_timeout"]), "must be greater than zero".into()));
             }
             for (j, s) in g.steps.iter().enumerate() {
                 let sk = |f: &str| -> Vec<PathPart> {
