@@ -82,10 +82,11 @@ fn secs(v: f64) -> String {
     }
 }
 
-/// All steps' successful latencies merged.
+/// All transactions' successful latencies merged (steps, or scripts'
+/// `run()` calls; not their custom timers).
 pub fn all_transactions(agg: &Aggregate) -> Stats {
     let mut h: Histogram<u64> = Histogram::new(3).expect("valid");
-    for t in agg.timers.values() {
+    for t in agg.timers.values().filter(|t| !t.custom) {
         let _ = h.add(&t.latency);
     }
     Stats::of(&h)

@@ -1,50 +1,13 @@
 //! `pace run` as a process against servers started inside the test on
 //! 127.0.0.1. Each run is bounded to a few seconds.
 
+mod common;
+
 use assert_cmd::Command;
-use pace::target::{Latency, RunningTarget, TargetConfig, start};
+use common::Server;
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-/// A target served by a runtime that lives as long as the test.
-struct Server {
-    rt: tokio::runtime::Runtime,
-    target: Option<RunningTarget>,
-}
-
-impl Server {
-    fn new(latency: &str, error_rate: f64) -> Server {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let cfg = TargetConfig {
-            latency: latency.parse::<Latency>().unwrap(),
-            error_rate,
-            seed: Some(7),
-            ..Default::default()
-        };
-        let target = rt.block_on(start(cfg, 0)).unwrap();
-        Server {
-            rt,
-            target: Some(target),
-        }
-    }
-
-    fn url(&self) -> String {
-        self.target.as_ref().unwrap().base_url()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(t) = self.target.take() {
-            self.rt.block_on(t.shutdown());
-        }
-    }
-}
 
 fn write_plan(dir: &Path, body: &str) -> PathBuf {
     let p = dir.join("plan.toml");

@@ -171,6 +171,21 @@ pub fn run(a: RunArgs) -> i32 {
         seed,
         quiet: a.quiet,
         vars: Vec::new(),
+        plan_dir: file
+            .parent()
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    p.to_path_buf()
+                }
+            })
+            .unwrap_or_else(|| PathBuf::from(".")),
+        workers_log: plan
+            .groups
+            .iter()
+            .any(|g| g.script.is_some())
+            .then(|| dir.join("workers.log")),
     };
     let exec = match rt.block_on(runner::execute(&plan, cfg)) {
         Ok(x) => x,

@@ -47,7 +47,8 @@ impl Exporter for JtlXml {
             let s = s.map_err(|e| anyhow::anyhow!("{}: {e}", r.samples_path().display()))?;
             threads.add(&s);
             match s.kind {
-                Kind::Step => {
+                // A script's custom timers nest in its transaction too.
+                Kind::Step | Kind::Timer => {
                     let t = threads.at(&s.group);
                     pending
                         .entry((s.group.clone(), s.user, s.iteration))

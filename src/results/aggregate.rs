@@ -156,6 +156,8 @@ pub struct Timer {
     /// Per time-series interval, by send time.
     pub slots: Vec<Slot>,
     pub scatter: Reservoir,
+    /// A script's custom timer, not a transaction.
+    pub custom: bool,
 }
 
 impl Timer {
@@ -166,6 +168,7 @@ impl Timer {
             errors: 0,
             slots: Vec::new(),
             scatter: Reservoir::new(),
+            custom: false,
         }
     }
 
@@ -218,6 +221,11 @@ impl Bucket {
             active_users_max: 0,
         }
     }
+}
+
+/// Where a custom timer goes when a transaction's timer has its name.
+fn custom_name(name: &str) -> String {
+    format!("{name} (custom timer)")
 }
 
 /// Everything folded so far.
@@ -299,6 +307,12 @@ impl Aggregate {
             Kind::Step => {
                 self.transactions += 1;
                 let slot = self.slot(s.t);
+                // A custom timer that took this name first moves aside: a
+                // transaction's timer never mixes with a custom one.
+                if self.timers.get(&s.name).is_some_and(|t| t.custom) {
+                    let moved = self.timers.remove(&s.name).expect("just seen");
+                    self.timers.insert(custom_name(&s.name), moved);
+                }
                 // Look up before inserting: the name is cloned once per
                 // timer, not once per sample on this hot path.
                 let timer = match self.timers.get_mut(&s.name) {
@@ -333,6 +347,23 @@ impl Aggregate {
                 } else {
                     b.errors += 1;
                 }
+            }
+            Kind::Timer => {
+                let slot = self.slot(s.t);
+                let name = match self.timers.get(&s.name) {
+                    Some(t) if !t.custom => custom_name(&s.name),
+                    _ => s.name.clone(),
+                };
+                let timer = self.timers.entry(name).or_insert_with(Timer::new);
+                timer.custom = true;
+                timer.add(s, slot);
+                timer.scatter.add(Point {
+                    t: s.t as f32,
+                    latency: s.latency as f32,
+                    ok: s.ok,
+                });
+                // Keep the series as long as the run, like any sample.
+                self.bucket(s.t);
             }
             Kind::Iteration => {
                 let slot = self.slot(s.t);

@@ -11,6 +11,10 @@ pub enum Kind {
     Step,
     /// A whole iteration.
     Iteration,
+    /// A custom timer a script set during one transaction (Pyak47's
+    /// `self.custom_timers`): reported as a named timer, never counted as
+    /// a transaction.
+    Timer,
     /// A start that never happened: the arrival pool was exhausted.
     Dropped,
     /// A start skipped because the previous iteration overran (`late = "skip"`).
@@ -30,6 +34,11 @@ pub enum ErrorKind {
     Expectation,
     /// Any other transport failure (reset, bad response, body read).
     Io,
+    /// A script raised (a failed assert, an exception in `run()` or while
+    /// loading).
+    Script,
+    /// A script worker crashed, could not start, or broke the protocol.
+    Worker,
 }
 
 impl ErrorKind {
@@ -40,6 +49,8 @@ impl ErrorKind {
             ErrorKind::Status => "status",
             ErrorKind::Expectation => "expectation",
             ErrorKind::Io => "io",
+            ErrorKind::Script => "script",
+            ErrorKind::Worker => "worker",
         }
     }
 }

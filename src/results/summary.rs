@@ -168,6 +168,9 @@ pub struct Summary {
     /// Interval Details per timer.
     #[serde(default)]
     pub intervals: BTreeMap<String, Vec<IntervalRow>>,
+    /// The timers that are scripts' custom timers, not transactions.
+    #[serde(default)]
+    pub custom_timers: Vec<String>,
 }
 
 /// How many time-series intervals a run has: those that cover its run
@@ -268,6 +271,12 @@ impl Summary {
                 .timers
                 .iter()
                 .map(|(k, t)| (k.clone(), of_slots(&t.slots)))
+                .collect(),
+            custom_timers: agg
+                .timers
+                .iter()
+                .filter(|(_, t)| t.custom)
+                .map(|(k, _)| k.clone())
                 .collect(),
         }
     }

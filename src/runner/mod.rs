@@ -5,6 +5,8 @@
 pub mod http;
 mod recorder;
 pub mod schedule;
+pub mod script;
+mod work;
 
 use crate::plan::file::{GroupSection, PacingMode, PlanFile};
 use crate::results::aggregate::Aggregate;
@@ -13,11 +15,12 @@ use http::Step;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use schedule::{Cadence, UserSchedule};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
+use work::GroupWork;
 
 /// How to run.
 pub struct RunConfig {
@@ -28,6 +31,11 @@ pub struct RunConfig {
     /// Variables for `${VAR}` before the environment (e.g. the embedded
     /// target's `PACE_TARGET`).
     pub vars: Vec<(String, String)>,
+    /// The plan file's folder: scripts' paths are relative to it, and it is
+    /// their workers' working directory (a Pyak47 project's folder).
+    pub plan_dir: PathBuf,
+    /// Where script workers' stderr is kept (created only for script groups).
+    pub workers_log: Option<PathBuf>,
 }
 
 /// What a run leaves for the results.
@@ -97,10 +105,14 @@ struct Group {
     cadence: Option<Cadence>,
     rate: f64,
     late: crate::plan::file::Late,
-    steps: Arc<Vec<Step>>,
+    work: Arc<GroupWork>,
 }
 
-fn build_groups(plan: &PlanFile, cfg: &RunConfig) -> Result<Vec<Group>, RunError> {
+fn build_groups(
+    plan: &PlanFile,
+    cfg: &RunConfig,
+    scripts: &mut Scripts,
+) -> Result<Vec<Group>, RunError> {
     let lookup = |k: &str| -> Option<String> {
         cfg.vars
             .iter()
@@ -110,14 +122,25 @@ fn build_groups(plan: &PlanFile, cfg: &RunConfig) -> Result<Vec<Group>, RunError
     };
     let mut out = Vec::new();
     for (gi, g) in plan.groups.iter().enumerate() {
-        let mut steps = Vec::new();
-        for (si, s) in g.steps.iter().enumerate() {
-            let step = Step::build(s, &lookup).map_err(|(field, message)| RunError::Plan {
-                key: format!("group[{gi}].step[{si}].{field}"),
-                message,
-            })?;
-            steps.push(step);
-        }
+        let work = match &g.script {
+            Some(script) => GroupWork::Script {
+                spec: Arc::new(scripts.spec(plan, cfg, gi, script)?),
+                ready: std::sync::Mutex::new(Vec::new()),
+                retired: Default::default(),
+            },
+            None => {
+                let mut steps = Vec::new();
+                for (si, s) in g.steps.iter().enumerate() {
+                    let step =
+                        Step::build(s, &lookup).map_err(|(field, message)| RunError::Plan {
+                            key: format!("group[{gi}].step[{si}].{field}"),
+                            message,
+                        })?;
+                    steps.push(step);
+                }
+                GroupWork::Http(Arc::new(steps))
+            }
+        };
         out.push(Group {
             name: g.name.clone(),
             users: g.users,
@@ -125,10 +148,130 @@ fn build_groups(plan: &PlanFile, cfg: &RunConfig) -> Result<Vec<Group>, RunError
             cadence: cadence_of(g),
             rate: g.pacing.rate.map(|r| r.0).unwrap_or(0.0),
             late: g.pacing.late,
-            steps: Arc::new(steps),
+            work: Arc::new(work),
         });
     }
     Ok(out)
+}
+
+/// What script groups share for a run: the built-in worker written out
+/// once, and the workers' log.
+#[derive(Default)]
+struct Scripts {
+    python_worker: Option<PathBuf>,
+    log: Option<Arc<std::sync::Mutex<std::io::BufWriter<std::fs::File>>>>,
+}
+
+impl Scripts {
+    fn spec(
+        &mut self,
+        plan: &PlanFile,
+        cfg: &RunConfig,
+        gi: usize,
+        script: &str,
+    ) -> Result<script::ScriptSpec, RunError> {
+        let g = &plan.groups[gi];
+        let bad = |key: &str, message: String| RunError::Plan {
+            key: format!("group[{gi}].{key}"),
+            message,
+        };
+        let path = cfg.plan_dir.join(script);
+        if !path.is_file() {
+            return Err(bad("script", format!("{}: no such file", path.display())));
+        }
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        let command = match &g.worker {
+            Some(w) => vec!["sh".to_string(), "-c".to_string(), w.clone()],
+            None => {
+                let mut argv: Vec<String> = g
+                    .interpreter()
+                    .split_whitespace()
+                    .map(String::from)
+                    .collect();
+                if argv.is_empty() || !on_path(&argv[0]) {
+                    return Err(bad(
+                        "interpreter",
+                        format!("'{}' is not an executable on PATH", g.interpreter()),
+                    ));
+                }
+                if self.python_worker.is_none() {
+                    self.python_worker = Some(script::write_python_worker(&std::env::temp_dir())?);
+                }
+                argv.push(
+                    self.python_worker
+                        .as_ref()
+                        .expect("written above")
+                        .display()
+                        .to_string(),
+                );
+                argv
+            }
+        };
+        if self.log.is_none()
+            && let Some(p) = &cfg.workers_log
+        {
+            let f = std::fs::File::create(p)?;
+            self.log = Some(Arc::new(std::sync::Mutex::new(std::io::BufWriter::new(f))));
+        }
+        Ok(script::ScriptSpec {
+            group: g.name.clone(),
+            process_num: gi as u32,
+            script: path,
+            project_dir: std::fs::canonicalize(&cfg.plan_dir).unwrap_or(cfg.plan_dir.clone()),
+            command,
+            timeout: Duration::from_secs_f64(g.script_timeout()),
+            log: self.log.clone(),
+        })
+    }
+
+    /// Flushes the log and removes the written worker.
+    fn finish(self) {
+        if let Some(log) = &self.log
+            && let Ok(mut f) = log.lock()
+        {
+            let _ = std::io::Write::flush(&mut *f);
+        }
+        if let Some(p) = self.python_worker {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// True when `program` can be run: a path to a file, or a name found on PATH.
+fn on_path(program: &str) -> bool {
+    if program.contains('/') {
+        return Path::new(program).is_file();
+    }
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+        .unwrap_or(false)
+}
+
+/// Starts every script user's worker before the clock starts.
+async fn prestart(groups: &[Group], quiet: bool) {
+    for g in groups {
+        let GroupWork::Script { spec, ready, .. } = &*g.work else {
+            continue;
+        };
+        let t = Instant::now();
+        let workers = script::prestart(spec, g.users).await;
+        let failed = workers.iter().filter(|w| w.is_none()).count();
+        if !quiet {
+            eprintln!(
+                "pace: group '{}': {} script worker(s) ready in {:.1} s",
+                g.name,
+                g.users as usize - failed,
+                t.elapsed().as_secs_f64()
+            );
+        }
+        if failed > 0 {
+            eprintln!(
+                "pace: group '{}': {failed} worker(s) failed to start; each user retries at its first iteration, where the failure is counted",
+                g.name
+            );
+        }
+        *ready.lock().expect("not poisoned") = workers;
+    }
 }
 
 fn cadence_of(g: &GroupSection) -> Option<Cadence> {
@@ -185,7 +328,16 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         }
         None => None,
     };
-    let groups = build_groups(plan, &cfg)?;
+    let mut scripts = Scripts::default();
+    let groups = match build_groups(plan, &cfg, &mut scripts) {
+        Ok(g) => g,
+        Err(e) => {
+            scripts.finish();
+            return Err(e);
+        }
+    };
+    // Script workers start before the clock, so iterations begin on time.
+    prestart(&groups, cfg.quiet).await;
     let duration = plan.run.duration.0;
     let ramp = plan.run.ramp_up();
     let grace = plan.run.grace.0;
@@ -225,7 +377,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
                         u as u32,
                         offset,
                         UserSchedule::new(cadence, g.late),
-                        g.steps.clone(),
+                        g.work.clone(),
                         rng,
                     ));
                 }
@@ -238,7 +390,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
                     gname.clone(),
                     g.users,
                     g.rate,
-                    g.steps.clone(),
+                    g.work.clone(),
                     rng,
                 ));
             }
@@ -282,6 +434,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
     let run_time = ctx.now();
+    scripts.finish();
     drop(ctx);
     if let Some(t) = embedded {
         t.shutdown().await;
@@ -337,46 +490,6 @@ struct Iter<'a> {
     overrun: bool,
 }
 
-/// Runs one iteration's steps; true when every step succeeded.
-async fn iteration(ctx: &Ctx, client: &reqwest::Client, it: &Iter<'_>, steps: &[Step]) -> bool {
-    let mut all_ok = true;
-    for step in steps {
-        let o = http::send(client, step).await;
-        let t = (o.sent - ctx.t0).as_secs_f64();
-        let latency = o.latency.as_secs_f64();
-        let ok = o.error.is_none();
-        all_ok &= ok;
-        let (error_kind, error) = match o.error {
-            Some((k, m)) => (Some(k), m),
-            None => (None, String::new()),
-        };
-        ctx.record(Sample {
-            kind: Kind::Step,
-            t,
-            iter_start: it.started,
-            iter_sched: it.nominal,
-            group: it.group.to_string(),
-            user: it.user,
-            iteration: it.n,
-            name: step.name.clone(),
-            latency,
-            latency_sched: latency + it.late,
-            status: o.status,
-            ok,
-            error_kind,
-            error,
-            bytes: o.bytes,
-            late: 0.0,
-            overrun: false,
-            ttfb: o.ttfb.as_secs_f64(),
-        });
-        if !step.think.is_zero() {
-            tokio::time::sleep(step.think).await;
-        }
-    }
-    all_ok
-}
-
 fn iteration_sample(it: &Iter<'_>, ended: f64, ok: bool) -> Sample {
     let mut s = Sample::event(Kind::Iteration, it.started, it.group, it.user);
     s.iter_sched = it.nominal;
@@ -395,14 +508,15 @@ async fn paced_user(
     user: u32,
     offset: f64,
     mut schedule: UserSchedule,
-    steps: Arc<Vec<Step>>,
+    work: Arc<GroupWork>,
     mut rng: Xoshiro256PlusPlus,
 ) {
+    let mut work = work.user(user);
     if offset >= ctx.duration || !ctx.sleep_until(offset).await {
+        work.finish().await;
         return;
     }
     ctx.record(Sample::event(Kind::UserStart, ctx.now(), &group, user));
-    let client = client();
     let mut at = schedule.first(offset, &mut rng);
     let mut nominal = at;
     let mut overrun = false;
@@ -418,10 +532,13 @@ async fn paced_user(
             late: (started - nominal).max(0.0),
             overrun,
         };
-        let ok = iteration(&ctx, &client, &it, &steps).await;
+        let ok = work.iteration(&ctx, &it).await;
         let ended = ctx.now();
         ctx.record(iteration_sample(&it, ended, ok));
         n += 1;
+        if work.retired() {
+            break;
+        }
         let next = schedule.next(started, ended, &mut rng);
         if next.skipped > 0 {
             for _ in 0..next.skipped {
@@ -433,6 +550,7 @@ async fn paced_user(
         overrun = next.overrun;
     }
     ctx.record(Sample::event(Kind::UserStop, ctx.now(), &group, user));
+    work.finish().await;
 }
 
 /// Work for an arrival-rate worker: when it was due, and the way back into
@@ -449,7 +567,7 @@ async fn arrivals(
     group: Arc<str>,
     users: u64,
     rate: f64,
-    steps: Arc<Vec<Step>>,
+    work: Arc<GroupWork>,
     mut rng: Xoshiro256PlusPlus,
 ) {
     // The idle pool; `None` once dispatching is over, so a worker that
@@ -464,9 +582,9 @@ async fn arrivals(
         if let Some(pool) = idle.lock().expect("not poisoned").as_mut() {
             pool.push(wtx);
         }
-        let (ctx, group, steps, idle) = (ctx.clone(), group.clone(), steps.clone(), idle.clone());
+        let (ctx, group, idle) = (ctx.clone(), group.clone(), idle.clone());
+        let mut work = work.user(u as u32);
         workers.spawn(async move {
-            let client = client();
             ctx.record(Sample::event(Kind::UserStart, ctx.now(), &group, u as u32));
             let mut n = 0u64;
             while let Some(Job { nominal, back }) = wrx.recv().await {
@@ -480,16 +598,21 @@ async fn arrivals(
                     late: (started - nominal).max(0.0),
                     overrun: false,
                 };
-                let ok = iteration(&ctx, &client, &it, &steps).await;
+                let ok = work.iteration(&ctx, &it).await;
                 let ended = ctx.now();
                 ctx.record(iteration_sample(&it, ended, ok));
                 n += 1;
+                if work.retired() {
+                    // Out of the pool: its arrivals find another user or drop.
+                    break;
+                }
                 match idle.lock().expect("not poisoned").as_mut() {
                     Some(pool) if !ctx.stopped() => pool.push(back),
                     _ => break,
                 }
             }
             ctx.record(Sample::event(Kind::UserStop, ctx.now(), &group, u as u32));
+            work.finish().await;
         });
     }
     let interval = 1.0 / rate;

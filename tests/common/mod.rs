@@ -1,6 +1,9 @@
-//! What the integration tests share: running `pace` as a process.
+//! What the integration tests share: running `pace` as a process, and a
+//! target server on 127.0.0.1. Not every test file uses every item.
+#![allow(dead_code)]
 
 use assert_cmd::Command;
+use pace::target::{Latency, RunningTarget, TargetConfig, start};
 use std::path::Path;
 
 /// Runs `pace ARGS` in `cwd` (bounded to a minute); returns (exit code,
@@ -18,4 +21,74 @@ pub fn pace(cwd: &Path, args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into(),
         String::from_utf8_lossy(&out.stderr).into(),
     )
+}
+
+/// A target served by a runtime that lives as long as the test.
+pub struct Server {
+    rt: tokio::runtime::Runtime,
+    target: Option<RunningTarget>,
+}
+
+impl Server {
+    pub fn new(latency: &str, error_rate: f64) -> Server {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let cfg = TargetConfig {
+            latency: latency.parse::<Latency>().unwrap(),
+            error_rate,
+            seed: Some(7),
+            ..Default::default()
+        };
+        let target = rt.block_on(start(cfg, 0)).unwrap();
+        Server {
+            rt,
+            target: Some(target),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.target.as_ref().unwrap().base_url()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(t) = self.target.take() {
+            self.rt.block_on(t.shutdown());
+        }
+    }
+}
+
+impl Server {
+    /// Requests the target has answered so far.
+    pub fn served(&self) -> u64 {
+        self.target.as_ref().map_or(0, |t| t.requests_served())
+    }
+}
+
+/// Copies a folder tree (a fixture project) into `to`.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// The one results folder a run made under `results`.
+pub fn only_results_dir(results: &Path) -> std::path::PathBuf {
+    let mut dirs: Vec<_> = std::fs::read_dir(results)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(dirs.len(), 1, "one results folder in {}", results.display());
+    dirs.pop().unwrap()
 }

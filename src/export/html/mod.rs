@@ -266,7 +266,14 @@ fn page(r: &Results) -> anyhow::Result<Markup> {
             stats: &s.all_transactions,
             failed: s.achieved.errors,
             rows: &s.all_intervals,
-            drawn: Drawn::merged(&r.scatter),
+            // Transactions only: a script's custom timers are not.
+            drawn: Drawn::merged(
+                &r.scatter
+                    .iter()
+                    .filter(|(k, _)| !s.custom_timers.contains(k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
         },
         true,
     )?];
@@ -278,7 +285,11 @@ fn page(r: &Results) -> anyhow::Result<Markup> {
             r,
             TimerSection {
                 id,
-                title: format!("Timer: {timer}"),
+                title: if s.custom_timers.contains(timer) {
+                    format!("Custom Timer: {timer}")
+                } else {
+                    format!("Timer: {timer}")
+                },
                 stats,
                 failed: s.timer_errors.get(timer).copied().unwrap_or(0),
                 rows: s.intervals.get(timer).map(Vec::as_slice).unwrap_or(&[]),

@@ -76,7 +76,7 @@ fn workload(plan: &PlanFile) -> Markup {
     html! {
         h3 { "Workload configuration" }
         table.workload {
-            thead { tr { th { "group" } th { "users" } th { "pacing" } th { "late policy" } th { "steps" } } }
+            thead { tr { th { "group" } th { "users" } th { "pacing" } th { "late policy" } th { "steps or script" } } }
             tbody {
                 @for g in &plan.groups {
                     tr {
@@ -85,9 +85,16 @@ fn workload(plan: &PlanFile) -> Markup {
                         td { (pacing(&g.pacing)) }
                         td { (format!("{:?}", g.pacing.late).to_lowercase()) }
                         td {
-                            ol.steps {
-                                @for s in &g.steps {
-                                    li { (s.name) " " span.url { (s.method) " " (s.url) } }
+                            @if let Some(script) = &g.script {
+                                "script " code { (script) }
+                                @if let Some(w) = &g.worker {
+                                    " " span.url { "worker: " (w) }
+                                }
+                            } @else {
+                                ol.steps {
+                                    @for s in &g.steps {
+                                        li { (s.name) " " span.url { (s.method) " " (s.url) } }
+                                    }
                                 }
                             }
                         }

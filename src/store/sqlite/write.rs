@@ -224,7 +224,7 @@ pub(super) fn write_run(tx: &rusqlite::Transaction, r: &Results) -> rusqlite::Re
     for name in names {
         let stats = s.timers.get(name).cloned().unwrap_or_default();
         let errors = s.timer_errors.get(name).copied().unwrap_or(0);
-        insert_timer(tx, id, name, "step", &stats, Some(errors))?;
+        insert_timer(tx, id, name, timer_kind(s, name), &stats, Some(errors))?;
     }
     insert_timer(tx, id, ITERATION, "iteration", &s.iteration, None)?;
 
@@ -233,7 +233,7 @@ pub(super) fn write_run(tx: &rusqlite::Transaction, r: &Results) -> rusqlite::Re
     }
     for (name, rows) in &s.intervals {
         for row in rows {
-            insert_interval(tx, id, name, "step", row)?;
+            insert_interval(tx, id, name, timer_kind(s, name), row)?;
         }
     }
 
@@ -252,5 +252,14 @@ fn kebab<T: serde::Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => s,
         _ => String::new(),
+    }
+}
+
+/// `custom` for a script's custom timer, `step` for a transaction's timer.
+fn timer_kind(s: &crate::results::summary::Summary, name: &str) -> &'static str {
+    if s.custom_timers.iter().any(|c| c == name) {
+        "custom"
+    } else {
+        "step"
     }
 }

@@ -1,0 +1,400 @@
+//! Script groups: a worker process per virtual user runs a Pyak47
+//! `Transaction` script (or anything speaking pace's worker protocol,
+//! docs/scripts.md) while pace's scheduler owns the timing.
+//!
+//! One JSON object per line: pace sends `init` once, then `run` per
+//! iteration, then `stop`; the worker answers each. A worker that exits,
+//! prints something that is not a reply, or does not answer within the
+//! group's `script_timeout` is killed, its iteration counted as an error
+//! with the end of its stderr, and a new one started for the next
+//! iteration; after `MAX_FAILURES` in a row the user is retired.
+
+use crate::results::sample::ErrorKind;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+/// The built-in Python worker, written out at run time.
+pub const PYTHON_WORKER: &str = include_str!("worker.py");
+
+/// The protocol version pace speaks.
+pub const PROTOCOL: u32 = 1;
+
+/// Worker failures in a row (not script exceptions) before a user retires.
+pub const MAX_FAILURES: u32 = 3;
+
+/// Lines of a worker's stderr kept to explain its failure.
+const STDERR_TAIL: usize = 12;
+
+/// What pace sends.
+#[derive(Debug, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+enum Request<'a> {
+    Init {
+        protocol: u32,
+        script: &'a str,
+        project_dir: &'a str,
+        group: &'a str,
+        thread_num: u32,
+        process_num: u32,
+    },
+    Run {
+        iteration: u64,
+    },
+    Stop,
+}
+
+/// What a worker answers (to `init` and to `run`).
+#[derive(Debug, Deserialize)]
+struct Reply {
+    ok: bool,
+    #[serde(default)]
+    elapsed: Option<f64>,
+    #[serde(default)]
+    timers: BTreeMap<String, f64>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// How to start one group's workers.
+#[derive(Debug, Clone)]
+pub struct ScriptSpec {
+    pub group: String,
+    /// The group's index in the plan (Pyak47's `process_num`).
+    pub process_num: u32,
+    /// Absolute path of the script.
+    pub script: PathBuf,
+    /// The working directory and import path: the plan's folder.
+    pub project_dir: PathBuf,
+    /// argv of the worker.
+    pub command: Vec<String>,
+    pub timeout: Duration,
+    /// Where every worker's stderr is appended, prefixed with its user.
+    pub log: Option<Arc<Mutex<std::io::BufWriter<std::fs::File>>>>,
+}
+
+/// A failure of the worker itself (not of the script's transaction).
+#[derive(Debug, Clone)]
+pub struct WorkerFailure {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+/// One `run()`: what the script measured, or why it failed.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// When the request was sent.
+    pub sent: Instant,
+    /// The script's own time (measured by the worker around `run()`), or
+    /// pace's wall time when the worker gave none.
+    pub elapsed: f64,
+    pub timers: BTreeMap<String, f64>,
+    /// `None`: success. Script exceptions are `Script`; worker failures
+    /// `Worker` or `Timeout`.
+    pub error: Option<(ErrorKind, String)>,
+}
+
+/// A running worker process.
+pub struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: Lines<BufReader<ChildStdout>>,
+    stderr: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl Worker {
+    /// Starts a worker and initialises it; the error says why not, with
+    /// the worker's stderr.
+    pub async fn start(spec: &ScriptSpec, user: u32) -> Result<Worker, WorkerFailure> {
+        let fail = |kind, message: String| WorkerFailure { kind, message };
+        let (program, args) = spec
+            .command
+            .split_first()
+            .ok_or_else(|| fail(ErrorKind::Worker, "no worker command".into()))?;
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .current_dir(&spec.project_dir)
+            .env("PYTHONUNBUFFERED", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        // Its own process group: a Ctrl-C at the terminal reaches pace,
+        // which lets in-flight iterations finish, not the workers.
+        #[cfg(unix)]
+        cmd.process_group(0);
+        let mut child = cmd.spawn().map_err(|e| {
+            fail(
+                ErrorKind::Worker,
+                format!("cannot start the worker `{}`: {e}", spec.command.join(" ")),
+            )
+        })?;
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = BufReader::new(child.stdout.take().expect("piped")).lines();
+        let stderr = Arc::new(Mutex::new(VecDeque::new()));
+        let mut err_lines = BufReader::new(child.stderr.take().expect("piped")).lines();
+        let (tail, log, who) = (
+            stderr.clone(),
+            spec.log.clone(),
+            format!("[{} user {user}] ", spec.group),
+        );
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = err_lines.next_line().await {
+                if let Some(log) = &log
+                    && let Ok(mut f) = log.lock()
+                {
+                    let _ = writeln!(f, "{who}{line}");
+                }
+                let mut t = tail.lock().expect("not poisoned");
+                if t.len() == STDERR_TAIL {
+                    t.pop_front();
+                }
+                t.push_back(line);
+            }
+        });
+        let mut w = Worker {
+            child,
+            stdin,
+            stdout,
+            stderr,
+        };
+        let script = spec.script.display().to_string();
+        let project = spec.project_dir.display().to_string();
+        let init = Request::Init {
+            protocol: PROTOCOL,
+            script: &script,
+            project_dir: &project,
+            group: &spec.group,
+            thread_num: user,
+            process_num: spec.process_num,
+        };
+        match w.call(&init, spec.timeout).await {
+            Ok(r) if r.ok => Ok(w),
+            Ok(r) => Err(fail(
+                ErrorKind::Script,
+                format!(
+                    "the script failed to load: {}",
+                    r.error.unwrap_or_else(|| "no reason given".into())
+                ),
+            )),
+            Err(f) => Err(WorkerFailure {
+                message: format!("while loading the script: {}", f.message),
+                ..f
+            }),
+        }
+    }
+
+    /// Runs the script's `run()` once.
+    pub async fn run(
+        &mut self,
+        iteration: u64,
+        timeout: Duration,
+    ) -> Result<RunOutcome, WorkerFailure> {
+        let sent = Instant::now();
+        let r = self.call(&Request::Run { iteration }, timeout).await?;
+        let wall = sent.elapsed().as_secs_f64();
+        let elapsed = r
+            .elapsed
+            .filter(|e| e.is_finite() && *e >= 0.0)
+            .unwrap_or(wall);
+        let error = if r.ok {
+            None
+        } else {
+            Some((
+                ErrorKind::Script,
+                r.error
+                    .unwrap_or_else(|| "run() failed (no reason given)".into()),
+            ))
+        };
+        Ok(RunOutcome {
+            sent,
+            elapsed,
+            timers: r.timers,
+            error,
+        })
+    }
+
+    /// Asks the worker to stop, then makes sure it has.
+    pub async fn stop(mut self) {
+        let _ = self.send(&Request::Stop).await;
+        let _ = tokio::time::timeout(Duration::from_millis(500), self.child.wait()).await;
+        let _ = self.child.start_kill();
+    }
+
+    async fn send(&mut self, req: &Request<'_>) -> std::io::Result<()> {
+        let mut line = serde_json::to_vec(req).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        self.stdin.write_all(&line).await?;
+        self.stdin.flush().await
+    }
+
+    /// One request and its reply line, within `timeout`.
+    async fn call(&mut self, req: &Request<'_>, timeout: Duration) -> Result<Reply, WorkerFailure> {
+        if let Err(e) = self.send(req).await {
+            return Err(self.died(format!("cannot write to the worker: {e}")).await);
+        }
+        match tokio::time::timeout(timeout, self.stdout.next_line()).await {
+            Err(_) => {
+                let _ = self.child.start_kill();
+                Err(WorkerFailure {
+                    kind: ErrorKind::Timeout,
+                    message: format!(
+                        "no answer within the script_timeout of {} s: worker killed{}",
+                        timeout.as_secs_f64(),
+                        self.tail()
+                    ),
+                })
+            }
+            Ok(Ok(Some(line))) => serde_json::from_str::<Reply>(&line).map_err(|e| {
+                let _ = self.child.start_kill();
+                let shown: String = line.chars().take(200).collect();
+                WorkerFailure {
+                    kind: ErrorKind::Worker,
+                    message: format!(
+                        "the worker printed something that is not a reply ({e}): {shown:?}{}",
+                        self.tail()
+                    ),
+                }
+            }),
+            Ok(Ok(None)) => Err(self.died("the worker exited".into()).await),
+            Ok(Err(e)) => Err(self.died(format!("cannot read from the worker: {e}")).await),
+        }
+    }
+
+    /// The worker is gone: how it ended, and what it said last.
+    async fn died(&mut self, what: String) -> WorkerFailure {
+        let status = match tokio::time::timeout(Duration::from_millis(500), self.child.wait()).await
+        {
+            Ok(Ok(s)) => format!(" ({s})"),
+            _ => {
+                let _ = self.child.start_kill();
+                String::new()
+            }
+        };
+        // Its last stderr lines may still be on their way.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        WorkerFailure {
+            kind: ErrorKind::Worker,
+            message: format!("{what}{status}{}", self.tail()),
+        }
+    }
+
+    fn tail(&self) -> String {
+        let t = self.stderr.lock().expect("not poisoned");
+        if t.is_empty() {
+            String::new()
+        } else {
+            let lines: Vec<&str> = t.iter().map(String::as_str).collect();
+            format!("; its stderr ends: {}", lines.join("\n"))
+        }
+    }
+}
+
+/// A virtual user's worker across its iterations: started on demand,
+/// restarted after a failure, retired after `MAX_FAILURES` in a row.
+pub struct ScriptUser {
+    spec: Arc<ScriptSpec>,
+    user: u32,
+    worker: Option<Worker>,
+    failures: u32,
+}
+
+impl ScriptUser {
+    pub fn new(spec: Arc<ScriptSpec>, user: u32, worker: Option<Worker>) -> ScriptUser {
+        ScriptUser {
+            spec,
+            user,
+            worker,
+            failures: 0,
+        }
+    }
+
+    /// True once the user has failed too often to go on.
+    pub fn retired(&self) -> bool {
+        self.failures >= MAX_FAILURES
+    }
+
+    /// One iteration: (re)starts the worker if needed, then `run()`.
+    pub async fn iteration(&mut self, n: u64) -> RunOutcome {
+        let sent = Instant::now();
+        if self.worker.is_none() {
+            match Worker::start(&self.spec, self.user).await {
+                Ok(w) => self.worker = Some(w),
+                Err(f) => return self.failed(sent, f),
+            }
+        }
+        let w = self.worker.as_mut().expect("started above");
+        match w.run(n, self.spec.timeout).await {
+            Ok(o) => {
+                self.failures = 0;
+                o
+            }
+            Err(f) => {
+                // Dropping the worker kills it; the next iteration starts anew.
+                self.worker = None;
+                self.failed(sent, f)
+            }
+        }
+    }
+
+    fn failed(&mut self, sent: Instant, f: WorkerFailure) -> RunOutcome {
+        self.failures += 1;
+        let mut message = f.message;
+        if self.retired() {
+            message.push_str(&format!(
+                " (user retired after {MAX_FAILURES} worker failures in a row)"
+            ));
+        }
+        RunOutcome {
+            sent,
+            elapsed: sent.elapsed().as_secs_f64(),
+            timers: BTreeMap::new(),
+            error: Some((f.kind, message)),
+        }
+    }
+
+    pub async fn stop(self) {
+        if let Some(w) = self.worker {
+            w.stop().await;
+        }
+    }
+}
+
+/// Writes the built-in worker where the interpreter can run it.
+pub fn write_python_worker(dir: &Path) -> std::io::Result<PathBuf> {
+    let path = dir.join(format!("pace-worker-{}.py", std::process::id()));
+    std::fs::write(&path, PYTHON_WORKER)?;
+    Ok(path)
+}
+
+/// Starts every user's worker before the run's clock starts, a few at a
+/// time, so that iterations begin on schedule. A user whose worker fails
+/// here gets `None` and tries again at its first iteration, where the
+/// failure is counted.
+pub async fn prestart(spec: &Arc<ScriptSpec>, users: u64) -> Vec<Option<Worker>> {
+    let parallel = std::thread::available_parallelism()
+        .map(|n| n.get() * 4)
+        .unwrap_or(8);
+    let sem = Arc::new(tokio::sync::Semaphore::new(parallel));
+    let mut set = tokio::task::JoinSet::new();
+    for u in 0..users {
+        let (spec, sem) = (spec.clone(), sem.clone());
+        set.spawn(async move {
+            let _permit = sem.acquire_owned().await.ok();
+            (u, Worker::start(&spec, u as u32).await.ok())
+        });
+    }
+    let mut out: Vec<Option<Worker>> = (0..users).map(|_| None).collect();
+    while let Some(r) = set.join_next().await {
+        if let Ok((u, w)) = r {
+            out[u as usize] = w;
+        }
+    }
+    out
+}
