@@ -55,12 +55,13 @@ fn print_check(plan: &PlanFile) {
             .iteration_rate(g.users)
             .map(|r| format!("{} iterations/min", round_sig(r * 60.0, 5)))
             .unwrap_or_else(|| "rate set by response times".into());
+        let work = match &g.script {
+            Some(s) => format!("script {s}"),
+            None => format!("{} step(s)", g.steps.len()),
+        };
         println!(
-            "  {}: {} users, pacing {:?}, {} step(s), {rate}",
-            g.name,
-            g.users,
-            g.pacing.mode,
-            g.steps.len()
+            "  {}: {} users, pacing {:?}, {work}, {rate}",
+            g.name, g.users, g.pacing.mode
         );
     }
     let window = plan.run.duration.0 - plan.run.ramp_up();
