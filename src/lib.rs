@@ -8,6 +8,7 @@ pub mod cli;
 pub mod export;
 pub mod output;
 pub mod plan;
+pub mod pyak47;
 pub mod results;
 pub mod runner;
 pub mod store;

@@ -3,6 +3,8 @@
 
 mod finish;
 mod history_cmd;
+mod import_cmd;
+mod new_cmd;
 mod plan_cmd;
 mod report_cmd;
 mod run_cmd;
@@ -60,6 +62,12 @@ pub enum Command {
     /// List the runs stored in a results database: when, plan, target vs
     /// achieved TPM, p95, errors, verdict.
     History(history_cmd::HistoryArgs),
+    /// Create a project in Pyak47's shape: plan.toml, test_scripts/ with a
+    /// mock script that needs no server, and results/.
+    New(new_cmd::NewArgs),
+    /// Convert a Pyak47 project's config.cfg into a plan file, with a table
+    /// of what each option became (optionally paced to a rate).
+    Import(import_cmd::ImportArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -76,6 +84,8 @@ pub fn main() -> i32 {
         Command::Verify(a) => run_cmd::verify(a),
         Command::Report(a) => report_cmd::run(a),
         Command::History(a) => history_cmd::run(a),
+        Command::New(a) => new_cmd::run(a),
+        Command::Import(a) => import_cmd::run(a),
     }
 }
 

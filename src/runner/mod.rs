@@ -212,6 +212,8 @@ impl Scripts {
             command,
             timeout: Duration::from_secs_f64(g.script_timeout()),
             log: self.log.clone(),
+            zygote: std::sync::OnceLock::new(),
+            forkable: g.worker.is_none(),
         })
     }
 

@@ -18,7 +18,10 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::process::{Child, Command};
+pub use zygote::Zygote;
+
+mod zygote;
 
 /// The built-in Python worker, written out at run time.
 pub const PYTHON_WORKER: &str = include_str!("worker.py");
@@ -63,7 +66,6 @@ struct Reply {
 }
 
 /// How to start one group's workers.
-#[derive(Debug, Clone)]
 pub struct ScriptSpec {
     pub group: String,
     /// The group's index in the plan (Pyak47's `process_num`).
@@ -76,8 +78,16 @@ pub struct ScriptSpec {
     pub command: Vec<String>,
     pub timeout: Duration,
     /// Where every worker's stderr is appended, prefixed with its user.
-    pub log: Option<Arc<Mutex<std::io::BufWriter<std::fs::File>>>>,
+    pub log: Option<Log>,
+    /// Set when the group's workers are forked from one zygote (pace's
+    /// Python worker); unset, each worker is a process of its own.
+    pub zygote: std::sync::OnceLock<Arc<Zygote>>,
+    /// The zygote can be used (the built-in Python worker).
+    pub forkable: bool,
 }
+
+/// workers.log, shared by every worker of the run.
+pub type Log = Arc<Mutex<std::io::BufWriter<std::fs::File>>>;
 
 /// A failure of the worker itself (not of the script's transaction).
 #[derive(Debug, Clone)]
@@ -100,69 +110,46 @@ pub struct RunOutcome {
     pub error: Option<(ErrorKind, String)>,
 }
 
-/// A running worker process.
+/// A worker's lines in and out: pipes of its own process, or the Unix
+/// socket of a worker forked by a zygote.
+type Input = Box<dyn tokio::io::AsyncWrite + Send + Unpin>;
+type Output = Lines<Box<dyn tokio::io::AsyncBufRead + Send + Unpin>>;
+
+/// The last lines a worker wrote to stderr.
+pub type Tail = Arc<Mutex<VecDeque<String>>>;
+
+fn push_tail(tail: &Tail, line: String) {
+    let mut t = tail.lock().expect("not poisoned");
+    if t.len() == STDERR_TAIL {
+        t.pop_front();
+    }
+    t.push_back(line);
+}
+
+/// Whose process a worker is.
+enum Proc {
+    /// Started by pace.
+    Child(Child),
+    /// Forked by the group's zygote.
+    Forked { pid: i32, zygote: Arc<Zygote> },
+}
+
+/// A running worker.
 pub struct Worker {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: Lines<BufReader<ChildStdout>>,
-    stderr: Arc<Mutex<VecDeque<String>>>,
+    proc: Proc,
+    stdin: Input,
+    stdout: Output,
+    stderr: Tail,
 }
 
 impl Worker {
-    /// Starts a worker and initialises it; the error says why not, with
-    /// the worker's stderr.
+    /// Starts a worker (forked from the group's zygote when it has one, a
+    /// process of its own otherwise) and initialises it; the error says why
+    /// not, with the worker's stderr.
     pub async fn start(spec: &ScriptSpec, user: u32) -> Result<Worker, WorkerFailure> {
-        let fail = |kind, message: String| WorkerFailure { kind, message };
-        let (program, args) = spec
-            .command
-            .split_first()
-            .ok_or_else(|| fail(ErrorKind::Worker, "no worker command".into()))?;
-        let mut cmd = Command::new(program);
-        cmd.args(args)
-            .current_dir(&spec.project_dir)
-            .env("PYTHONUNBUFFERED", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        // Its own process group: a Ctrl-C at the terminal reaches pace,
-        // which lets in-flight iterations finish, not the workers.
-        #[cfg(unix)]
-        cmd.process_group(0);
-        let mut child = cmd.spawn().map_err(|e| {
-            fail(
-                ErrorKind::Worker,
-                format!("cannot start the worker `{}`: {e}", spec.command.join(" ")),
-            )
-        })?;
-        let stdin = child.stdin.take().expect("piped");
-        let stdout = BufReader::new(child.stdout.take().expect("piped")).lines();
-        let stderr = Arc::new(Mutex::new(VecDeque::new()));
-        let mut err_lines = BufReader::new(child.stderr.take().expect("piped")).lines();
-        let (tail, log, who) = (
-            stderr.clone(),
-            spec.log.clone(),
-            format!("[{} user {user}] ", spec.group),
-        );
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = err_lines.next_line().await {
-                if let Some(log) = &log
-                    && let Ok(mut f) = log.lock()
-                {
-                    let _ = writeln!(f, "{who}{line}");
-                }
-                let mut t = tail.lock().expect("not poisoned");
-                if t.len() == STDERR_TAIL {
-                    t.pop_front();
-                }
-                t.push_back(line);
-            }
-        });
-        let mut w = Worker {
-            child,
-            stdin,
-            stdout,
-            stderr,
+        let mut w = match spec.zygote.get() {
+            Some(z) => z.fork(user, spec.timeout).await?,
+            None => Worker::spawn(spec, user)?,
         };
         let script = spec.script.display().to_string();
         let project = spec.project_dir.display().to_string();
@@ -176,17 +163,69 @@ impl Worker {
         };
         match w.call(&init, spec.timeout).await {
             Ok(r) if r.ok => Ok(w),
-            Ok(r) => Err(fail(
-                ErrorKind::Script,
-                format!(
-                    "the script failed to load: {}",
-                    r.error.unwrap_or_else(|| "no reason given".into())
-                ),
-            )),
+            Ok(r) => {
+                w.kill();
+                Err(WorkerFailure {
+                    kind: ErrorKind::Script,
+                    message: format!(
+                        "the script failed to load: {}",
+                        r.error.unwrap_or_else(|| "no reason given".into())
+                    ),
+                })
+            }
             Err(f) => Err(WorkerFailure {
                 message: format!("while loading the script: {}", f.message),
                 ..f
             }),
+        }
+    }
+
+    /// A worker process of its own, on pipes.
+    fn spawn(spec: &ScriptSpec, user: u32) -> Result<Worker, WorkerFailure> {
+        let mut child = spawn(&spec.command, &spec.project_dir)?;
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = BufReader::new(child.stdout.take().expect("piped"));
+        let stderr: Tail = Arc::default();
+        let mut err_lines = BufReader::new(child.stderr.take().expect("piped")).lines();
+        let (tail, log, who) = (
+            stderr.clone(),
+            spec.log.clone(),
+            format!("[{} user {user}] ", spec.group),
+        );
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = err_lines.next_line().await {
+                write_log(&log, &who, &line);
+                push_tail(&tail, line);
+            }
+        });
+        Ok(Worker::new(
+            Proc::Child(child),
+            Box::new(stdin),
+            Box::new(stdout),
+            stderr,
+        ))
+    }
+
+    fn new(
+        proc: Proc,
+        stdin: Input,
+        stdout: Box<dyn tokio::io::AsyncBufRead + Send + Unpin>,
+        stderr: Tail,
+    ) -> Worker {
+        Worker {
+            proc,
+            stdin,
+            stdout: stdout.lines(),
+            stderr,
+        }
+    }
+
+    fn kill(&mut self) {
+        match &mut self.proc {
+            Proc::Child(c) => {
+                let _ = c.start_kill();
+            }
+            Proc::Forked { pid, .. } => zygote::kill(*pid),
         }
     }
 
@@ -223,8 +262,19 @@ impl Worker {
     /// Asks the worker to stop, then makes sure it has.
     pub async fn stop(mut self) {
         let _ = self.send(&Request::Stop).await;
-        let _ = tokio::time::timeout(Duration::from_millis(500), self.child.wait()).await;
-        let _ = self.child.start_kill();
+        let gone = match &mut self.proc {
+            Proc::Child(c) => tokio::time::timeout(Duration::from_millis(500), c.wait())
+                .await
+                .is_ok(),
+            // Its end of the socket closes when it exits.
+            Proc::Forked { .. } => matches!(
+                tokio::time::timeout(Duration::from_millis(500), self.stdout.next_line()).await,
+                Ok(Ok(None))
+            ),
+        };
+        if !gone {
+            self.kill();
+        }
     }
 
     async fn send(&mut self, req: &Request<'_>) -> std::io::Result<()> {
@@ -241,7 +291,7 @@ impl Worker {
         }
         match tokio::time::timeout(timeout, self.stdout.next_line()).await {
             Err(_) => {
-                let _ = self.child.start_kill();
+                self.kill();
                 Err(WorkerFailure {
                     kind: ErrorKind::Timeout,
                     message: format!(
@@ -252,7 +302,7 @@ impl Worker {
                 })
             }
             Ok(Ok(Some(line))) => serde_json::from_str::<Reply>(&line).map_err(|e| {
-                let _ = self.child.start_kill();
+                self.kill();
                 let shown: String = line.chars().take(200).collect();
                 WorkerFailure {
                     kind: ErrorKind::Worker,
@@ -269,11 +319,19 @@ impl Worker {
 
     /// The worker is gone: how it ended, and what it said last.
     async fn died(&mut self, what: String) -> WorkerFailure {
-        let status = match tokio::time::timeout(Duration::from_millis(500), self.child.wait()).await
-        {
-            Ok(Ok(s)) => format!(" ({s})"),
-            _ => {
-                let _ = self.child.start_kill();
+        let status = match &mut self.proc {
+            Proc::Child(c) => {
+                match tokio::time::timeout(Duration::from_millis(500), c.wait()).await {
+                    Ok(Ok(s)) => Some(s.to_string()),
+                    _ => None,
+                }
+            }
+            Proc::Forked { pid, zygote } => zygote.status(*pid).await,
+        };
+        let status = match status {
+            Some(s) => format!(" ({s})"),
+            None => {
+                self.kill();
                 String::new()
             }
         };
@@ -366,6 +424,40 @@ impl ScriptUser {
     }
 }
 
+/// Starts `command` in `dir` with piped stdio, in a process group of its
+/// own: a Ctrl-C at the terminal reaches pace, which lets in-flight
+/// iterations finish, not the workers.
+fn spawn(command: &[String], dir: &Path) -> Result<Child, WorkerFailure> {
+    let fail = |message: String| WorkerFailure {
+        kind: ErrorKind::Worker,
+        message,
+    };
+    let (program, args) = command
+        .split_first()
+        .ok_or_else(|| fail("no worker command".into()))?;
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(dir)
+        .env("PYTHONUNBUFFERED", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    cmd.process_group(0);
+    cmd.spawn()
+        .map_err(|e| fail(format!("cannot start the worker `{}`: {e}", command.join(" "))))
+}
+
+/// Appends a worker's stderr line to workers.log.
+fn write_log(log: &Option<Log>, who: &str, line: &str) {
+    if let Some(log) = log
+        && let Ok(mut f) = log.lock()
+    {
+        let _ = writeln!(f, "{who}{line}");
+    }
+}
+
 /// Writes the built-in worker where the interpreter can run it.
 pub fn write_python_worker(dir: &Path) -> std::io::Result<PathBuf> {
     let path = dir.join(format!("pace-worker-{}.py", std::process::id()));
@@ -378,6 +470,13 @@ pub fn write_python_worker(dir: &Path) -> std::io::Result<PathBuf> {
 /// here gets `None` and tries again at its first iteration, where the
 /// failure is counted.
 pub async fn prestart(spec: &Arc<ScriptSpec>, users: u64) -> Vec<Option<Worker>> {
+    if spec.forkable && spec.zygote.get().is_none() {
+        // A script that does not import stays on a process per worker:
+        // each user then reports the error at its iteration.
+        if let Ok(z) = Zygote::start(spec).await {
+            let _ = spec.zygote.set(z);
+        }
+    }
     let parallel = std::thread::available_parallelism()
         .map(|n| n.get() * 4)
         .unwrap_or(8);

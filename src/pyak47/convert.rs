@@ -1,0 +1,1196 @@
+//! Turns a parsed config.cfg into a plan file (shared/spec/plan-format.md),
+//! with a row per option saying what it became. Pure: text in, text out;
+//! whether the scripts exist is the caller's business.
+
+use super::ini::{Entry, Ini, IniError, Section, boolean};
+use crate::plan::file::PlanFile;
+use crate::units::{format_duration, human_duration, round_sig};
+use std::collections::HashSet;
+use std::fmt::Write;
+
+/// The unit a rate was given in (`--tps`, `--tpm`, `--tph`); the plan keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateUnit {
+    Tps,
+    Tpm,
+    Tph,
+}
+
+impl RateUnit {
+    pub fn key(self) -> &'static str {
+        match self {
+            RateUnit::Tps => "tps",
+            RateUnit::Tpm => "tpm",
+            RateUnit::Tph => "tph",
+        }
+    }
+
+    /// Seconds in the unit's period.
+    pub fn seconds(self) -> f64 {
+        match self {
+            RateUnit::Tps => 1.0,
+            RateUnit::Tpm => 60.0,
+            RateUnit::Tph => 3600.0,
+        }
+    }
+}
+
+/// A total rate for the whole plan, as given.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    pub value: f64,
+    pub unit: RateUnit,
+}
+
+impl Rate {
+    pub fn per_second(&self) -> f64 {
+        self.value / self.unit.seconds()
+    }
+
+    fn flag(&self) -> String {
+        format!("--{} {}", self.unit.key(), round_sig(self.value, 12))
+    }
+
+    /// `v` per second, in this rate's unit.
+    fn show(&self, per_second: f64) -> String {
+        format!(
+            "{} {}",
+            round_sig(per_second * self.unit.seconds(), 6),
+            self.unit.key().to_uppercase()
+        )
+    }
+}
+
+/// How to convert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// Fixed pacing on top of Pyak47's back-to-back runs, for this total rate.
+    pub rate: Option<Rate>,
+    /// The expected time of one `run()`, seconds: a rate the users cannot
+    /// reach at it is refused.
+    pub rt: Option<f64>,
+    /// The project's test_scripts/ folder as seen from the plan file's folder.
+    pub scripts_dir: String,
+    /// What made the plan, for its first comment (e.g. `pace import my_project`).
+    pub command: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            rate: None,
+            rt: None,
+            scripts_dir: "test_scripts".into(),
+            command: "pace import".into(),
+        }
+    }
+}
+
+/// One row of the table: a config option and what it became.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// `[section] option`, or a flag such as `--tpm`.
+    pub option: String,
+    pub value: String,
+    /// The plan key and its value, or `-` when the option has no key.
+    pub key: String,
+    pub note: String,
+}
+
+/// A group's script, for the caller to look for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptRef {
+    pub section: String,
+    /// The config's line of `script`.
+    pub line: usize,
+    /// As written in the config (relative to test_scripts/).
+    pub file: String,
+    /// The row of the table that shows it.
+    pub row: usize,
+}
+
+/// A converted config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversion {
+    /// The plan file's text.
+    pub text: String,
+    pub rows: Vec<Row>,
+    pub scripts: Vec<ScriptRef>,
+    /// Things the user should know that are not errors.
+    pub warnings: Vec<String>,
+}
+
+/// Why a config could not be converted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConvertError {
+    /// Something in the file, with its line and option.
+    Config(IniError),
+    /// The `--tpm` (etc.) the users cannot reach; no line applies.
+    Rate(String),
+    /// The plan we wrote does not load back: a bug.
+    Internal(String),
+}
+
+impl From<IniError> for ConvertError {
+    fn from(e: IniError) -> Self {
+        ConvertError::Config(e)
+    }
+}
+
+fn cfg_err(line: usize, option: impl Into<String>, message: impl Into<String>) -> ConvertError {
+    ConvertError::Config(IniError {
+        line,
+        option: option.into(),
+        message: message.into(),
+    })
+}
+
+const GLOBAL_OPTIONS: [&str; 8] = [
+    "run_time",
+    "rampup",
+    "results_ts_interval",
+    "progress_bar",
+    "console_logging",
+    "xml_report",
+    "results_database",
+    "post_run_script",
+];
+const GROUP_OPTIONS: [&str; 2] = ["threads", "script"];
+
+/// A TOML string literal, escaped.
+fn q(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// A value as one line, for a comment or a table cell.
+fn one_line(s: &str) -> String {
+    s.replace('\n', " ↵ ")
+}
+
+/// A `key = value` line with its comment aligned (as plan/write.rs writes).
+fn kv(out: &mut String, key: &str, value: &str, comment: &str) {
+    let line = format!("{key} = {value}");
+    if comment.is_empty() {
+        let _ = writeln!(out, "{line}");
+    } else {
+        let _ = writeln!(out, "{line:<34} # {}", one_line(comment));
+    }
+}
+
+/// A TOML float that reads back exactly.
+fn toml_float(v: f64) -> String {
+    let s = format!("{v}");
+    if s.contains(['.', 'e', 'E']) {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
+/// A number of seconds, as ConfigParser's getint would take it (decimals
+/// are accepted too).
+fn seconds(value: &str) -> Option<f64> {
+    value.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+struct Global {
+    duration: f64,
+    ramp_up: f64,
+    ts: f64,
+    xml: Option<bool>,
+    db: Option<String>,
+    post_run: Option<String>,
+}
+
+struct Group {
+    name: String,
+    users: u64,
+    script: String,
+}
+
+/// Converts a parsed config. Every section but `[global]` is a user group,
+/// in file order, as Pyak47 read them.
+pub fn convert(ini: &Ini, opts: &Options) -> Result<Conversion, ConvertError> {
+    let mut rows = Vec::new();
+    let mut warnings = Vec::new();
+    let mut used_defaults: HashSet<String> = HashSet::new();
+    let Some(global) = ini.section("global") else {
+        let line = ini.sections.first().map(|s| s.line).unwrap_or(1);
+        let hint = ini
+            .sections
+            .iter()
+            .find(|s| s.name.trim().eq_ignore_ascii_case("global"))
+            .map(|s| {
+                format!(
+                    " ([{}] is not it: section names are case-sensitive)",
+                    s.name
+                )
+            })
+            .unwrap_or_default();
+        return Err(cfg_err(
+            line,
+            "[global]",
+            format!(
+                "missing: Pyak47's config needs a [global] section with run_time, rampup and results_ts_interval{hint}"
+            ),
+        ));
+    };
+    let g = read_global(ini, global, &mut rows, &mut warnings, &mut used_defaults)?;
+
+    let mut groups = Vec::new();
+    let mut scripts = Vec::new();
+    for s in ini.sections.iter().filter(|s| s.name != "global") {
+        let group = read_group(ini, s, opts, &mut rows, &mut scripts, &mut used_defaults)?;
+        if s.name.trim().eq_ignore_ascii_case("global") {
+            warnings.push(format!(
+                "[{}] is a user group, as in Pyak47: only a section named exactly [global] holds the global options",
+                s.name
+            ));
+        }
+        groups.push(group);
+    }
+    if groups.is_empty() {
+        return Err(cfg_err(
+            global.line,
+            "user groups",
+            "none: add a section such as [user_group-1] with threads and script (every section but [global] is a user group)",
+        ));
+    }
+    for e in &ini.defaults {
+        if !used_defaults.contains(&e.name) {
+            rows.push(Row {
+                option: format!("[DEFAULT] {}", e.written),
+                value: one_line(&e.raw),
+                key: "-".into(),
+                note: "ignored: no section uses it".into(),
+            });
+        }
+    }
+
+    let total_users: u64 = groups.iter().map(|g| g.users).sum();
+    // Fixed pacing on top: every user of every group starts run() once per
+    // `interval`, so the groups share the rate in proportion to users.
+    let interval = match opts.rate {
+        None => None,
+        Some(rate) => {
+            let interval = total_users as f64 / rate.per_second();
+            if let Some(rt) = opts.rt
+                && interval < rt
+            {
+                return Err(ConvertError::Rate(format!(
+                    "{}: {total_users} users would each start run() every {}, but --rt says one run() takes {}: at most {} is reachable with {total_users} users (add threads, or lower the rate)",
+                    rate.flag(),
+                    human_duration(interval),
+                    human_duration(rt),
+                    rate.show(total_users as f64 / rt)
+                )));
+            }
+            rows.push(Row {
+                option: format!("--{}", rate.unit.key()),
+                value: round_sig(rate.value, 12),
+                key: format!("target.{} = {}", rate.unit.key(), toml_float(rate.value)),
+                note: format!(
+                    "the whole plan: {total_users} users each start run() every {} (fixed pacing); transactions_per_iteration = 1",
+                    human_duration(interval)
+                ),
+            });
+            if let Some(rt) = opts.rt {
+                rows.push(Row {
+                    option: "--rt".into(),
+                    value: human_duration(rt),
+                    key: format!("target.response_time = {}", q(&format_duration(rt))),
+                    note: format!(
+                        "{} of each interval is left between a run()'s end and the next start",
+                        human_duration(interval - rt)
+                    ),
+                });
+            }
+            for g in &groups {
+                let share = rate.per_second() * g.users as f64 / total_users as f64;
+                rows.push(Row {
+                    option: format!("[{}] pacing", g.name),
+                    value: String::new(),
+                    key: format!(
+                        "group.pacing mode = \"fixed\", interval = {}",
+                        q(&format_duration(interval))
+                    ),
+                    note: format!(
+                        "{} of {total_users} users: {} ({}%)",
+                        g.users,
+                        rate.show(share),
+                        round_sig(100.0 * g.users as f64 / total_users as f64, 4)
+                    ),
+                });
+            }
+            Some(interval)
+        }
+    };
+    if interval.is_none() {
+        for g in &groups {
+            rows.push(Row {
+                option: format!("[{}] pacing", g.name),
+                value: String::new(),
+                key: "group.pacing.mode = \"none\"".into(),
+                note: "back to back: run() again as soon as it returns, as Pyak47 (no throughput target)".into(),
+            });
+        }
+    }
+
+    let text = render(&g, &groups, interval, opts);
+    // The plan we write must load back; a failure here is a bug, said plainly.
+    PlanFile::parse(&text, "the converted plan").map_err(|e| {
+        ConvertError::Internal(format!("the converted plan does not load back: {e}"))
+    })?;
+    Ok(Conversion {
+        text,
+        rows,
+        scripts,
+        warnings,
+    })
+}
+
+/// The row for an option: `[section] name` (or `[DEFAULT] name` where it
+/// came from there).
+fn place(section: &Section, e: &Entry, from_default: bool) -> String {
+    if from_default {
+        format!("[DEFAULT] {}", e.written)
+    } else {
+        format!("[{}] {}", section.name, e.written)
+    }
+}
+
+fn read_global(
+    ini: &Ini,
+    s: &Section,
+    rows: &mut Vec<Row>,
+    warnings: &mut Vec<String>,
+    used: &mut HashSet<String>,
+) -> Result<Global, ConvertError> {
+    let mut get = |name: &str| -> Result<Option<(String, Entry, bool)>, ConvertError> {
+        let got = ini.get(s, name)?;
+        if let Some((_, _, true)) = &got {
+            used.insert(name.to_string());
+        }
+        Ok(got.map(|(v, e, d)| (v, e.clone(), d)))
+    };
+    let mut required = |name: &str, what: &str, min_exclusive: bool| {
+        let Some((v, e, d)) = get(name)? else {
+            return Err(cfg_err(
+                s.line,
+                format!("[global] {name}"),
+                format!("missing: Pyak47 requires it ({what}, in seconds)"),
+            ));
+        };
+        let n = seconds(&v).ok_or_else(|| {
+            cfg_err(
+                e.line,
+                place(s, &e, d),
+                format!("'{}' is not a number of seconds", one_line(&v)),
+            )
+        })?;
+        if n < 0.0 || (min_exclusive && n == 0.0) {
+            let bound = if min_exclusive {
+                "greater than zero"
+            } else {
+                "zero or more"
+            };
+            return Err(cfg_err(
+                e.line,
+                place(s, &e, d),
+                format!("must be {bound} (got {v})"),
+            ));
+        }
+        Ok((n, v, e, d))
+    };
+    let (run_time, rt_v, rt_e, rt_d) = required("run_time", "the test's duration", true)?;
+    let (rampup, ru_v, ru_e, ru_d) = required("rampup", "how long the users take to start", false)?;
+    let (ts, ts_v, ts_e, ts_d) = required("results_ts_interval", "the time-series interval", true)?;
+
+    let rt_shown = rt_v.clone();
+    rows.push(Row {
+        option: place(s, &rt_e, rt_d),
+        value: rt_v,
+        key: format!("run.duration = {}", q(&format_duration(run_time))),
+        note: "no run() starts after it".into(),
+    });
+    // pace judges the steady state after ramp-up, so ramp-up must end
+    // before the run does; Pyak47 allowed rampup = run_time (its manual's
+    // own examples do it).
+    let ramp_up = if rampup >= run_time {
+        let r = if ts < run_time {
+            run_time - ts
+        } else {
+            run_time / 2.0
+        };
+        rows.push(Row {
+            option: place(s, &ru_e, ru_d),
+            value: ru_v.clone(),
+            key: format!("run.ramp_up = {}", q(&format_duration(r))),
+            note: format!(
+                "shortened: pace judges the steady state after ramp-up, and rampup >= run_time leaves none; now the last {} are one",
+                human_duration(run_time - r)
+            ),
+        });
+        warnings.push(format!(
+            "[global] rampup = {ru_v} is not shorter than run_time = {rt_shown}: the plan ramps up over {} instead, leaving a {} steady state to judge",
+            human_duration(r),
+            human_duration(run_time - r)
+        ));
+        r
+    } else {
+        rows.push(Row {
+            option: place(s, &ru_e, ru_d),
+            value: ru_v,
+            key: format!("run.ramp_up = {}", q(&format_duration(rampup))),
+            note: "user i of n (from 0) starts at i x rampup / n, as Pyak47".into(),
+        });
+        rampup
+    };
+    rows.push(Row {
+        option: place(s, &ts_e, ts_d),
+        value: ts_v,
+        key: format!("run.ts_interval = {}", q(&format_duration(ts))),
+        note: "time-series bucket of the reports".into(),
+    });
+
+    let mut flag = |name: &str| -> Result<Option<(bool, String, String)>, ConvertError> {
+        let Some((v, e, d)) = get(name)? else {
+            return Ok(None);
+        };
+        let b = boolean(&v).ok_or_else(|| {
+            cfg_err(
+                e.line,
+                place(s, &e, d),
+                format!(
+                    "'{}' is not a boolean (on/off, true/false, yes/no, 1/0)",
+                    one_line(&v)
+                ),
+            )
+        })?;
+        Ok(Some((b, v, place(s, &e, d))))
+    };
+    if let Some((_, v, option)) = flag("progress_bar")? {
+        rows.push(Row {
+            option,
+            value: v,
+            key: "-".into(),
+            note: "pace shows progress on a terminal; --quiet silences it".into(),
+        });
+    }
+    if let Some((_, v, option)) = flag("console_logging")? {
+        rows.push(Row {
+            option,
+            value: v,
+            key: "-".into(),
+            note: "worker output is kept in workers.log in the results folder".into(),
+        });
+    }
+    let xml = match flag("xml_report")? {
+        Some((b, v, option)) => {
+            rows.push(Row {
+                option,
+                value: v,
+                key: format!("run.xml_report = {b}"),
+                note: if b {
+                    "also write JMeter's XML JTL (results.xml)".into()
+                } else {
+                    String::new()
+                },
+            });
+            Some(b)
+        }
+        None => None,
+    };
+    // Pyak47 took the string None as "not set".
+    let mut text_option =
+        |name: &str, key: &str, note: &str| -> Result<Option<String>, ConvertError> {
+            let Some((v, e, d)) = get(name)? else {
+                return Ok(None);
+            };
+            let (k, n, out) = if v == "None" || v.trim().is_empty() {
+                (
+                    "-".to_string(),
+                    "not set (as Pyak47 read None or an empty value)".to_string(),
+                    None,
+                )
+            } else {
+                (
+                    format!("{key} = {}", q(&one_line(&v))),
+                    note.to_string(),
+                    Some(v.clone()),
+                )
+            };
+            rows.push(Row {
+                option: place(s, &e, d),
+                value: one_line(&v),
+                key: k,
+                note: n,
+            });
+            Ok(out)
+        };
+    let db = text_option(
+        "results_database",
+        "run.results_database",
+        "the same connection string",
+    )?;
+    let post_run = text_option(
+        "post_run_script",
+        "run.post_run",
+        "run through sh -c after the reports, with $PACE_RESULTS_DIR",
+    )?;
+    if let Some(url) = &db
+        && let Err(e) = crate::store::sqlite::db_path(url)
+    {
+        if let Some(r) = rows
+            .iter_mut()
+            .rev()
+            .find(|r| r.key.starts_with("run.results_database"))
+        {
+            r.note = format!("the run will refuse it: {e}");
+        }
+        warnings.push(format!(
+            "[global] results_database: the run will refuse it: {e}"
+        ));
+    }
+    for e in &s.entries {
+        if !GLOBAL_OPTIONS.contains(&e.name.as_str()) {
+            let note = if GROUP_OPTIONS.contains(&e.name.as_str()) {
+                "ignored: a user group's option, here in [global]"
+            } else {
+                "ignored: not a Pyak47 option"
+            };
+            rows.push(Row {
+                option: place(s, e, false),
+                value: one_line(&e.raw),
+                key: "-".into(),
+                note: note.into(),
+            });
+        }
+    }
+    Ok(Global {
+        duration: run_time,
+        ramp_up,
+        ts,
+        xml,
+        db,
+        post_run,
+    })
+}
+
+fn read_group(
+    ini: &Ini,
+    s: &Section,
+    opts: &Options,
+    rows: &mut Vec<Row>,
+    scripts: &mut Vec<ScriptRef>,
+    used: &mut HashSet<String>,
+) -> Result<Group, ConvertError> {
+    let hint = if s.name.trim().eq_ignore_ascii_case("global") {
+        " (Pyak47 reads only a section named exactly [global] as the global one)"
+    } else {
+        " (every section but [global] is a user group)"
+    };
+    let Some((v, e, d)) = ini.get(s, "threads")? else {
+        return Err(cfg_err(
+            s.line,
+            format!("[{}] threads", s.name),
+            format!("missing: a user group needs threads, its number of virtual users{hint}"),
+        ));
+    };
+    if d {
+        used.insert("threads".into());
+    }
+    let users: u64 = match v.trim().parse::<i64>() {
+        Ok(n) if n >= 1 => n as u64,
+        Ok(n) => {
+            return Err(cfg_err(
+                e.line,
+                place(s, e, d),
+                format!("must be at least 1 (got {n})"),
+            ));
+        }
+        Err(_) => {
+            return Err(cfg_err(
+                e.line,
+                place(s, e, d),
+                format!("'{}' is not a whole number of users", one_line(&v)),
+            ));
+        }
+    };
+    rows.push(Row {
+        option: place(s, e, d),
+        value: v.clone(),
+        key: format!("group.users = {users}"),
+        note: format!("[[group]] name = {}", q(&s.name)),
+    });
+    let Some((script, e, d)) = ini.get(s, "script")? else {
+        return Err(cfg_err(
+            s.line,
+            format!("[{}] script", s.name),
+            format!(
+                "missing: a user group needs the script its users run (a file in test_scripts/){hint}"
+            ),
+        ));
+    };
+    if d {
+        used.insert("script".into());
+    }
+    if script.trim().is_empty() || script.contains('\n') {
+        return Err(cfg_err(
+            e.line,
+            place(s, e, d),
+            "must name one script file in test_scripts/",
+        ));
+    }
+    let file = script.trim().to_string();
+    let path = if std::path::Path::new(&file).is_absolute() {
+        file.clone()
+    } else {
+        format!("{}/{file}", opts.scripts_dir.trim_end_matches('/'))
+    };
+    scripts.push(ScriptRef {
+        section: s.name.clone(),
+        line: e.line,
+        file: file.clone(),
+        row: rows.len(),
+    });
+    rows.push(Row {
+        option: place(s, e, d),
+        value: file,
+        key: format!("group.script = {}", q(&path)),
+        note: "relative to the plan file's folder".into(),
+    });
+    for e in &s.entries {
+        if !GROUP_OPTIONS.contains(&e.name.as_str()) {
+            let note = if GLOBAL_OPTIONS.contains(&e.name.as_str()) {
+                "ignored: a [global] option, here in a user group"
+            } else {
+                "ignored: not a Pyak47 option"
+            };
+            rows.push(Row {
+                option: place(s, e, false),
+                value: one_line(&e.raw),
+                key: "-".into(),
+                note: note.into(),
+            });
+        }
+    }
+    Ok(Group {
+        name: s.name.clone(),
+        users,
+        script: path,
+    })
+}
+
+/// The plan file's text.
+fn render(g: &Global, groups: &[Group], interval: Option<f64>, opts: &Options) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "# pace plan, converted from Pyak47's config.cfg by: {}",
+        one_line(&opts.command)
+    );
+    o.push_str("# Each [[group]] is one of its user groups; every call of a script's run() is one transaction.\n");
+    match opts.rate {
+        None => o.push_str(
+            "# Pacing \"none\" runs run() back to back, as Pyak47 did; convert with a rate\n\
+             # (`pace import PROJECT --tpm N`) for fixed pacing and a throughput band.\n",
+        ),
+        Some(r) => {
+            let _ = writeln!(
+                o,
+                "# Fixed pacing on top of Pyak47's back-to-back runs, for {} in all.",
+                r.flag()
+            );
+        }
+    }
+    o.push_str(
+        "# Edit freely: `pace run --check` re-validates the numbers before any traffic.\n\n",
+    );
+
+    if let (Some(rate), Some(interval)) = (opts.rate, interval) {
+        let users: u64 = groups.iter().map(|g| g.users).sum();
+        o.push_str("[target]\n");
+        kv(
+            &mut o,
+            rate.unit.key(),
+            &toml_float(rate.value),
+            &format!(
+                "{}: {users} users / {} pacing, split over the groups in proportion to users",
+                rate.flag(),
+                human_duration(interval)
+            ),
+        );
+        if let Some(rt) = opts.rt {
+            kv(
+                &mut o,
+                "response_time",
+                &q(&format_duration(rt)),
+                "--rt: the expected time of one run()",
+            );
+        }
+        kv(
+            &mut o,
+            "transactions_per_iteration",
+            "1",
+            "one run() call is one transaction",
+        );
+        o.push('\n');
+    }
+
+    o.push_str("[run]\n");
+    kv(
+        &mut o,
+        "duration",
+        &q(&format_duration(g.duration)),
+        "Pyak47's run_time: no run() starts after it",
+    );
+    kv(
+        &mut o,
+        "ramp_up",
+        &q(&format_duration(g.ramp_up)),
+        "Pyak47's rampup: user i of n (from 0) starts at i x ramp_up / n",
+    );
+    kv(
+        &mut o,
+        "ts_interval",
+        &q(&format_duration(g.ts)),
+        "Pyak47's results_ts_interval: time-series bucket of the reports",
+    );
+    kv(
+        &mut o,
+        "results_dir",
+        &q("results"),
+        "a timestamped folder per run is made inside it",
+    );
+    match g.xml {
+        Some(b) => kv(
+            &mut o,
+            "xml_report",
+            &b.to_string(),
+            "Pyak47's xml_report: JMeter's XML JTL (results.xml)",
+        ),
+        None => o.push_str(
+            "# xml_report = true                # also write JMeter's XML JTL (results.xml)\n",
+        ),
+    }
+    match &g.db {
+        Some(db) => kv(&mut o, "results_database", &q(db), "Pyak47's results_database: every run is also stored there"),
+        None => o.push_str("# results_database = \"sqlite:///results.db\"   # also store every run there (pace history)\n"),
+    }
+    match &g.post_run {
+        Some(cmd) => kv(&mut o, "post_run", &q(cmd), "Pyak47's post_run_script: run after the reports, with $PACE_RESULTS_DIR"),
+        None => o.push_str("# post_run = \"./notify.sh\"         # run after the reports, with $PACE_RESULTS_DIR\n"),
+    }
+    o.push_str("# seed = 42                        # makes every random draw reproducible\n\n");
+
+    for grp in groups {
+        o.push_str("[[group]]\n");
+        kv(&mut o, "name", &q(&grp.name), "the config's section");
+        kv(&mut o, "users", &grp.users.to_string(), "Pyak47's threads");
+        kv(
+            &mut o,
+            "script",
+            &q(&grp.script),
+            "a Pyak47 Transaction script, relative to this file's folder",
+        );
+        o.push_str("# interpreter = \"python3\"          # what runs the script's worker\n");
+        o.push_str("# script_timeout = \"60s\"           # a longer run() is killed and its worker restarted\n\n");
+        o.push_str("[group.pacing]\n");
+        match (opts.rate, interval) {
+            (Some(rate), Some(interval)) => {
+                let users: u64 = groups.iter().map(|g| g.users).sum();
+                let share = rate.per_second() * grp.users as f64 / users as f64;
+                kv(
+                    &mut o,
+                    "mode",
+                    &q("fixed"),
+                    "every user starts run() once per interval, however long it takes",
+                );
+                kv(
+                    &mut o,
+                    "interval",
+                    &q(&format_duration(interval)),
+                    &format!(
+                        "start to start: {} users make {} of {}",
+                        grp.users,
+                        rate.show(share),
+                        rate.show(rate.per_second())
+                    ),
+                );
+                kv(
+                    &mut o,
+                    "late",
+                    &q("drift"),
+                    "an overrunning run() delays the next start; lost time is not recovered",
+                );
+                o.push_str(
+                    "# mode = \"none\"                   # Pyak47's way: back to back, no pacing\n",
+                );
+            }
+            _ => {
+                kv(
+                    &mut o,
+                    "mode",
+                    &q("none"),
+                    "back to back: run() again as soon as it returns, as Pyak47",
+                );
+            }
+        }
+        o.push('\n');
+    }
+
+    o.push_str("[acceptance]\n");
+    o.push_str("# p95 = \"1s\"                       # latency thresholds: any of p50 p80 p90 p95 p99 max\n");
+    o.push_str("# error_rate = \"1%\"\n");
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::file::PacingMode;
+    use crate::pyak47::ini::parse;
+
+    const MINIMAL: &str = "[global]
+run_time = 100
+rampup = 100
+results_ts_interval = 10
+
+[user_group-1]
+threads = 10
+script = vu_script.py
+";
+
+    const FULL: &str = "[global]
+run_time = 300
+rampup = 300
+results_ts_interval = 30
+progress_bar = on
+console_logging = off
+xml_report = off
+results_database = sqlite:///my_project/results.db
+post_run_script = python my_project/foo.py
+
+[user_group-1]
+threads = 30
+script = vu_script1.py
+
+[user_group-2]
+threads = 30
+script = vu_script2.py
+";
+
+    fn conv(text: &str, opts: &Options) -> Result<Conversion, ConvertError> {
+        convert(&parse(text).unwrap(), opts)
+    }
+
+    fn plan(c: &Conversion) -> PlanFile {
+        PlanFile::parse(&c.text, "plan.toml").unwrap_or_else(|e| panic!("{e}\n{}", c.text))
+    }
+
+    fn config_err(text: &str) -> IniError {
+        match conv(text, &Options::default()) {
+            Err(ConvertError::Config(e)) => e,
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    }
+
+    fn row<'a>(c: &'a Conversion, option: &str) -> &'a Row {
+        c.rows
+            .iter()
+            .find(|r| r.option == option)
+            .unwrap_or_else(|| panic!("no row {option}: {:#?}", c.rows))
+    }
+
+    #[test]
+    fn minimal_config_from_the_manual() {
+        let c = conv(MINIMAL, &Options::default()).unwrap();
+        let p = plan(&c);
+        assert_eq!(p.run.duration.0, 100.0);
+        // rampup = run_time: shortened by one results_ts_interval.
+        assert_eq!(p.run.ramp_up(), 90.0);
+        assert!(!c.warnings.is_empty());
+        assert!(row(&c, "[global] rampup").note.contains("shortened"));
+        assert_eq!(p.run.ts_interval.0, 10.0);
+        assert_eq!(p.groups.len(), 1);
+        let g = &p.groups[0];
+        assert_eq!((g.name.as_str(), g.users), ("user_group-1", 10));
+        assert_eq!(g.script.as_deref(), Some("test_scripts/vu_script.py"));
+        assert_eq!(g.pacing.mode, PacingMode::None);
+        assert_eq!(p.target.tps(), None);
+        assert!(!p.run.xml_report);
+        assert_eq!(p.run.results_database, None);
+        assert_eq!(c.scripts.len(), 1);
+        assert_eq!(
+            (c.scripts[0].file.as_str(), c.scripts[0].line),
+            ("vu_script.py", 8)
+        );
+    }
+
+    #[test]
+    fn full_config_from_the_manual() {
+        let c = conv(FULL, &Options::default()).unwrap();
+        let p = plan(&c);
+        assert_eq!(p.run.duration.0, 300.0);
+        assert_eq!(p.run.ramp_up(), 270.0);
+        assert_eq!(p.run.ts_interval.0, 30.0);
+        assert!(!p.run.xml_report);
+        assert_eq!(
+            p.run.results_database.as_deref(),
+            Some("sqlite:///my_project/results.db")
+        );
+        assert_eq!(p.run.post_run.as_deref(), Some("python my_project/foo.py"));
+        let names: Vec<&str> = p.groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["user_group-1", "user_group-2"]);
+        assert_eq!(
+            p.groups[1].script.as_deref(),
+            Some("test_scripts/vu_script2.py")
+        );
+        assert!(
+            p.groups
+                .iter()
+                .all(|g| g.users == 30 && g.pacing.mode == PacingMode::None)
+        );
+        assert_eq!(row(&c, "[global] progress_bar").key, "-");
+        assert!(row(&c, "[global] progress_bar").note.contains("--quiet"));
+        assert!(
+            row(&c, "[global] console_logging")
+                .note
+                .contains("workers.log")
+        );
+        assert_eq!(row(&c, "[global] xml_report").key, "run.xml_report = false");
+        assert_eq!(row(&c, "[global] run_time").key, "run.duration = \"5m\"");
+        assert_eq!(row(&c, "[user_group-2] threads").key, "group.users = 30");
+        // The rows follow the file.
+        let first_group = c
+            .rows
+            .iter()
+            .position(|r| r.option.starts_with("[user_group-1]"))
+            .unwrap();
+        let second_group = c
+            .rows
+            .iter()
+            .position(|r| r.option.starts_with("[user_group-2]"))
+            .unwrap();
+        assert!(first_group < second_group);
+    }
+
+    #[test]
+    fn group_order_names_and_options_as_written() {
+        let text = "[zeta]\nthreads = 2\nscript = z.py\n[global]\nRUN_TIME: 60\nRampUp = 0\nresults_ts_interval = 5\nxml_report = Yes\n[Alpha Team]\nThreads=1\nscript=sub/a.py\nfoo = bar\n";
+        let c = conv(text, &Options::default()).unwrap();
+        let p = plan(&c);
+        let names: Vec<&str> = p.groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["zeta", "Alpha Team"]);
+        assert_eq!(p.groups[1].script.as_deref(), Some("test_scripts/sub/a.py"));
+        assert!(p.run.xml_report);
+        assert_eq!(p.run.ramp_up(), 0.0);
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert!(row(&c, "[Alpha Team] foo").note.starts_with("ignored"));
+    }
+
+    #[test]
+    fn defaults_percent_and_none() {
+        let text = "[DEFAULT]\nthreads = 3\nunused = 1\n[global]\nrun_time = 60\nrampup = 10\nresults_ts_interval = 5\nresults_database = None\npost_run_script = echo 100%% > %(run_time)s.txt\n[a]\nscript = a.py\n[b]\nthreads = 4\nscript = b.py\n";
+        let c = conv(text, &Options::default()).unwrap();
+        let p = plan(&c);
+        assert_eq!(p.groups[0].users, 3);
+        assert_eq!(p.groups[1].users, 4);
+        assert_eq!(p.run.results_database, None);
+        assert_eq!(p.run.post_run.as_deref(), Some("echo 100% > 60.txt"));
+        assert_eq!(row(&c, "[DEFAULT] threads").key, "group.users = 3");
+        assert!(row(&c, "[DEFAULT] unused").note.starts_with("ignored"));
+        assert!(
+            row(&c, "[global] results_database")
+                .note
+                .contains("not set")
+        );
+    }
+
+    #[test]
+    fn tpm_splits_over_groups_in_proportion_to_users() {
+        let text = "[global]\nrun_time = 600\nrampup = 60\nresults_ts_interval = 10\n[big]\nthreads = 30\nscript = a.py\n[small]\nthreads = 10\nscript = b.py\n";
+        for n in [60.0, 240.0, 1200.0, 7.0] {
+            let opts = Options {
+                rate: Some(Rate {
+                    value: n,
+                    unit: RateUnit::Tpm,
+                }),
+                ..Options::default()
+            };
+            let c = conv(text, &opts).unwrap();
+            let p = plan(&c);
+            let want = 40.0 / (n / 60.0);
+            for g in &p.groups {
+                assert_eq!(g.pacing.mode, PacingMode::Fixed);
+                let got = g.pacing.interval.unwrap().0;
+                assert!((got - want).abs() <= 1e-12 * want, "{n}: {got} vs {want}");
+            }
+            assert_eq!(p.target.tpm, Some(n));
+            assert_eq!(p.target.transactions_per_iteration, Some(1));
+            assert!((p.planned_tps().unwrap() - n / 60.0).abs() < 1e-9);
+            // 30 of 40 users make three quarters of the rate.
+            let big = 30.0 / want * 60.0;
+            assert!((big - 0.75 * n).abs() < 1e-9);
+            assert!(
+                row(&c, "[big] pacing").note.contains("75%"),
+                "{:?}",
+                row(&c, "[big] pacing")
+            );
+            assert!(row(&c, "[small] pacing").note.contains("25%"));
+            assert!(p.band().is_some());
+        }
+    }
+
+    #[test]
+    fn tps_and_tph_and_rt() {
+        let text = "[global]\nrun_time = 600\nrampup = 60\nresults_ts_interval = 10\n[g]\nthreads = 10\nscript = a.py\n";
+        let c = conv(
+            text,
+            &Options {
+                rate: Some(Rate {
+                    value: 5.0,
+                    unit: RateUnit::Tps,
+                }),
+                rt: Some(0.5),
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        let p = plan(&c);
+        assert_eq!(p.groups[0].pacing.interval.unwrap().0, 2.0);
+        assert_eq!(p.target.response_time.unwrap().0, 0.5);
+        let c = conv(
+            text,
+            &Options {
+                rate: Some(Rate {
+                    value: 3600.0,
+                    unit: RateUnit::Tph,
+                }),
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(plan(&c).groups[0].pacing.interval.unwrap().0, 10.0);
+        // 10 users at 3 s per run() reach at most 200 TPM.
+        let e = conv(
+            text,
+            &Options {
+                rate: Some(Rate {
+                    value: 600.0,
+                    unit: RateUnit::Tpm,
+                }),
+                rt: Some(3.0),
+                ..Options::default()
+            },
+        )
+        .unwrap_err();
+        match e {
+            ConvertError::Rate(m) => {
+                assert!(m.contains("--tpm 600"), "{m}");
+                assert!(m.contains("at most 200 TPM"), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_name_line_and_option() {
+        let e = config_err("[user_group-1]\nthreads = 1\nscript = a.py\n");
+        assert_eq!((e.line, e.option.as_str()), (1, "[global]"), "{e:?}");
+        let e = config_err("[Global]\nrun_time = 1\n");
+        assert!(e.message.contains("case-sensitive"), "{e:?}");
+        let e =
+            config_err("[global]\nrampup = 1\nresults_ts_interval = 1\n[g]\nthreads=1\nscript=a\n");
+        assert_eq!(
+            (e.line, e.option.as_str()),
+            (1, "[global] run_time"),
+            "{e:?}"
+        );
+        let e = config_err(&MINIMAL.replace("run_time = 100", "run_time = soon"));
+        assert_eq!(
+            (e.line, e.option.as_str()),
+            (2, "[global] run_time"),
+            "{e:?}"
+        );
+        assert!(e.message.contains("not a number"), "{e:?}");
+        let e = config_err(&MINIMAL.replace("results_ts_interval = 10", "results_ts_interval = 0"));
+        assert_eq!(e.line, 4, "{e:?}");
+        let e = config_err(&MINIMAL.replace("threads = 10", "threads = 0"));
+        assert_eq!(
+            (e.line, e.option.as_str()),
+            (7, "[user_group-1] threads"),
+            "{e:?}"
+        );
+        assert!(e.message.contains("at least 1"), "{e:?}");
+        let e = config_err(&MINIMAL.replace("threads = 10", "threads = 2.5"));
+        assert!(e.message.contains("whole number"), "{e:?}");
+        let e = config_err(&MINIMAL.replace("script = vu_script.py\n", ""));
+        assert_eq!(
+            (e.line, e.option.as_str()),
+            (6, "[user_group-1] script"),
+            "{e:?}"
+        );
+        let e = config_err(
+            &MINIMAL.replace("[user_group-1]\nthreads = 10\nscript = vu_script.py\n", ""),
+        );
+        assert_eq!(e.option, "user groups", "{e:?}");
+        let e =
+            config_err(&MINIMAL.replace("[user_group-1]", "xml_report = maybe\n[user_group-1]"));
+        assert!(e.message.contains("not a boolean"), "{e:?}");
+        let e = config_err(&format!("{MINIMAL}[ Global ]\nprogress_bar = off\n"));
+        assert_eq!(
+            (e.line, e.option.as_str()),
+            (9, "[ Global ] threads"),
+            "{e:?}"
+        );
+        assert!(e.message.contains("exactly [global]"), "{e:?}");
+        // With threads and script it is a user group, as in Pyak47, but said.
+        let c = conv(
+            &MINIMAL.replace("[user_group-1]", "[ global ]"),
+            &Options::default(),
+        )
+        .unwrap();
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.contains("[ global ] is a user group")),
+            "{:?}",
+            c.warnings
+        );
+    }
+
+    #[test]
+    fn a_database_pace_cannot_use_is_a_warning() {
+        let text = MINIMAL.replace(
+            "[user_group-1]",
+            "results_database = mysql://u:p@h/db\n\n[user_group-1]",
+        );
+        let c = conv(&text, &Options::default()).unwrap();
+        assert!(
+            c.warnings.iter().any(|w| w.contains("only SQLite")),
+            "{:?}",
+            c.warnings
+        );
+        assert_eq!(
+            plan(&c).run.results_database.as_deref(),
+            Some("mysql://u:p@h/db")
+        );
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        let text = MINIMAL.replace(
+            "[user_group-1]",
+            "post_run_script = echo \"done\" \\ ok\n  second line\n\n[we \"quote\"]",
+        );
+        let c = conv(&text, &Options::default()).unwrap();
+        let p = plan(&c);
+        assert_eq!(
+            p.run.post_run.as_deref(),
+            Some("echo \"done\" \\ ok\nsecond line")
+        );
+        assert_eq!(p.groups[0].name, "we \"quote\"");
+    }
+}
