@@ -268,3 +268,62 @@ fn script_groups_refuse_bad_plans_before_running() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("script"), "{err}");
 }
+
+#[test]
+fn a_new_project_runs_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, out, err) = pace(tmp.path(), &["new", "proj"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // The template runs 30 s; 3 s are enough here.
+    let plan = tmp.path().join("proj/plan.toml");
+    let text = std::fs::read_to_string(&plan)
+        .unwrap()
+        .replace("duration = \"30s\"", "duration = \"3s\"")
+        .replace("ramp_up = \"4s\"", "ramp_up = \"1s\"")
+        .replace("ts_interval = \"5s\"", "ts_interval = \"1s\"");
+    std::fs::write(&plan, text).unwrap();
+    let (code, out, err) = pace(tmp.path(), &["run", "proj", "--quiet", "--seed", "1"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Results land in the project, as Pyak47 kept them.
+    let results = only_results_dir(&tmp.path().join("proj/results"));
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(results.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(s["verdict"]["pass"], true, "{s}");
+    assert!(count(&s, "Example_Timer") > 0, "{s}");
+    assert!(count(&s, "user_group-1") >= 8);
+}
+
+#[test]
+fn a_pyak47_project_with_two_groups_is_imported_and_run() {
+    let server = Server::new("1ms", 0.0);
+    let (_tmp, dir) = project("");
+    std::fs::remove_file(dir.join("plan.toml")).unwrap();
+    // Pyak47's own shape: rampup = run_time, ':' separators, upper case.
+    std::fs::write(
+        dir.join("config.cfg"),
+        "[global]\nrun_time = 2\nRampUp: 2\nresults_ts_interval = 1\n\n\
+         [user_group-1]\nthreads = 2\nscript = http_get.py\n\n\
+         [user_group-2]\nthreads = 2\nscript = sometimes-fails.py\n",
+    )
+    .unwrap();
+    // Run as it is (converted in memory), then imported and run again.
+    for round in 0..2 {
+        if round == 1 {
+            let (code, out, err) = pace(&dir, &["import", "."]);
+            assert_eq!(code, 0, "{out}{err}");
+            assert!(dir.join("plan.toml").exists());
+        }
+        let _ = std::fs::remove_dir_all(dir.join("results"));
+        let (code, _, s, _) = run(&dir, &server.url());
+        // No acceptance and no rate: back to back, nothing to fail.
+        assert_eq!(code, 0);
+        let g1 = count(&s, "user_group-1");
+        let g2 = count(&s, "user_group-2") + s["timer_errors"]["user_group-2"].as_u64().unwrap();
+        // Back to back: far more calls than any pacing would give.
+        assert!(g1 > 50 && g2 > 50, "round {round}: {g1} and {g2} calls");
+        assert!(count(&s, "Example_Homepage") > 0);
+        assert!(count(&s, "step:one") > 0);
+        assert!(s["expected"].is_null(), "no throughput band");
+    }
+}

@@ -129,10 +129,17 @@ pub fn run(a: RunArgs) -> i32 {
         print_check(&plan);
         return exit::OK;
     }
+    // The plan's results_dir is relative to the plan's folder, like its
+    // scripts (a Pyak47 project keeps its results in my_project/results/);
+    // --results-dir is relative to where pace runs, like any flag.
+    let plan_dir = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let root = a
         .results_dir
         .clone()
-        .unwrap_or_else(|| PathBuf::from(&plan.run.results_dir));
+        .unwrap_or_else(|| plan_dir.join(&plan.run.results_dir));
     let dir = match timestamp_dir(&root) {
         Ok(d) => d,
         Err(e) => {
@@ -172,16 +179,7 @@ pub fn run(a: RunArgs) -> i32 {
         seed,
         quiet: a.quiet,
         vars: Vec::new(),
-        plan_dir: file
-            .parent()
-            .map(|p| {
-                if p.as_os_str().is_empty() {
-                    PathBuf::from(".")
-                } else {
-                    p.to_path_buf()
-                }
-            })
-            .unwrap_or_else(|| PathBuf::from(".")),
+        plan_dir,
         workers_log: plan
             .groups
             .iter()

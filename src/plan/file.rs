@@ -462,7 +462,13 @@ impl PlanFile {
                 "must be greater than zero".into(),
             ));
         }
-        if r.ramp_up() >= r.duration.0 && r.duration.0 > 0.0 {
+        // A plan whose groups set a rate is judged over the steady state
+        // after ramp-up; one that does not (back to back, as Pyak47 ran) may
+        // ramp up over the whole run, as Pyak47's own examples do.
+        let rated = self.planned_tps().is_some();
+        if r.duration.0 > 0.0
+            && (r.ramp_up() > r.duration.0 || (rated && r.ramp_up() >= r.duration.0))
+        {
             errors.push((
                 key(&["run", "ramp_up"]),
                 format!(

@@ -445,8 +445,12 @@ fn spawn(command: &[String], dir: &Path) -> Result<Child, WorkerFailure> {
         .kill_on_drop(true);
     #[cfg(unix)]
     cmd.process_group(0);
-    cmd.spawn()
-        .map_err(|e| fail(format!("cannot start the worker `{}`: {e}", command.join(" "))))
+    cmd.spawn().map_err(|e| {
+        fail(format!(
+            "cannot start the worker `{}`: {e}",
+            command.join(" ")
+        ))
+    })
 }
 
 /// Appends a worker's stderr line to workers.log.

@@ -26,7 +26,10 @@ use tokio::process::{Child, ChildStdin, ChildStdout};
 use tokio::sync::oneshot;
 
 /// A forked worker's connection, handed to the user that asked for it.
-type Conn = (BufReader<tokio::net::unix::OwnedReadHalf>, tokio::net::unix::OwnedWriteHalf);
+type Conn = (
+    BufReader<tokio::net::unix::OwnedReadHalf>,
+    tokio::net::unix::OwnedWriteHalf,
+);
 
 #[derive(Debug, Deserialize)]
 struct Answer {
@@ -129,14 +132,20 @@ impl Zygote {
         if !a.ok {
             return Err(WorkerFailure {
                 kind: ErrorKind::Script,
-                message: a.error.unwrap_or_else(|| "the script did not import".into()),
+                message: a
+                    .error
+                    .unwrap_or_else(|| "the script did not import".into()),
             });
         }
         Ok(Arc::new(z))
     }
 
     /// One request to the zygote and its answer.
-    async fn ask(&self, req: &serde_json::Value, timeout: Duration) -> Result<Answer, WorkerFailure> {
+    async fn ask(
+        &self,
+        req: &serde_json::Value,
+        timeout: Duration,
+    ) -> Result<Answer, WorkerFailure> {
         let fail = |message: String| WorkerFailure {
             kind: ErrorKind::Worker,
             message: format!("the worker zygote {message}"),
@@ -163,7 +172,11 @@ impl Zygote {
     }
 
     /// Forks user `user`'s worker and waits for it to connect.
-    pub async fn fork(self: &Arc<Self>, user: u32, timeout: Duration) -> Result<Worker, WorkerFailure> {
+    pub async fn fork(
+        self: &Arc<Self>,
+        user: u32,
+        timeout: Duration,
+    ) -> Result<Worker, WorkerFailure> {
         let (tx, rx) = oneshot::channel();
         self.waiting.lock().expect("not poisoned").insert(user, tx);
         let tail: Tail = Arc::default();
@@ -172,7 +185,10 @@ impl Zygote {
             .expect("not poisoned")
             .insert(user, tail.clone());
         let a = self
-            .ask(&serde_json::json!({"op": "fork", "thread_num": user}), timeout)
+            .ask(
+                &serde_json::json!({"op": "fork", "thread_num": user}),
+                timeout,
+            )
             .await?;
         let pid = a.pid.filter(|_| a.ok).ok_or_else(|| WorkerFailure {
             kind: ErrorKind::Worker,
@@ -239,7 +255,8 @@ async fn accept(listener: UnixListener, waiting: Arc<Mutex<HashMap<u32, oneshot:
             let (read, write) = UnixStream::into_split(stream);
             let mut read = BufReader::new(read);
             let mut line = String::new();
-            let hello = tokio::time::timeout(Duration::from_secs(10), read.read_line(&mut line)).await;
+            let hello =
+                tokio::time::timeout(Duration::from_secs(10), read.read_line(&mut line)).await;
             if let (Ok(Ok(n)), Ok(h)) = (hello, serde_json::from_str::<Hello>(&line))
                 && n > 0
                 && let Some(tx) = waiting.lock().expect("not poisoned").remove(&h.hello)
