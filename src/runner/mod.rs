@@ -446,6 +446,13 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
     let run_time = ctx.now();
+    for g in &groups {
+        if let GroupWork::Script { spec, .. } = &*g.work
+            && let Some(z) = spec.zygote.get()
+        {
+            z.shutdown(Duration::from_secs(2)).await;
+        }
+    }
     scripts.finish();
     drop(ctx);
     if let Some(t) = embedded {

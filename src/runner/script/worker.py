@@ -226,6 +226,12 @@ def zygote(send, socket_path):
                 send({"ok": True, "exited": True, "code": os.WEXITSTATUS(status)})
         elif op == "stop":
             break
+    # Reap every worker, so their time is accounted to pace's run.
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:
+            break
 
 
 def main():

@@ -52,7 +52,7 @@ struct Hello {
 }
 
 pub struct Zygote {
-    _child: Child,
+    child: tokio::sync::Mutex<Child>,
     io: tokio::sync::Mutex<(ChildStdin, Lines<BufReader<ChildStdout>>)>,
     /// Users waiting for their forked worker to connect.
     waiting: Arc<Mutex<HashMap<u32, oneshot::Sender<Conn>>>>,
@@ -114,7 +114,7 @@ impl Zygote {
         let waiting: Arc<Mutex<HashMap<u32, oneshot::Sender<Conn>>>> = Arc::default();
         let accept = tokio::spawn(accept(listener, waiting.clone()));
         let z = Zygote {
-            _child: child,
+            child: tokio::sync::Mutex::new(child),
             io: tokio::sync::Mutex::new((stdin, stdout)),
             waiting,
             tails,
@@ -222,6 +222,20 @@ impl Zygote {
             Box::new(read),
             tail,
         ))
+    }
+
+    /// Stops the zygote once its workers have stopped: it reaps them and
+    /// exits (killed if it takes longer than `wait`).
+    pub async fn shutdown(&self, wait: Duration) {
+        {
+            let mut io = self.io.lock().await;
+            let _ = io.0.write_all(b"{\"op\":\"stop\"}\n").await;
+            let _ = io.0.flush().await;
+        }
+        let mut child = self.child.lock().await;
+        if tokio::time::timeout(wait, child.wait()).await.is_err() {
+            let _ = child.start_kill();
+        }
     }
 
     /// How a forked worker ended, if it has ("exit status: 3").
