@@ -142,6 +142,17 @@ pub struct Worker {
     stderr: Tail,
 }
 
+impl Drop for Worker {
+    /// A worker dropped without a clean stop (cut off at the end of the
+    /// grace, or after a failure) is killed: a process of pace's own by
+    /// `kill_on_drop`, a forked one here, so none outlives the run.
+    fn drop(&mut self) {
+        if let Proc::Forked { pid, .. } = self.proc {
+            zygote::kill(pid);
+        }
+    }
+}
+
 impl Worker {
     /// Starts a worker (forked from the group's zygote when it has one, a
     /// process of its own otherwise) and initialises it; the error says why
@@ -274,6 +285,9 @@ impl Worker {
         };
         if !gone {
             self.kill();
+        } else if let Proc::Forked { pid, .. } = &mut self.proc {
+            // It exited: never signal its (reusable) pid again.
+            *pid = 0;
         }
     }
 
@@ -326,7 +340,14 @@ impl Worker {
                     _ => None,
                 }
             }
-            Proc::Forked { pid, zygote } => zygote.status(*pid).await,
+            Proc::Forked { pid, zygote } => {
+                let s = zygote.status(*pid).await;
+                if s.is_some() {
+                    // Reaped: its pid may be reused, never signal it again.
+                    *pid = 0;
+                }
+                s
+            }
         };
         let status = match status {
             Some(s) => format!(" ({s})"),
