@@ -15,14 +15,16 @@ pub enum RateUnit {
 }
 
 impl RateUnit {
-    fn key(self) -> &'static str {
+    /// The plan key (`tps`, `tpm`, `tph`).
+    pub fn key(self) -> &'static str {
         match self {
             RateUnit::Tps => "tps",
             RateUnit::Tpm => "tpm",
             RateUnit::Tph => "tph",
         }
     }
-    fn per_second(self) -> f64 {
+    /// Seconds in the unit's period.
+    pub fn seconds(self) -> f64 {
         match self {
             RateUnit::Tps => 1.0,
             RateUnit::Tpm => 60.0,
@@ -97,7 +99,7 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
     o.push('\n');
 
     o.push_str("[target]\n");
-    let rate = sol.tps * unit.per_second();
+    let rate = sol.tps * unit.seconds();
     let how = match sol.target_tps {
         Some(_) => "the target you asked for".to_string(),
         None => format!(

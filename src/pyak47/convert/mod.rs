@@ -8,32 +8,7 @@ use crate::units::{format_duration, human_duration, round_sig};
 use std::collections::HashSet;
 use std::fmt::Write;
 
-/// The unit a rate was given in (`--tps`, `--tpm`, `--tph`); the plan keeps it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RateUnit {
-    Tps,
-    Tpm,
-    Tph,
-}
-
-impl RateUnit {
-    pub fn key(self) -> &'static str {
-        match self {
-            RateUnit::Tps => "tps",
-            RateUnit::Tpm => "tpm",
-            RateUnit::Tph => "tph",
-        }
-    }
-
-    /// Seconds in the unit's period.
-    pub fn seconds(self) -> f64 {
-        match self {
-            RateUnit::Tps => 1.0,
-            RateUnit::Tpm => 60.0,
-            RateUnit::Tph => 3600.0,
-        }
-    }
-}
+pub use crate::plan::write::RateUnit;
 
 /// A total rate for the whole plan, as given.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -339,6 +314,27 @@ pub fn convert(ini: &Ini, opts: &Options) -> Result<Conversion, ConvertError> {
 
 /// The row for an option: `[section] name` (or `[DEFAULT] name` where it
 /// came from there).
+/// A row for each option of `s` that is not one of `own`: another
+/// section's (`other`, said with `misplaced`) or no Pyak47 option at all.
+fn ignored(s: &Section, own: &[&str], other: &[&str], misplaced: &str, rows: &mut Vec<Row>) {
+    for e in &s.entries {
+        if own.contains(&e.name.as_str()) {
+            continue;
+        }
+        let why = if other.contains(&e.name.as_str()) {
+            misplaced
+        } else {
+            "not a Pyak47 option"
+        };
+        rows.push(Row {
+            option: place(s, e, false),
+            value: one_line(&e.raw),
+            key: "-".into(),
+            note: format!("ignored: {why}"),
+        });
+    }
+}
+
 fn place(section: &Section, e: &Entry, from_default: bool) -> String {
     if from_default {
         format!("[DEFAULT] {}", e.written)
@@ -542,21 +538,13 @@ fn read_global(
             "[global] results_database: the run will refuse it: {e}"
         ));
     }
-    for e in &s.entries {
-        if !GLOBAL_OPTIONS.contains(&e.name.as_str()) {
-            let note = if GROUP_OPTIONS.contains(&e.name.as_str()) {
-                "ignored: a user group's option, here in [global]"
-            } else {
-                "ignored: not a Pyak47 option"
-            };
-            rows.push(Row {
-                option: place(s, e, false),
-                value: one_line(&e.raw),
-                key: "-".into(),
-                note: note.into(),
-            });
-        }
-    }
+    ignored(
+        s,
+        &GLOBAL_OPTIONS,
+        &GROUP_OPTIONS,
+        "a user group's option, here in [global]",
+        rows,
+    );
     Ok(Global {
         duration: run_time,
         ramp_up,
@@ -650,21 +638,13 @@ fn read_group(
         key: format!("group.script = {}", q(&path)),
         note: "relative to the plan file's folder".into(),
     });
-    for e in &s.entries {
-        if !GROUP_OPTIONS.contains(&e.name.as_str()) {
-            let note = if GLOBAL_OPTIONS.contains(&e.name.as_str()) {
-                "ignored: a [global] option, here in a user group"
-            } else {
-                "ignored: not a Pyak47 option"
-            };
-            rows.push(Row {
-                option: place(s, e, false),
-                value: one_line(&e.raw),
-                key: "-".into(),
-                note: note.into(),
-            });
-        }
-    }
+    ignored(
+        s,
+        &GROUP_OPTIONS,
+        &GLOBAL_OPTIONS,
+        "a [global] option, here in a user group",
+        rows,
+    );
     Ok(Group {
         name: s.name.clone(),
         users,
