@@ -159,7 +159,12 @@ impl Worker {
     /// not, with the worker's stderr.
     pub async fn start(spec: &ScriptSpec, user: u32) -> Result<Worker, WorkerFailure> {
         let mut w = match spec.zygote.get() {
-            Some(z) => z.fork(user, spec.timeout).await?,
+            // A zygote that died or cannot fork leaves its users on a
+            // process of their own, not on failures.
+            Some(z) => match z.fork(user, spec.timeout).await {
+                Ok(w) => w,
+                Err(_) => Worker::spawn(spec, user)?,
+            },
             None => Worker::spawn(spec, user)?,
         };
         let script = spec.script.display().to_string();
