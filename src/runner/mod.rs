@@ -6,6 +6,7 @@ pub mod http;
 mod recorder;
 pub mod schedule;
 pub mod script;
+mod scripts;
 mod work;
 
 use crate::plan::file::{GroupSection, PacingMode, PlanFile};
@@ -15,7 +16,8 @@ use http::Step;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use schedule::{Cadence, UserSchedule};
-use std::path::{Path, PathBuf};
+use scripts::{Scripts, prestart};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -152,138 +154,6 @@ fn build_groups(
         });
     }
     Ok(out)
-}
-
-/// What script groups share for a run: the built-in worker written out
-/// once, and the workers' log.
-#[derive(Default)]
-struct Scripts {
-    python_worker: Option<PathBuf>,
-    log: Option<Arc<std::sync::Mutex<std::io::BufWriter<std::fs::File>>>>,
-}
-
-impl Scripts {
-    fn spec(
-        &mut self,
-        plan: &PlanFile,
-        cfg: &RunConfig,
-        gi: usize,
-        script: &str,
-    ) -> Result<script::ScriptSpec, RunError> {
-        let g = &plan.groups[gi];
-        let bad = |key: &str, message: String| RunError::Plan {
-            key: format!("group[{gi}].{key}"),
-            message,
-        };
-        let path = cfg.plan_dir.join(script);
-        if !path.is_file() {
-            return Err(bad("script", format!("{}: no such file", path.display())));
-        }
-        let path = std::fs::canonicalize(&path).unwrap_or(path);
-        let command = match &g.worker {
-            Some(w) => vec!["sh".to_string(), "-c".to_string(), w.clone()],
-            None => {
-                let mut argv =
-                    resolve_python(g.interpreter()).map_err(|m| bad("interpreter", m))?;
-                if self.python_worker.is_none() {
-                    self.python_worker = Some(script::write_python_worker(&std::env::temp_dir())?);
-                }
-                argv.push(
-                    self.python_worker
-                        .as_ref()
-                        .expect("written above")
-                        .display()
-                        .to_string(),
-                );
-                argv
-            }
-        };
-        if self.log.is_none()
-            && let Some(p) = &cfg.workers_log
-        {
-            let f = std::fs::File::create(p)?;
-            self.log = Some(Arc::new(std::sync::Mutex::new(std::io::BufWriter::new(f))));
-        }
-        Ok(script::ScriptSpec {
-            group: g.name.clone(),
-            process_num: gi as u32,
-            script: path,
-            project_dir: std::fs::canonicalize(&cfg.plan_dir).unwrap_or(cfg.plan_dir.clone()),
-            command,
-            timeout: Duration::from_secs_f64(g.script_timeout()),
-            log: self.log.clone(),
-            zygote: std::sync::OnceLock::new(),
-            forkable: g.worker.is_none(),
-        })
-    }
-
-    /// Flushes the log and removes the written worker.
-    fn finish(self) {
-        if let Some(log) = &self.log
-            && let Ok(mut f) = log.lock()
-        {
-            let _ = std::io::Write::flush(&mut *f);
-        }
-        if let Some(p) = self.python_worker {
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
-/// The interpreter's real executable (and its extra arguments): asked once
-/// with `sys.executable`, so every worker skips launchers such as pyenv's
-/// shims (3x faster to start 500 workers here), and a missing or broken
-/// interpreter is a plan error before any worker starts.
-fn resolve_python(interpreter: &str) -> Result<Vec<String>, String> {
-    let mut argv: Vec<String> = interpreter.split_whitespace().map(String::from).collect();
-    if argv.is_empty() {
-        return Err("must not be empty".into());
-    }
-    let out = std::process::Command::new(&argv[0])
-        .args(&argv[1..])
-        .args(["-c", "import sys; print(sys.executable)"])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| format!("'{interpreter}' cannot be run: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "'{interpreter}' does not run Python ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    let exe = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    if Path::new(&exe).is_file() {
-        argv[0] = exe;
-    }
-    Ok(argv)
-}
-
-/// Starts every script user's worker before the clock starts.
-async fn prestart(groups: &[Group], quiet: bool) {
-    for g in groups {
-        let GroupWork::Script { spec, ready, .. } = &*g.work else {
-            continue;
-        };
-        let t = Instant::now();
-        let workers = script::prestart(spec, g.users).await;
-        let failed = workers.iter().filter(|w| w.is_none()).count();
-        if !quiet {
-            eprintln!(
-                "pace: group '{}': {} script worker(s) ready in {:.1} s",
-                g.name,
-                g.users as usize - failed,
-                t.elapsed().as_secs_f64()
-            );
-        }
-        if failed > 0 {
-            eprintln!(
-                "pace: group '{}': {failed} worker(s) failed to start; each user retries at its first iteration, where the failure is counted",
-                g.name
-            );
-        }
-        *ready.lock().expect("not poisoned") = workers;
-    }
 }
 
 fn cadence_of(g: &GroupSection) -> Option<Cadence> {

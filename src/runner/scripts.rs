@@ -1,0 +1,143 @@
+//! What a run sets up for its script groups: the built-in worker written
+//! out once, the interpreter resolved, workers.log, and every user's worker
+//! started before the clock.
+
+use super::script;
+use super::work::GroupWork;
+use super::{Group, RunConfig, RunError};
+use crate::plan::file::PlanFile;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What script groups share for a run: the built-in worker written out
+/// once, and the workers' log.
+#[derive(Default)]
+pub(super) struct Scripts {
+    python_worker: Option<PathBuf>,
+    log: Option<Arc<std::sync::Mutex<std::io::BufWriter<std::fs::File>>>>,
+}
+
+impl Scripts {
+    pub(super) fn spec(
+        &mut self,
+        plan: &PlanFile,
+        cfg: &RunConfig,
+        gi: usize,
+        script: &str,
+    ) -> Result<script::ScriptSpec, RunError> {
+        let g = &plan.groups[gi];
+        let bad = |key: &str, message: String| RunError::Plan {
+            key: format!("group[{gi}].{key}"),
+            message,
+        };
+        let path = cfg.plan_dir.join(script);
+        if !path.is_file() {
+            return Err(bad("script", format!("{}: no such file", path.display())));
+        }
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        let command = match &g.worker {
+            Some(w) => vec!["sh".to_string(), "-c".to_string(), w.clone()],
+            None => {
+                let mut argv =
+                    resolve_python(g.interpreter()).map_err(|m| bad("interpreter", m))?;
+                if self.python_worker.is_none() {
+                    self.python_worker = Some(script::write_python_worker(&std::env::temp_dir())?);
+                }
+                argv.push(
+                    self.python_worker
+                        .as_ref()
+                        .expect("written above")
+                        .display()
+                        .to_string(),
+                );
+                argv
+            }
+        };
+        if self.log.is_none()
+            && let Some(p) = &cfg.workers_log
+        {
+            let f = std::fs::File::create(p)?;
+            self.log = Some(Arc::new(std::sync::Mutex::new(std::io::BufWriter::new(f))));
+        }
+        Ok(script::ScriptSpec {
+            group: g.name.clone(),
+            process_num: gi as u32,
+            script: path,
+            project_dir: std::fs::canonicalize(&cfg.plan_dir).unwrap_or(cfg.plan_dir.clone()),
+            command,
+            timeout: Duration::from_secs_f64(g.script_timeout()),
+            log: self.log.clone(),
+            zygote: std::sync::OnceLock::new(),
+            forkable: g.worker.is_none(),
+        })
+    }
+
+    /// Flushes the log and removes the written worker.
+    pub(super) fn finish(self) {
+        if let Some(log) = &self.log
+            && let Ok(mut f) = log.lock()
+        {
+            let _ = std::io::Write::flush(&mut *f);
+        }
+        if let Some(p) = self.python_worker {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// The interpreter's real executable (and its extra arguments): asked once
+/// with `sys.executable`, so every worker skips launchers such as pyenv's
+/// shims (3x faster to start 500 workers here), and a missing or broken
+/// interpreter is a plan error before any worker starts.
+fn resolve_python(interpreter: &str) -> Result<Vec<String>, String> {
+    let mut argv: Vec<String> = interpreter.split_whitespace().map(String::from).collect();
+    if argv.is_empty() {
+        return Err("must not be empty".into());
+    }
+    let out = std::process::Command::new(&argv[0])
+        .args(&argv[1..])
+        .args(["-c", "import sys; print(sys.executable)"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("'{interpreter}' cannot be run: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "'{interpreter}' does not run Python ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let exe = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if Path::new(&exe).is_file() {
+        argv[0] = exe;
+    }
+    Ok(argv)
+}
+
+/// Starts every script user's worker before the clock starts.
+pub(super) async fn prestart(groups: &[Group], quiet: bool) {
+    for g in groups {
+        let GroupWork::Script { spec, ready, .. } = &*g.work else {
+            continue;
+        };
+        let t = Instant::now();
+        let workers = script::prestart(spec, g.users).await;
+        let failed = workers.iter().filter(|w| w.is_none()).count();
+        if !quiet {
+            eprintln!(
+                "pace: group '{}': {} script worker(s) ready in {:.1} s",
+                g.name,
+                g.users as usize - failed,
+                t.elapsed().as_secs_f64()
+            );
+        }
+        if failed > 0 {
+            eprintln!(
+                "pace: group '{}': {failed} worker(s) failed to start; each user retries at its first iteration, where the failure is counted",
+                g.name
+            );
+        }
+        *ready.lock().expect("not poisoned") = workers;
+    }
+}
