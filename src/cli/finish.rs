@@ -23,21 +23,23 @@ pub fn load_plan(path: &Path) -> Result<(PlanFile, String, PathBuf), String> {
         path.to_path_buf()
     };
     // A Pyak47 project folder: run its config.cfg, converted.
-    if path.is_dir()
-        && !file.exists()
-        && let Some(text) = crate::pyak47::plan_from_project(path)?
-    {
-        eprintln!(
-            "pace: {} has no plan.toml: running its Pyak47 config.cfg, converted (`pace import {}` writes it)",
-            path.display(),
-            path.display()
-        );
-        let plan = PlanFile::parse(&text, &file.display().to_string())
-            .map_err(|e| format!("error: {e}"))?;
-        return Ok((plan, text, file));
-    }
-    let text = std::fs::read_to_string(&file)
-        .map_err(|e| format!("error: {}: cannot read the plan: {e}", file.display()))?;
+    let converted = if path.is_dir() && !file.exists() {
+        crate::pyak47::plan_from_project(path)?
+    } else {
+        None
+    };
+    let text = match converted {
+        Some(text) => {
+            eprintln!(
+                "pace: {} has no plan.toml: running its Pyak47 config.cfg, converted (`pace import {}` writes it)",
+                path.display(),
+                path.display()
+            );
+            text
+        }
+        None => std::fs::read_to_string(&file)
+            .map_err(|e| format!("error: {}: cannot read the plan: {e}", file.display()))?,
+    };
     let plan =
         PlanFile::parse(&text, &file.display().to_string()).map_err(|e| format!("error: {e}"))?;
     Ok((plan, text, file))

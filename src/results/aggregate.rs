@@ -172,6 +172,17 @@ impl Timer {
         }
     }
 
+    /// Adds a sample and offers it to the scatter graph (transactions and
+    /// custom timers; whole iterations are not drawn).
+    fn add_drawn(&mut self, s: &Sample, slot: usize) {
+        self.add(s, slot);
+        self.scatter.add(Point {
+            t: s.t as f32,
+            latency: s.latency as f32,
+            ok: s.ok,
+        });
+    }
+
     fn add(&mut self, s: &Sample, slot: usize) {
         while self.slots.len() <= slot {
             self.slots.push(Slot::new());
@@ -319,12 +330,7 @@ impl Aggregate {
                     Some(t) => t,
                     None => self.timers.entry(s.name.clone()).or_insert_with(Timer::new),
                 };
-                timer.add(s, slot);
-                timer.scatter.add(Point {
-                    t: s.t as f32,
-                    latency: s.latency as f32,
-                    ok: s.ok,
-                });
+                timer.add_drawn(s, slot);
                 if self.in_window(s.iter_sched) {
                     self.window_all += 1;
                     if s.ok {
@@ -350,18 +356,17 @@ impl Aggregate {
             }
             Kind::Timer => {
                 let slot = self.slot(s.t);
-                let name = match self.timers.get(&s.name) {
-                    Some(t) if !t.custom => custom_name(&s.name),
-                    _ => s.name.clone(),
+                // The name is cloned once per timer, not once per sample.
+                let timer = match self.timers.get(&s.name).map(|t| t.custom) {
+                    Some(true) => self.timers.get_mut(&s.name).expect("just seen"),
+                    Some(false) => self
+                        .timers
+                        .entry(custom_name(&s.name))
+                        .or_insert_with(Timer::new),
+                    None => self.timers.entry(s.name.clone()).or_insert_with(Timer::new),
                 };
-                let timer = self.timers.entry(name).or_insert_with(Timer::new);
                 timer.custom = true;
-                timer.add(s, slot);
-                timer.scatter.add(Point {
-                    t: s.t as f32,
-                    latency: s.latency as f32,
-                    ok: s.ok,
-                });
+                timer.add_drawn(s, slot);
                 // Keep the series as long as the run, like any sample.
                 self.bucket(s.t);
             }

@@ -192,10 +192,13 @@ impl Summary {
         expected: Option<Expected>,
         verdict: Verdict,
     ) -> Summary {
+        let ts = agg.ts_interval;
+        let run_end = meta.run_time_s;
+        let n = intervals(agg, run_end);
         let series = agg
             .series
             .iter()
-            .take(intervals(agg, meta.run_time_s))
+            .take(n)
             .enumerate()
             .map(|(i, b)| {
                 let st = Stats::of(&b.latency);
@@ -217,9 +220,6 @@ impl Summary {
                 }
             })
             .collect();
-        let ts = agg.ts_interval;
-        let run_end = meta.run_time_s;
-        let n = intervals(agg, run_end);
         let of_slots = |slots: &[Slot]| {
             let v: Vec<(&IntervalHist, u64)> =
                 slots.iter().map(|s| (&s.latency, s.errors)).collect();

@@ -21,7 +21,7 @@ use crate::results::summary::IntervalRow;
 use crate::results::{Results, Scatter};
 use charts::{Target, Timeline};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::io::Write;
 
 const STYLE: &str = include_str!("style.css");
@@ -84,24 +84,21 @@ impl Drawn {
     /// sample of its own samples, kept at its own rate; the union is made
     /// uniform by keeping every timer at the lowest of those rates (and at
     /// most SCATTER_POINTS in all), chosen at random with a fixed seed.
-    fn merged(all: &BTreeMap<String, Scatter>) -> Drawn {
-        let seen: u64 = all.values().map(|s| s.seen).sum();
-        let kept: usize = all.values().map(|s| s.points.len()).sum();
-        if all.values().all(Scatter::complete) && kept <= SCATTER_POINTS {
-            let points = all
-                .values()
-                .flat_map(|s| s.points.iter().copied())
-                .collect();
+    fn merged(all: &[&Scatter]) -> Drawn {
+        let seen: u64 = all.iter().map(|s| s.seen).sum();
+        let kept: usize = all.iter().map(|s| s.points.len()).sum();
+        if all.iter().all(|s| s.complete()) && kept <= SCATTER_POINTS {
+            let points = all.iter().flat_map(|s| s.points.iter().copied()).collect();
             return Drawn { points, seen };
         }
         let rate = all
-            .values()
+            .iter()
             .filter(|s| s.seen > 0)
             .map(|s| s.points.len() as f64 / s.seen as f64)
             .fold(SCATTER_POINTS as f64 / seen.max(1) as f64, f64::min);
         let mut rng: rand::rngs::Xoshiro256PlusPlus = rand::SeedableRng::seed_from_u64(0x5ca7_7e13);
         let mut points = Vec::new();
-        for s in all.values() {
+        for s in all {
             let m = ((s.seen as f64 * rate).round() as usize).min(s.points.len());
             let idx = rand::seq::index::sample(&mut rng, s.points.len(), m);
             points.extend(idx.into_iter().map(|i| s.points[i]));
@@ -271,8 +268,8 @@ fn page(r: &Results) -> anyhow::Result<Markup> {
                 &r.scatter
                     .iter()
                     .filter(|(k, _)| !s.custom_timers.contains(k))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
+                    .map(|(_, v)| v)
+                    .collect::<Vec<_>>(),
             ),
         },
         true,
