@@ -155,3 +155,181 @@ fn lock_step_starts_fall_outside_the_band() {
     let lock_step = sol.users as f64 * (sol.band.window_s / sol.pacing.mean()).ceil();
     assert!(!sol.band.contains(lock_step), "{:?}", sol.band);
 }
+
+/// A group of a simulated plan: how its users cycle and how many
+/// transactions an iteration makes.
+enum Sim {
+    /// Start to start, with the stationary first delay `pace run` draws.
+    Paced(pace::plan::Pacing),
+    /// A closed loop: a lognormal iteration time (mean, sd) plus a delay.
+    Closed { mean: f64, sd: f64, delay: f64 },
+}
+
+/// Simulates `plan` (groups matched with `sims` in order) `TRIALS` times
+/// and returns how often its window's transaction count lies in the band
+/// the verdict would use (for closed loops, the band built from the cycle
+/// spread the run would measure: the iteration time's sd).
+fn plan_coverage(plan: &pace::plan::file::PlanFile, sims: &[Sim], seed: u64) -> f64 {
+    use rand_distr::{Distribution, LogNormal};
+    let ramp = plan.run.ramp_up();
+    let (w0, w1) = (ramp, plan.run.duration.0);
+    let spread = |i: usize| match sims[i] {
+        Sim::Closed { sd, .. } => sd,
+        Sim::Paced(_) => 0.0,
+    };
+    let band = plan.band_with(w1 - w0, &spread).unwrap();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut inside = 0;
+    for _ in 0..TRIALS {
+        let mut count = 0.0;
+        for (g, sim) in plan.groups.iter().zip(sims) {
+            let tpi = g.transactions_per_iteration() as f64;
+            for u in 0..g.users {
+                let offset = u as f64 * ramp / g.users as f64;
+                match sim {
+                    Sim::Paced(p) => {
+                        let mut t = offset + p.sample_first_delay(&mut rng);
+                        while t < w1 {
+                            if t >= w0 {
+                                count += tpi;
+                            }
+                            t += p.sample(&mut rng);
+                        }
+                    }
+                    Sim::Closed { mean, sd, delay } => {
+                        // Lognormal with this mean and sd.
+                        let s2 = (1.0 + (sd / mean).powi(2)).ln();
+                        let d = LogNormal::new(mean.ln() - s2 / 2.0, s2.sqrt()).unwrap();
+                        let mut t = offset;
+                        while t < w1 {
+                            if t >= w0 {
+                                count += tpi;
+                            }
+                            t += d.sample(&mut rng) + delay;
+                        }
+                    }
+                }
+            }
+        }
+        if band.contains(count) {
+            inside += 1;
+        }
+    }
+    inside as f64 / TRIALS as f64
+}
+
+fn parse(text: &str) -> pace::plan::file::PlanFile {
+    pace::plan::file::PlanFile::parse(text, "sim.toml").unwrap()
+}
+
+/// The case `after-end-target-ignored`, healthy: 10 users, 100 ms
+/// response (sd 10 ms), 400 ms think after each end.
+const AFTER_END: &str = r#"
+[target]
+tps = 20.0
+response_time = "100ms"
+[run]
+duration = "60s"
+ramp_up = "{ramp}"
+[[group]]
+name = "thinkers"
+users = 10
+pacing = { mode = "after-end", delay = "400ms" }
+[[group.step]]
+name = "page"
+url = "http://127.0.0.1:1/"
+"#;
+
+/// The approximate band of a closed loop still holds an honest run at
+/// least 99 % of the time, with users ramped up (independent phases) or
+/// started together (lock-step), and with iteration times that barely
+/// vary (a lattice) or vary a lot.
+#[test]
+fn after_end_band_covers_99_percent() {
+    for (ramp, sd) in [
+        ("10s", 0.01),
+        ("10s", 0.001),
+        ("0s", 0.01),
+        ("0s", 0.001),
+        ("10s", 0.08),
+    ] {
+        let plan = parse(&AFTER_END.replace("{ramp}", ramp));
+        let sims = [Sim::Closed {
+            mean: 0.1,
+            sd,
+            delay: 0.4,
+        }];
+        let c = plan_coverage(&plan, &sims, 21);
+        eprintln!("after-end, ramp {ramp}, iteration sd {sd}: simulated coverage {c:.4}");
+        assert!(c >= 0.98, "ramp {ramp}, sd {sd}: covered {c}");
+    }
+}
+
+/// ...and it is not so wide that a slow target passes: response times 10 %
+/// above the plan's assumption (each cycle 2 % longer) fall outside it in
+/// nearly every run.
+#[test]
+fn after_end_band_catches_a_slower_target() {
+    let plan = parse(&AFTER_END.replace("{ramp}", "10s"));
+    let sims = [Sim::Closed {
+        mean: 0.11,
+        sd: 0.01,
+        delay: 0.4,
+    }];
+    let c = plan_coverage(&plan, &sims, 22);
+    eprintln!("after-end, 10 % slower: covered {c:.4}");
+    assert!(c <= 0.05, "a 10 % slower target passed {c} of runs");
+}
+
+/// A plan mixing a two-step fixed-pacing group, a one-transaction uniform
+/// group and an after-end group: each counts its own transactions per
+/// iteration, and the sum lands in the band at least 99 % of the time.
+#[test]
+fn mixed_groups_band_covers_99_percent() {
+    let plan = parse(
+        r#"
+[target]
+tpm = 1260.0
+response_time = "100ms"
+[run]
+duration = "60s"
+ramp_up = "10s"
+[[group]]
+name = "web"
+users = 4
+pacing = { mode = "fixed", interval = "1s" }
+[[group.step]]
+name = "home"
+url = "http://127.0.0.1:1/"
+[[group.step]]
+name = "search"
+url = "http://127.0.0.1:1/search"
+[[group]]
+name = "script"
+users = 3
+script = "quick.py"
+pacing = { mode = "uniform", min = "0.5s", max = "1.5s" }
+[[group]]
+name = "thinkers"
+users = 5
+pacing = { mode = "after-end", delay = "400ms" }
+[[group.step]]
+name = "page"
+url = "http://127.0.0.1:1/"
+"#,
+    );
+    // 4 x 2 / 1 s + 3 x 1 / 1 s + 5 x 1 / 0.5 s = 21 TPS:
+    assert!((plan.planned_tps().unwrap() * 60.0 - 1260.0).abs() < 1e-9);
+    let sims = [
+        Sim::Paced(pace::plan::Pacing::Fixed { interval: 1.0 }),
+        Sim::Paced(pace::plan::Pacing::Uniform { min: 0.5, max: 1.5 }),
+        Sim::Closed {
+            mean: 0.1,
+            sd: 0.02,
+            delay: 0.4,
+        },
+    ];
+    let c = plan_coverage(&plan, &sims, 23);
+    eprintln!("mixed groups: simulated coverage {c:.4}");
+    assert!(c >= 0.98, "covered {c}");
+}

@@ -55,8 +55,10 @@ fn near(got: &Value, want: f64, rel: f64) {
 fn golden_summary_tables() {
     let (_tmp, dir) = golden();
     let (code, _, err) = report(&dir, &[]);
-    // The plan wants 120 TPM; 19 successful transactions in 15 s is 76.
-    assert_eq!(code, 1, "{err}");
+    // A folder without summary.json is a run that was killed: INCOMPLETE,
+    // exit 3, as `pace run` would have said (the plan wants 120 TPM; 19
+    // successful transactions in 15 s is 76, judged and shown all the same).
+    assert_eq!(code, 3, "{err}");
     let s = json(&dir.join("summary.json"));
     assert_eq!(
         s["partial"], true,
@@ -115,7 +117,7 @@ fn another_interval_regroups_the_same_samples() {
     report(&dir, &[]);
     let before = json(&dir.join("summary.json"));
     let (code, _, err) = report(&dir, &["--ts-interval", "5s"]);
-    assert_eq!(code, 1, "{err}");
+    assert_eq!(code, 3, "{err}");
     let s = json(&dir.join("summary.json"));
     assert_eq!(s["meta"]["ts_interval_s"], 5.0);
     let counts: Vec<u64> = s["all_intervals"]
@@ -247,24 +249,27 @@ fn junit_has_a_testcase_per_check_with_the_reason() {
     report(&dir, &[]);
     let els = xml_elements(&dir.join("junit.xml"));
     let suite = els.iter().find(|e| e.1 == "testsuite").unwrap();
-    assert_eq!(attr(&suite.2, "tests"), "2");
+    assert_eq!(attr(&suite.2, "tests"), "3");
     assert_eq!(attr(&suite.2, "failures"), "2");
     let cases: Vec<&str> = els
         .iter()
         .filter(|e| e.1 == "testcase")
         .map(|e| attr(&e.2, "name"))
         .collect();
-    assert_eq!(cases, ["throughput", "run completed"]);
+    assert_eq!(
+        cases,
+        ["throughput", "transactions succeeded", "run completed"]
+    );
     let failures: Vec<&Element> = els.iter().filter(|e| e.1 == "failure").collect();
     assert_eq!(failures.len(), 2);
     let why = attr(&failures[0].2, "message");
-    assert!(why.starts_with("76 TPM achieved vs 120 planned"), "{why}");
+    assert!(why.starts_with("throughput 76 TPM vs 120 planned"), "{why}");
     assert!(
         failures[0].3.contains("achieved: 76 TPM"),
         "{}",
         failures[0].3
     );
-    assert!(attr(&failures[1].2, "message").contains("interrupted"));
+    assert!(attr(&failures[1].2, "message").contains("did not finish"));
 }
 
 #[test]
@@ -279,8 +284,9 @@ fn junit_passes_what_passed() {
         + "\n[acceptance]\np95 = \"1s\"\nerror_rate = \"10%\"\n";
     std::fs::write(&plan, text).unwrap();
     std::fs::copy(&plan, dir.join("plan.toml")).unwrap();
+    // Every check passes, but the run was killed: never a PASS (exit 3).
     let (code, out, err) = report(&dir, &[]);
-    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(code, 3, "{out}{err}");
     let els = xml_elements(&dir.join("junit.xml"));
     let cases: Vec<&str> = els
         .iter()
@@ -293,6 +299,7 @@ fn junit_passes_what_passed() {
             "throughput",
             "p95 response time",
             "error rate",
+            "transactions succeeded",
             "run completed"
         ]
     );

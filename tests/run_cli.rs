@@ -221,8 +221,17 @@ fn late_starts_against_a_slow_server_are_named_in_the_fail_reason() {
     let (code, out, err, res) = run(&plan, &dir.path().join("results"), &[]);
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(out.contains("FAIL:"), "{out}");
-    assert!(out.contains("started late"), "{out}");
-    assert!(out.contains("exceeded the 200 ms pacing interval"), "{out}");
+    assert!(
+        out.contains("started late after the previous one overran the 200 ms pacing"),
+        "{out}"
+    );
+    // 300 ms responses at a 200 ms pacing: the mean alone keeps 7.5 users
+    // busy (Little's law), and the advice says how many would do.
+    assert!(
+        out.contains("users busy (Little's law): more than the plan's 5"),
+        "{out}"
+    );
+    assert!(out.contains("users with a pacing of"), "{out}");
     let v = summary(&res);
     assert!(
         v["late_starts"].as_u64().unwrap() > 20,
@@ -261,12 +270,12 @@ fn errors_are_counted_and_fail_the_error_rate() {
 
 #[test]
 fn refused_connections_are_errors_not_crashes() {
-    // Bind then drop a listener: nothing answers on that port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A socket bound but not listening holds the port for the whole test:
+    // connections to it are refused, and no other test can take it (a
+    // listener bound and dropped would free the port for anyone).
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = held.local_addr().unwrap().port();
     let dir = tempfile::tempdir().unwrap();
     let plan = write_plan(
         dir.path(),
@@ -465,7 +474,8 @@ fn every_pacing_mode_has_its_measured_mean_interval() {
         let dir = tempfile::tempdir().unwrap();
         let plan = write_plan(dir.path(), &plan_text(&s.url(), 16, pacing, "4s", "0s", ""));
         let (code, out, err, res) = run(&plan, &dir.path().join("results"), &[]);
-        assert!(code == 0 || code == 1, "{pacing}: {out}\n{err}");
+        // No target: after-end and none promise no rate (NO CHECKS, 4).
+        assert!([0, 1, 4].contains(&code), "{pacing}: {out}\n{err}");
         let (mean, n) = mean_gap(&res);
         assert!(
             (mean - want).abs() <= tol,

@@ -316,8 +316,9 @@ fn a_pyak47_project_with_two_groups_is_imported_and_run() {
         }
         let _ = std::fs::remove_dir_all(dir.join("results"));
         let (code, _, s, _) = run(&dir, &server.url());
-        // No acceptance and no rate: back to back, nothing to fail.
-        assert_eq!(code, 0);
+        // No acceptance and no rate: back to back, nothing promised, so
+        // nothing judged (NO CHECKS, exit 4), but real work was done.
+        assert_eq!(code, 4);
         let g1 = count(&s, "user_group-1");
         let g2 = count(&s, "user_group-2") + s["timer_errors"]["user_group-2"].as_u64().unwrap();
         // Back to back: far more calls than any pacing would give.

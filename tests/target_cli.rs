@@ -339,9 +339,35 @@ fn in_process_start_and_shutdown() {
     }
     assert_eq!(t.requests_served(), 10);
     drop(c);
-    let addr = t.addr;
+    // The listening socket is ours while the target runs; after shutdown
+    // this process must no longer hold it. (Connecting to the port proves
+    // nothing: another test may own the port by then, and a connect to a
+    // free loopback port can even connect to itself.)
+    let listener = listener_inode(t.addr.port()).expect("the target listens");
+    assert!(holds_socket(listener));
     let t0 = Instant::now();
     rt.block_on(t.shutdown());
     assert!(t0.elapsed() < Duration::from_secs(3));
-    assert!(TcpStream::connect(addr).is_err());
+    assert!(!holds_socket(listener), "the listener is still open");
+}
+
+/// The inode of the TCP socket listening on `port` (Linux: /proc/net/tcp,
+/// whose 4th field is the state, 0A = LISTEN, and 10th the inode).
+fn listener_inode(port: u16) -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    text.lines().skip(1).find_map(|line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let (_, p) = f.get(1)?.split_once(':')?;
+        let listening = u16::from_str_radix(p, 16).ok()? == port && *f.get(3)? == "0A";
+        listening.then(|| f.get(9)?.parse().ok()).flatten()
+    })
+}
+
+/// Whether this process has the socket with `inode` open.
+fn holds_socket(inode: u64) -> bool {
+    let want = format!("socket:[{inode}]");
+    std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .flatten()
+        .any(|e| std::fs::read_link(e.path()).is_ok_and(|l| l.to_str() == Some(want.as_str())))
 }

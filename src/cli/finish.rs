@@ -4,15 +4,15 @@
 //! verdict. `pace run`, `pace verify` and `pace report` share it, so a
 //! re-processed folder holds the same numbers as the run that made it.
 
-use super::exit;
+use super::{console, exit, hook};
 use crate::export;
 use crate::plan::file::PlanFile;
 use crate::results::Results;
 use crate::results::aggregate::Aggregate;
-use crate::results::sample::read_samples;
+use crate::results::judgement::State;
+use crate::results::sample::open_samples;
 use crate::results::summary::{RunMeta, Summary};
-use crate::verdict::{expected, judge};
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use crate::verdict::{Ending, judge};
 use std::path::{Path, PathBuf};
 
 /// Reads and checks a plan; errors are one line, ready to print.
@@ -45,14 +45,32 @@ pub fn load_plan(path: &Path) -> Result<(PlanFile, String, PathBuf), String> {
     Ok((plan, text, file))
 }
 
-/// Folds a raw samples file again.
-pub fn reaggregate(samples: &Path, ts: f64, window: (f64, f64)) -> Result<Aggregate, String> {
-    let f = std::fs::File::open(samples).map_err(|e| format!("{}: {e}", samples.display()))?;
-    let mut agg = Aggregate::new(ts, window);
-    for row in read_samples(std::io::BufReader::with_capacity(1 << 16, f)) {
-        agg.add(&row.map_err(|e| format!("{}: {e}", samples.display()))?);
+/// A samples file folded again: the aggregate, and the bytes of a torn
+/// last line that were left out (a run killed while writing).
+pub struct Refolded {
+    pub agg: Aggregate,
+    pub torn_bytes: u64,
+}
+
+/// Folds a raw samples file again, for `plan` over `window`, every `ts`
+/// seconds. A torn last line is left out and reported in `torn_bytes`; any
+/// other bad row is an error naming the file and its line.
+pub fn reaggregate(
+    samples: &Path,
+    plan: &PlanFile,
+    ts: f64,
+    window: (f64, f64),
+) -> Result<Refolded, String> {
+    let file = open_samples(samples).map_err(|e| format!("error: {}: {e}", samples.display()))?;
+    let mut agg = Aggregate::for_plan(plan, window);
+    agg.ts_interval = ts;
+    for row in file.rows {
+        agg.add(&row.map_err(|e| format!("error: {}: {e}", samples.display()))?);
     }
-    Ok(agg)
+    Ok(Refolded {
+        agg,
+        torn_bytes: file.torn_bytes,
+    })
 }
 
 /// The steady-state window: from the end of ramp-up to the planned end,
@@ -71,14 +89,25 @@ pub fn window(plan: &PlanFile, partial: bool, run_time: f64) -> (f64, f64) {
 
 /// The summary of an aggregate judged against `plan` over its window.
 pub fn judged(plan: &PlanFile, agg: &Aggregate, meta: RunMeta) -> Summary {
-    let window = agg.window.1 - agg.window.0;
-    let exp = if window > 0.0 {
-        expected(plan, window)
-    } else {
-        None
+    let ending = Ending {
+        incomplete: meta.partial.then(|| {
+            meta.partial_reason
+                .clone()
+                .unwrap_or_else(|| "interrupted".into())
+        }),
     };
-    let verdict = judge(plan, agg, exp.as_ref());
+    let (exp, verdict) = judge(plan, agg, &ending);
     Summary::build(meta, agg, exp, verdict)
+}
+
+/// The exit code of a judged run (README's table).
+pub fn exit_code(s: &Summary) -> i32 {
+    match s.verdict.state {
+        State::Pass => exit::OK,
+        State::Fail => exit::FAILED,
+        State::NoChecks => exit::NO_CHECKS,
+        State::Incomplete => exit::INTERRUPTED,
+    }
 }
 
 /// What to do with a judged run besides writing its folder.
@@ -87,8 +116,9 @@ pub struct Publish {
     pub xml: bool,
     /// A results database (connection string or path).
     pub db: Option<String>,
-    /// A command to run once the reports are written.
-    pub post_run: Option<String>,
+    /// A command to run once the reports are written, and how long it may
+    /// take (seconds).
+    pub post_run: Option<(String, f64)>,
     pub quiet: bool,
 }
 
@@ -98,23 +128,32 @@ impl Publish {
         Publish {
             xml: xml || plan.run.xml_report,
             db: db.or_else(|| plan.run.results_database.clone()),
-            post_run: plan.run.post_run.clone(),
+            post_run: plan
+                .run
+                .post_run
+                .clone()
+                .map(|c| (c, plan.run.post_run_timeout())),
             quiet,
         }
     }
 }
 
 /// Judges, writes every report, stores and hooks; prints the verdict and
-/// returns the exit code (0 PASS, 1 FAIL, 3 when the results could not be
-/// written).
+/// returns the exit code: the verdict's (0 PASS, 1 FAIL, 3 INCOMPLETE, 4
+/// NO CHECKS), or 3 when a report or the database could not be written, or
+/// the post-run hook was interrupted: results that are not all there are
+/// never reported as a clean exit.
 pub fn publish(plan: PlanFile, agg: &Aggregate, meta: RunMeta, dir: &Path, p: &Publish) -> i32 {
     let summary = judged(&plan, agg, meta);
-    let pass = summary.verdict.pass;
-    print_verdict(&summary);
+    let mut code = exit_code(&summary);
+    console::print_verdict(&summary);
     let results = Results::new(dir, plan, summary, agg);
     let failures = export::write_all(&results, export::Options { xml: p.xml });
     for f in &failures {
         eprintln!("error: could not write a report: {f}");
+    }
+    if !failures.is_empty() {
+        code = exit::INTERRUPTED;
     }
     if let Some(url) = &p.db {
         match crate::store::open(url).and_then(|mut s| s.save(&results)) {
@@ -122,87 +161,18 @@ pub fn publish(plan: PlanFile, agg: &Aggregate, meta: RunMeta, dir: &Path, p: &P
             Ok(_) => {}
             // The store's errors name the file, never the connection
             // string (it may hold a password).
-            Err(e) => eprintln!("error: results_database: {e}"),
+            Err(e) => {
+                eprintln!("error: results_database: the run was not stored: {e}");
+                code = exit::INTERRUPTED;
+            }
         }
     }
-    if let Some(cmd) = &p.post_run {
-        post_run(cmd, &results);
+    if let Some((cmd, timeout)) = &p.post_run
+        && hook::post_run(cmd, *timeout, &results) == hook::Ended::Interrupted
+    {
+        code = exit::INTERRUPTED;
     }
-    if failures.iter().any(|f| f.contains("summary.json")) {
-        return exit::INTERRUPTED;
-    }
-    if pass { exit::OK } else { exit::FAILED }
-}
-
-/// Runs the plan's `post_run` command through the shell with the results
-/// folder in `PACE_RESULTS_DIR` (and the verdict in `PACE_VERDICT`). Its
-/// failure is reported, never fatal: the results are already written.
-fn post_run(cmd: &str, r: &Results) {
-    let verdict = if r.summary.verdict.pass {
-        "PASS"
-    } else {
-        "FAIL"
-    };
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .env("PACE_RESULTS_DIR", &r.dir)
-        .env("PACE_VERDICT", verdict)
-        .stdin(std::process::Stdio::null())
-        .status();
-    match status {
-        Ok(s) if s.success() => {}
-        Ok(s) => eprintln!("warning: post_run `{cmd}` failed ({s}); the results are kept"),
-        Err(e) => eprintln!("warning: post_run `{cmd}` could not start: {e}; the results are kept"),
-    }
-}
-
-pub fn print_verdict(s: &Summary) {
-    let v = &s.verdict;
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_header(vec!["check", "planned", "achieved", "result"]);
-    for c in &v.checks {
-        t.add_row(vec![
-            c.name.clone(),
-            c.target.clone(),
-            c.achieved.clone(),
-            if c.pass { "pass".into() } else { "FAIL".into() },
-        ]);
-    }
-    t.add_row(vec![
-        "transactions in window".to_string(),
-        s.expected
-            .as_ref()
-            .map(|e| {
-                format!(
-                    "{}-{}",
-                    e.transactions_low.ceil(),
-                    e.transactions_high.floor()
-                )
-            })
-            .unwrap_or_default(),
-        s.achieved.transactions.to_string(),
-        String::new(),
-    ]);
-    t.add_row(vec![
-        "late starts / dropped".to_string(),
-        "0".into(),
-        format!("{} / {}", s.late_starts, s.dropped + s.skipped),
-        String::new(),
-    ]);
-    t.add_row(vec![
-        "errors".to_string(),
-        String::new(),
-        format!("{} of {}", s.achieved.errors, s.achieved.all_transactions),
-        String::new(),
-    ]);
-    println!("{t}");
-    if v.pass {
-        println!("PASS");
-    } else {
-        println!("FAIL: {}", v.reasons.join("; "));
-    }
+    code
 }
 
 /// A results folder read back: its plan (or `plan`, to judge against
@@ -230,11 +200,15 @@ pub fn reload(
     let ts = ts.unwrap_or(plan.run.ts_interval.0);
     let summary = dir.join("summary.json");
     if !summary.exists() {
-        let mut agg = reaggregate(&samples, ts, window(&plan, false, 0.0))?;
-        let run_time = agg.last_t;
-        agg.window = window(&plan, true, run_time);
-        let meta = killed_run_meta(&plan, &plan_path, &samples, run_time, ts);
-        return Ok((plan, agg, meta));
+        // Fold once to learn where the run stopped, then again over the
+        // window that ends there (the window's counts depend on it).
+        let run_time = reaggregate(&samples, &plan, ts, window(&plan, false, 0.0))?
+            .agg
+            .last_t;
+        let folded = reaggregate(&samples, &plan, ts, window(&plan, true, run_time))?;
+        warn_torn(&samples, folded.torn_bytes);
+        let meta = killed_run_meta(&plan, &plan_path, &samples, run_time, ts, folded.torn_bytes);
+        return Ok((plan, folded.agg, meta));
     }
     let old: Summary = std::fs::read_to_string(&summary)
         .map_err(|e| e.to_string())
@@ -242,8 +216,34 @@ pub fn reload(
         .map_err(|e| format!("error: {}: unreadable: {e}", summary.display()))?;
     let mut meta = old.meta;
     meta.ts_interval_s = ts;
-    let agg = reaggregate(&samples, ts, window(&plan, meta.partial, meta.run_time_s))?;
-    Ok((plan, agg, meta))
+    let folded = reaggregate(
+        &samples,
+        &plan,
+        ts,
+        window(&plan, meta.partial, meta.run_time_s),
+    )?;
+    warn_torn(&samples, folded.torn_bytes);
+    if folded.torn_bytes > 0 && !meta.partial {
+        meta.partial = true;
+        meta.partial_reason = Some(torn_reason(folded.torn_bytes));
+    }
+    Ok((plan, folded.agg, meta))
+}
+
+/// Says on stderr that a torn last line was left out.
+pub fn warn_torn(samples: &Path, bytes: u64) {
+    if bytes > 0 {
+        eprintln!(
+            "warning: {}: its last line is incomplete ({bytes} bytes: the run was killed, or its disk filled, while writing it); left out",
+            samples.display()
+        );
+    }
+}
+
+fn torn_reason(bytes: u64) -> String {
+    format!(
+        "samples.csv ends with an incomplete line ({bytes} bytes), left out: the run was killed, or its disk filled, while writing"
+    )
 }
 
 /// What can be known of a run that never wrote its summary: it ended when
@@ -254,6 +254,7 @@ fn killed_run_meta(
     samples: &Path,
     run_time: f64,
     ts: f64,
+    torn_bytes: u64,
 ) -> RunMeta {
     let end = std::fs::metadata(samples)
         .and_then(|m| m.modified())
@@ -276,9 +277,14 @@ fn killed_run_meta(
         ts_interval_s: ts,
         late_policy: late_policy(plan),
         partial: true,
-        partial_reason: Some(
-            "the run ended without writing summary.json (killed?): rebuilt from samples.csv".into(),
-        ),
+        partial_reason: Some(if torn_bytes > 0 {
+            format!(
+                "the run ended without writing summary.json (killed?): rebuilt from samples.csv; {}",
+                torn_reason(torn_bytes)
+            )
+        } else {
+            "the run ended without writing summary.json (killed?): rebuilt from samples.csv".into()
+        }),
         vars: Default::default(),
     }
 }
@@ -287,6 +293,6 @@ fn killed_run_meta(
 pub fn late_policy(plan: &PlanFile) -> Vec<String> {
     plan.groups
         .iter()
-        .map(|g| format!("{}: {:?}", g.name, g.pacing.late))
+        .map(|g| format!("{}: {}", g.name, g.pacing.late.name()))
         .collect()
 }

@@ -1,8 +1,10 @@
 //! The command line: clap definitions and dispatch. Each subcommand lives in
 //! its own file; this one only parses and routes, and owns the exit codes.
 
+mod console;
 mod finish;
 mod history_cmd;
+mod hook;
 mod import_cmd;
 mod new_cmd;
 mod plan_cmd;
@@ -19,8 +21,12 @@ pub mod exit {
     pub const FAILED: i32 = 1;
     /// Bad input: a flag, a plan key, a missing file.
     pub const BAD_INPUT: i32 = 2;
-    /// Interrupted or aborted.
+    /// Interrupted or aborted: the run did not finish, or its results could
+    /// not all be written (a report, the database, a full disk).
     pub const INTERRUPTED: i32 = 3;
+    /// The run did real work, but the plan sets no target and no threshold:
+    /// nothing was judged (as pytest's 5 for "no tests collected").
+    pub const NO_CHECKS: i32 = 4;
 }
 
 const ABOUT: &str =
@@ -50,8 +56,8 @@ pub enum Command {
     /// Serve HTTP on 127.0.0.1 with a chosen latency distribution, error
     /// rate and payload: a target to aim a plan at when nothing else runs.
     Target(target_cmd::TargetArgs),
-    /// Execute a plan with virtual users and judge it: PASS (exit 0) or FAIL
-    /// with the reason (exit 1); bad plan 2, interrupted 3.
+    /// Execute a plan with virtual users and judge it: PASS (exit 0), FAIL
+    /// with the reason (exit 1), INCOMPLETE (3) or NO CHECKS (4); bad plan 2.
     Run(run_cmd::RunArgs),
     /// Re-judge saved results (against the same or another plan) without
     /// re-running.

@@ -45,8 +45,10 @@ script = "test_scripts/vu_script.py"   # Pyak47's script, relative to this file'
 mode = "fixed"                     # every user starts run() once a second, however long it takes
 interval = "1s"                    # start to start: 4 users / 1 s = 4 TPS
 late = "drift"                     # an overrunning run() delays the next start; lost time is not recovered
-# Pyak47's behaviour, run() back to back with no pacing (and so no throughput
-# band: [target]'s rate is then not checked):
+# Pyak47's behaviour, run() back to back with no pacing: each user then
+# starts again as soon as run() returns, so the rate follows the response
+# time (4 users / 150 ms = 1600 TPM; set tpm = 1600.0 in [target] instead of
+# tps, or pace judges the run against a rate it cannot make):
 # mode = "none"
 
 [acceptance]
@@ -185,8 +187,17 @@ mod tests {
     fn the_commented_pyak47_mode_loads_too() {
         let t = PLAN
             .replace("mode = \"fixed\"", "# fixed")
-            .replace("# mode = \"none\"", "mode = \"none\"");
+            .replace("# mode = \"none\"", "mode = \"none\"")
+            .replace("interval = \"1s\"", "# 1s");
+        // Back to back, the rate follows the response time: 4 TPS is not
+        // what 4 users make, and the plan says so.
+        let e = PlanFile::parse(&t, "plan.toml").unwrap_err();
+        assert_eq!(e.key, "target.tps", "{e}");
+        assert!(e.message.contains("26.6667 TPS"), "{e}");
+        // As the comment says: the rate they make, in TPM.
+        let t = t.replace("tps = 4.0 ", "tpm = 1600.0");
         let p = PlanFile::parse(&t, "plan.toml").unwrap();
         assert_eq!(p.groups[0].pacing.mode, PacingMode::None);
+        assert!((p.planned_tps().unwrap() * 60.0 - 1600.0).abs() < 1e-9);
     }
 }

@@ -39,7 +39,7 @@ pub fn run(a: ReportArgs) -> i32 {
     // The hook announced the run once; re-processing does not repeat it.
     publish.post_run = None;
     let code = finish::publish(plan, &agg, meta, &a.results, &publish);
-    if !a.quiet && code != exit::INTERRUPTED {
+    if !a.quiet {
         eprintln!("pace: reports rebuilt in {}", a.results.display());
     }
     code

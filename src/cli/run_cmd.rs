@@ -1,14 +1,13 @@
 //! `pace run PLAN` and `pace verify RESULTS_DIR`: load and check the plan,
 //! run it, then record, judge and print.
 
-use super::exit;
 use super::finish::{self, Publish, load_plan, reaggregate};
+use super::{console, exit};
 use crate::plan::file::PlanFile;
 use crate::results::SAMPLES_FILE;
 use crate::results::summary::RunMeta;
 use crate::runner::{self, RunConfig};
 use crate::units::{human_duration, round_sig};
-use crate::verdict::expected;
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -49,44 +48,108 @@ pub struct VerifyArgs {
 fn print_check(plan: &PlanFile) {
     let users: u64 = plan.groups.iter().map(|g| g.users).sum();
     println!("plan OK: {} group(s), {users} users", plan.groups.len());
-    for g in &plan.groups {
-        let rate = g
-            .pacing
-            .iteration_rate(g.users)
-            .map(|r| format!("{} iterations/min", round_sig(r * 60.0, 5)))
-            .unwrap_or_else(|| "rate set by response times".into());
+    let mut closed = false;
+    for (g, c) in plan.groups.iter().zip(plan.cadences()) {
+        let tpi = g.transactions_per_iteration();
+        let rate = match c {
+            Ok(c) => {
+                closed |= c.is_closed_loop();
+                let r = c.iteration_rate(g.users);
+                format!(
+                    "{} iterations/min x {tpi} = {} TPM{}",
+                    round_sig(r * 60.0, 5),
+                    round_sig(r * 60.0 * tpi as f64, 5),
+                    if c.is_closed_loop() {
+                        format!(
+                            " (cycle {} = iteration {} from target.response_time + delay)",
+                            human_duration(c.mean_cycle()),
+                            human_duration(match c {
+                                crate::plan::GroupCadence::ClosedLoop { iteration, .. } => {
+                                    iteration
+                                }
+                                _ => 0.0,
+                            })
+                        )
+                    } else {
+                        String::new()
+                    }
+                )
+            }
+            Err(why) => format!("rate not set by the plan: {why}"),
+        };
         let work = match &g.script {
             Some(s) => format!("script {s}"),
             None => format!("{} step(s)", g.steps.len()),
         };
         println!(
-            "  {}: {} users, pacing {:?}, {work}, {rate}",
-            g.name, g.users, g.pacing.mode
+            "  {}: {} users, pacing {}, {work}, {rate}",
+            g.name,
+            g.users,
+            g.pacing.mode.name()
         );
     }
     let window = plan.run.duration.0 - plan.run.ramp_up();
-    match expected(plan, window) {
-        Some(e) => println!(
-            "expected: {} TPM over the {} steady-state window, band {}-{} TPM ({} confidence, tolerance {})",
-            round_sig(e.tpm, 6),
+    let a = &plan.acceptance;
+    let thresholds = [
+        a.p50,
+        a.p80,
+        a.p90,
+        a.p95,
+        a.p99,
+        a.max,
+        a.error_rate.map(|f| crate::plan::file::Secs(f.0)),
+    ]
+    .iter()
+    .any(Option::is_some);
+    match plan.band_for_window(window) {
+        Some(b) if plan.target.tps().is_some() || window > 0.0 => println!(
+            "expected: {} TPM over the {} steady-state window, band {}-{} TPM ({} confidence, tolerance {}){}",
+            round_sig(b.tpm, 6),
             human_duration(window),
-            round_sig(e.tpm_low, 6),
-            round_sig(e.tpm_high, 6),
-            e.confidence,
-            e.tolerance
+            round_sig(b.tpm_low, 6),
+            round_sig(b.tpm_high, 6),
+            b.confidence,
+            match plan.acceptance.tolerance {
+                crate::plan::file::Tolerance::Auto => "auto".to_string(),
+                crate::plan::file::Tolerance::Fixed(f) => format!("{}%", round_sig(f * 100.0, 4)),
+            },
+            if closed {
+                "; approximate: after-end and back-to-back groups cycle as fast as their iterations, so the run's measured spread of iteration times widens this band"
+            } else {
+                ""
+            }
         ),
-        None => println!("expected: no throughput band (the plan does not set every group's rate)"),
+        _ => println!(
+            "expected: no throughput band (the plan does not set every group's rate: {})",
+            plan.cadences()
+                .into_iter()
+                .filter_map(Result::err)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    }
+    if plan.planned_tps().is_none() && !thresholds {
+        println!(
+            "verdict: NO CHECKS (exit 4): the plan sets no target rate and no threshold, so a run is only checked for real work"
+        );
     }
 }
 
 fn tpi_warning(plan: &PlanFile) {
-    let tpi = plan.target.transactions_per_iteration() as usize;
+    let Some(tpi) = plan.target.transactions_per_iteration else {
+        return;
+    };
     for g in &plan.groups {
-        if g.transactions_per_iteration() != tpi {
+        if g.transactions_per_iteration() != tpi as usize {
             eprintln!(
-                "warning: group '{}' has {} transaction(s) per iteration but [target] transactions_per_iteration is {tpi}",
+                "warning: group '{}' makes {} transaction(s) per iteration ({}), not the {tpi} of [target] transactions_per_iteration; its own count is the one planned and judged",
                 g.name,
-                g.transactions_per_iteration()
+                g.transactions_per_iteration(),
+                if g.script.is_some() {
+                    "one run() of its script"
+                } else {
+                    "its steps"
+                }
             );
         }
     }
@@ -200,14 +263,23 @@ pub fn run(a: RunArgs) -> i32 {
     let mut agg = exec.aggregate;
     let partial = exec.interrupted.is_some();
     if partial {
-        // The window ends where the run stopped: re-fold the raw samples.
-        match reaggregate(
-            &dir.join(SAMPLES_FILE),
-            plan.run.ts_interval.0,
-            finish::window(&plan, true, exec.run_time),
-        ) {
-            Ok(a) => agg = a,
-            Err(e) => eprintln!("warning: could not re-read the samples: {e}"),
+        // The window ends where the run stopped.
+        let window = finish::window(&plan, true, exec.run_time);
+        if exec.failure.is_some() {
+            // The file is short of what was measured, the aggregate in
+            // memory is not. Nothing was scheduled after the load stopped,
+            // so its window counts hold for the shorter window too.
+            agg.window = window;
+        } else {
+            match reaggregate(
+                &dir.join(SAMPLES_FILE),
+                &plan,
+                plan.run.ts_interval.0,
+                window,
+            ) {
+                Ok(r) => agg = r.agg,
+                Err(e) => eprintln!("warning: could not re-read the samples: {e}"),
+            }
         }
     }
     let meta = RunMeta {
@@ -232,7 +304,7 @@ pub fn run(a: RunArgs) -> i32 {
     let publish = Publish::from_plan(&plan, a.xml, a.db.clone(), a.quiet);
     let code = finish::publish(plan, &agg, meta, &dir, &publish);
     if partial {
-        eprintln!("pace: interrupted: partial results in {}", dir.display());
+        eprintln!("pace: incomplete: partial results in {}", dir.display());
         return exit::INTERRUPTED;
     }
     code
@@ -247,16 +319,6 @@ pub fn verify(a: VerifyArgs) -> i32 {
         }
     };
     let s = finish::judged(&plan, &agg, meta);
-    finish::print_verdict(&s);
-    if s.partial {
-        eprintln!(
-            "note: these results are partial: {}",
-            s.meta.partial_reason.clone().unwrap_or_default()
-        );
-    }
-    if s.verdict.pass {
-        exit::OK
-    } else {
-        exit::FAILED
-    }
+    console::print_verdict(&s);
+    finish::exit_code(&s)
 }

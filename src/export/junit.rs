@@ -1,20 +1,26 @@
 //! `junit.xml`: the verdict as a JUnit report, one testcase per acceptance
-//! check (throughput band, each latency threshold, error rate), so a CI
-//! system shows which check failed and why, and a "run completed" case that
-//! fails for a partial run: its results cannot prove the plan was met.
+//! check (throughput band, each latency threshold, error rate, and the
+//! always-on checks that the run did real work), so a CI system shows which
+//! check failed and why; a "run completed" case that fails for a partial
+//! run: its results cannot prove the plan was met; and, for a plan that
+//! promises nothing (NO CHECKS), an "acceptance" case marked skipped, so
+//! CI never reports a judgement that was not made.
 
 use super::Exporter;
 use crate::results::Results;
+use crate::results::judgement::State;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use std::io::Write;
 
 pub struct Junit;
 
-/// One testcase: name, the failure (message, detail) if it failed.
+/// One testcase: name, the failure (message, detail) if it failed, why it
+/// was skipped if it was.
 struct Case {
     name: String,
     failure: Option<(String, String)>,
+    skipped: Option<String>,
 }
 
 fn cases(r: &Results) -> Vec<Case> {
@@ -33,21 +39,33 @@ fn cases(r: &Results) -> Vec<Case> {
                     format!("planned: {}\nachieved: {}", c.target, c.achieved),
                 )
             }),
+            skipped: None,
         })
         .collect();
+    if r.summary.verdict.state == State::NoChecks {
+        v.push(Case {
+            name: "acceptance".into(),
+            failure: None,
+            skipped: Some(
+                "NO CHECKS: the plan sets no target rate and no threshold, so nothing was judged"
+                    .into(),
+            ),
+        });
+    }
     let meta = &r.summary.meta;
     v.push(Case {
         name: "run completed".into(),
         failure: meta.partial.then(|| {
             let why = meta.partial_reason.clone().unwrap_or_default();
             (
-                format!("the run was interrupted: {why}"),
+                format!("the run did not finish: {why}"),
                 format!(
                     "ran {:.3} s of the planned {:.3} s; these results are partial",
                     meta.run_time_s, meta.duration_s
                 ),
             )
         }),
+        skipped: None,
     });
     v
 }
@@ -60,6 +78,8 @@ impl Exporter for Junit {
     fn write(&self, r: &Results, out: &mut dyn Write) -> anyhow::Result<()> {
         let cases = cases(r);
         let failures = cases.iter().filter(|c| c.failure.is_some()).count();
+        let skipped = cases.iter().filter(|c| c.skipped.is_some()).count();
+        let skipped = skipped.to_string();
         let meta = &r.summary.meta;
         let plan = meta.plan_name();
         let tests = cases.len().to_string();
@@ -83,7 +103,7 @@ impl Exporter for Junit {
                 ("tests", tests.as_str()),
                 ("failures", failures.as_str()),
                 ("errors", "0"),
-                ("skipped", "0"),
+                ("skipped", skipped.as_str()),
                 ("time", time.as_str()),
                 ("timestamp", meta.started_at.as_str()),
             ],
@@ -108,9 +128,16 @@ impl Exporter for Junit {
                 ("classname", classname.as_str()),
                 ("time", time.as_str()),
             ]);
-            match &c.failure {
-                None => w.write_event(Event::Empty(tc))?,
-                Some((message, detail)) => {
+            match (&c.failure, &c.skipped) {
+                (None, Some(why)) => {
+                    w.write_event(Event::Start(tc))?;
+                    w.write_event(Event::Empty(
+                        BytesStart::new("skipped").with_attributes([("message", why.as_str())]),
+                    ))?;
+                    w.write_event(Event::End(BytesEnd::new("testcase")))?;
+                }
+                (None, None) => w.write_event(Event::Empty(tc))?,
+                (Some((message, detail)), _) => {
                     w.write_event(Event::Start(tc))?;
                     w.write_event(Event::Start(BytesStart::new("failure").with_attributes([
                         ("message", message.as_str()),

@@ -42,22 +42,28 @@ pub fn exporters(opts: Options) -> Vec<Box<dyn Exporter>> {
     v
 }
 
-/// Writes one exporter's file through a temporary name and a rename, so a
+/// Writes one exporter's file through a temporary file and a rename, so a
 /// reader never sees half a file and a failed export leaves the old one.
+/// The temporary name is unique (made with O_EXCL, removed on failure), so
+/// two processes rebuilding one folder never write into each other's.
 pub fn write_file(e: &dyn Exporter, results: &Results) -> anyhow::Result<PathBuf> {
     let path = results.dir.join(e.file_name());
-    let tmp = results.dir.join(format!(".{}.tmp", e.file_name()));
     let res = (|| {
-        let f = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+        let prefix = format!(".{}.", e.file_name());
+        let mut b = tempfile::Builder::new();
+        b.prefix(&prefix).suffix(".tmp");
+        // A report is as readable as any file the user makes (0666 less
+        // the umask), not private like a temporary file.
+        #[cfg(unix)]
+        b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let tmp = b.tempfile_in(&results.dir)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp);
         e.write(results, &mut w)?;
         w.flush()?;
-        std::fs::rename(&tmp, &path)?;
+        let tmp = w.into_inner().map_err(|e| e.into_error())?;
+        tmp.persist(&path).map_err(|e| e.error)?;
         Ok(path.clone())
     })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
     res.map_err(|e: anyhow::Error| e.context(format!("{}", path.display())))
 }
 

@@ -19,13 +19,49 @@ use super::pacing::Pacing;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal};
 
+/// How one user's iterations follow each other, for the band.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cycle {
+    /// Start to start, drawn from a pacing distribution, with the random
+    /// first delay `pace run` gives (stationary from the first second).
+    Paced(Pacing),
+    /// A closed loop (after-end, back to back): the next start follows the
+    /// previous end, so the cycle is the iteration time plus the delay.
+    /// `mean` is the plan's (seconds), `sd` the cycle's spread, measured by
+    /// the run since a plan cannot know it. User i of n starts at
+    /// `i x ramp / n` and the window opens at `ramp`: unlike paced users,
+    /// closed-loop users have no random phase, so each one's count depends
+    /// on where its starts fall against the window's edges.
+    Closed { mean: f64, sd: f64, ramp: f64 },
+}
+impl Cycle {
+    /// The mean cycle, seconds.
+    pub fn mean(&self) -> f64 {
+        match self {
+            Cycle::Paced(p) => p.mean(),
+            Cycle::Closed { mean, .. } => *mean,
+        }
+    }
+}
+
 /// One homogeneous group of users for the band.
 #[derive(Debug, Clone, Copy)]
 pub struct Load {
     pub users: u64,
-    pub pacing: Pacing,
+    pub cycle: Cycle,
     /// Transactions per iteration.
     pub tx_per_iter: f64,
+}
+
+impl Load {
+    /// Users paced start to start.
+    pub fn paced(users: u64, pacing: Pacing, tx_per_iter: f64) -> Load {
+        Load {
+            users,
+            cycle: Cycle::Paced(pacing),
+            tx_per_iter,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -52,23 +88,115 @@ impl Band {
 
 /// Mean and variance of one user's iteration count in a window of `w` s.
 pub fn user_count_moments(pacing: &Pacing, w: f64) -> (f64, f64) {
+    paced_count_moments(pacing, w)
+}
+
+/// Mean and variance of one paced user's iteration count in a window of
+/// `w` s.
+fn paced_count_moments(pacing: &Pacing, w: f64) -> (f64, f64) {
     let mu = pacing.mean();
     let n = w / mu;
-    let var = match pacing {
-        Pacing::Fixed { .. } => {
-            let f = n - n.floor();
-            f * (1.0 - f)
-        }
-        _ => {
-            let s2 = pacing.variance();
-            let k3 = pacing.third_central_moment();
-            let constant = 1.0 / 6.0 + s2 * s2 / (2.0 * mu.powi(4)) - k3 / (3.0 * mu.powi(3));
-            w * s2 / mu.powi(3) + constant
-        }
-    };
+    if let Pacing::Fixed { .. } = pacing {
+        let f = n - n.floor();
+        return (n, f * (1.0 - f));
+    }
+    let s2 = pacing.variance();
+    let k3 = pacing.third_central_moment();
+    let constant = 1.0 / 6.0 + s2 * s2 / (2.0 * mu.powi(4)) - k3 / (3.0 * mu.powi(3));
     // The asymptotic constant can dip below zero for very skewed pacing in
     // tiny windows; a variance is never negative.
-    (n, var.max(0.0))
+    (n, (w * s2 / mu.powi(3) + constant).max(0.0))
+}
+
+/// The starts in a window `[0, w)` of a closed-loop user whose first start
+/// is at `o` (seconds from the window's start; negative when it started
+/// before) and whose cycles have mean `mu` and standard deviation `sigma`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClosedCount {
+    pub mean: f64,
+    /// The variance of the starts that may fall either side of the window's
+    /// edges (a sum of Bernoulli variances).
+    pub edge_var: f64,
+    /// The renewal variance accumulated inside the window, `w' sigma^2 /
+    /// mu^3` over the span `w'` the user runs in it (Cox, Renewal Theory,
+    /// 1962, sec. 4.5).
+    pub renewal_var: f64,
+}
+
+/// Counts a closed-loop user's starts in `[0, w)`: its k-th start is at
+/// `o + S_k`, S_k a sum of k cycles taken as Normal(k mu, k sigma^2), and
+/// the mean count is the sum over k of the probability that start k lands
+/// in the window. Exact for a nearly constant cycle (a lattice, where the
+/// asymptotic renewal formulas are off by half a start) and for a variable
+/// one alike.
+pub fn closed_count(o: f64, w: f64, mu: f64, sigma: f64) -> ClosedCount {
+    let n = Normal::standard();
+    let below = |k: f64, t: f64| {
+        // P(o + S_k < t)
+        let m = o + k * mu;
+        let sd = sigma * k.sqrt();
+        if sd <= 0.0 {
+            if m < t { 1.0 } else { 0.0 }
+        } else {
+            n.cdf((t - m) / sd)
+        }
+    };
+    let mut mean = 0.0;
+    let mut edge_var = 0.0;
+    let mut k = 0.0f64;
+    loop {
+        let p = if k == 0.0 {
+            if (0.0..w).contains(&o) { 1.0 } else { 0.0 }
+        } else {
+            below(k, w) - below(k, 0.0)
+        };
+        mean += p;
+        edge_var += p * (1.0 - p);
+        // Past the window's end by more than 8 sd: nothing more can land.
+        if k > 0.0 && o + k * mu - 8.0 * sigma * k.sqrt() > w {
+            break;
+        }
+        k += 1.0;
+    }
+    let span = (w - o.max(0.0)).max(0.0);
+    ClosedCount {
+        mean,
+        edge_var,
+        renewal_var: span * sigma * sigma / mu.powi(3),
+    }
+}
+
+/// Mean and variance of a whole load's iteration count in `[0, w)`.
+///
+/// Closed-loop users that start together (no ramp-up) move in lock-step:
+/// whatever shifts one's starts against the window's edges (the response
+/// time being a little off the plan's assumption) shifts them all, so
+/// their edge variances add as standard deviations, not as variances.
+/// Their renewal variances, from independent cycle spreads, add as usual.
+fn load_count_moments(l: &Load, w: f64) -> (f64, f64) {
+    match l.cycle {
+        Cycle::Paced(p) => {
+            let (m, v) = paced_count_moments(&p, w);
+            (l.users as f64 * m, l.users as f64 * v)
+        }
+        Cycle::Closed { mean, sd, ramp } => {
+            let n = l.users.max(1) as f64;
+            let mut total = (0.0, 0.0, 0.0, 0.0);
+            for i in 0..l.users {
+                let c = closed_count(i as f64 * ramp / n - ramp, w, mean, sd);
+                total.0 += c.mean;
+                total.1 += c.edge_var;
+                total.2 += c.edge_var.sqrt();
+                total.3 += c.renewal_var;
+            }
+            let edge = if ramp > 0.0 {
+                total.1
+            } else {
+                total.2 * total.2
+            };
+            (total.0, edge + total.3)
+        }
+    }
 }
 
 /// The band for several groups over one window.
@@ -78,9 +206,9 @@ pub fn band(loads: &[Load], window_s: f64, confidence: f64) -> Band {
     // The coarsest lattice step of the count (transactions per iteration).
     let mut step: f64 = 1.0;
     for l in loads {
-        let (m, v) = user_count_moments(&l.pacing, window_s);
-        mean += l.users as f64 * m * l.tx_per_iter;
-        var += l.users as f64 * v * l.tx_per_iter * l.tx_per_iter;
+        let (m, v) = load_count_moments(l, window_s);
+        mean += m * l.tx_per_iter;
+        var += v * l.tx_per_iter * l.tx_per_iter;
         step = step.max(l.tx_per_iter);
     }
     let sd = var.sqrt();
@@ -122,11 +250,7 @@ mod tests {
     fn fixed_pacing_with_whole_iterations_is_exact() {
         // The seed: 24 users at 120 s pacing over a 3480 s window: 29 each.
         let b = band(
-            &[Load {
-                users: 24,
-                pacing: Pacing::Fixed { interval: 120.0 },
-                tx_per_iter: 1.0,
-            }],
+            &[Load::paced(24, Pacing::Fixed { interval: 120.0 }, 1.0)],
             3480.0,
             0.99,
         );

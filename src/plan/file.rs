@@ -4,7 +4,6 @@
 //!
 //! Parsing works on a string; reading the file is the caller's business.
 
-use super::band::{Band, Load, band};
 use super::pacing::Pacing;
 use crate::units;
 use serde::de::{self, Deserializer, Visitor};
@@ -133,6 +132,9 @@ pub struct RunSection {
     pub seed: Option<u64>,
     pub results_database: Option<String>,
     pub post_run: Option<String>,
+    /// How long `post_run` may run before it is stopped [default: 5m].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_run_timeout: Option<Secs>,
     /// Also write JMeter's XML JTL (Pyak47's `xml_report`).
     #[serde(default)]
     pub xml_report: bool,
@@ -149,6 +151,7 @@ impl Default for RunSection {
             seed: None,
             results_database: None,
             post_run: None,
+            post_run_timeout: None,
             xml_report: false,
         }
     }
@@ -157,6 +160,11 @@ impl Default for RunSection {
 impl RunSection {
     pub fn ramp_up(&self) -> f64 {
         self.ramp_up.map(|s| s.0).unwrap_or(0.0)
+    }
+
+    /// Seconds `post_run` may take before it is stopped.
+    pub fn post_run_timeout(&self) -> f64 {
+        self.post_run_timeout.map(|s| s.0).unwrap_or(300.0)
     }
 }
 
@@ -172,6 +180,21 @@ pub enum PacingMode {
     ArrivalRate,
 }
 
+impl PacingMode {
+    /// The plan's own word for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PacingMode::Fixed => "fixed",
+            PacingMode::Uniform => "uniform",
+            PacingMode::Beta => "beta",
+            PacingMode::Exponential => "exponential",
+            PacingMode::AfterEnd => "after-end",
+            PacingMode::None => "none",
+            PacingMode::ArrivalRate => "arrival-rate",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Late {
@@ -182,6 +205,17 @@ pub enum Late {
     Skip,
     /// Keep the absolute schedule and make up the debt (wrk2).
     CatchUp,
+}
+
+impl Late {
+    /// The plan's own word for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Late::Drift => "drift",
+            Late::Skip => "skip",
+            Late::CatchUp => "catch-up",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -465,7 +499,11 @@ impl PlanFile {
         // A plan whose groups set a rate is judged over the steady state
         // after ramp-up; one that does not (back to back, as Pyak47 ran) may
         // ramp up over the whole run, as Pyak47's own examples do.
-        let rated = self.planned_tps().is_some();
+        let rated = self.target.tps().is_some()
+            || self
+                .cadences()
+                .iter()
+                .all(|c| c.as_ref().is_ok_and(|c| !c.is_closed_loop()));
         if r.duration.0 > 0.0
             && (r.ramp_up() > r.duration.0 || (rated && r.ramp_up() >= r.duration.0))
         {
@@ -481,6 +519,14 @@ impl PlanFile {
         if r.ts_interval.0 <= 0.0 {
             errors.push((
                 key(&["run", "ts_interval"]),
+                "must be greater than zero".into(),
+            ));
+        }
+        if let Some(t) = r.post_run_timeout
+            && t.0 <= 0.0
+        {
+            errors.push((
+                key(&["run", "post_run_timeout"]),
                 "must be greater than zero".into(),
             ));
         }
@@ -575,6 +621,20 @@ impl PlanFile {
                 }
             }
         }
+        // A promised rate must be one pace can judge: a closed-loop group's
+        // rate follows from the assumed response time.
+        if errors.is_empty() && self.target.tps().is_some() {
+            for (i, c) in self.cadences().into_iter().enumerate() {
+                if let Err(why) = c {
+                    errors.push((
+                        key(&["target", "response_time"]),
+                        format!(
+                            "{why}, so the target rate cannot be judged: give target.response_time (the assumed response time of one transaction), or pace group[{i}] start to start"
+                        ),
+                    ));
+                }
+            }
+        }
         // The target rate must be what the groups actually produce.
         if errors.is_empty()
             && let (Some(target), Some(planned)) = (self.target.tps(), self.planned_tps())
@@ -589,7 +649,7 @@ impl PlanFile {
             errors.push((
                 key(&["target", which]),
                 format!(
-                    "the groups produce {} {} (users x transactions per iteration / mean interval), not {}: fix the users or pacing, or the target",
+                    "the groups produce {} {} (users x their transactions per iteration / mean cycle), not {}: fix the users or pacing, or the target",
                     units::round_sig(planned * scale, 6),
                     which.to_uppercase(),
                     units::round_sig(target * scale, 6)
@@ -597,48 +657,6 @@ impl PlanFile {
             ));
         }
         errors
-    }
-
-    /// The steady-state rate (TPS) the groups produce, where every group's
-    /// rate is set by the plan (start-to-start pacing or arrival rate).
-    pub fn planned_tps(&self) -> Option<f64> {
-        let tpi = self.target.transactions_per_iteration() as f64;
-        let mut total = 0.0;
-        for g in &self.groups {
-            total += g.pacing.iteration_rate(g.users)? * tpi;
-        }
-        Some(total)
-    }
-
-    /// The acceptance band for the steady-state window, where the plan sets
-    /// every group's rate by start-to-start pacing.
-    pub fn band(&self) -> Option<Band> {
-        self.band_for_window(self.run.duration.0 - self.run.ramp_up())
-    }
-
-    /// The band for a given window (an interrupted run has a shorter one).
-    pub fn band_for_window(&self, window: f64) -> Option<Band> {
-        let tpi = self.target.transactions_per_iteration() as f64;
-        let mut loads = Vec::new();
-        for g in &self.groups {
-            loads.push(match g.pacing.mode {
-                // An open model at a constant rate with a random phase is
-                // one "user" with fixed pacing 1/rate.
-                PacingMode::ArrivalRate => Load {
-                    users: 1,
-                    pacing: Pacing::Fixed {
-                        interval: 1.0 / g.pacing.rate?.0,
-                    },
-                    tx_per_iter: tpi,
-                },
-                _ => Load {
-                    users: g.users,
-                    pacing: g.pacing.distribution()?,
-                    tx_per_iter: tpi,
-                },
-            });
-        }
-        Some(band(&loads, window, self.acceptance.confidence))
     }
 }
 
@@ -669,14 +687,6 @@ impl PacingSection {
                 mean: f(self.interval)?,
             }),
             PacingMode::AfterEnd | PacingMode::None | PacingMode::ArrivalRate => None,
-        }
-    }
-
-    /// Iterations per second of a group of `users`, where the plan sets it.
-    pub fn iteration_rate(&self, users: u64) -> Option<f64> {
-        match self.mode {
-            PacingMode::ArrivalRate => self.rate.map(|r| r.0),
-            _ => self.distribution().map(|p| users as f64 / p.mean()),
         }
     }
 
@@ -806,15 +816,7 @@ impl PacingSection {
     }
 
     fn mode_name(&self) -> &'static str {
-        match self.mode {
-            PacingMode::Fixed => "fixed",
-            PacingMode::Uniform => "uniform",
-            PacingMode::Beta => "beta",
-            PacingMode::Exponential => "exponential",
-            PacingMode::AfterEnd => "after-end",
-            PacingMode::None => "none",
-            PacingMode::ArrivalRate => "arrival-rate",
-        }
+        self.mode.name()
     }
 }
 

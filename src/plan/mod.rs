@@ -5,12 +5,14 @@
 pub mod band;
 pub mod file;
 pub mod pacing;
+pub mod rate;
 pub mod solve;
 pub mod vars;
 pub mod write;
 
-pub use band::{Band, Load};
+pub use band::{Band, Cycle, Load};
 pub use pacing::{DistKind, Pacing};
+pub use rate::GroupCadence;
 pub use solve::{PlanInput, Solution, solve};
 
 /// A planning error: the flag (or plan key) at fault and what is wrong, in

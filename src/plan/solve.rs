@@ -349,15 +349,7 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
     // are (D - s_i) / mean (stationary phase).
     let iterations_total = (uf * d - ramp * (uf - 1.0) / 2.0) / mean;
     let whole_tps = iterations_total * tpi / d;
-    let band = band(
-        &[Load {
-            users,
-            pacing,
-            tx_per_iter: tpi,
-        }],
-        window,
-        input.confidence,
-    );
+    let band = band(&[Load::paced(users, pacing, tpi)], window, input.confidence);
     let per_tpm = uf * tpi * 60.0;
     Ok(Solution {
         users,

@@ -3,7 +3,7 @@
 //! kind, late starts, and a time series. Used live by the recorder and
 //! again by re-processing, so both produce the same numbers.
 
-use super::sample::{Kind, Sample};
+use super::sample::{ErrorKind, Kind, Sample};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -49,6 +49,26 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Statistics of `h` whose values are known to lie within `b`: min and
+    /// max are the exact recorded values, and no percentile is reported
+    /// above the exact max or below the exact min (HDR reports a bucket's
+    /// highest equivalent value, up to 0.1 % above what was recorded).
+    pub fn bounded<C: hdrhistogram::Counter>(h: &Histogram<C>, b: &Bounds) -> Stats {
+        let mut st = Stats::of(h);
+        if st.count > 0 && b.min <= b.max {
+            let clamp = |v: f64| v.clamp(b.min, b.max);
+            st.min = b.min;
+            st.max = b.max;
+            st.avg = clamp(b.sum / st.count as f64);
+            st.p50 = clamp(st.p50);
+            st.p80 = clamp(st.p80);
+            st.p90 = clamp(st.p90);
+            st.p95 = clamp(st.p95);
+            st.p99 = clamp(st.p99);
+        }
+        st
+    }
+
     pub fn of<C: hdrhistogram::Counter>(h: &Histogram<C>) -> Stats {
         if h.is_empty() {
             return Stats::default();
@@ -146,10 +166,49 @@ impl Reservoir {
     }
 }
 
+/// The exact smallest, largest and sum of some values (seconds): HDR keeps
+/// values to 3 significant digits, and a threshold on `max`, or a value
+/// reported as the maximum or the mean, must be what was recorded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    pub min: f64,
+    pub max: f64,
+    pub sum: f64,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            sum: 0.0,
+        }
+    }
+}
+
+impl Bounds {
+    fn add(&mut self, v: f64) {
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+        self.sum += v;
+    }
+
+    /// Both sets of values together.
+    pub fn merge(&mut self, o: &Bounds) {
+        self.min = self.min.min(o.min);
+        self.max = self.max.max(o.max);
+        self.sum += o.sum;
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Timer {
     /// Successful samples, from the actual send.
     pub latency: Histogram<u64>,
+    /// The exact bounds of `latency`.
+    pub bounds: Bounds,
+    /// The exact bounds of `latency_sched`.
+    pub bounds_sched: Bounds,
     /// Successful samples, from the scheduled start.
     pub latency_sched: Histogram<u64>,
     pub errors: u64,
@@ -164,6 +223,8 @@ impl Timer {
     fn new() -> Timer {
         Timer {
             latency: hist(),
+            bounds: Bounds::default(),
+            bounds_sched: Bounds::default(),
             latency_sched: hist(),
             errors: 0,
             slots: Vec::new(),
@@ -190,6 +251,8 @@ impl Timer {
         if s.ok {
             let _ = self.latency.record(micros(s.latency));
             let _ = self.latency_sched.record(micros(s.latency_sched));
+            self.bounds.add(s.latency);
+            self.bounds_sched.add(s.latency_sched);
             let _ = self.slots[slot].latency.record(micros(s.latency));
         } else {
             self.errors += 1;
@@ -239,6 +302,120 @@ fn custom_name(name: &str) -> String {
     format!("{name} (custom timer)")
 }
 
+/// Raw moments of some values (count, sums of powers), enough for a mean,
+/// a variance and a third central moment without keeping the values.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Moments {
+    pub n: u64,
+    pub s1: f64,
+    pub s2: f64,
+    pub s3: f64,
+}
+
+impl Moments {
+    fn add(&mut self, v: f64) {
+        self.n += 1;
+        self.s1 += v;
+        self.s2 += v * v;
+        self.s3 += v * v * v;
+    }
+
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 {
+            return 0.0;
+        }
+        self.s1 / self.n as f64
+    }
+
+    /// The (population) variance; 0 for fewer than two values.
+    pub fn variance(&self) -> f64 {
+        if self.n < 2 {
+            return 0.0;
+        }
+        let m = self.mean();
+        (self.s2 / self.n as f64 - m * m).max(0.0)
+    }
+
+    /// The third central moment; 0 for fewer than three values.
+    pub fn third_central(&self) -> f64 {
+        if self.n < 3 {
+            return 0.0;
+        }
+        let n = self.n as f64;
+        let m = self.mean();
+        self.s3 / n - 3.0 * m * self.s2 / n + 2.0 * m * m * m
+    }
+}
+
+/// What one group of virtual users did: the counts the verdict needs to
+/// judge the group's share of the plan and to explain a shortfall. "In the
+/// window" means scheduled inside the steady-state window (an iteration's
+/// scheduled start, a missed or dropped start's planned time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupTally {
+    pub name: String,
+    /// Transactions, whole run.
+    pub ok: u64,
+    pub failed: u64,
+    /// Transactions in the window.
+    pub window_ok: u64,
+    pub window_failed: u64,
+    /// Of `window_failed`: cut off in flight at the end of the run.
+    pub window_cutoff: u64,
+    /// Iterations, whole run and in the window.
+    pub iterations: u64,
+    pub window_iterations: u64,
+    /// Iterations whose start on the absolute schedule lies in the window.
+    pub window_iterations_planned: u64,
+    /// Of `window_iterations`: those cut off before every step was sent.
+    pub window_iterations_cut: u64,
+    /// Planned starts in the window never made (behind schedule at the end).
+    pub window_missed: u64,
+    pub window_skipped: u64,
+    pub window_dropped: u64,
+    /// Iterations in the window that started late after an overrun, and the
+    /// seconds they lost in all.
+    pub window_late: u64,
+    pub window_late_s: f64,
+    /// Seconds the generator itself woke late for iterations in the window.
+    pub window_lag_s: f64,
+    /// Every iteration's duration (start to end), seconds: the closed-loop
+    /// cycle is this plus the delay.
+    pub iteration_time: Moments,
+    /// The same durations' distribution (microseconds), ok or not.
+    pub iteration_latency: Histogram<u64>,
+    /// When users retired (seconds since the start).
+    pub retired: Vec<f64>,
+    pub users_started: u64,
+}
+
+impl GroupTally {
+    fn new(name: &str) -> GroupTally {
+        GroupTally {
+            name: name.to_string(),
+            ok: 0,
+            failed: 0,
+            window_ok: 0,
+            window_failed: 0,
+            window_cutoff: 0,
+            iterations: 0,
+            window_iterations: 0,
+            window_iterations_planned: 0,
+            window_iterations_cut: 0,
+            window_missed: 0,
+            window_skipped: 0,
+            window_dropped: 0,
+            window_late: 0,
+            window_late_s: 0.0,
+            window_lag_s: 0.0,
+            iteration_time: Moments::default(),
+            iteration_latency: hist(),
+            retired: Vec::new(),
+            users_started: 0,
+        }
+    }
+}
+
 /// Everything folded so far.
 #[derive(Debug, Clone)]
 pub struct Aggregate {
@@ -247,6 +424,13 @@ pub struct Aggregate {
     pub window: (f64, f64),
     pub timers: BTreeMap<String, Timer>,
     pub iterations: Timer,
+    /// Per group, in the plan's order (a group the plan does not name is
+    /// added when first seen).
+    pub groups: Vec<GroupTally>,
+    /// Latency thresholds (seconds) and how many successful transactions
+    /// took at most that long: a percentile threshold is then judged on the
+    /// recorded values exactly, not on an HDR bucket's edge.
+    pub within: Vec<(f64, u64)>,
     /// Successful transactions whose iteration was scheduled inside the window.
     pub window_ok: u64,
     /// All transactions (ok or not) whose iteration was scheduled inside the window.
@@ -262,6 +446,8 @@ pub struct Aggregate {
     pub scheduler_lag: Histogram<u64>,
     pub dropped: u64,
     pub skipped: u64,
+    /// Planned starts never made: the users were behind schedule at the end.
+    pub missed: u64,
     pub series: Vec<Bucket>,
     pub active_users: i64,
     pub users_started: u64,
@@ -270,12 +456,24 @@ pub struct Aggregate {
 }
 
 impl Aggregate {
-    pub fn new(ts_interval: f64, window: (f64, f64)) -> Aggregate {
+    /// An empty aggregate. `groups` are the plan's group names (their order
+    /// is kept); `thresholds` the latency limits (seconds) to count exactly.
+    pub fn new(
+        ts_interval: f64,
+        window: (f64, f64),
+        groups: &[&str],
+        thresholds: &[f64],
+    ) -> Aggregate {
+        let mut within: Vec<(f64, u64)> = thresholds.iter().map(|&t| (t, 0)).collect();
+        within.sort_by(|a, b| a.0.total_cmp(&b.0));
+        within.dedup_by(|a, b| a.0 == b.0);
         Aggregate {
             ts_interval,
             window,
             timers: BTreeMap::new(),
             iterations: Timer::new(),
+            groups: groups.iter().map(|g| GroupTally::new(g)).collect(),
+            within,
             window_ok: 0,
             window_all: 0,
             window_iterations: 0,
@@ -287,11 +485,25 @@ impl Aggregate {
             scheduler_lag: hist(),
             dropped: 0,
             skipped: 0,
+            missed: 0,
             series: Vec::new(),
             active_users: 0,
             users_started: 0,
             last_t: 0.0,
         }
+    }
+
+    /// An empty aggregate for a run of `plan` judged over `window`: its
+    /// groups, and its latency thresholds counted exactly.
+    pub fn for_plan(plan: &crate::plan::file::PlanFile, window: (f64, f64)) -> Aggregate {
+        let a = &plan.acceptance;
+        let thresholds: Vec<f64> = [a.p50, a.p80, a.p90, a.p95, a.p99, a.max]
+            .into_iter()
+            .flatten()
+            .map(|t| t.0)
+            .collect();
+        let groups: Vec<&str> = plan.groups.iter().map(|g| g.name.as_str()).collect();
+        Aggregate::new(plan.run.ts_interval.0, window, &groups, &thresholds)
     }
 
     fn slot(&self, t: f64) -> usize {
@@ -312,8 +524,21 @@ impl Aggregate {
         t >= self.window.0 && t < self.window.1
     }
 
+    /// The index of group `name` (groups are few: a scan beats a hash).
+    fn group(&mut self, name: &str) -> usize {
+        match self.groups.iter().position(|g| g.name == name) {
+            Some(i) => i,
+            None => {
+                self.groups.push(GroupTally::new(name));
+                self.groups.len() - 1
+            }
+        }
+    }
+
     pub fn add(&mut self, s: &Sample) {
         self.last_t = self.last_t.max(s.t + s.latency);
+        let in_window = self.in_window(s.iter_sched);
+        let gi = self.group(&s.group);
         match s.kind {
             Kind::Step => {
                 self.transactions += 1;
@@ -331,13 +556,31 @@ impl Aggregate {
                     None => self.timers.entry(s.name.clone()).or_insert_with(Timer::new),
                 };
                 timer.add_drawn(s, slot);
-                if self.in_window(s.iter_sched) {
+                let g = &mut self.groups[gi];
+                if s.ok {
+                    g.ok += 1;
+                } else {
+                    g.failed += 1;
+                }
+                if in_window {
                     self.window_all += 1;
                     if s.ok {
                         self.window_ok += 1;
+                        g.window_ok += 1;
+                    } else {
+                        g.window_failed += 1;
+                        if s.error_kind == Some(ErrorKind::Cutoff) {
+                            g.window_cutoff += 1;
+                        }
                     }
                 }
-                if !s.ok {
+                if s.ok {
+                    for (limit, n) in &mut self.within {
+                        if s.latency <= *limit {
+                            *n += 1;
+                        }
+                    }
+                } else {
                     self.error_count += 1;
                     let kind = s.error_kind.map(|k| k.name()).unwrap_or("io");
                     let tally = self.errors.entry(kind.to_string()).or_default();
@@ -373,12 +616,30 @@ impl Aggregate {
             Kind::Iteration => {
                 let slot = self.slot(s.t);
                 self.iterations.add(s, slot);
+                let planned_in_window = self.in_window(s.planned());
+                let g = &mut self.groups[gi];
+                g.iterations += 1;
+                g.iteration_time.add(s.latency);
+                let _ = g.iteration_latency.record(micros(s.latency));
+                if in_window {
+                    self.window_iterations += 1;
+                    g.window_iterations += 1;
+                    if s.error_kind == Some(ErrorKind::Cutoff) {
+                        g.window_iterations_cut += 1;
+                    }
+                    if s.overrun {
+                        g.window_late += 1;
+                        g.window_late_s += s.late;
+                    } else {
+                        g.window_lag_s += s.late;
+                    }
+                }
+                if planned_in_window {
+                    g.window_iterations_planned += 1;
+                }
                 let b = self.bucket(s.t);
                 b.iterations += 1;
                 let _ = b.lateness.record(micros(s.late));
-                if self.in_window(s.iter_sched) {
-                    self.window_iterations += 1;
-                }
                 if s.overrun {
                     self.late_starts += 1;
                     let _ = self.lateness.record(micros(s.late));
@@ -389,15 +650,29 @@ impl Aggregate {
             }
             Kind::Dropped => {
                 self.dropped += 1;
+                if in_window {
+                    self.groups[gi].window_dropped += 1;
+                }
                 self.bucket(s.t).dropped += 1;
             }
             Kind::Skipped => {
                 self.skipped += 1;
+                if in_window {
+                    self.groups[gi].window_skipped += 1;
+                }
                 self.bucket(s.t).dropped += 1;
             }
+            Kind::Missed => {
+                self.missed += 1;
+                if in_window {
+                    self.groups[gi].window_missed += 1;
+                }
+            }
+            Kind::Retired => self.groups[gi].retired.push(s.t),
             Kind::UserStart => {
                 self.active_users += 1;
                 self.users_started += 1;
+                self.groups[gi].users_started += 1;
                 let n = self.active_users;
                 let b = self.bucket(s.t);
                 b.active_users_max = b.active_users_max.max(n);
@@ -418,5 +693,23 @@ impl Aggregate {
         } else {
             0.0
         }
+    }
+
+    /// All transactions' successful latencies merged (steps, or scripts'
+    /// `run()` calls; not their custom timers), with their exact bounds.
+    pub fn all_transactions(&self) -> Stats {
+        let mut h: Histogram<u64> = hist();
+        let mut b = Bounds::default();
+        for t in self.timers.values().filter(|t| !t.custom) {
+            let _ = h.add(&t.latency);
+            b.merge(&t.bounds);
+        }
+        Stats::bounded(&h, &b)
+    }
+
+    /// How many successful transactions took at most `limit` seconds, where
+    /// `limit` was given to [`Aggregate::new`].
+    pub fn count_within(&self, limit: f64) -> Option<u64> {
+        self.within.iter().find(|w| w.0 == limit).map(|w| w.1)
     }
 }

@@ -3,6 +3,7 @@
 //! none of them reaches back into the runner.
 
 pub mod aggregate;
+pub mod judgement;
 pub mod sample;
 pub mod summary;
 
@@ -70,13 +71,10 @@ impl Results {
         self.dir.join(SAMPLES_FILE)
     }
 
-    /// The raw samples, streamed from disk one row at a time.
+    /// The raw samples, streamed from disk one row at a time (a torn last
+    /// line left by a killed run is left out).
     pub fn samples(&self) -> std::io::Result<impl Iterator<Item = Result<Sample, String>>> {
-        let f = std::fs::File::open(self.samples_path())?;
-        Ok(sample::read_samples(std::io::BufReader::with_capacity(
-            1 << 16,
-            f,
-        )))
+        Ok(sample::open_samples(&self.samples_path())?.rows)
     }
 
     /// Epoch milliseconds of a time in seconds since the run's start.

@@ -23,6 +23,14 @@ pub enum Kind {
     UserStart,
     /// A virtual user finished (end of run, or retired).
     UserStop,
+    /// A virtual user gave up before the end: its script worker kept
+    /// failing (`error` says how). Its `UserStop` follows.
+    Retired,
+    /// A planned start the user never made: when the run ended it was still
+    /// behind its absolute schedule (`late = "drift"` or `"catch-up"`), or
+    /// it had retired. `t` is the planned time, so the verdict can count
+    /// the starts of any window that never happened.
+    Missed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +47,9 @@ pub enum ErrorKind {
     Script,
     /// A script worker crashed, could not start, or broke the protocol.
     Worker,
+    /// Still in flight when the run ended (the grace was over, or a second
+    /// Ctrl-C): cut off and counted as failed, never silently dropped.
+    Cutoff,
 }
 
 impl ErrorKind {
@@ -51,6 +62,7 @@ impl ErrorKind {
             ErrorKind::Io => "io",
             ErrorKind::Script => "script",
             ErrorKind::Worker => "worker",
+            ErrorKind::Cutoff => "cutoff",
         }
     }
 }
@@ -93,6 +105,18 @@ pub struct Sample {
     /// read is the rest of `latency`. Older files without it read as 0.
     #[serde(default)]
     pub ttfb: f64,
+    /// The iteration's start on the plan's absolute schedule: the user's
+    /// first start plus every interval drawn since, never re-based by a late
+    /// start whatever `late` says (wrk2's view). `latency_sched` is measured
+    /// from it. Equal to `iter_sched` where the two cannot differ (catch-up,
+    /// skip, arrival rate, after-end, back to back). Older files without it
+    /// read as NaN: use [`Sample::planned`].
+    #[serde(default = "not_recorded")]
+    pub iter_planned: f64,
+}
+
+fn not_recorded() -> f64 {
+    f64::NAN
 }
 
 impl Sample {
@@ -116,6 +140,17 @@ impl Sample {
             late: 0.0,
             overrun: false,
             ttfb: 0.0,
+            iter_planned: t,
+        }
+    }
+
+    /// The iteration's start on the absolute schedule (`iter_sched` for
+    /// files written before pace recorded it).
+    pub fn planned(&self) -> f64 {
+        if self.iter_planned.is_nan() {
+            self.iter_sched
+        } else {
+            self.iter_planned
         }
     }
 }
@@ -139,6 +174,47 @@ impl<W: std::io::Write> SampleWriter<W> {
     pub fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// A samples file opened for reading: its rows, and whether its last line
+/// was torn.
+pub struct SamplesFile {
+    /// The complete rows, streamed.
+    pub rows: Box<dyn Iterator<Item = Result<Sample, String>>>,
+    /// Bytes of an incomplete last line that were left out: a run killed
+    /// while writing (SIGKILL, a full disk) ends its file mid-row.
+    pub torn_bytes: u64,
+}
+
+/// Opens a samples file for reading. Every row the writer finished ends
+/// with a newline, so whatever follows the last newline is a row cut short
+/// and is left out (reported in `torn_bytes`) rather than read as a row
+/// whose last field lost digits. Errors: the file cannot be opened or read.
+pub fn open_samples(path: &std::path::Path) -> std::io::Result<SamplesFile> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    // The last newline: scan back from the end a block at a time.
+    let mut complete = 0u64;
+    let mut end = len;
+    let mut buf = vec![0u8; 1 << 16];
+    while end > 0 {
+        let start = end.saturating_sub(buf.len() as u64);
+        let n = (end - start) as usize;
+        f.seek(SeekFrom::Start(start))?;
+        f.read_exact(&mut buf[..n])?;
+        if let Some(i) = buf[..n].iter().rposition(|&b| b == b'\n') {
+            complete = start + i as u64 + 1;
+            break;
+        }
+        end = start;
+    }
+    f.seek(SeekFrom::Start(0))?;
+    let reader = std::io::BufReader::with_capacity(1 << 16, f.take(complete));
+    Ok(SamplesFile {
+        rows: Box::new(read_samples(reader)),
+        torn_bytes: len - complete,
+    })
 }
 
 /// Reads rows back, one at a time (a large file is never held in memory).

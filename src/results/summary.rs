@@ -2,7 +2,7 @@
 //! shared/spec/plan-format.md, and more).
 
 use super::aggregate::{Aggregate, ErrorTally, IntervalHist, Slot, Stats};
-use crate::verdict::{Expected, Verdict};
+use super::judgement::{Expected, Verdict};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -60,17 +60,49 @@ impl RunMeta {
     }
 }
 
+/// What the run achieved over its steady-state window: every count here
+/// has that one scope (see [`WholeRun`] for the run's totals).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Achieved {
+    /// Successful transactions per minute over the window; over the whole
+    /// run when the window is empty (`scope` says which).
     pub tpm: f64,
     /// Successful transactions whose iteration was scheduled inside the window.
     pub transactions: u64,
-    /// Failed transactions, whole run.
+    /// Failed transactions whose iteration was scheduled inside the window.
     pub errors: u64,
     pub window_s: f64,
+    /// Iterations scheduled inside the window.
     pub iterations: u64,
-    /// Every transaction of the run, ok or not, window or not.
+    /// Every transaction of the run, ok or not, window or not (kept for
+    /// readers of older summaries; the same as `whole_run.transactions +
+    /// whole_run.errors`).
     pub all_transactions: u64,
+    /// Transactions started in the window, ok or not.
+    #[serde(default)]
+    pub started: u64,
+    /// "window", or "whole_run" when the window is empty (ramp-up as long
+    /// as the run, Pyak47's own shape) and `tpm` is the whole run's rate.
+    #[serde(default = "window_scope")]
+    pub scope: String,
+}
+
+fn window_scope() -> String {
+    "window".into()
+}
+
+/// The run's totals, every transaction whatever its window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WholeRun {
+    /// Successful transactions.
+    pub transactions: u64,
+    /// Failed transactions (cut-off ones included).
+    pub errors: u64,
+    /// Successful transactions per minute from the first start to the end
+    /// of the schedule (`seconds`).
+    pub tpm: f64,
+    pub seconds: f64,
+    pub iterations: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,8 +185,15 @@ pub struct Summary {
     pub skipped: u64,
     pub verdict: Verdict,
     pub timers: BTreeMap<String, Stats>,
-    /// The same timers measured from each iteration's scheduled start.
+    /// The same timers measured from each iteration's start on the plan's
+    /// absolute schedule (the coordinated-omission-corrected view).
     pub timers_scheduled: BTreeMap<String, Stats>,
+    /// The run's totals (whatever the window).
+    #[serde(default)]
+    pub whole_run: WholeRun,
+    /// Planned starts never made: users behind their schedule at the end.
+    #[serde(default)]
+    pub missed: u64,
     pub all_transactions: Stats,
     pub iteration: Stats,
     pub errors: BTreeMap<String, ErrorTally>,
@@ -228,19 +267,43 @@ impl Summary {
         let all: Vec<(&IntervalHist, u64)> =
             agg.series.iter().map(|b| (&b.latency, b.errors)).collect();
         let all_intervals = IntervalRow::rows(&all, n, ts, run_end);
+        let window = agg.window.1 - agg.window.0;
+        // The schedule's end: the planned duration, or where an
+        // interrupted run stopped (the window's end), never the grace.
+        let seconds = agg.window.1.max(0.0);
+        let ok = agg.transactions - agg.error_count;
+        let whole_run = WholeRun {
+            transactions: ok,
+            errors: agg.error_count,
+            tpm: if seconds > 0.0 {
+                ok as f64 * 60.0 / seconds
+            } else {
+                0.0
+            },
+            seconds,
+            iterations: agg.iterations.latency.len() + agg.iterations.errors,
+        };
         Summary {
             pace_version: env!("CARGO_PKG_VERSION").into(),
             partial: meta.partial,
             meta,
             expected,
             achieved: Achieved {
-                tpm: agg.window_tpm(),
+                tpm: if window > 0.0 {
+                    agg.window_tpm()
+                } else {
+                    whole_run.tpm
+                },
                 transactions: agg.window_ok,
-                errors: agg.error_count,
-                window_s: agg.window.1 - agg.window.0,
+                errors: agg.window_all - agg.window_ok,
+                window_s: window,
                 iterations: agg.window_iterations,
                 all_transactions: agg.transactions,
+                started: agg.window_all,
+                scope: if window > 0.0 { "window" } else { "whole_run" }.into(),
             },
+            whole_run,
+            missed: agg.missed,
             late_starts: agg.late_starts,
             lateness: Stats::of(&agg.lateness),
             scheduler_lag: Stats::of(&agg.scheduler_lag),
@@ -250,14 +313,14 @@ impl Summary {
             timers: agg
                 .timers
                 .iter()
-                .map(|(k, t)| (k.clone(), Stats::of(&t.latency)))
+                .map(|(k, t)| (k.clone(), Stats::bounded(&t.latency, &t.bounds)))
                 .collect(),
             timers_scheduled: agg
                 .timers
                 .iter()
-                .map(|(k, t)| (k.clone(), Stats::of(&t.latency_sched)))
+                .map(|(k, t)| (k.clone(), Stats::bounded(&t.latency_sched, &t.bounds_sched)))
                 .collect(),
-            all_transactions: crate::verdict::all_transactions(agg),
+            all_transactions: agg.all_transactions(),
             iteration: Stats::of(&agg.iterations.latency),
             errors: agg.errors.clone(),
             series,

@@ -74,6 +74,20 @@ pub struct Outcome {
     pub error: Option<(ErrorKind, String)>,
 }
 
+impl Outcome {
+    /// A request sent at `sent` and still in flight when the run was cut off.
+    pub fn cut_off(sent: Instant) -> Outcome {
+        Outcome {
+            sent,
+            latency: sent.elapsed(),
+            ttfb: Duration::ZERO,
+            status: 0,
+            bytes: 0,
+            error: Some((ErrorKind::Cutoff, super::work::CUT_OFF.into())),
+        }
+    }
+}
+
 pub async fn send(client: &reqwest::Client, step: &Step) -> Outcome {
     let mut req = client
         .request(step.method.clone(), &step.url)

@@ -11,7 +11,7 @@ mod work;
 
 use crate::plan::file::{GroupSection, PacingMode, PlanFile};
 use crate::results::aggregate::Aggregate;
-use crate::results::sample::{Kind, Sample};
+use crate::results::sample::{ErrorKind, Kind, Sample};
 use http::Step;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -47,6 +47,9 @@ pub struct Execution {
     pub run_time: f64,
     /// Why the run stopped early, if it did.
     pub interrupted: Option<String>,
+    /// Why the run could not be recorded, if so (then also `interrupted`):
+    /// the load was stopped at once.
+    pub failure: Option<String>,
     /// The variables pace set for `${VAR}` (the config's and `PACE_TARGET`).
     pub vars: Vec<(String, String)>,
 }
@@ -60,12 +63,70 @@ pub enum RunError {
     Io(#[from] std::io::Error),
 }
 
+/// A one-way switch tasks can wait on: once set it stays set, and a task
+/// that starts waiting after it was set returns at once.
+#[derive(Default)]
+struct Switch {
+    on: AtomicBool,
+    notify: Notify,
+}
+
+impl Switch {
+    fn is_on(&self) -> bool {
+        self.on.load(Ordering::Acquire)
+    }
+
+    fn turn_on(&self) {
+        self.on.store(true, Ordering::Release);
+        self.notify.notify_waiters();
+    }
+
+    /// Resolves once the switch is on.
+    async fn wait(&self) {
+        let notified = self.notify.notified();
+        tokio::pin!(notified);
+        // Registered before the check, so a turn_on between the check and
+        // the await still wakes this task.
+        notified.as_mut().enable();
+        if self.is_on() {
+            return;
+        }
+        notified.await;
+    }
+}
+
+/// How a run is being stopped, shared by the users, the recorder and the
+/// run's own loop.
+#[derive(Default)]
+struct Signals {
+    /// No iteration starts any more (end of run, Ctrl-C, a failure).
+    stop: Switch,
+    /// Requests still in flight are cut off now and recorded as such (the
+    /// grace is over, a second Ctrl-C, or nothing can be recorded).
+    cutoff: Switch,
+    /// Why the run could not go on (the samples file cannot be written, the
+    /// recorder stopped); the load is stopped at once.
+    failure: std::sync::OnceLock<String>,
+    /// When the schedule was cut short (seconds since t0): an interrupt or
+    /// a failure. Starts planned after it were never owed.
+    stopped_at: std::sync::OnceLock<f64>,
+}
+
+impl Signals {
+    /// Stops the load at once because the run cannot be recorded.
+    fn fail(&self, why: String, now: f64) {
+        let _ = self.failure.set(why);
+        let _ = self.stopped_at.set(now);
+        self.stop.turn_on();
+        self.cutoff.turn_on();
+    }
+}
+
 /// Shared by every task of a run.
 struct Ctx {
     t0: Instant,
     duration: f64,
-    stop: AtomicBool,
-    stop_notify: Notify,
+    signals: Arc<Signals>,
     tx: mpsc::UnboundedSender<Sample>,
 }
 
@@ -75,7 +136,12 @@ impl Ctx {
     }
 
     fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
+        self.signals.stop.is_on()
+    }
+
+    /// Resolves when in-flight work must be cut off.
+    async fn cut_off(&self) {
+        self.signals.cutoff.wait().await
     }
 
     /// Sleeps until `at` (seconds since t0); false if the run was stopped first.
@@ -89,7 +155,16 @@ impl Ctx {
         }
         tokio::select! {
             _ = tokio::time::sleep_until(deadline.into()) => !self.stopped(),
-            _ = self.stop_notify.notified() => false,
+            _ = self.signals.stop.wait() => false,
+        }
+    }
+
+    /// Sleeps for `d` inside an iteration (a step's think time); false if
+    /// the iteration was cut off first.
+    async fn think(&self, d: Duration) -> bool {
+        tokio::select! {
+            _ = tokio::time::sleep(d) => true,
+            _ = self.cut_off() => false,
         }
     }
 
@@ -227,13 +302,13 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
     let file = std::fs::File::create(&cfg.samples_path)?;
     let total_users: u64 = plan.groups.iter().map(|g| g.users).sum();
     let target_tpm = plan.planned_tps().map(|t| t * 60.0);
-    let agg = Aggregate::new(plan.run.ts_interval.0, (ramp, duration));
+    let agg = Aggregate::for_plan(plan, (ramp, duration));
     let started = std::time::SystemTime::now();
+    let signals = Arc::new(Signals::default());
     let ctx = Arc::new(Ctx {
         t0: Instant::now(),
         duration,
-        stop: AtomicBool::new(false),
-        stop_notify: Notify::new(),
+        signals: signals.clone(),
         tx,
     });
     let progress = recorder::Progress {
@@ -242,7 +317,17 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         total_users,
         target_tpm,
     };
-    let recorder = tokio::spawn(recorder::record(rx, file, agg, progress, ctx.t0));
+    let mut recorder = tokio::spawn(recorder::record(
+        rx,
+        recorder::Output {
+            file,
+            path: cfg.samples_path.clone(),
+        },
+        agg,
+        progress,
+        ctx.t0,
+        signals.clone(),
+    ));
 
     let mut tasks = tokio::task::JoinSet::new();
     let mut seed_rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed);
@@ -279,8 +364,10 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         }
     }
 
-    // Wait for the end, an interrupt, or the grace period after `duration`.
+    // Wait for the end, an interrupt, a failure to record, or the grace
+    // period after `duration`.
     let mut interrupted = None;
+    let mut recorder_result = None;
     let end = ctx.t0 + Duration::from_secs_f64(duration);
     {
         let all_done = async { while tasks.join_next().await.is_some() {} };
@@ -293,6 +380,20 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
                 _ = &mut all_done => break,
                 // In-flight iterations past their grace are cut off.
                 _ = tokio::time::sleep_until(hard_deadline) => break,
+                // Nothing can be recorded any more: stop the load at once.
+                _ = signals.cutoff.wait() => break,
+                r = &mut recorder, if recorder_result.is_none() => {
+                    // The recorder ends only when every sender is gone; an
+                    // early end is a failure (a panic): nothing more can be
+                    // recorded, so no more load may be sent.
+                    let why = match &r {
+                        Ok(_) => "the recorder stopped early".to_string(),
+                        Err(e) => format!("the recorder failed: {e}"),
+                    };
+                    signals.fail(why, ctx.now());
+                    recorder_result = Some(r);
+                    break;
+                }
                 sig = interrupt() => {
                     interrupts += 1;
                     if interrupts >= 2 {
@@ -300,8 +401,8 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
                         break;
                     }
                     interrupted = Some(format!("{sig}: stopped starting iterations, in-flight ones given the grace"));
-                    ctx.stop.store(true, Ordering::Relaxed);
-                    ctx.stop_notify.notify_waiters();
+                    let _ = signals.stopped_at.set(ctx.now());
+                    signals.stop.turn_on();
                     let now = tokio::time::Instant::now();
                     hard_deadline = hard_deadline.min(now + Duration::from_secs_f64(grace));
                     if !cfg.quiet {
@@ -311,8 +412,14 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
             }
         }
     }
-    ctx.stop.store(true, Ordering::Relaxed);
-    ctx.stop_notify.notify_waiters();
+    // Whatever is still in flight is cut off and recorded as such; users
+    // get a moment to record it before they are aborted.
+    signals.stop.turn_on();
+    signals.cutoff.turn_on();
+    let _ = tokio::time::timeout(CUTOFF_RECORDING, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
     let run_time = ctx.now();
@@ -328,20 +435,34 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
     if let Some(t) = embedded {
         t.shutdown().await;
     }
-    let aggregate = recorder
-        .await
-        .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))??;
+    let recorded = match recorder_result {
+        Some(r) => r,
+        None => recorder.await,
+    };
+    let aggregate = match recorded {
+        Ok(r) => r,
+        Err(e) => {
+            return Err(RunError::Io(std::io::Error::other(format!(
+                "the recorder failed: {e}"
+            ))));
+        }
+    };
+    let failure = signals.failure.get().cloned();
     Ok(Execution {
         aggregate,
         started,
         run_time,
-        interrupted,
+        interrupted: failure.clone().or(interrupted),
+        failure,
         vars: cfg.vars.clone(),
     })
 }
 
+/// How long users get to record what they cut off before they are aborted.
+const CUTOFF_RECORDING: Duration = Duration::from_secs(2);
+
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM, naming which.
-async fn interrupt() -> &'static str {
+pub async fn interrupt() -> &'static str {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -373,21 +494,52 @@ struct Iter<'a> {
     started: f64,
     /// Scheduled start.
     nominal: f64,
+    /// The start on the plan's absolute schedule (see `Sample::iter_planned`).
+    planned: f64,
     /// How late against the schedule.
     late: f64,
     /// Late because the previous iteration overran.
     overrun: bool,
 }
 
-fn iteration_sample(it: &Iter<'_>, ended: f64, ok: bool) -> Sample {
-    let mut s = Sample::event(Kind::Iteration, it.started, it.group, it.user);
-    s.iter_sched = it.nominal;
-    s.iteration = it.n;
+impl Iter<'_> {
+    /// How far behind the absolute schedule the iteration started: what the
+    /// coordinated-omission view adds to every latency of it.
+    fn behind(&self) -> f64 {
+        (self.started - self.planned).max(0.0)
+    }
+
+    /// A sample of this iteration, of `kind`, at `t`.
+    fn sample(&self, kind: Kind, t: f64) -> Sample {
+        let mut s = Sample::event(kind, t, self.group, self.user);
+        s.iter_start = self.started;
+        s.iter_sched = self.nominal;
+        s.iter_planned = self.planned;
+        s.iteration = self.n;
+        s
+    }
+}
+
+/// How one iteration went.
+#[derive(Debug, Clone, Copy)]
+struct Outcome {
+    /// Every transaction succeeded.
+    ok: bool,
+    /// The run ended while it was in flight.
+    cut: bool,
+}
+
+fn iteration_sample(it: &Iter<'_>, ended: f64, o: Outcome) -> Sample {
+    let mut s = it.sample(Kind::Iteration, it.started);
     s.latency = ended - it.started;
-    s.latency_sched = ended - it.started + it.late;
+    s.latency_sched = s.latency + it.behind();
     s.late = it.late;
     s.overrun = it.overrun;
-    s.ok = ok;
+    s.ok = o.ok;
+    if o.cut {
+        s.error_kind = Some(ErrorKind::Cutoff);
+        s.error = "cut off: the run ended before the iteration did".into();
+    }
     s
 }
 
@@ -408,8 +560,10 @@ async fn paced_user(
     ctx.record(Sample::event(Kind::UserStart, ctx.now(), &group, user));
     let mut at = schedule.first(offset, &mut rng);
     let mut nominal = at;
+    let mut planned = at;
     let mut overrun = false;
     let mut n = 0u64;
+    let mut cut = false;
     while at < ctx.duration && ctx.sleep_until(at).await {
         let started = ctx.now();
         let it = Iter {
@@ -418,28 +572,57 @@ async fn paced_user(
             n,
             started,
             nominal,
+            planned,
             late: (started - nominal).max(0.0),
             overrun,
         };
-        let ok = work.iteration(&ctx, &it).await;
+        let o = work.iteration(&ctx, &it).await;
         let ended = ctx.now();
-        ctx.record(iteration_sample(&it, ended, ok));
+        ctx.record(iteration_sample(&it, ended, o));
         n += 1;
-        if work.retired() {
+        if o.cut {
+            // The schedule moves on past the iteration that never ended,
+            // so its backlog below counts the starts it blocked.
+            let _ = schedule.next(started, ended, &mut rng);
+            cut = true;
+            break;
+        }
+        if let Some(why) = work.retired() {
+            let mut r = Sample::event(Kind::Retired, ended, &group, user);
+            r.ok = false;
+            r.error = why;
+            ctx.record(r);
             break;
         }
         let next = schedule.next(started, ended, &mut rng);
-        if next.skipped > 0 {
-            for _ in 0..next.skipped {
-                ctx.record(Sample::event(Kind::Skipped, ended, &group, user));
-            }
+        for t in &next.skipped {
+            ctx.record(Sample::event(Kind::Skipped, *t, &group, user));
         }
         at = next.at;
         nominal = next.nominal;
+        planned = next.planned;
         overrun = next.overrun;
     }
+    // Starts the absolute schedule held before the end that this user,
+    // behind it, never made: the verdict counts them, the CO view's
+    // backlog is their cost.
+    if !work.is_retired() {
+        let until = ctx
+            .signals
+            .stopped_at
+            .get()
+            .map_or(ctx.duration, |t| t.min(ctx.duration));
+        for t in schedule.backlog(until, &mut rng) {
+            ctx.record(Sample::event(Kind::Missed, t, &group, user));
+        }
+    }
     ctx.record(Sample::event(Kind::UserStop, ctx.now(), &group, user));
-    work.finish().await;
+    if cut {
+        // Its worker is mid-call: killed, not asked to stop.
+        drop(work);
+    } else {
+        work.finish().await;
+    }
 }
 
 /// Work for an arrival-rate worker: when it was due, and the way back into
@@ -476,6 +659,7 @@ async fn arrivals(
         workers.spawn(async move {
             ctx.record(Sample::event(Kind::UserStart, ctx.now(), &group, u as u32));
             let mut n = 0u64;
+            let mut cut = false;
             while let Some(Job { nominal, back }) = wrx.recv().await {
                 let started = ctx.now();
                 let it = Iter {
@@ -484,15 +668,24 @@ async fn arrivals(
                     n,
                     started,
                     nominal,
+                    planned: nominal,
                     late: (started - nominal).max(0.0),
                     overrun: false,
                 };
-                let ok = work.iteration(&ctx, &it).await;
+                let o = work.iteration(&ctx, &it).await;
                 let ended = ctx.now();
-                ctx.record(iteration_sample(&it, ended, ok));
+                ctx.record(iteration_sample(&it, ended, o));
                 n += 1;
-                if work.retired() {
+                if o.cut {
+                    cut = true;
+                    break;
+                }
+                if let Some(why) = work.retired() {
                     // Out of the pool: its arrivals find another user or drop.
+                    let mut r = Sample::event(Kind::Retired, ended, &group, u as u32);
+                    r.ok = false;
+                    r.error = why;
+                    ctx.record(r);
                     break;
                 }
                 match idle.lock().expect("not poisoned").as_mut() {
@@ -501,7 +694,11 @@ async fn arrivals(
                 }
             }
             ctx.record(Sample::event(Kind::UserStop, ctx.now(), &group, u as u32));
-            work.finish().await;
+            if cut {
+                drop(work);
+            } else {
+                work.finish().await;
+            }
         });
     }
     let interval = 1.0 / rate;

@@ -2,10 +2,12 @@
 //! (flushed every second, so a crash loses at most the last second), folds
 //! it into the aggregate, and prints progress.
 
+use super::Signals;
 use crate::results::aggregate::{Aggregate, Stats};
 use crate::results::sample::{Sample, SampleWriter};
 use crate::units::round_sig;
 use std::io::BufWriter;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -16,14 +18,40 @@ pub struct Progress {
     pub target_tpm: Option<f64>,
 }
 
+/// Where the samples go.
+pub struct Output {
+    pub file: std::fs::File,
+    /// Its path, to name it in an error.
+    pub path: std::path::PathBuf,
+}
+
+/// Folds every sample into the aggregate and streams it to the samples
+/// file until every sender is gone. A write that fails (a full disk) stops
+/// the load at once through `signals`: no traffic is sent that cannot be
+/// recorded. What arrives after that is still folded, so the reports hold
+/// every measurement; the file keeps what it could.
 pub async fn record(
     mut rx: mpsc::UnboundedReceiver<Sample>,
-    file: std::fs::File,
+    out: Output,
     mut agg: Aggregate,
     progress: Progress,
     t0: Instant,
-) -> std::io::Result<Aggregate> {
-    let mut w = SampleWriter::new(BufWriter::with_capacity(1 << 16, file));
+    signals: Arc<Signals>,
+) -> Aggregate {
+    let mut w = Some(SampleWriter::new(BufWriter::with_capacity(
+        1 << 16,
+        out.file,
+    )));
+    let mut written = 0u64;
+    let fail = |w: &mut Option<_>, e: std::io::Error, written: u64| {
+        *w = None;
+        let why = format!(
+            "{}: {e}: the load was stopped at once ({written} samples recorded until then; the file may end mid-line, `pace report` leaves that line out)",
+            out.path.display()
+        );
+        eprintln!("error: {why}");
+        signals.fail(why, t0.elapsed().as_secs_f64());
+    };
     let mut flush = tokio::time::interval(Duration::from_secs(1));
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let every = agg.ts_interval.max(1.0);
@@ -47,13 +75,22 @@ pub async fn record(
         tokio::select! {
             s = rx.recv() => match s {
                 Some(s) => {
-                    w.write(&s)?;
+                    if let Some(wr) = &mut w {
+                        match wr.write(&s) {
+                            Ok(()) => written += 1,
+                            Err(e) => fail(&mut w, e, written),
+                        }
+                    }
                     agg.add(&s);
                 }
                 None => break,
             },
             _ = flush.tick() => {
-                w.flush()?;
+                if let Some(wr) = &mut w
+                    && let Err(e) = wr.flush()
+                {
+                    fail(&mut w, e, written);
+                }
                 let now = t0.elapsed().as_secs_f64();
                 if let Some(b) = &bar {
                     let ok = agg.transactions - agg.error_count;
@@ -71,11 +108,15 @@ pub async fn record(
             }
         }
     }
-    w.flush()?;
+    if let Some(wr) = &mut w
+        && let Err(e) = wr.flush()
+    {
+        fail(&mut w, e, written);
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    Ok(agg)
+    agg
 }
 
 fn line(agg: &Aggregate, p: &Progress, now: f64, tpm: f64) -> String {

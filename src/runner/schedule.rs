@@ -18,16 +18,20 @@ pub enum Cadence {
 }
 
 /// The next start, as decided after an iteration ended.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Next {
     /// When to start (seconds since the run's start).
     pub at: f64,
     /// The start the schedule wanted; `at - nominal` is the lateness.
     pub nominal: f64,
+    /// The same start on the absolute schedule, never re-based (see
+    /// [`UserSchedule::planned`]): what the coordinated-omission view
+    /// measures from.
+    pub planned: f64,
     /// The start is late because the previous iteration overran.
     pub overrun: bool,
-    /// Scheduled starts skipped (late = "skip"), at these nominal times.
-    pub skipped: u32,
+    /// Scheduled starts skipped (late = "skip"): their nominal times.
+    pub skipped: Vec<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +40,11 @@ pub struct UserSchedule {
     late: Late,
     /// The schedule's current nominal start.
     nominal: f64,
+    /// The current start on the absolute schedule: the first start plus
+    /// every interval drawn since. Under `drift` the nominal schedule
+    /// re-bases on each late start and this one does not, so the backlog
+    /// stays visible (wrk2's corrected latency measures from it).
+    planned: f64,
 }
 
 impl UserSchedule {
@@ -44,6 +53,7 @@ impl UserSchedule {
             cadence,
             late,
             nominal: 0.0,
+            planned: 0.0,
         }
     }
 
@@ -54,41 +64,40 @@ impl UserSchedule {
             Cadence::Paced(p) => offset + p.sample_first_delay(rng),
             Cadence::AfterEnd(_) | Cadence::BackToBack => offset,
         };
+        self.planned = self.nominal;
         self.nominal
     }
 
     /// Decides the next start after an iteration that started at `started`
     /// and ended at `ended`.
     pub fn next<R: Rng + ?Sized>(&mut self, started: f64, ended: f64, rng: &mut R) -> Next {
+        let on_time = |at: f64| Next {
+            at,
+            nominal: at,
+            planned: at,
+            overrun: false,
+            skipped: Vec::new(),
+        };
         match self.cadence {
             Cadence::AfterEnd(delay) => {
                 self.nominal = ended + delay;
-                Next {
-                    at: self.nominal,
-                    nominal: self.nominal,
-                    overrun: false,
-                    skipped: 0,
-                }
+                self.planned = self.nominal;
+                on_time(self.nominal)
             }
             Cadence::BackToBack => {
                 self.nominal = ended;
-                Next {
-                    at: ended,
-                    nominal: ended,
-                    overrun: false,
-                    skipped: 0,
-                }
+                self.planned = ended;
+                on_time(ended)
             }
             Cadence::Paced(p) => {
                 let interval = p.sample(rng);
                 let nominal = self.nominal + interval;
+                self.planned += interval;
                 if ended <= nominal {
                     self.nominal = nominal;
                     return Next {
-                        at: nominal,
-                        nominal,
-                        overrun: false,
-                        skipped: 0,
+                        planned: self.planned,
+                        ..on_time(nominal)
                     };
                 }
                 match self.late {
@@ -98,23 +107,25 @@ impl UserSchedule {
                         Next {
                             at: ended,
                             nominal,
+                            planned: self.planned,
                             overrun: true,
-                            skipped: 0,
+                            skipped: Vec::new(),
                         }
                     }
                     Late::Skip => {
+                        // Skip never re-bases: the slot it starts in is on
+                        // the absolute schedule; the missed ones are counted.
                         let mut n = nominal;
-                        let mut skipped = 0;
+                        let mut skipped = Vec::new();
                         while n < ended {
-                            skipped += 1;
+                            skipped.push(n);
                             n += p.sample(rng);
                         }
                         self.nominal = n;
+                        self.planned = n;
                         Next {
-                            at: n,
-                            nominal: n,
-                            overrun: false,
                             skipped,
+                            ..on_time(n)
                         }
                     }
                     Late::CatchUp => {
@@ -124,16 +135,41 @@ impl UserSchedule {
                         let floor = started + p.mean() / 2.0;
                         let at = ended.max(floor).max(nominal);
                         self.nominal = nominal;
+                        self.planned = nominal;
                         Next {
                             at,
                             nominal,
+                            planned: nominal,
                             overrun: true,
-                            skipped: 0,
+                            skipped: Vec::new(),
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The planned starts before `until` that the user will never make,
+    /// given that every start before the one [`next`](Self::next) last
+    /// returned was made: a paced user still behind its absolute schedule when the
+    /// run ends (`drift` never repays lost time, `catch-up` may not have
+    /// finished repaying it). Empty for `skip` (its missed starts are
+    /// skipped as they happen) and for closed-loop cadences, which have no
+    /// schedule to fall behind.
+    pub fn backlog<R: Rng + ?Sized>(&mut self, until: f64, rng: &mut R) -> Vec<f64> {
+        let Cadence::Paced(p) = self.cadence else {
+            return Vec::new();
+        };
+        if self.late == Late::Skip {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut t = self.planned;
+        while t < until {
+            out.push(t);
+            t += p.sample(rng);
+        }
+        out
     }
 }
 
@@ -181,7 +217,56 @@ mod tests {
         s.nominal = 0.0;
         let n = s.next(0.0, 5.0, &mut rng);
         // Nominal 2 and 4 are missed; 6 is kept.
-        assert_eq!((n.at, n.skipped, n.overrun), (6.0, 2, false));
+        assert_eq!(
+            (n.at, n.skipped.clone(), n.overrun),
+            (6.0, vec![2.0, 4.0], false)
+        );
+        // The slot it starts in is on the absolute schedule.
+        assert_eq!(n.planned, 6.0);
+        assert!(s.backlog(100.0, &mut rng).is_empty());
+    }
+
+    #[test]
+    fn drift_rebases_but_the_absolute_schedule_keeps_the_backlog() {
+        // wrk2's example: 100 ms pacing, one 1 s stall. Drift starts 1.0 s
+        // late and re-bases; the absolute schedule still says the next
+        // start was due at 0.1 s, so the corrected view sees 0.9 s of
+        // backlog in every later start, and 9 starts are never made.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let mut s = fixed(0.1, Late::Drift);
+        s.nominal = 0.0;
+        s.planned = 0.0;
+        let n = s.next(0.0, 1.0, &mut rng);
+        assert_eq!((n.at, n.nominal, n.overrun), (1.0, 0.1, true));
+        assert!((n.planned - 0.1).abs() < 1e-12);
+        let n = s.next(1.0, 1.001, &mut rng);
+        assert!((n.at - 1.1).abs() < 1e-12 && !n.overrun);
+        assert!((n.planned - 0.2).abs() < 1e-12, "{}", n.planned);
+        // The run ends at 1.95 s: the user made starts up to 1.9 s; the
+        // absolute schedule had those 9 slots earlier, so its slots from
+        // 1.1 s to 1.9 s were never made.
+        let mut start = n.at;
+        while start < 1.95 {
+            start = s.next(start, start + 0.001, &mut rng).at;
+        }
+        let missed = s.backlog(1.95, &mut rng);
+        assert_eq!(missed.len(), 9, "{missed:?}");
+        assert!((missed[0] - 1.1).abs() < 1e-9 && (missed[8] - 1.9).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_on_time_user_has_no_backlog() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        for late in [Late::Drift, Late::CatchUp, Late::Skip] {
+            let mut s = fixed(0.5, late);
+            let mut start = s.first(0.0, &mut rng);
+            while start < 10.0 {
+                let n = s.next(start, start + 0.01, &mut rng);
+                assert_eq!(n.planned, n.nominal);
+                start = n.at;
+            }
+            assert!(s.backlog(10.0, &mut rng).is_empty(), "{late:?}");
+        }
     }
 
     #[test]
@@ -202,6 +287,22 @@ mod tests {
         assert_eq!((n.at, n.nominal, n.overrun), (11.0, 10.0, true));
         let n = s.next(11.0, 11.1, &mut rng);
         assert_eq!((n.at, n.overrun), (12.0, false)); // back on schedule
+        assert_eq!(n.planned, 12.0);
+    }
+
+    #[test]
+    fn catch_up_still_behind_at_the_end_leaves_a_backlog() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let mut s = fixed(2.0, Late::CatchUp);
+        s.nominal = 0.0;
+        s.planned = 0.0;
+        // A 7 s iteration, then the run ends at 8 s: the 2, 4 and 6 s
+        // starts are still owed.
+        let n = s.next(0.0, 7.0, &mut rng);
+        assert_eq!((n.at, n.planned), (7.0, 2.0));
+        let n = s.next(7.0, 7.1, &mut rng);
+        assert_eq!((n.at, n.planned), (8.0, 4.0));
+        assert_eq!(s.backlog(8.0, &mut rng), vec![4.0, 6.0]);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use super::http::{self, Step};
 use super::script::{ScriptSpec, ScriptUser, Worker};
-use super::{Ctx, Iter, client};
-use crate::results::sample::{Kind, Sample};
+use super::{Ctx, Iter, Outcome, client};
+use crate::results::sample::{ErrorKind, Kind};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -40,6 +40,7 @@ impl GroupWork {
                 Work::Script {
                     user: Box::new(ScriptUser::new(spec.clone(), u, worker)),
                     group: self.clone(),
+                    last_error: String::new(),
                 }
             }
         }
@@ -56,17 +57,22 @@ pub enum Work {
         // Boxed: a worker's pipes are far larger than an HTTP client handle.
         user: Box<ScriptUser>,
         group: Arc<GroupWork>,
+        /// The last failure, said again when the user retires.
+        last_error: String,
     },
 }
 
 impl Work {
-    /// Runs one iteration, recording its transactions; true when all
-    /// succeeded.
-    pub async fn iteration(&mut self, ctx: &Ctx, it: &Iter<'_>) -> bool {
+    /// Runs one iteration, recording its transactions.
+    pub async fn iteration(&mut self, ctx: &Ctx, it: &Iter<'_>) -> Outcome {
         match self {
             Work::Http { client, steps } => http_iteration(ctx, client, it, steps).await,
-            Work::Script { user, group } => {
-                let ok = script_iteration(ctx, user, it).await;
+            Work::Script {
+                user,
+                group,
+                last_error,
+            } => {
+                let ok = script_iteration(ctx, user, it, last_error).await;
                 if user.retired()
                     && let GroupWork::Script { retired, .. } = &**group
                 {
@@ -89,8 +95,21 @@ impl Work {
         }
     }
 
-    /// True when the user cannot go on (its worker kept failing).
-    pub fn retired(&self) -> bool {
+    /// Why the user cannot go on (its worker kept failing), if it cannot.
+    pub fn retired(&self) -> Option<String> {
+        match self {
+            Work::Script {
+                user, last_error, ..
+            } if user.retired() => Some(format!(
+                "retired after {} worker failures in a row; the last: {last_error}",
+                super::script::MAX_FAILURES
+            )),
+            _ => None,
+        }
+    }
+
+    /// True when the user has retired.
+    pub fn is_retired(&self) -> bool {
         matches!(self, Work::Script { user, .. } if user.retired())
     }
 
@@ -102,16 +121,22 @@ impl Work {
     }
 }
 
-/// Runs one iteration's steps; true when every step succeeded.
+/// Runs one iteration's steps. A step still in flight when the run is cut
+/// off is recorded as a `cutoff` error and the iteration ends there.
 async fn http_iteration(
     ctx: &Ctx,
     client: &reqwest::Client,
     it: &Iter<'_>,
     steps: &[Step],
-) -> bool {
+) -> Outcome {
     let mut all_ok = true;
+    let behind = it.behind();
     for step in steps {
-        let o = http::send(client, step).await;
+        let sent_at = std::time::Instant::now();
+        let (o, cut) = tokio::select! {
+            o = http::send(client, step) => (o, false),
+            _ = ctx.cut_off() => (http::Outcome::cut_off(sent_at), true),
+        };
         let t = (o.sent - ctx.t0).as_secs_f64();
         let latency = o.latency.as_secs_f64();
         let ok = o.error.is_none();
@@ -120,64 +145,81 @@ async fn http_iteration(
             Some((k, m)) => (Some(k), m),
             None => (None, String::new()),
         };
-        ctx.record(Sample {
-            kind: Kind::Step,
-            t,
-            iter_start: it.started,
-            iter_sched: it.nominal,
-            group: it.group.to_string(),
-            user: it.user,
-            iteration: it.n,
-            name: step.name.clone(),
-            latency,
-            latency_sched: latency + it.late,
-            status: o.status,
-            ok,
-            error_kind,
-            error,
-            bytes: o.bytes,
-            late: 0.0,
-            overrun: false,
-            ttfb: o.ttfb.as_secs_f64(),
-        });
-        if !step.think.is_zero() {
-            tokio::time::sleep(step.think).await;
+        let mut s = it.sample(Kind::Step, t);
+        s.name = step.name.clone();
+        s.latency = latency;
+        s.latency_sched = latency + behind;
+        s.status = o.status;
+        s.ok = ok;
+        s.error_kind = error_kind;
+        s.error = error;
+        s.bytes = o.bytes;
+        s.ttfb = o.ttfb.as_secs_f64();
+        ctx.record(s);
+        if cut || (!step.think.is_zero() && !ctx.think(step.think).await) {
+            return Outcome {
+                ok: false,
+                cut: true,
+            };
         }
     }
-    all_ok
+    Outcome {
+        ok: all_ok,
+        cut: false,
+    }
 }
 
 /// One `run()`: the transaction (named after the group), then each custom
-/// timer the script set.
-async fn script_iteration(ctx: &Ctx, user: &mut ScriptUser, it: &Iter<'_>) -> bool {
-    let o = user.iteration(it.n).await;
+/// timer the script set. A `run()` still going when the run is cut off is
+/// recorded as a `cutoff` error (its worker is then killed).
+async fn script_iteration(
+    ctx: &Ctx,
+    user: &mut ScriptUser,
+    it: &Iter<'_>,
+    last_error: &mut String,
+) -> Outcome {
+    let sent = std::time::Instant::now();
+    let o = tokio::select! {
+        o = user.iteration(it.n) => o,
+        _ = ctx.cut_off() => {
+            let mut s = it.sample(Kind::Step, (sent - ctx.t0).as_secs_f64());
+            s.latency = sent.elapsed().as_secs_f64();
+            s.latency_sched = s.latency + it.behind();
+            s.ok = false;
+            s.error_kind = Some(ErrorKind::Cutoff);
+            s.error = CUT_OFF.into();
+            ctx.record(s);
+            return Outcome { ok: false, cut: true };
+        }
+    };
     let t = (o.sent - ctx.t0).as_secs_f64();
     let ok = o.error.is_none();
     let (error_kind, error) = match o.error {
         Some((k, m)) => (Some(k), m),
         None => (None, String::new()),
     };
-    let mut s = Sample::event(Kind::Step, t, it.group, it.user);
-    s.iter_start = it.started;
-    s.iter_sched = it.nominal;
-    s.iteration = it.n;
+    if !ok {
+        last_error.clone_from(&error);
+    }
+    let mut s = it.sample(Kind::Step, t);
     s.latency = o.elapsed;
-    s.latency_sched = o.elapsed + it.late;
+    s.latency_sched = o.elapsed + it.behind();
     s.ok = ok;
     s.error_kind = error_kind;
     s.error = error;
     // The transaction first: it claims its name before any custom timer.
     ctx.record(s);
     for (name, value) in o.timers {
-        let mut c = Sample::event(Kind::Timer, t, it.group, it.user);
-        c.iter_start = it.started;
-        c.iter_sched = it.nominal;
-        c.iteration = it.n;
+        let mut c = it.sample(Kind::Timer, t);
         c.name = name;
         c.latency = value;
         c.latency_sched = value;
         c.ok = ok;
         ctx.record(c);
     }
-    ok
+    Outcome { ok, cut: false }
 }
+
+/// The message of a transaction cut off in flight.
+pub const CUT_OFF: &str =
+    "cut off: still in flight when the run ended (grace over, or a second Ctrl-C)";

@@ -253,7 +253,7 @@ fn footer(r: &Results) -> Markup {
 fn page(r: &Results) -> anyhow::Result<Markup> {
     let s = &r.summary;
     let name = s.meta.plan_name();
-    let word = if s.verdict.pass { "PASS" } else { "FAIL" };
+    let word = s.verdict.state.word();
     let mut used = HashSet::new();
     let mut sections = vec![timer_section(
         r,
@@ -261,7 +261,7 @@ fn page(r: &Results) -> anyhow::Result<Markup> {
             id: "all-transactions".into(),
             title: "All Transactions".into(),
             stats: &s.all_transactions,
-            failed: s.achieved.errors,
+            failed: s.whole_run.errors,
             rows: &s.all_intervals,
             // Transactions only: a script's custom timers are not.
             drawn: Drawn::merged(

@@ -6,6 +6,7 @@ use crate::plan::file::{PacingMode, PacingSection, PlanFile};
 use crate::plan::pacing::Pacing;
 use crate::results::Results;
 use crate::results::aggregate::Stats;
+use crate::results::judgement::State;
 use crate::units::{human_duration, round_sig};
 use maud::{Markup, html};
 
@@ -110,21 +111,44 @@ pub fn summary(r: &Results) -> Markup {
     let s = &r.summary;
     let m = &s.meta;
     let v = &s.verdict;
-    let (class, word) = if v.pass {
-        ("verdict pass", "PASS")
-    } else {
-        ("verdict fail", "FAIL")
+    let class = match v.state {
+        State::Pass => "verdict pass",
+        State::Fail => "verdict fail",
+        State::NoChecks => "verdict nochecks",
+        State::Incomplete => "verdict incomplete",
     };
     html! {
         section #summary {
             h2 { "Summary" }
             div class=(class) {
-                span.verdict-word { (word) }
-                @if s.partial { span.partial-tag { "PARTIAL" } }
+                span.verdict-word { (v.state.word()) }
+                @if s.partial && v.state != State::Incomplete { span.partial-tag { "PARTIAL" } }
+            }
+            @if v.state == State::NoChecks {
+                p.nochecks {
+                    "The plan sets no target rate and no threshold, so nothing was judged beyond the run doing real work ("
+                    (s.whole_run.transactions) " transactions succeeded, " (s.whole_run.errors) " failed)."
+                }
             }
             @if !v.reasons.is_empty() {
                 ul.reasons { @for reason in &v.reasons { li { (reason) } } }
             }
+            @if !v.causes.is_empty() {
+                table.causes {
+                    thead { tr { th { "cause of the shortfall" } th { "transactions" } th { "share" } } }
+                    tbody {
+                        @for c in &v.causes {
+                            tr {
+                                td { (c.detail) }
+                                td.num { (num(c.transactions)) }
+                                td.num { (num(c.share * 100.0)) " %" }
+                            }
+                        }
+                    }
+                }
+            }
+            @for n in &v.notes { p.note { "Note: " (n) } }
+            @for u in &v.unjudged { p.note { "Not judged: " (u) } }
             @if s.partial {
                 p.partial {
                     strong { "PARTIAL run: " }
@@ -135,8 +159,8 @@ pub fn summary(r: &Results) -> Markup {
             table.facts {
                 tbody {
                     tr { th { "plan" } td { (m.plan_name()) " " span.url { "(" (m.plan_file) ")" } } }
-                    tr { th { "transactions" } td { (s.achieved.all_transactions) } }
-                    tr { th { "errors" } td { (s.achieved.errors) } }
+                    tr { th { "transactions (whole run)" } td { (s.whole_run.transactions + s.whole_run.errors) } }
+                    tr { th { "errors (whole run)" } td { (s.whole_run.errors) } }
                     tr { th { "run time" } td { (dur(m.run_time_s)) " (planned " (dur(m.duration_s)) ")" } }
                     tr { th { "ramp-up" } td { (dur(m.ramp_up_s)) } }
                     tr { th { "test start" } td { (m.started_at) } }
@@ -208,9 +232,13 @@ pub fn plan_vs_achieved(r: &Results) -> Markup {
                         td.strong {
                             (num(a.tpm)) " TPM"
                             span.note {
-                                " " (a.transactions) " successful transactions in the steady-state window "
-                                (num(from)) " s to " (num(to)) " s (" (dur(a.window_s)) "), from "
-                                (a.iterations) " iterations"
+                                @if a.scope == "whole_run" {
+                                    " over the whole run: there is no steady-state window (ramp-up lasts the run)"
+                                } @else {
+                                    " " (a.transactions) " successful + " (a.errors) " failed transactions in the steady-state window "
+                                    (num(from)) " s to " (num(to)) " s (" (dur(a.window_s)) "), from "
+                                    (a.iterations) " iterations"
+                                }
                             }
                         }
                     }
@@ -218,6 +246,7 @@ pub fn plan_vs_achieved(r: &Results) -> Markup {
                         th { "late starts" }
                         td { (s.late_starts) " iterations started late because the previous one overran" (latency_line("lateness ", &s.lateness)) }
                     }
+                    tr { th { "missed starts" } td { (s.missed) " planned starts never made: users were still behind their schedule when the run ended" } }
                     tr { th { "dropped starts" } td { (s.dropped) " (no free user in the pool)" } }
                     tr { th { "skipped starts" } td { (s.skipped) " (late = \"skip\")" } }
                     tr {
@@ -231,6 +260,7 @@ pub fn plan_vs_achieved(r: &Results) -> Markup {
                     }
                 }
             }
+            (co_views(s))
             h3 { "Acceptance checks" }
             @if s.verdict.checks.is_empty() {
                 p.none { "The plan sets no acceptance threshold." }
@@ -261,6 +291,48 @@ pub fn plan_vs_achieved(r: &Results) -> Markup {
                                 td { (kind) }
                                 td.num { (t.count) }
                                 td { ul.messages { @for msg in &t.first_messages { li { code { (msg) } } } } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Each transaction timer's response time as measured from the send, beside
+/// the same transactions measured from their iteration's start on the
+/// plan's absolute schedule (wrk2's coordinated-omission correction): the
+/// wait a user arriving on schedule would have had. They differ only where
+/// starts were late.
+fn co_views(s: &crate::results::summary::Summary) -> Markup {
+    let timers: Vec<(&String, &Stats)> = s
+        .timers
+        .iter()
+        .filter(|(k, st)| !s.custom_timers.contains(k) && st.count > 0)
+        .collect();
+    let ms = |v: f64| round_sig(v * 1000.0, 3);
+    html! {
+        @if !timers.is_empty() {
+            h3 { "Response time: measured and from the schedule" }
+            p.note {
+                "Measured: from the send of each request. From the schedule: from the start its iteration had on the plan's absolute schedule, so time lost to late starts counts (coordinated omission corrected). Milliseconds."
+            }
+            div.scroll {
+                table.co-views {
+                    thead {
+                        tr { th rowspan="2" { "timer" } th colspan="4" { "measured" } th colspan="4" { "from the schedule" } }
+                        tr { @for _ in 0..2 { th { "p50" } th { "p95" } th { "p99" } th { "max" } } }
+                    }
+                    tbody {
+                        @for (name, m) in &timers {
+                            tr {
+                                td { (name) }
+                                @for v in [m.p50, m.p95, m.p99, m.max] { td.num { (ms(v)) } }
+                                @match s.timers_scheduled.get(*name) {
+                                    Some(c) => { @for v in [c.p50, c.p95, c.p99, c.max] { td.num { (ms(v)) } } }
+                                    None => { @for _ in 0..4 { td.none { "-" } } }
+                                }
                             }
                         }
                     }

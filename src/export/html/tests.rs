@@ -8,7 +8,7 @@ use crate::results::Results;
 use crate::results::aggregate::Aggregate;
 use crate::results::sample::{ErrorKind, Kind, Sample};
 use crate::results::summary::{RunMeta, Summary};
-use crate::verdict::{expected, judge};
+use crate::verdict::{Ending, judge};
 
 const EVIL: &str = "<script>&\"";
 
@@ -16,7 +16,7 @@ fn plan_text(ts: &str) -> String {
     format!(
         r#"
 [target]
-tps = 4.0
+tps = 8.0
 
 [run]
 duration = "20s"
@@ -50,7 +50,7 @@ p95 = "1s"
 fn results(ts: f64, n: usize, partial: bool) -> Results {
     let plan = PlanFile::parse(&plan_text(&format!("{ts}s")), "test.toml").unwrap();
     let window = (2.0, 20.0);
-    let mut agg = Aggregate::new(ts, window);
+    let mut agg = Aggregate::for_plan(&plan, window);
     agg.add(&Sample::event(Kind::UserStart, 0.0, "browse", 0));
     agg.add(&Sample::event(Kind::UserStart, 0.25, "browse", 1));
     for i in 0..n {
@@ -89,8 +89,10 @@ fn results(ts: f64, n: usize, partial: bool) -> Results {
         partial_reason: partial.then(|| "interrupted by Ctrl-C".to_string()),
         vars: Default::default(),
     };
-    let exp = expected(&plan, window.1 - window.0);
-    let verdict = judge(&plan, &agg, exp.as_ref());
+    let ending = Ending {
+        incomplete: meta.partial_reason.clone(),
+    };
+    let (exp, verdict) = judge(&plan, &agg, &ending);
     let summary = Summary::build(meta, &agg, exp, verdict);
     Results::new(std::path::Path::new("/nonexistent"), plan, summary, &agg)
 }

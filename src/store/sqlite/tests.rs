@@ -3,7 +3,7 @@ use crate::plan::file::PlanFile;
 use crate::results::aggregate::Aggregate;
 use crate::results::sample::{Kind, Sample};
 use crate::results::summary::{RunMeta, Summary};
-use crate::verdict::{expected, judge};
+use crate::verdict::{Ending, judge};
 
 const PLAN: &str = r#"
 [target]
@@ -44,7 +44,7 @@ error_rate = "1%"
 /// second from 0 to 20 s; `slow` makes search slow and fail sometimes.
 fn results(dir: &Path, started_at: &str, slow: bool) -> Results {
     let plan = PlanFile::parse(PLAN, "synthetic/plan.toml").unwrap();
-    let mut agg = Aggregate::new(5.0, (2.0, 20.0));
+    let mut agg = Aggregate::for_plan(&plan, (2.0, 20.0));
     for user in 0..2u32 {
         agg.add(&Sample::event(Kind::UserStart, 0.0, "browse", user));
         for i in 0..20u64 {
@@ -74,9 +74,7 @@ fn results(dir: &Path, started_at: &str, slow: bool) -> Results {
         }
         agg.add(&Sample::event(Kind::UserStop, 20.0, "browse", user));
     }
-    let window = agg.window.1 - agg.window.0;
-    let exp = expected(&plan, window);
-    let verdict = judge(&plan, &agg, exp.as_ref());
+    let (exp, verdict) = judge(&plan, &agg, &Ending::default());
     let meta = RunMeta {
         plan_file: "synthetic/plan.toml".into(),
         seed: u64::MAX,

@@ -172,7 +172,7 @@ pub(super) fn write_run(tx: &rusqlite::Transaction, r: &Results) -> rusqlite::Re
             real(s.achieved.tpm).unwrap_or(0.0),
             int(s.achieved.transactions),
             int(s.achieved.all_transactions),
-            int(s.achieved.errors),
+            int(s.whole_run.errors),
             int(s.achieved.iterations),
             int(s.late_starts),
             int(s.dropped),
@@ -212,7 +212,7 @@ pub(super) fn write_run(tx: &rusqlite::Transaction, r: &Results) -> rusqlite::Re
         ALL_TRANSACTIONS,
         "all",
         &s.all_transactions,
-        Some(s.achieved.errors),
+        Some(s.whole_run.errors),
     )?;
     // A timer that only ever failed has errors but no statistics.
     let mut names: Vec<&String> = s.timers.keys().collect();

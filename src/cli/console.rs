@@ -1,0 +1,119 @@
+//! What `pace run`, `pace verify` and `pace report` print at the end: the
+//! checks, the response times measured and from the schedule side by side,
+//! and the verdict's word with its reasons.
+
+use crate::results::judgement::State;
+use crate::results::summary::Summary;
+use crate::units::round_sig;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+
+fn ms(v: f64) -> String {
+    round_sig(v * 1000.0, 3)
+}
+
+/// Prints the verdict of `s` to stdout.
+pub fn print_verdict(s: &Summary) {
+    let v = &s.verdict;
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_header(vec!["check", "planned", "achieved", "result"]);
+    for c in &v.checks {
+        t.add_row(vec![
+            c.name.clone(),
+            c.target.clone(),
+            c.achieved.clone(),
+            if c.pass { "pass".into() } else { "FAIL".into() },
+        ]);
+    }
+    let a = &s.achieved;
+    t.add_row(vec![
+        "transactions in window".to_string(),
+        s.expected
+            .as_ref()
+            .map(|e| {
+                format!(
+                    "{}-{}",
+                    e.transactions_low.ceil(),
+                    e.transactions_high.floor()
+                )
+            })
+            .unwrap_or_default(),
+        format!("{} ok + {} failed", a.transactions, a.errors),
+        String::new(),
+    ]);
+    t.add_row(vec![
+        "late starts / dropped / missed".to_string(),
+        "0".into(),
+        format!(
+            "{} / {} / {}",
+            s.late_starts,
+            s.dropped + s.skipped,
+            s.missed
+        ),
+        String::new(),
+    ]);
+    t.add_row(vec![
+        "errors (whole run)".to_string(),
+        String::new(),
+        format!(
+            "{} of {}",
+            s.whole_run.errors,
+            s.whole_run.transactions + s.whole_run.errors
+        ),
+        String::new(),
+    ]);
+    println!("{t}");
+    print_views(s);
+    for n in &v.notes {
+        println!("note: {n}");
+    }
+    for u in &v.unjudged {
+        println!("not judged: {u}");
+    }
+    match v.state {
+        State::Pass => println!("PASS"),
+        State::Fail => println!("FAIL: {}", v.reasons.join("; ")),
+        State::NoChecks => println!(
+            "NO CHECKS: the plan sets no target rate and no threshold, so nothing was judged ({} transactions succeeded, {} failed); add [target] or [acceptance] to judge a run",
+            s.whole_run.transactions, s.whole_run.errors
+        ),
+        State::Incomplete => println!("INCOMPLETE: {}", v.reasons.join("; ")),
+    }
+}
+
+/// Each transaction timer's response time as measured from the send, and
+/// from the iteration's start on the plan's absolute schedule (what a user
+/// arriving on schedule would have waited: the coordinated-omission
+/// corrected view). They differ only when starts were late.
+fn print_views(s: &Summary) {
+    let timers: Vec<&String> = s
+        .timers
+        .keys()
+        .filter(|k| !s.custom_timers.contains(k) && s.timers[*k].count > 0)
+        .collect();
+    if timers.is_empty() {
+        return;
+    }
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED).set_header(vec![
+        "response time (ms)",
+        "p50",
+        "p95",
+        "p99",
+        "max",
+        "from schedule p50",
+        "p95",
+        "p99",
+        "max",
+    ]);
+    for k in timers {
+        let m = &s.timers[k];
+        let mut row = vec![k.clone(), ms(m.p50), ms(m.p95), ms(m.p99), ms(m.max)];
+        match s.timers_scheduled.get(k) {
+            Some(c) => row.extend([ms(c.p50), ms(c.p95), ms(c.p99), ms(c.max)]),
+            None => row.extend(std::iter::repeat_n(String::new(), 4)),
+        }
+        t.add_row(row);
+    }
+    println!("{t}");
+}

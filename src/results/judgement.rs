@@ -1,0 +1,121 @@
+//! What the verdict decided, as data. The recorded model carries it so that
+//! every exporter and the store read one model; the judging itself is
+//! `crate::verdict`'s, which reads the aggregate and writes these.
+
+use serde::{Deserialize, Serialize};
+
+/// The verdict's one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Every promise of the plan was checked and held, and the run did real
+    /// work. Exit 0.
+    Pass,
+    /// A check failed (a promise of the plan, or an always-on check: no
+    /// transaction succeeded, a group's users all retired). Exit 1.
+    Fail,
+    /// The run did real work, but the plan promises nothing to judge (no
+    /// target rate, no threshold): nothing was judged. Exit 4.
+    NoChecks,
+    /// The run did not finish: interrupted, killed, or it could not be
+    /// recorded. What ran is judged and shown, never as a PASS. Exit 3.
+    Incomplete,
+}
+
+impl State {
+    /// The word the console and the reports print.
+    pub fn word(self) -> &'static str {
+        match self {
+            State::Pass => "PASS",
+            State::Fail => "FAIL",
+            State::NoChecks => "NO CHECKS",
+            State::Incomplete => "INCOMPLETE",
+        }
+    }
+}
+
+/// One acceptance check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub target: String,
+    pub achieved: String,
+    pub pass: bool,
+    /// Why it failed, in words (also in `Verdict::reasons`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// One cause of a throughput shortfall (or excess), with its share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cause {
+    /// A stable name: `failed`, `cutoff`, `behind_schedule`, `skipped`,
+    /// `dropped`, `retired`, `slow_iterations`, `fast_iterations`,
+    /// `scheduler_lag` or `unexplained`.
+    pub cause: String,
+    /// Transactions it explains (missing ones, or extra ones above the band).
+    pub transactions: f64,
+    /// Its share of the shortfall (or excess), 0 to 1.
+    pub share: f64,
+    /// The cause in words, with the measurements behind it.
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// True only for [`State::Pass`].
+    pub pass: bool,
+    /// Why the run failed, in words; for an incomplete run, why it is.
+    pub reasons: Vec<String>,
+    pub checks: Vec<Check>,
+    #[serde(default = "unknown_state")]
+    pub state: State,
+    /// Material causes of a throughput shortfall, largest first.
+    #[serde(default)]
+    pub causes: Vec<Cause>,
+    /// What the plan promises that could not be judged, and why.
+    #[serde(default)]
+    pub unjudged: Vec<String>,
+    /// Facts a reader needs beside the checks (e.g. why the band was not
+    /// applied, users that retired).
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// summary.json files written before pace recorded a state.
+fn unknown_state() -> State {
+    State::Incomplete
+}
+
+/// The throughput the plan expects over the window, where it sets one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Expected {
+    pub tpm: f64,
+    pub tpm_low: f64,
+    pub tpm_high: f64,
+    pub transactions: f64,
+    pub transactions_low: f64,
+    pub transactions_high: f64,
+    pub confidence: f64,
+    /// "auto" (the statistical band) or a fixed percentage.
+    pub tolerance: String,
+    /// True when a closed-loop group (after-end, none) is in the plan: its
+    /// mean comes from the plan's response time and its spread from the
+    /// measured iteration times, so the band is approximate.
+    #[serde(default)]
+    pub approximate: bool,
+    /// Each group's expected transactions in the window, in plan order.
+    #[serde(default)]
+    pub groups: Vec<GroupExpected>,
+}
+
+/// One group's share of [`Expected`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupExpected {
+    pub name: String,
+    pub tpm: f64,
+    /// Expected transactions in the window, and their standard deviation.
+    pub transactions: f64,
+    pub sd: f64,
+    pub transactions_per_iteration: u32,
+}

@@ -1,0 +1,93 @@
+//! The throughput a run of the plan should reach over its window: the sum
+//! of each group's expectation, with the band at the plan's confidence.
+//! Start-to-start and arrival-rate groups are exact (plan::band); a
+//! closed-loop group's mean comes from the plan's response time and its
+//! spread from the iteration times the run measured, so that band is
+//! approximate and says so.
+
+use crate::plan::band::{Band, band};
+use crate::plan::file::{PlanFile, Tolerance};
+use crate::results::aggregate::Aggregate;
+use crate::results::judgement::{Expected, GroupExpected};
+use crate::units::round_sig;
+
+/// The expectation of `plan` over `agg`'s window; `None` where the plan
+/// sets no rate or the window is empty.
+pub fn expected(plan: &PlanFile, agg: &Aggregate) -> Option<Expected> {
+    let window = agg.window.1 - agg.window.0;
+    if window <= 0.0 {
+        return None;
+    }
+    // A closed-loop group's cycle varies as its iteration time does (the
+    // delay is constant).
+    let spread = |i: usize| {
+        plan.groups
+            .get(i)
+            .and_then(|g| agg.groups.iter().find(|t| t.name == g.name))
+            .map_or(0.0, |t| t.iteration_time.variance().sqrt())
+    };
+    let loads: Vec<_> = plan
+        .group_loads(&spread)
+        .into_iter()
+        .collect::<Option<_>>()?;
+    let conf = plan.acceptance.confidence;
+    let total = band(&loads, window, conf);
+    let approximate = plan
+        .cadences()
+        .iter()
+        .any(|c| c.as_ref().is_ok_and(|c| c.is_closed_loop()));
+    let groups = plan
+        .groups
+        .iter()
+        .zip(&loads)
+        .map(|(g, l)| {
+            let b = band(std::slice::from_ref(l), window, conf);
+            GroupExpected {
+                name: g.name.clone(),
+                tpm: b.tpm,
+                transactions: b.expected,
+                sd: b.sd,
+                transactions_per_iteration: g.transactions_per_iteration() as u32,
+            }
+        })
+        .collect();
+    Some(match plan.acceptance.tolerance {
+        Tolerance::Auto => from_band(&total, "auto".into(), approximate, groups),
+        Tolerance::Fixed(f) => {
+            let per_minute = 60.0 / window;
+            let tx = total.expected;
+            Expected {
+                tpm: tx * per_minute,
+                tpm_low: tx * (1.0 - f) * per_minute,
+                tpm_high: tx * (1.0 + f) * per_minute,
+                transactions: tx,
+                transactions_low: tx * (1.0 - f),
+                transactions_high: tx * (1.0 + f),
+                confidence: conf,
+                tolerance: format!("{}%", round_sig(f * 100.0, 4)),
+                approximate,
+                groups,
+            }
+        }
+    })
+}
+
+fn from_band(
+    b: &Band,
+    tolerance: String,
+    approximate: bool,
+    groups: Vec<GroupExpected>,
+) -> Expected {
+    Expected {
+        tpm: b.tpm,
+        tpm_low: b.tpm_low,
+        tpm_high: b.tpm_high,
+        transactions: b.expected,
+        transactions_low: b.count_low,
+        transactions_high: b.count_high,
+        confidence: b.confidence,
+        tolerance,
+        approximate,
+        groups,
+    }
+}

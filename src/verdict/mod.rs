@@ -1,0 +1,318 @@
+//! The verdict: did the run keep every promise of the plan, and if not,
+//! why. Reads the plan and the aggregate of the results, and writes the
+//! judgement the results carry (`results::judgement`).
+//!
+//! PASS only when every promise was checked and held and the run did real
+//! work. The always-on checks (some transaction succeeded in every group
+//! that tried; no group lost all its users) hold for every plan; a plan
+//! that promises nothing else gets NO CHECKS, not PASS. A run that did not
+//! finish is INCOMPLETE whatever its checks say.
+
+pub mod causes;
+pub mod expect;
+
+use crate::plan::file::PlanFile;
+use crate::results::aggregate::Aggregate;
+use crate::results::judgement::{Check, Expected, State, Verdict};
+use crate::units::round_sig;
+use causes::{count, secs};
+
+/// How the run ended, as far as the verdict cares.
+#[derive(Debug, Clone, Default)]
+pub struct Ending {
+    /// Why the run did not finish (interrupted, killed, not recordable).
+    pub incomplete: Option<String>,
+}
+
+/// Judges a run: the expected throughput over its window (where the plan
+/// sets a rate) and the verdict.
+pub fn judge(plan: &PlanFile, agg: &Aggregate, ending: &Ending) -> (Option<Expected>, Verdict) {
+    let mut v = Verdict {
+        pass: false,
+        reasons: Vec::new(),
+        checks: Vec::new(),
+        state: State::Fail,
+        causes: Vec::new(),
+        unjudged: Vec::new(),
+        notes: Vec::new(),
+    };
+    // Promises the plan makes (not the always-on checks).
+    let mut promises = 0;
+    let window = agg.window.1 - agg.window.0;
+    let expected = expect::expected(plan, agg);
+    match &expected {
+        Some(e) => {
+            promises += 1;
+            let n = agg.window_ok as f64;
+            let ok = n >= e.transactions_low && n <= e.transactions_high;
+            let mut check = Check {
+                name: "throughput".into(),
+                target: format!("{}-{} TPM", r(e.tpm_low), r(e.tpm_high)),
+                achieved: format!("{} TPM", r(agg.window_tpm())),
+                pass: ok,
+                reason: None,
+            };
+            if !ok {
+                let (why, causes) = causes::explain(plan, agg, e);
+                check.reason = Some(why.clone());
+                v.reasons.push(why);
+                v.causes = causes;
+            }
+            v.checks.push(check);
+            if e.approximate {
+                v.notes.push("the band is approximate: after-end and back-to-back groups cycle as fast as their iterations, so their expected rate comes from target.response_time and the spread of their iteration times from the run".into());
+            }
+        }
+        None if plan.target.tps().is_some() => {
+            let why = if window <= 0.0 {
+                "the steady-state window is empty (the run stopped before ramp-up ended)"
+                    .to_string()
+            } else {
+                "the plan does not set every group's rate".to_string()
+            };
+            v.unjudged
+                .push(format!("the target rate: {why}; the band was not applied"));
+        }
+        None => {}
+    }
+    if window <= 0.0 {
+        v.notes.push(format!(
+            "no steady-state window (ramp-up {} of a {} run): rates are over the whole run",
+            secs(plan.run.ramp_up()),
+            secs(agg.window.1.max(plan.run.duration.0.min(agg.last_t)))
+        ));
+    }
+    promises += latency_checks(plan, agg, &mut v);
+    promises += error_rate_check(plan, agg, &mut v);
+    did_real_work(plan, agg, &mut v);
+
+    let failed = v.checks.iter().any(|c| !c.pass);
+    v.state = if let Some(why) = &ending.incomplete {
+        v.reasons
+            .insert(0, format!("the run did not finish: {why}"));
+        State::Incomplete
+    } else if failed {
+        State::Fail
+    } else if !v.unjudged.is_empty() {
+        v.reasons
+            .push(format!("not judged: {}", v.unjudged.join("; ")));
+        State::Incomplete
+    } else if promises == 0 {
+        State::NoChecks
+    } else {
+        State::Pass
+    };
+    v.pass = v.state == State::Pass;
+    (expected, v)
+}
+
+/// Latency thresholds, judged on the recorded values exactly: a percentile
+/// holds when at least that share of the successful transactions took at
+/// most the threshold (nearest rank), `max` when every one did.
+fn latency_checks(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) -> usize {
+    let all = agg.all_transactions();
+    let a = &plan.acceptance;
+    let mut n = 0;
+    for (name, q, limit) in [
+        ("p50", 0.50, a.p50),
+        ("p80", 0.80, a.p80),
+        ("p90", 0.90, a.p90),
+        ("p95", 0.95, a.p95),
+        ("p99", 0.99, a.p99),
+        ("max", 1.0, a.max),
+    ] {
+        let Some(limit) = limit else { continue };
+        n += 1;
+        let value = all.get(name).unwrap_or(0.0);
+        let within = agg.count_within(limit.0).unwrap_or(0);
+        // The nearest rank of the q-quantile among `count` values.
+        let rank = ((q * all.count as f64).ceil() as u64).max(1);
+        let ok = all.count > 0 && within >= rank;
+        let achieved = if all.count == 0 {
+            "no successful transactions".to_string()
+        } else {
+            format!(
+                "{} ({}% of {} within {})",
+                secs(value),
+                round_sig(within as f64 * 100.0 / all.count as f64, 4),
+                all.count,
+                secs(limit.0)
+            )
+        };
+        let reason = (!ok).then(|| {
+            if all.count == 0 {
+                format!(
+                    "{name} response time: no transaction succeeded, so it cannot be within {}",
+                    secs(limit.0)
+                )
+            } else {
+                format!(
+                    "{name} response time {} exceeded the {} threshold (only {}% of transactions took at most {})",
+                    secs(value),
+                    secs(limit.0),
+                    round_sig(within as f64 * 100.0 / all.count as f64, 4),
+                    secs(limit.0)
+                )
+            }
+        });
+        push(
+            v,
+            Check {
+                name: format!("{name} response time"),
+                target: format!("<= {}", secs(limit.0)),
+                achieved,
+                pass: ok,
+                reason,
+            },
+        );
+    }
+    n
+}
+
+/// The error rate over every transaction of the run.
+fn error_rate_check(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) -> usize {
+    let Some(limit) = plan.acceptance.error_rate else {
+        return 0;
+    };
+    let rate = if agg.transactions > 0 {
+        agg.error_count as f64 / agg.transactions as f64
+    } else {
+        0.0
+    };
+    let ok = agg.transactions > 0 && rate <= limit.0;
+    let reason = (!ok).then(|| {
+        if agg.transactions == 0 {
+            "error rate: no transaction was made, so none can be judged".to_string()
+        } else {
+            format!(
+                "error rate {}% ({} of {}) exceeded {}%",
+                r(rate * 100.0),
+                agg.error_count,
+                count(agg.transactions as f64, "transaction"),
+                r(limit.0 * 100.0)
+            )
+        }
+    });
+    push(
+        v,
+        Check {
+            name: "error rate".into(),
+            target: format!("<= {}%", r(limit.0 * 100.0)),
+            achieved: format!(
+                "{}% ({} of {})",
+                r(rate * 100.0),
+                agg.error_count,
+                agg.transactions
+            ),
+            pass: ok,
+            reason,
+        },
+    );
+    1
+}
+
+/// The always-on checks: every group that tried made a successful
+/// transaction, and no group lost every user.
+fn did_real_work(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) {
+    let mut idle = Vec::new();
+    for g in &plan.groups {
+        let t = agg.groups.iter().find(|t| t.name == g.name);
+        let (ok, failed) = t.map_or((0, 0), |t| (t.ok, t.failed));
+        if ok == 0 && (failed > 0 || plan.groups.len() == 1) {
+            let first = agg
+                .errors
+                .values()
+                .find_map(|e| e.first_messages.first())
+                .map(|m| format!(": {}", first_line(m)))
+                .unwrap_or_default();
+            idle.push(if failed > 0 {
+                format!(
+                    "group '{}': none of its {} succeeded (the first error{first})",
+                    g.name,
+                    count(failed as f64, "transaction")
+                )
+            } else {
+                format!("group '{}': no transaction was made", g.name)
+            });
+        }
+    }
+    if agg.groups.iter().all(|t| t.ok == 0) && idle.is_empty() {
+        idle.push("no transaction was made".into());
+    }
+    let total_ok: u64 = agg.groups.iter().map(|t| t.ok).sum();
+    let total: u64 = agg.groups.iter().map(|t| t.ok + t.failed).sum();
+    let reason = (!idle.is_empty()).then(|| format!("no real work: {}", idle.join("; ")));
+    push(
+        v,
+        Check {
+            name: "transactions succeeded".into(),
+            target: "some, in every group".into(),
+            achieved: format!("{total_ok} of {total}"),
+            pass: idle.is_empty(),
+            reason,
+        },
+    );
+    // Retirements: a group without any working user did not run its plan.
+    let mut gone = Vec::new();
+    let mut some = Vec::new();
+    for g in &plan.groups {
+        let Some(t) = agg.groups.iter().find(|t| t.name == g.name) else {
+            continue;
+        };
+        let retired = t.retired.len() as u64;
+        if retired == 0 {
+            continue;
+        }
+        let text = format!("group '{}': {retired} of {} retired", g.name, g.users);
+        if retired >= g.users.min(t.users_started.max(1)) {
+            gone.push(text);
+        } else {
+            some.push(text);
+        }
+    }
+    if !some.is_empty() {
+        v.notes.push(format!(
+            "users retired after repeated worker failures: {}",
+            some.join("; ")
+        ));
+    }
+    if !gone.is_empty() || !some.is_empty() {
+        let reason = (!gone.is_empty()).then(|| {
+            format!(
+                "every user retired after repeated worker failures: {}",
+                gone.join("; ")
+            )
+        });
+        push(
+            v,
+            Check {
+                name: "users working".into(),
+                target: "some, in every group".into(),
+                achieved: gone
+                    .iter()
+                    .chain(&some)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                pass: gone.is_empty(),
+                reason,
+            },
+        );
+    }
+}
+
+/// Adds a check, and its reason to the verdict's reasons when it failed.
+fn push(v: &mut Verdict, c: Check) {
+    if let Some(why) = &c.reason {
+        v.reasons.push(why.clone());
+    }
+    v.checks.push(c);
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim()
+}
+
+fn r(v: f64) -> String {
+    round_sig(v, 4)
+}
