@@ -12,6 +12,8 @@ pub mod sqlite;
 use crate::results::Results;
 use serde::Serialize;
 
+/// Why the results database could not be opened, read or written. Every
+/// message is one line naming the file (or the refused scheme).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The connection string cannot be used (names what is wrong).
@@ -20,6 +22,9 @@ pub enum StoreError {
     /// The database file does not exist (only when opening without creating).
     #[error("{0}")]
     Missing(String),
+    /// Anything else: the database refused, failed or could not be
+    /// migrated (a newer pace's file, another application's, a failed
+    /// upgrade, a constraint, I/O). Nothing of the failed operation is kept.
     #[error("{0}")]
     Backend(String),
 }
@@ -44,9 +49,12 @@ pub struct HistoryRow {
     pub results_dir: String,
 }
 
+/// A results database backend (docs/database.md, "Adding a PostgreSQL
+/// backend").
 pub trait ResultsStore {
     /// Stores one run; saving the same run (same results folder and start)
-    /// again replaces its rows. Returns the run's id.
+    /// again replaces its rows. Returns the run's id. Any failure is an
+    /// error, and then nothing of the run is stored.
     fn save(&mut self, results: &Results) -> Result<i64, StoreError>;
     /// Runs, newest first, at most `limit` (0: all), only those of the plan
     /// named `plan` when given.
@@ -59,13 +67,15 @@ pub trait ResultsStore {
 
 /// Opens a store from a connection string: `sqlite:///relative.db`,
 /// `sqlite:////absolute.db` (SQLAlchemy's forms, as Pyak47 wrote them) or a
-/// plain file path. The database and its schema are created on first use.
+/// plain file path. The database and its schema are created on first use;
+/// an older schema is migrated in place, a newer pace's is refused.
 pub fn open(url: &str) -> Result<Box<dyn ResultsStore>, StoreError> {
     sqlite::SqliteStore::open_url(url).map(|s| Box::new(s) as Box<dyn ResultsStore>)
 }
 
 /// Opens an existing store for reading; a missing database is
-/// [`StoreError::Missing`] and nothing is created.
+/// [`StoreError::Missing`] and nothing is created. An older schema is
+/// migrated in place (as by [`open`]), a newer pace's is refused.
 pub fn open_existing(url: &str) -> Result<Box<dyn ResultsStore>, StoreError> {
     sqlite::SqliteStore::open_existing(url).map(|s| Box::new(s) as Box<dyn ResultsStore>)
 }

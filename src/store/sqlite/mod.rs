@@ -1,19 +1,20 @@
 //! The SQLite backend of the results database (docs/database.md): one file,
 //! created with its schema on first use, versioned with `PRAGMA
-//! user_version`, written in WAL mode with a busy timeout so that runs
+//! user_version` and migrated in place when an older pace made it
+//! (migrate.rs), written in WAL mode with a busy timeout so that runs
 //! finishing at the same time wait for each other instead of failing.
 
+mod migrate;
 mod write;
 
 use super::{HistoryRow, ResultsStore, StoreError};
 use crate::results::Results;
+pub use migrate::SCHEMA_VERSION;
+use migrate::{Found, inspect};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use write::{int, write_run};
-
-/// The schema this build writes and reads (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
 
 /// How long a writer waits for another one to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -22,8 +23,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub const ALL_TRANSACTIONS: &str = "All Transactions";
 /// The timer name of the row for whole iterations (`kind = 'iteration'`).
 pub const ITERATION: &str = "Iteration";
-
-const SCHEMA: &str = include_str!("schema.sql");
 
 /// The file a connection string names: `sqlite:///relative.db` (relative to
 /// the current directory, as SQLAlchemy reads it), `sqlite:////abs.db`, or a
@@ -74,6 +73,8 @@ fn split_scheme(url: &str) -> Option<(&str, &str)> {
     valid.then_some((scheme, rest))
 }
 
+/// An open results database: a SQLite file at [`SCHEMA_VERSION`] (or, when
+/// opened for reading only, an empty file without tables).
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
@@ -83,17 +84,104 @@ pub struct SqliteStore {
 }
 
 fn backend(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-    move |e| StoreError::Backend(format!("{}: {e}", path.display()))
+    move |e| StoreError::Backend(format!("{}: {}", path.display(), reason(&e)))
+}
+
+/// SQLite's reason in one line: a syntax error's message without the
+/// (multi-line) statement rusqlite appends to it.
+fn reason(e: &rusqlite::Error) -> String {
+    let text = match e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    };
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The error for a file of a newer pace: one line, and the file is left as
+/// it was.
+fn newer(path: &Path, version: i64) -> StoreError {
+    StoreError::Backend(format!(
+        "{}: written by a newer pace (schema version {version}; this pace knows up to \
+         {SCHEMA_VERSION}): left unchanged; use a newer pace or another database",
+        path.display()
+    ))
+}
+
+fn foreign(path: &Path) -> StoreError {
+    StoreError::Backend(format!(
+        "{}: not a pace results database (it has other tables)",
+        path.display()
+    ))
+}
+
+/// Brings the database at `conn` to [`SCHEMA_VERSION`]: creates the schema
+/// in an empty file when `create`, migrates an older one in place, refuses
+/// a newer one or another application's. Returns whether the file has
+/// pace's schema (false only for an empty file with `create` off).
+///
+/// Nothing is written unless there is something to do, and then in one
+/// immediate transaction: a database of a newer pace stays byte for byte
+/// as it was, and two paces upgrading one file at once wait for each other
+/// (busy timeout) instead of both migrating.
+fn prepare(conn: &mut Connection, path: &Path, create: bool) -> Result<bool, StoreError> {
+    let err = backend(path);
+    // A first look without a lock: the common case (already current) and
+    // the refusals take no write lock at all.
+    match inspect(conn).map_err(&err)? {
+        Found::At(SCHEMA_VERSION) => return Ok(true),
+        Found::At(v) if v > SCHEMA_VERSION => return Err(newer(path, v)),
+        Found::Foreign => return Err(foreign(path)),
+        Found::Empty if !create => return Ok(false),
+        Found::At(_) | Found::Empty => {}
+    }
+    // Foreign keys cannot be switched inside a transaction, and a table
+    // rebuild drops a table that rows refer to: off while migrating, then
+    // checked by `migrate` before the commit.
+    conn.pragma_update(None, "foreign_keys", false)
+        .map_err(&err)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(&err)?;
+    // Look again under the lock: another pace may have created or migrated
+    // the file meanwhile.
+    let from = match inspect(&tx).map_err(&err)? {
+        Found::At(SCHEMA_VERSION) => return Ok(true),
+        Found::At(v) if v > SCHEMA_VERSION => return Err(newer(path, v)),
+        Found::Foreign => return Err(foreign(path)),
+        Found::Empty if !create => return Ok(false),
+        Found::Empty => {
+            tx.execute_batch(migrate::V1).map_err(&err)?;
+            1
+        }
+        Found::At(v) => v,
+    };
+    migrate::migrate(&tx, from).map_err(|f| {
+        StoreError::Backend(format!(
+            "{}: could not migrate the schema from version {} to {} ({}): {}; \
+             the database is left as it was",
+            path.display(),
+            f.from,
+            f.to,
+            f.what,
+            reason(&f.error)
+        ))
+    })?;
+    tx.commit().map_err(&err)?;
+    Ok(true)
 }
 
 impl SqliteStore {
-    /// Opens (creating the file and schema on first use) the database a
-    /// connection string names.
+    /// Opens (creating the file and schema on first use, migrating an older
+    /// schema in place) the database a connection string names.
     pub fn open_url(url: &str) -> Result<SqliteStore, StoreError> {
         SqliteStore::open(&db_path(url)?)
     }
 
-    /// Opens an existing database for reading; never creates one.
+    /// Opens an existing database for reading; never creates one. An older
+    /// schema is migrated in place, as by [`SqliteStore::open`]; an empty
+    /// file holds no runs. Errors: [`StoreError::Missing`] when the file
+    /// does not exist, [`StoreError::Backend`] for a newer pace's file,
+    /// another application's or an unreadable one.
     pub fn open_existing(url: &str) -> Result<SqliteStore, StoreError> {
         let path = db_path(url)?;
         if !path.is_file() {
@@ -105,30 +193,20 @@ impl SqliteStore {
         // Read-write without create: reading a WAL database may need its
         // shared-memory file, and nothing is created if the file is gone.
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&path, flags).map_err(backend(&path))?;
+        let mut conn = Connection::open_with_flags(&path, flags).map_err(backend(&path))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(backend(&path))?;
-        let version = user_version(&conn, &path)?;
-        check_version(version, &path)?;
-        if version == 0 {
-            let tables: i64 = conn
-                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-                .map_err(backend(&path))?;
-            if tables > 0 {
-                return Err(StoreError::Backend(format!(
-                    "{}: not a pace results database (it has other tables)",
-                    path.display()
-                )));
-            }
-        }
+        let has_schema = prepare(&mut conn, &path, false)?;
         Ok(SqliteStore {
             conn,
             path,
-            has_schema: version > 0,
+            has_schema,
         })
     }
 
-    /// Opens `path`, creating the file and the schema when missing. Its
-    /// folder must exist.
+    /// Opens `path`, creating the file and the schema when missing and
+    /// migrating an older schema in place. Its folder must exist. Errors
+    /// ([`StoreError::Url`] for a missing folder, else
+    /// [`StoreError::Backend`]) are one line naming the file.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
@@ -141,29 +219,12 @@ impl SqliteStore {
             )));
         }
         let mut conn = Connection::open(path).map_err(backend(path))?;
+        // Set before anything else, so every statement below (the version
+        // check too) waits for another writer rather than failing at once.
         conn.busy_timeout(BUSY_TIMEOUT).map_err(backend(path))?;
+        prepare(&mut conn, path, true)?;
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(backend(path))?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend(path))?;
-        let version = user_version(&tx, path)?;
-        check_version(version, path)?;
-        if version == 0 {
-            let tables: i64 = tx
-                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-                .map_err(backend(path))?;
-            if tables > 0 {
-                return Err(StoreError::Backend(format!(
-                    "{}: not a pace results database (it has other tables)",
-                    path.display()
-                )));
-            }
-            tx.execute_batch(SCHEMA).map_err(backend(path))?;
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-                .map_err(backend(path))?;
-        }
-        tx.commit().map_err(backend(path))?;
         // WAL lets `pace history` read while a run writes; it is kept in
         // the file. Where it cannot be had (some network file systems) the
         // default journal with the busy timeout still serialises writers.
@@ -190,29 +251,37 @@ impl SqliteStore {
     }
 }
 
-fn user_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
-    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(backend(path))
-}
-
-fn check_version(version: i64, path: &Path) -> Result<(), StoreError> {
-    if version > SCHEMA_VERSION {
-        return Err(StoreError::Backend(format!(
-            "{}: written by a newer pace (schema version {version}; this pace reads {SCHEMA_VERSION})",
-            path.display()
-        )));
-    }
-    Ok(())
-}
-
 impl ResultsStore for SqliteStore {
+    /// Errors: any failure, as one line naming the file: no schema (an
+    /// empty file opened for reading), a schema changed by another pace
+    /// since the open, a constraint or I/O error. Nothing of the run is
+    /// kept then.
     fn save(&mut self, results: &Results) -> Result<i64, StoreError> {
         let path = self.path.clone();
         let err = backend(&path);
+        if !self.has_schema {
+            return Err(StoreError::Backend(format!(
+                "{}: has no pace schema (opened for reading)",
+                path.display()
+            )));
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&err)?;
+        // A newer pace may have migrated the file since it was opened;
+        // under the write lock the version is certain.
+        let version = migrate::user_version(&tx).map_err(&err)?;
+        if version != SCHEMA_VERSION {
+            return Err(if version > SCHEMA_VERSION {
+                newer(&path, version)
+            } else {
+                StoreError::Backend(format!(
+                    "{}: schema version {version} where {SCHEMA_VERSION} was expected",
+                    path.display()
+                ))
+            });
+        }
         let id = write_run(&tx, results).map_err(&err)?;
         tx.commit().map_err(&err)?;
         Ok(id)

@@ -43,6 +43,13 @@ error_rate = "1%"
 /// A synthetic run in `dir`: two users, one iteration of two steps per
 /// second from 0 to 20 s; `slow` makes search slow and fail sometimes.
 fn results(dir: &Path, started_at: &str, slow: bool) -> Results {
+    synthetic(dir, started_at, slow, false)
+}
+
+/// As [`results`]; with `custom`, every iteration also sets a script's
+/// custom timer `think` (Pyak47's `self.custom_timers`), as `pace new`'s
+/// script does.
+fn synthetic(dir: &Path, started_at: &str, slow: bool, custom: bool) -> Results {
     let plan = PlanFile::parse(PLAN, "synthetic/plan.toml").unwrap();
     let mut agg = Aggregate::for_plan(&plan, (2.0, 20.0));
     for user in 0..2u32 {
@@ -66,6 +73,14 @@ fn results(dir: &Path, started_at: &str, slow: bool) -> Results {
                     s.error = "HTTP 500".into();
                 }
                 agg.add(&s);
+            }
+            if custom {
+                let mut c = Sample::event(Kind::Timer, t + 0.05, "browse", user);
+                c.name = "think".into();
+                c.iteration = i;
+                c.latency = 0.01;
+                c.latency_sched = c.latency;
+                agg.add(&c);
             }
             let mut it = Sample::event(Kind::Iteration, t, "browse", user);
             it.iteration = i;
@@ -405,4 +420,431 @@ fn concurrent_writers_wait_for_each_other() {
     }
     let s = SqliteStore::open(&db).unwrap();
     assert_eq!(count(s.connection(), "SELECT count(*) FROM runs"), 4);
+}
+
+// ---- Schema versions and migrations ----
+
+/// The tables of every version, oldest first.
+const TABLES: [&str; 5] = ["runs", "groups", "timers", "intervals", "checks"];
+
+/// Every row of every table, by id: what a migration must keep.
+fn rows(c: &Connection) -> Vec<(&'static str, Vec<Vec<rusqlite::types::Value>>)> {
+    TABLES
+        .iter()
+        .map(|t| {
+            let mut stmt = c
+                .prepare(&format!("SELECT * FROM {t} ORDER BY id"))
+                .unwrap();
+            let n = stmt.column_count();
+            let all = stmt
+                .query_map([], |r| {
+                    (0..n)
+                        .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                        .collect()
+                })
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            (*t, all)
+        })
+        .collect()
+}
+
+/// The schema's text: tables and indexes as SQLite keeps them.
+fn schema(c: &Connection) -> Vec<(String, String, Option<String>)> {
+    c.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+/// A database as pace's schema version 1 made it: schema_v1.sql's exact
+/// DDL, `user_version` as given (1 as that pace wrote it; 0 for a file
+/// whose version was never recorded), WAL, and testdata/v1_runs.sql's two
+/// stored runs.
+fn v1_database(path: &Path, user_version: i64) {
+    let c = Connection::open(path).unwrap();
+    c.execute_batch(migrate::V1).unwrap();
+    c.pragma_update(None, "user_version", user_version).unwrap();
+    let _: String = c
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .unwrap();
+    c.execute_batch(include_str!("testdata/v1_runs.sql"))
+        .unwrap();
+}
+
+/// The file's bytes and the folder's listing, to show nothing was touched.
+#[derive(PartialEq)]
+struct Fingerprint {
+    bytes: Vec<u8>,
+    names: Vec<String>,
+}
+
+/// Where two files differ, not their thousands of bytes.
+impl std::fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} bytes in {:?}", self.bytes.len(), self.names)
+    }
+}
+
+fn fingerprint(db: &Path) -> Fingerprint {
+    let mut names: Vec<String> = std::fs::read_dir(db.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Fingerprint {
+        bytes: std::fs::read(db).unwrap(),
+        names,
+    }
+}
+
+/// Asserts `db` is as `before`; names the first byte that differs.
+fn assert_untouched(db: &Path, before: &Fingerprint) {
+    let now = fingerprint(db);
+    let first = now
+        .bytes
+        .iter()
+        .zip(&before.bytes)
+        .position(|(a, b)| a != b);
+    assert!(
+        now == *before,
+        "{} changed: now {now:?}, was {before:?}, first differing byte {first:?}",
+        db.display()
+    );
+}
+
+#[test]
+fn migrations_are_consecutive_from_version_1() {
+    let versions: Vec<i64> = migrate::MIGRATIONS.iter().map(|m| m.version).collect();
+    let expected: Vec<i64> = (2..2 + versions.len() as i64).collect();
+    assert_eq!(versions, expected);
+    assert_eq!(SCHEMA_VERSION, 1 + versions.len() as i64);
+}
+
+#[test]
+fn a_version_1_database_is_migrated_keeping_every_row() {
+    for user_version in [1, 0] {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = tmp.path().join("results.db");
+        v1_database(&db, user_version);
+        let before = rows(&Connection::open(&db).unwrap());
+        // Two runs, 8 timers, 12 interval rows, ids with gaps (run 2 gone).
+        let ids = |t: &str| -> Vec<i64> {
+            let (_, r) = before.iter().find(|(n, _)| *n == t).unwrap();
+            r.iter()
+                .map(|row| match row[0] {
+                    rusqlite::types::Value::Integer(i) => i,
+                    _ => panic!("id"),
+                })
+                .collect()
+        };
+        assert_eq!(ids("runs"), [1, 3]);
+        assert_eq!(ids("timers").len(), 8);
+        assert!(ids("timers").contains(&12), "{:?}", ids("timers"));
+        assert_eq!(ids("intervals").len(), 12);
+
+        let mut store = SqliteStore::open(&db).unwrap();
+        let c = store.connection();
+        assert_eq!(count(c, "PRAGMA user_version"), SCHEMA_VERSION);
+        assert_eq!(rows(c), before, "user_version {user_version}: rows kept");
+        assert_eq!(count(c, "PRAGMA foreign_keys"), 1);
+        assert_eq!(count(c, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+        // The rebuilt tables have their indexes back.
+        for index in ["timers_run", "intervals_run"] {
+            assert_eq!(
+                count(
+                    c,
+                    &format!("SELECT count(*) FROM sqlite_master WHERE name = '{index}'")
+                ),
+                1,
+                "{index}"
+            );
+        }
+        // A migrated file is the same as a new one.
+        let fresh = SqliteStore::open(&tmp.path().join("fresh.db")).unwrap();
+        assert_eq!(schema(c), schema(fresh.connection()));
+
+        // The old runs are listed; a run with custom timers is stored.
+        let old: Vec<i64> = store.history(0).unwrap().iter().map(|r| r.run_id).collect();
+        assert_eq!(old.len(), 2);
+        let r = synthetic(&tmp.path().join("r"), "2026-11-30T10:00:00Z", false, true);
+        assert_eq!(r.summary.custom_timers, ["think"]);
+        let id = store.save(&r).unwrap();
+        assert!(id > 3, "a new id, after the kept ones: {id}");
+        let c = store.connection();
+        let (kind, n): (String, i64) = c
+            .query_row(
+                "SELECT kind, count FROM timers WHERE run_id = ?1 AND name = 'think'",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((kind.as_str(), n), ("custom", 40));
+        let custom_intervals = count(
+            c,
+            &format!("SELECT sum(count) FROM intervals WHERE run_id = {id} AND kind = 'custom'"),
+        );
+        assert_eq!(custom_intervals, 40);
+        // The custom timer is not a transaction.
+        assert_eq!(
+            count(
+                c,
+                &format!("SELECT all_transactions FROM runs WHERE id = {id}")
+            ),
+            80
+        );
+        let h = store.history(0).unwrap();
+        assert_eq!(h.len(), 3);
+        assert!(h.iter().any(|r| r.run_id == id), "{h:?}");
+        // The old rows are still as they were.
+        let after: Vec<_> = rows(store.connection())
+            .into_iter()
+            .map(|(t, r)| {
+                let r: Vec<_> = r
+                    .into_iter()
+                    .filter(|row| {
+                        let run = if t == "runs" { &row[0] } else { &row[1] };
+                        *run != rusqlite::types::Value::Integer(id)
+                    })
+                    .collect();
+                (t, r)
+            })
+            .collect();
+        assert_eq!(after, before);
+    }
+}
+
+#[test]
+fn a_run_with_custom_timers_is_stored_in_a_new_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&tmp.path().join("results.db")).unwrap();
+    let r = synthetic(&tmp.path().join("r"), "2026-11-30T10:00:00Z", true, true);
+    let id = store.save(&r).unwrap();
+    let c = store.connection();
+    let kinds: Vec<(String, String)> = c
+        .prepare("SELECT name, kind FROM timers WHERE run_id = ?1 ORDER BY id")
+        .unwrap()
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let kinds: Vec<(&str, &str)> = kinds
+        .iter()
+        .map(|(n, k)| (n.as_str(), k.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("All Transactions", "all"),
+            ("home", "step"),
+            ("search", "step"),
+            ("think", "custom"),
+            ("Iteration", "iteration"),
+        ]
+    );
+    let interval_kinds: Vec<String> = c
+        .prepare("SELECT DISTINCT kind FROM intervals WHERE run_id = ?1 ORDER BY kind")
+        .unwrap()
+        .query_map([id], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(interval_kinds, ["all", "custom", "step"]);
+}
+
+#[test]
+fn migrating_twice_is_a_no_op() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("results.db");
+    v1_database(&db, 1);
+    drop(SqliteStore::open(&db).unwrap());
+    let migrated = fingerprint(&db);
+    let (rows_once, schema_once) = {
+        let c = Connection::open(&db).unwrap();
+        (rows(&c), schema(&c))
+    };
+    // Opened again, for writing and for reading: nothing to do.
+    drop(SqliteStore::open(&db).unwrap());
+    drop(SqliteStore::open_existing(db.to_str().unwrap()).unwrap());
+    assert_untouched(&db, &migrated);
+    // The migrations themselves, run on a current database, change nothing.
+    let mut c = Connection::open(&db).unwrap();
+    let tx = c.transaction().unwrap();
+    migrate::migrate(&tx, SCHEMA_VERSION).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(rows(&c), rows_once);
+    assert_eq!(schema(&c), schema_once);
+    assert_eq!(count(&c, "PRAGMA user_version"), SCHEMA_VERSION);
+}
+
+#[test]
+fn reading_an_old_database_migrates_it_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("results.db");
+    v1_database(&db, 1);
+    let before = rows(&Connection::open(&db).unwrap());
+    let store = SqliteStore::open_existing(db.to_str().unwrap()).unwrap();
+    assert_eq!(store.history(0).unwrap().len(), 2);
+    assert_eq!(
+        count(store.connection(), "PRAGMA user_version"),
+        SCHEMA_VERSION
+    );
+    assert_eq!(rows(store.connection()), before);
+}
+
+#[test]
+fn a_newer_database_is_refused_and_left_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("results.db");
+    // What a newer pace would leave: a run, a column this pace does not
+    // know, and a higher version.
+    {
+        let mut s = SqliteStore::open(&db).unwrap();
+        s.save(&results(
+            &tmp.path().join("r"),
+            "2024-05-01T10:00:00Z",
+            false,
+        ))
+        .unwrap();
+        let c = s.connection();
+        c.execute_batch("ALTER TABLE runs ADD COLUMN tags TEXT")
+            .unwrap();
+        c.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+    }
+    let before = fingerprint(&db);
+    let url = db.to_str().unwrap();
+    let errors = [
+        SqliteStore::open(&db).err().unwrap(),
+        SqliteStore::open_url(url).err().unwrap(),
+        SqliteStore::open_existing(url).err().unwrap(),
+        crate::store::open(url).err().unwrap(),
+    ];
+    for e in errors {
+        let e = e.to_string();
+        assert!(e.contains("newer pace"), "{e}");
+        assert!(
+            e.contains(&format!("schema version {}", SCHEMA_VERSION + 1)),
+            "{e}"
+        );
+        assert!(e.contains(url), "names the file: {e}");
+        assert!(!e.contains('\n'), "one line: {e}");
+    }
+    assert_untouched(&db, &before);
+}
+
+#[test]
+fn a_store_migrated_under_it_refuses_to_save() {
+    // Opened, then a newer pace migrates the file before this one saves.
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("results.db");
+    let mut store = SqliteStore::open(&db).unwrap();
+    Connection::open(&db)
+        .unwrap()
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    let r = results(&tmp.path().join("r"), "2024-05-01T10:00:00Z", false);
+    let e = store.save(&r).err().unwrap().to_string();
+    assert!(e.contains("newer pace"), "{e}");
+    assert_eq!(count(store.connection(), "SELECT count(*) FROM runs"), 0);
+}
+
+#[test]
+fn a_failed_migration_leaves_the_database_as_it_was() {
+    // A table in the way of the second rebuild: the first one (timers)
+    // must be rolled back with it.
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("results.db");
+    v1_database(&db, 1);
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch("CREATE TABLE intervals_v2 (x)")
+        .unwrap();
+    let (rows_before, schema_before) = {
+        let c = Connection::open(&db).unwrap();
+        (rows(&c), schema(&c))
+    };
+    let r = synthetic(&tmp.path().join("r"), "2026-11-30T10:00:00Z", false, true);
+    let before = fingerprint(&db);
+    // As `pace run` stores a run (src/cli/finish.rs): open, then save.
+    let e = crate::store::open(db.to_str().unwrap())
+        .and_then(|mut s| s.save(&r))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("could not migrate the schema from version 1 to 2"),
+        "{e}"
+    );
+    assert!(e.contains("intervals_v2"), "SQLite's reason: {e}");
+    assert!(e.contains("left as it was") && !e.contains('\n'), "{e}");
+    assert_untouched(&db, &before);
+    let c = Connection::open(&db).unwrap();
+    assert_eq!(count(&c, "PRAGMA user_version"), 1);
+    assert_eq!(rows(&c), rows_before);
+    assert_eq!(schema(&c), schema_before);
+}
+
+#[test]
+fn orphan_rows_of_an_old_database_are_kept() {
+    // Runs deleted in the sqlite3 shell (foreign keys off) leave their
+    // timers behind; the migration keeps them rather than refusing.
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("results.db");
+    v1_database(&db, 1);
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch("DELETE FROM runs WHERE id = 1")
+        .unwrap();
+    let before = rows(&Connection::open(&db).unwrap());
+    let store = SqliteStore::open(&db).unwrap();
+    assert_eq!(rows(store.connection()), before);
+    assert_eq!(store.history(0).unwrap().len(), 1);
+}
+
+#[test]
+fn concurrent_paces_migrate_an_old_database_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("results.db");
+    v1_database(&db, 1);
+    let before = rows(&Connection::open(&db).unwrap());
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let db = db.clone();
+            let dir = tmp.path().join(format!("r{i}"));
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let r = synthetic(&dir, "2026-11-30T10:00:00Z", false, true);
+                barrier.wait();
+                let mut s = SqliteStore::open(&db).unwrap();
+                s.save(&r).unwrap()
+            })
+        })
+        .collect();
+    let ids: Vec<i64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let c = Connection::open(&db).unwrap();
+    assert_eq!(count(&c, "SELECT count(*) FROM runs"), 6, "{ids:?}");
+    assert_eq!(
+        count(&c, "SELECT count(*) FROM timers WHERE kind = 'custom'"),
+        4
+    );
+    let old: Vec<_> = rows(&c)
+        .into_iter()
+        .map(|(t, r)| {
+            let r: Vec<_> = r
+                .into_iter()
+                .filter(|row| {
+                    let run = if t == "runs" { &row[0] } else { &row[1] };
+                    !ids.iter()
+                        .any(|id| *run == rusqlite::types::Value::Integer(*id))
+                })
+                .collect();
+            (t, r)
+        })
+        .collect();
+    assert_eq!(old, before);
 }
