@@ -328,3 +328,322 @@ fn a_pyak47_project_with_two_groups_is_imported_and_run() {
         assert!(s["expected"].is_null(), "no throughput band");
     }
 }
+
+/// A project for the tests of how workers end: its own TMPDIR (which pace
+/// must leave as it found it), and an interpreter reached through a path
+/// of this test only, so every worker and zygote of this test, and no
+/// other process, carries `marker` in its /proc/PID/cmdline.
+#[cfg(target_os = "linux")]
+struct Sandbox {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    tmpdir: PathBuf,
+    python: String,
+    marker: String,
+}
+
+#[cfg(target_os = "linux")]
+impl Sandbox {
+    fn new() -> Sandbox {
+        let (tmp, dir) = project("");
+        let marker = tmp.path().display().to_string();
+        let tmpdir = tmp.path().join("tmpdir");
+        std::fs::create_dir(&tmpdir).unwrap();
+        // The real executable: a launcher (pyenv's shim) would look for a
+        // Python named after the link.
+        let out = std::process::Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .unwrap();
+        let real = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        std::fs::create_dir(tmp.path().join("bin")).unwrap();
+        let python = tmp.path().join("bin/python3");
+        std::os::unix::fs::symlink(&real, &python).unwrap();
+        Sandbox {
+            _tmp: tmp,
+            dir,
+            tmpdir,
+            python: python.display().to_string(),
+            marker,
+        }
+    }
+
+    /// A plan of one group of `users` running `extra`'s worker (the
+    /// built-in one, through the marked interpreter, unless `extra` says).
+    fn plan(&self, users: u32, duration: &str, extra: &str) {
+        let plan = format!(
+            "[run]\nduration = \"{duration}\"\nts_interval = \"1s\"\ngrace = \"1s\"\n{}",
+            group(
+                "g",
+                users,
+                "test_scripts/sleeps_in_run.py",
+                "100ms",
+                &format!("interpreter = \"{}\"\n{extra}", self.python)
+            )
+        );
+        std::fs::write(self.dir.join("plan.toml"), plan).unwrap();
+    }
+
+    /// Starts `pace run` on the project with the test's TMPDIR; stderr
+    /// lines arrive on the receiver.
+    fn start(&self, sleep: &str) -> (Running, std::sync::mpsc::Receiver<String>) {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pace"))
+            .current_dir(&self.dir)
+            .env("TMPDIR", &self.tmpdir)
+            .env("PACE_TEST_SLEEP", sleep)
+            .args(["run", ".", "--seed", "9"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let err = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(err).lines() {
+                if tx.send(line.unwrap_or_default()).is_err() {
+                    break;
+                }
+            }
+        });
+        (Running(child), rx)
+    }
+
+    /// Waits until every user's worker is inside run() (pace said they
+    /// are ready, and each marked it).
+    fn wait_in_run(&self, users: u32, err: &std::sync::mpsc::Receiver<String>) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut said = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match err.recv_timeout(left) {
+                Ok(line) if line.contains("script worker(s) ready") => {
+                    assert!(
+                        line.contains(&format!("{users} script worker(s)")),
+                        "{line}"
+                    );
+                    break;
+                }
+                Ok(line) => said.push(line),
+                Err(e) => panic!("no 'ready' from pace ({e}); it said: {said:?}"),
+            }
+        }
+        let all_in_run = poll(std::time::Duration::from_secs(30), || {
+            (0..users).all(|u| self.dir.join(format!("in_run-{u}")).exists())
+        });
+        assert!(all_in_run, "the workers did not all enter run()");
+    }
+
+    /// This test's workers and zygotes still alive (a zombie has no
+    /// command line, so the dead do not count).
+    fn survivors(&self) -> Vec<(i32, String)> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            if let Ok(cmd) = std::fs::read(e.path().join("cmdline")) {
+                let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+                if cmd.contains(&self.marker) {
+                    out.push((pid, cmd.chars().take(100).collect()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Asserts that, within 5 s, none of this test's processes is left and
+    /// TMPDIR is as empty as it was given.
+    fn assert_nothing_left(&self) {
+        let gone = poll(std::time::Duration::from_secs(5), || {
+            self.survivors().is_empty()
+        });
+        assert!(gone, "left running: {:?}", self.survivors());
+        let left: Vec<_> = std::fs::read_dir(&self.tmpdir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(left.is_empty(), "left in TMPDIR: {left:?}");
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for Sandbox {
+    /// A failed test leaves no process behind either.
+    fn drop(&mut self) {
+        for (pid, _) in self.survivors() {
+            // SAFETY: kill(2) on a process of this test (its command line
+            // carries this test's own folder).
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+/// A pace run, killed if the test ends before it does.
+#[cfg(target_os = "linux")]
+struct Running(std::process::Child);
+
+#[cfg(target_os = "linux")]
+impl Running {
+    fn pid(&self) -> i32 {
+        self.0.id() as i32
+    }
+
+    /// Its exit code, within `limit`.
+    fn exit_code(&mut self, limit: std::time::Duration) -> i32 {
+        let mut status = None;
+        poll(limit, || {
+            status = self.0.try_wait().unwrap();
+            status.is_some()
+        });
+        let status = status.unwrap_or_else(|| panic!("pace still running after {limit:?}"));
+        status.code().unwrap_or(-1)
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Checks `done` every 20 ms until it holds or `limit` has passed.
+#[cfg(target_os = "linux")]
+fn poll(limit: std::time::Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if done() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// pace killed with SIGKILL (no code of its own runs) while the zygote's
+/// workers are inside a run() that sleeps: the zygote and every worker die
+/// with it, nothing is left in TMPDIR.
+#[cfg(target_os = "linux")]
+#[test]
+fn sigkill_takes_the_zygote_and_its_workers_along() {
+    let sb = Sandbox::new();
+    sb.plan(3, "60s", "");
+    let (mut pace, err) = sb.start("3600");
+    sb.wait_in_run(3, &err);
+    let before = sb.survivors();
+    assert!(before.len() >= 4, "a zygote and 3 workers: {before:?}");
+    pace.0.kill().unwrap();
+    pace.0.wait().unwrap();
+    sb.assert_nothing_left();
+}
+
+/// The same for a worker of the plan's own (`worker = ...`, run by
+/// `sh -c`, which here execs it): the process pace started dies with pace.
+#[cfg(target_os = "linux")]
+#[test]
+fn sigkill_takes_a_custom_worker_along() {
+    let sb = Sandbox::new();
+    let worker = format!(
+        "worker = \"exec {} {}/sleepy_worker.py\"",
+        sb.python,
+        sb.dir.display()
+    );
+    sb.plan(2, "60s", &worker);
+    let (mut pace, err) = sb.start("3600");
+    sb.wait_in_run(2, &err);
+    let before = sb.survivors();
+    assert_eq!(before.len(), 2, "a worker per user: {before:?}");
+    pace.0.kill().unwrap();
+    pace.0.wait().unwrap();
+    sb.assert_nothing_left();
+}
+
+/// A run that ends on its own, and one stopped by Ctrl-C while its
+/// workers sleep in run(), leave no process and nothing in TMPDIR.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_finished_or_interrupted_run_leaves_nothing_behind() {
+    let sb = Sandbox::new();
+    sb.plan(2, "1s", "");
+    let (mut pace, _err) = sb.start("0.01");
+    let code = pace.exit_code(std::time::Duration::from_secs(60));
+    assert!(code == 0 || code == 1, "exit code {code}");
+    sb.assert_nothing_left();
+
+    sb.plan(2, "60s", "");
+    for u in 0..2 {
+        std::fs::remove_file(sb.dir.join(format!("in_run-{u}"))).unwrap();
+    }
+    let (mut pace, err) = sb.start("3600");
+    sb.wait_in_run(2, &err);
+    // SAFETY: kill(2) on the pace this test started (not yet reaped).
+    unsafe {
+        libc::kill(pace.pid(), libc::SIGINT);
+    }
+    // The grace (1 s) cuts the sleeping run()s off.
+    let code = pace.exit_code(std::time::Duration::from_secs(60));
+    assert_eq!(code, 3, "interrupted");
+    sb.assert_nothing_left();
+}
+
+/// pace names nothing in TMPDIR: entries planted there at every name pace
+/// once used (a link to a victim file at /tmp/pace-worker-PID.py and
+/// /tmp/pace-PID-N.sock, for the next pids) are neither followed nor
+/// touched, and two runs at once in the same TMPDIR both work.
+#[cfg(target_os = "linux")]
+#[test]
+fn planted_temp_names_are_never_used() {
+    let sb = Sandbox::new();
+    sb.plan(2, "1s", "");
+    let victim = sb.dir.join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    let base: u32 = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(std::process::id);
+    let mut planted = Vec::new();
+    for pid in base..base + 1000 {
+        for name in [
+            format!("pace-worker-{pid}.py"),
+            format!("pace-{pid}-0.sock"),
+        ] {
+            std::os::unix::fs::symlink(&victim, sb.tmpdir.join(&name)).unwrap();
+            planted.push(name);
+        }
+    }
+    planted.sort();
+    // Their stderr is read to the end: a closed pipe would fail pace.
+    let mut runs: Vec<_> = (0..2).map(|_| sb.start("0.01")).collect();
+    for (pace, err) in &mut runs {
+        let code = pace.exit_code(std::time::Duration::from_secs(60));
+        let said: Vec<String> = err.try_iter().collect();
+        assert!(code == 0 || code == 1, "exit code {code}: {said:?}");
+    }
+    let victim_now = std::fs::read_to_string(&victim).unwrap();
+    assert!(victim_now == "precious", "the victim file was overwritten");
+    let mut now: Vec<String> = std::fs::read_dir(&sb.tmpdir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    now.sort();
+    assert!(now == planted, "TMPDIR changed");
+    // Both runs ran their script.
+    let results: Vec<PathBuf> = std::fs::read_dir(sb.dir.join("results"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(results.len(), 2, "{results:?}");
+    for r in results {
+        let s: Value =
+            serde_json::from_str(&std::fs::read_to_string(r.join("summary.json")).unwrap())
+                .unwrap();
+        assert!(count(&s, "g") > 0, "{s}");
+    }
+}

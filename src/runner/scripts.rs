@@ -1,20 +1,19 @@
-//! What a run sets up for its script groups: the built-in worker written
-//! out once, the interpreter resolved, workers.log, and every user's worker
-//! started before the clock.
+//! What a run sets up for its script groups: the interpreter resolved,
+//! workers.log, and every user's worker started before the clock. Nothing
+//! is written outside the results folder: the built-in worker is passed to
+//! the interpreter with `-c`.
 
 use super::script;
 use super::work::GroupWork;
 use super::{Group, RunConfig, RunError};
 use crate::plan::file::PlanFile;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// What script groups share for a run: the built-in worker written out
-/// once, and the workers' log.
+/// What script groups share for a run: the workers' log.
 #[derive(Default)]
 pub(super) struct Scripts {
-    python_worker: Option<PathBuf>,
     log: Option<Arc<std::sync::Mutex<std::io::BufWriter<std::fs::File>>>>,
 }
 
@@ -41,16 +40,8 @@ impl Scripts {
             None => {
                 let mut argv =
                     resolve_python(g.interpreter()).map_err(|m| bad("interpreter", m))?;
-                if self.python_worker.is_none() {
-                    self.python_worker = Some(script::write_python_worker(&std::env::temp_dir())?);
-                }
-                argv.push(
-                    self.python_worker
-                        .as_ref()
-                        .expect("written above")
-                        .display()
-                        .to_string(),
-                );
+                argv.push("-c".into());
+                argv.push(script::PYTHON_WORKER.into());
                 argv
             }
         };
@@ -73,15 +64,12 @@ impl Scripts {
         })
     }
 
-    /// Flushes the log and removes the written worker.
+    /// Flushes the log.
     pub(super) fn finish(self) {
         if let Some(log) = &self.log
             && let Ok(mut f) = log.lock()
         {
             let _ = std::io::Write::flush(&mut *f);
-        }
-        if let Some(p) = self.python_worker {
-            let _ = std::fs::remove_file(p);
         }
     }
 }

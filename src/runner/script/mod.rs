@@ -21,10 +21,17 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, Command};
 pub use zygote::Zygote;
 
+mod sys;
 mod zygote;
 
-/// The built-in Python worker, written out at run time.
+/// The built-in Python worker. It is handed to the interpreter with `-c`,
+/// never written to a file: a file in a shared temporary folder could be
+/// planted or swapped by another local user, and would be left behind by
+/// a pace killed with SIGKILL.
 pub const PYTHON_WORKER: &str = include_str!("worker.py");
+
+// Linux refuses a single argument longer than 128 KiB (MAX_ARG_STRLEN).
+const _: () = assert!(PYTHON_WORKER.len() < 100 * 1024);
 
 /// The protocol version pace speaks.
 pub const PROTOCOL: u32 = 1;
@@ -144,12 +151,10 @@ pub struct Worker {
 
 impl Drop for Worker {
     /// A worker dropped without a clean stop (cut off at the end of the
-    /// grace, or after a failure) is killed: a process of pace's own by
-    /// `kill_on_drop`, a forked one here, so none outlives the run.
+    /// grace, or after a failure) is killed with whatever its script
+    /// started, so none outlives the run.
     fn drop(&mut self) {
-        if let Proc::Forked { pid, .. } = self.proc {
-            zygote::kill(pid);
-        }
+        self.kill();
     }
 }
 
@@ -163,9 +168,9 @@ impl Worker {
             // process of their own, not on failures.
             Some(z) => match z.fork(user, spec.timeout).await {
                 Ok(w) => w,
-                Err(_) => Worker::spawn(spec, user)?,
+                Err(_) => Worker::spawn(spec, user).await?,
             },
-            None => Worker::spawn(spec, user)?,
+            None => Worker::spawn(spec, user).await?,
         };
         let script = spec.script.display().to_string();
         let project = spec.project_dir.display().to_string();
@@ -197,8 +202,8 @@ impl Worker {
     }
 
     /// A worker process of its own, on pipes.
-    fn spawn(spec: &ScriptSpec, user: u32) -> Result<Worker, WorkerFailure> {
-        let mut child = spawn(&spec.command, &spec.project_dir)?;
+    async fn spawn(spec: &ScriptSpec, user: u32) -> Result<Worker, WorkerFailure> {
+        let mut child = spawn(&spec.command, &spec.project_dir, None).await?;
         let stdin = child.stdin.take().expect("piped");
         let stdout = BufReader::new(child.stdout.take().expect("piped"));
         let stderr: Tail = Arc::default();
@@ -236,12 +241,16 @@ impl Worker {
         }
     }
 
+    /// Kills the worker and its process group, unless it has been reaped
+    /// (its number may then be another process's).
     fn kill(&mut self) {
         match &mut self.proc {
             Proc::Child(c) => {
-                let _ = c.start_kill();
+                if let Some(pid) = c.id() {
+                    sys::kill_tree(pid as i32);
+                }
             }
-            Proc::Forked { pid, .. } => zygote::kill(*pid),
+            Proc::Forked { pid, .. } => sys::kill_tree(*pid),
         }
     }
 
@@ -452,8 +461,14 @@ impl ScriptUser {
 
 /// Starts `command` in `dir` with piped stdio, in a process group of its
 /// own: a Ctrl-C at the terminal reaches pace, which lets in-flight
-/// iterations finish, not the workers.
-fn spawn(command: &[String], dir: &Path) -> Result<Child, WorkerFailure> {
+/// iterations finish, not the workers; and the group is what a kill
+/// takes down. The process dies with pace (sys.rs). `inherit`, if any, is
+/// a descriptor the process keeps under its number.
+async fn spawn(
+    command: &[String],
+    dir: &Path,
+    inherit: Option<std::os::fd::RawFd>,
+) -> Result<Child, WorkerFailure> {
     let fail = |message: String| WorkerFailure {
         kind: ErrorKind::Worker,
         message,
@@ -469,12 +484,23 @@ fn spawn(command: &[String], dir: &Path) -> Result<Child, WorkerFailure> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    #[cfg(unix)]
     cmd.process_group(0);
-    cmd.spawn().map_err(|e| {
+    sys::die_with_pace(&mut cmd);
+    if let Some(fd) = inherit {
+        sys::inherit(&mut cmd, fd);
+    }
+    sys::spawn(cmd).await.map_err(|e| {
+        // The built-in worker's source is an argument: named, not shown.
+        let shown: Vec<&str> = command
+            .iter()
+            .map(|a| match a.as_str() {
+                PYTHON_WORKER => "<pace's worker>",
+                a => a,
+            })
+            .collect();
         fail(format!(
             "cannot start the worker `{}`: {e}",
-            command.join(" ")
+            shown.join(" ")
         ))
     })
 }
@@ -486,13 +512,6 @@ fn write_log(log: &Option<Log>, who: &str, line: &str) {
     {
         let _ = writeln!(f, "{who}{line}");
     }
-}
-
-/// Writes the built-in worker where the interpreter can run it.
-pub fn write_python_worker(dir: &Path) -> std::io::Result<PathBuf> {
-    let path = dir.join(format!("pace-worker-{}.py", std::process::id()));
-    std::fs::write(&path, PYTHON_WORKER)?;
-    Ok(path)
 }
 
 /// Starts every user's worker before the run's clock starts, a few at a

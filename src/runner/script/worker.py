@@ -1,29 +1,62 @@
 """pace's Python worker: one virtual user running a Pyak47 Transaction script.
 
-pace writes this file out at run time. It speaks pace's worker protocol
-(docs/scripts.md): one JSON object per line, requests in, replies out. The
-script's own output (print, or a child process writing to fd 1) is sent to
-stderr, which pace keeps in workers.log, so it can never corrupt the
-protocol.
+pace passes this source to the interpreter with `-c` (no file is written).
+It speaks pace's worker protocol (docs/scripts.md): one JSON object per
+line, requests in, replies out. The script's own output (print, or a child
+process writing to fd 1) is sent to stderr, which pace keeps in
+workers.log, so it can never corrupt the protocol.
 
-Run plainly, it is one user's worker on stdin/stdout. Run with `--zygote`,
-it imports the script once and forks a worker per user on request: a fork
-costs about a millisecond where starting an interpreter costs tens, so
-hundreds of users start in a second. Each forked worker connects to pace's
-Unix socket, says which user it is, and then speaks the same protocol.
+Run plainly, it is one user's worker on stdin/stdout. Run with
+`--zygote FD`, it imports the script once and forks a worker per user on
+request: a fork costs about a millisecond where starting an interpreter
+costs tens, so hundreds of users start in a second. Each forked worker gets
+one end of a socket pair, whose other end the zygote sends to pace over the
+socket FD, and speaks the same protocol on it.
+
+No worker outlives pace: pace starts the zygote and plain workers with a
+parent-death signal (Linux), the zygote sets one in each worker it forks,
+and a zygote whose input ends (pace is gone) kills its workers.
 """
 
+import sys
+
+# With -c, the working directory (the project) comes first on the import
+# path, so a project file named like a module the worker needs (json.py,
+# socket.py) would replace it; the script's folders are added when it is
+# imported, as Pyak47 did.
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+
+import array
 import importlib.util
 import json
 import math
 import os
 import re
+import signal
 import socket
-import sys
 import time
 import traceback
 
 PROTOCOL = 1
+
+
+def parent_death_signal():
+    """prctl(PR_SET_PDEATHSIG, SIGKILL) for a forked worker, or None where
+    it cannot be had (not Linux, or no ctypes)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+        prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+        prctl.restype = ctypes.c_int
+    except (ImportError, OSError, AttributeError):
+        return None
+    PR_SET_PDEATHSIG = 1
+    return lambda: prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
 
 
 def import_script(msg):
@@ -162,16 +195,26 @@ class Prefixed(object):
         return getattr(self.inner, name)
 
 
-def forked(module, req, socket_path):
+def forked(module, req, sock, conns, proto_fd, zygote_pid, die_with_parent):
     """A user's worker, in a child of the zygote. Never returns."""
     code = 0
     try:
+        # First, so that no window is left: a zygote that died before the
+        # signal was set would never send it.
+        if die_with_parent is not None and (
+            not die_with_parent() or os.getppid() != zygote_pid
+        ):
+            os._exit(1)
+        # A group of its own: pace's kill takes what the script started too.
+        os.setpgid(0, 0)
+        # Only the zygote may hold its channels to pace: a worker holding
+        # them would hide the zygote's death from pace.
+        conns.close()
+        os.close(proto_fd)
         user = req.get("thread_num", 0)
         sys.stderr = sys.stdout = Prefixed(sys.__stderr__, "\x1f%d\x1f" % user)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.connect(socket_path)
         reader = sock.makefile("rb")
         writer = sock.makefile("wb")
 
@@ -179,7 +222,6 @@ def forked(module, req, socket_path):
             writer.write((json.dumps(obj) + "\n").encode())
             writer.flush()
 
-        send({"hello": user, "pid": os.getpid()})
         serve(reader, send, module)
     except BaseException:
         traceback.print_exc()
@@ -192,13 +234,25 @@ def forked(module, req, socket_path):
         os._exit(code)
 
 
-def zygote(send, socket_path):
-    """Imports the script once, then forks a worker per `fork` request."""
+def zygote(send, proto_fd, conns):
+    """Imports the script once, then forks a worker per `fork` request.
+    Each worker's connection is sent to pace on `conns` before the answer,
+    so pace takes them in order."""
     module = None
+    die_with_parent = parent_death_signal()
+    workers = set()
+    stopped = False
     for line in sys.stdin.buffer:
         msg = json.loads(line)
         op = msg.get("op")
         if op == "init":
+            if die_with_parent is None and sys.platform.startswith("linux"):
+                # Forked workers could outlive a killed pace: pace then
+                # starts a process per worker, each of which it can tie to
+                # its own life.
+                send({"ok": False, "protocol": PROTOCOL,
+                      "error": "cannot set a parent-death signal (no ctypes)"})
+                continue
             try:
                 module = import_script(msg)
             except BaseException as exc:
@@ -208,10 +262,35 @@ def zygote(send, socket_path):
                 send({"ok": True, "protocol": PROTOCOL})
         elif op == "fork":
             sys.stderr.flush()
-            pid = os.fork()
+            try:
+                ours, theirs = socket.socketpair()
+            except OSError as exc:
+                send({"ok": False, "error": describe(exc)})
+                continue
+            me = os.getpid()
+            try:
+                pid = os.fork()
+            except OSError as exc:
+                ours.close()
+                theirs.close()
+                send({"ok": False, "error": describe(exc)})
+                continue
             if pid == 0:
-                forked(module, msg, socket_path)
-            send({"ok": True, "pid": pid})
+                ours.close()
+                forked(module, msg, theirs, conns, proto_fd, me, die_with_parent)
+            theirs.close()
+            try:
+                conns.sendmsg([b"F"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                        array.array("i", [ours.fileno()]))])
+            except OSError as exc:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                send({"ok": False, "error": describe(exc)})
+            else:
+                workers.add(pid)
+                send({"ok": True, "pid": pid})
+            finally:
+                ours.close()
         elif op == "status":
             # How a forked worker ended (it is the zygote's child).
             try:
@@ -220,12 +299,25 @@ def zygote(send, socket_path):
                 pid, status = 0, 0
             if pid == 0:
                 send({"ok": True, "exited": False})
-            elif os.WIFSIGNALED(status):
-                send({"ok": True, "exited": True, "signal": os.WTERMSIG(status)})
             else:
-                send({"ok": True, "exited": True, "code": os.WEXITSTATUS(status)})
+                workers.discard(pid)
+                if os.WIFSIGNALED(status):
+                    send({"ok": True, "exited": True, "signal": os.WTERMSIG(status)})
+                else:
+                    send({"ok": True, "exited": True, "code": os.WEXITSTATUS(status)})
         elif op == "stop":
+            stopped = True
             break
+    if not stopped:
+        # The input ended without a stop: pace is gone (killed), and its
+        # workers must not go on sending load. Not yet reaped, their pids
+        # cannot belong to anyone else.
+        for pid in workers:
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
     # Reap every worker, so their time is accounted to pace's run.
     while True:
         try:
@@ -244,7 +336,10 @@ def main():
         proto.flush()
 
     if len(sys.argv) == 3 and sys.argv[1] == "--zygote":
-        zygote(send, sys.argv[2])
+        conns = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, 0, int(sys.argv[2]))
+        # Nothing the script starts may hold pace's channel.
+        conns.set_inheritable(False)
+        zygote(send, proto.fileno(), conns)
     else:
         serve(sys.stdin.buffer, send)
 

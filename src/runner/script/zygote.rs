@@ -5,31 +5,27 @@
 //! instead of fifteen, and share the interpreter's memory.
 //!
 //! pace talks to the zygote on its stdin/stdout (`init` to import the
-//! script, `fork`, `status`), one request at a time. A forked worker
-//! connects to a Unix socket pace listens on, says which user it is, and
-//! then speaks the usual worker protocol on the socket. Workers share the
-//! zygote's stderr; each line carries its user's mark (`\x1f<user>\x1f`),
-//! so pace files it under the right user.
+//! script, `fork`, `status`), one request at a time. For each fork the
+//! zygote makes a socket pair, gives one end to the new worker and sends
+//! the other to pace over a third socket (`SCM_RIGHTS`) before it answers;
+//! the worker then speaks the usual worker protocol on it. Nothing is
+//! bound to a name, so nothing is left in the file system when pace is
+//! killed, and no other process can connect in a worker's place. Workers
+//! share the zygote's stderr; each line carries its user's mark
+//! (`\x1f<user>\x1f`), so pace files it under the right user.
 
 use super::{
-    Log, PROTOCOL, Proc, ScriptSpec, Tail, Worker, WorkerFailure, push_tail, spawn, write_log,
+    Log, PROTOCOL, Proc, ScriptSpec, Tail, Worker, WorkerFailure, push_tail, spawn, sys, write_log,
 };
 use crate::results::sample::ErrorKind;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::net::{UnixListener, UnixStream};
+use tokio::net::UnixStream;
 use tokio::process::{Child, ChildStdin, ChildStdout};
-use tokio::sync::oneshot;
-
-/// A forked worker's connection, handed to the user that asked for it.
-type Conn = (
-    BufReader<tokio::net::unix::OwnedReadHalf>,
-    tokio::net::unix::OwnedWriteHalf,
-);
 
 #[derive(Debug, Deserialize)]
 struct Answer {
@@ -46,37 +42,27 @@ struct Answer {
     signal: Option<i32>,
 }
 
-#[derive(Debug, Deserialize)]
-struct Hello {
-    hello: u32,
+/// The zygote's channels, used by one request at a time: a fork's answer
+/// and the connection it sends belong together.
+struct Io {
+    stdin: ChildStdin,
+    stdout: Lines<BufReader<ChildStdout>>,
+    /// Where forked workers' connections arrive.
+    conns: UnixStream,
 }
 
+/// One script group's zygote.
 pub struct Zygote {
     child: tokio::sync::Mutex<Child>,
-    io: tokio::sync::Mutex<(ChildStdin, Lines<BufReader<ChildStdout>>)>,
-    /// Users waiting for their forked worker to connect.
-    waiting: Arc<Mutex<HashMap<u32, oneshot::Sender<Conn>>>>,
+    io: tokio::sync::Mutex<Io>,
     /// Each user's stderr tail.
     tails: Arc<Mutex<HashMap<u32, Tail>>>,
-    socket: PathBuf,
-    accept: tokio::task::JoinHandle<()>,
 }
 
-impl Drop for Zygote {
-    fn drop(&mut self) {
-        self.accept.abort();
-        let _ = std::fs::remove_file(&self.socket);
-    }
-}
-
-/// Kills a forked worker.
-pub fn kill(pid: i32) {
-    if pid > 0 {
-        // SAFETY: kill(2) on a process id pace got from its own zygote;
-        // no memory is involved.
-        unsafe {
-            libc::kill(pid, libc::SIGKILL);
-        }
+fn failure(message: String) -> WorkerFailure {
+    WorkerFailure {
+        kind: ErrorKind::Worker,
+        message,
     }
 }
 
@@ -85,22 +71,16 @@ impl Zygote {
     /// (the script does not import) leaves the group on one process per
     /// worker, where each user reports it.
     pub async fn start(spec: &ScriptSpec) -> Result<Arc<Zygote>, WorkerFailure> {
-        let fail = |message: String| WorkerFailure {
-            kind: ErrorKind::Worker,
-            message,
-        };
-        let socket = std::env::temp_dir().join(format!(
-            "pace-{}-{}.sock",
-            std::process::id(),
-            spec.process_num
-        ));
-        let _ = std::fs::remove_file(&socket);
-        let listener =
-            UnixListener::bind(&socket).map_err(|e| fail(format!("{}: {e}", socket.display())))?;
+        let fail = |e: std::io::Error| failure(format!("the worker zygote's socket: {e}"));
+        let (ours, theirs) = std::os::unix::net::UnixStream::pair().map_err(fail)?;
+        ours.set_nonblocking(true).map_err(fail)?;
+        let conns = UnixStream::from_std(ours).map_err(fail)?;
         let mut command = spec.command.clone();
         command.push("--zygote".into());
-        command.push(socket.display().to_string());
-        let mut child = spawn(&command, &spec.project_dir)?;
+        command.push(theirs.as_raw_fd().to_string());
+        let mut child = spawn(&command, &spec.project_dir, Some(theirs.as_raw_fd())).await?;
+        // Only the zygote holds this end now: its death is an end of file.
+        drop(theirs);
         let stdin = child.stdin.take().expect("piped");
         let stdout = BufReader::new(child.stdout.take().expect("piped")).lines();
         let tails: Arc<Mutex<HashMap<u32, Tail>>> = Arc::default();
@@ -111,15 +91,14 @@ impl Zygote {
             spec.log.clone(),
             spec.group.clone(),
         ));
-        let waiting: Arc<Mutex<HashMap<u32, oneshot::Sender<Conn>>>> = Arc::default();
-        let accept = tokio::spawn(accept(listener, waiting.clone()));
         let z = Zygote {
             child: tokio::sync::Mutex::new(child),
-            io: tokio::sync::Mutex::new((stdin, stdout)),
-            waiting,
+            io: tokio::sync::Mutex::new(Io {
+                stdin,
+                stdout,
+                conns,
+            }),
             tails,
-            socket,
-            accept,
         };
         let init = serde_json::json!({
             "op": "init",
@@ -146,71 +125,59 @@ impl Zygote {
         req: &serde_json::Value,
         timeout: Duration,
     ) -> Result<Answer, WorkerFailure> {
-        let fail = |message: String| WorkerFailure {
-            kind: ErrorKind::Worker,
-            message: format!("the worker zygote {message}"),
-        };
-        let mut io = self.io.lock().await;
-        let mut line = serde_json::to_vec(req).expect("plain JSON");
-        line.push(b'\n');
-        io.0.write_all(&line)
-            .await
-            .map_err(|e| fail(format!("cannot be written to: {e}")))?;
-        io.0.flush()
-            .await
-            .map_err(|e| fail(format!("cannot be written to: {e}")))?;
-        match tokio::time::timeout(timeout, io.1.next_line()).await {
-            Ok(Ok(Some(l))) => serde_json::from_str(&l)
-                .map_err(|e| fail(format!("answered something else ({e}): {l:?}"))),
-            Ok(Ok(None)) => Err(fail("exited".into())),
-            Ok(Err(e)) => Err(fail(format!("cannot be read: {e}"))),
-            Err(_) => Err(fail(format!(
-                "did not answer within {} s",
-                timeout.as_secs_f64()
-            ))),
-        }
+        ask(&mut *self.io.lock().await, req, timeout).await
     }
 
-    /// Forks user `user`'s worker and waits for it to connect.
+    /// Forks user `user`'s worker and takes its connection.
     pub async fn fork(
         self: &Arc<Self>,
         user: u32,
         timeout: Duration,
     ) -> Result<Worker, WorkerFailure> {
-        let (tx, rx) = oneshot::channel();
-        self.waiting.lock().expect("not poisoned").insert(user, tx);
         let tail: Tail = Arc::default();
         self.tails
             .lock()
             .expect("not poisoned")
             .insert(user, tail.clone());
-        let a = self
-            .ask(
+        let (pid, conn) = {
+            let mut io = self.io.lock().await;
+            let a = ask(
+                &mut io,
                 &serde_json::json!({"op": "fork", "thread_num": user}),
                 timeout,
             )
             .await?;
-        let pid = a.pid.filter(|_| a.ok).ok_or_else(|| WorkerFailure {
-            kind: ErrorKind::Worker,
-            message: format!(
-                "the worker zygote could not fork: {}",
-                a.error.unwrap_or_default()
-            ),
-        })?;
-        let (read, write) = match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(c)) => c,
-            _ => {
-                kill(pid);
-                self.waiting.lock().expect("not poisoned").remove(&user);
-                let t: Vec<String> = tail.lock().expect("not poisoned").iter().cloned().collect();
-                return Err(WorkerFailure {
-                    kind: ErrorKind::Worker,
-                    message: format!(
-                        "the forked worker did not connect within {} s; its stderr ends: {}",
-                        timeout.as_secs_f64(),
-                        t.join("\n")
-                    ),
-                });
+            let pid = a.pid.filter(|_| a.ok).ok_or_else(|| {
+                failure(format!(
+                    "the worker zygote could not fork: {}",
+                    a.error.unwrap_or_default()
+                ))
+            })?;
+            // The zygote sent the connection before it answered.
+            match tokio::time::timeout(timeout, sys::recv_fd(&io.conns)).await {
+                Ok(Ok(Some(fd))) => (pid, fd),
+                other => {
+                    sys::kill_tree(pid);
+                    let why = match other {
+                        Ok(Ok(_)) => "the zygote closed it".to_string(),
+                        Ok(Err(e)) => e.to_string(),
+                        Err(_) => format!("not within {} s", timeout.as_secs_f64()),
+                    };
+                    return Err(failure(format!(
+                        "the forked worker's connection did not arrive: {why}"
+                    )));
+                }
+            }
+        };
+        let conn = std::os::unix::net::UnixStream::from(conn);
+        let stream = conn
+            .set_nonblocking(true)
+            .and_then(|()| UnixStream::from_std(conn));
+        let (read, write) = match stream {
+            Ok(s) => s.into_split(),
+            Err(e) => {
+                sys::kill_tree(pid);
+                return Err(failure(format!("the forked worker's connection: {e}")));
             }
         };
         Ok(Worker::new(
@@ -219,7 +186,7 @@ impl Zygote {
                 zygote: self.clone(),
             },
             Box::new(write),
-            Box::new(read),
+            Box::new(BufReader::new(read)),
             tail,
         ))
     }
@@ -229,12 +196,14 @@ impl Zygote {
     pub async fn shutdown(&self, wait: Duration) {
         {
             let mut io = self.io.lock().await;
-            let _ = io.0.write_all(b"{\"op\":\"stop\"}\n").await;
-            let _ = io.0.flush().await;
+            let _ = io.stdin.write_all(b"{\"op\":\"stop\"}\n").await;
+            let _ = io.stdin.flush().await;
         }
         let mut child = self.child.lock().await;
-        if tokio::time::timeout(wait, child.wait()).await.is_err() {
-            let _ = child.start_kill();
+        if tokio::time::timeout(wait, child.wait()).await.is_err()
+            && let Some(pid) = child.id()
+        {
+            sys::kill_tree(pid as i32);
         }
     }
 
@@ -261,23 +230,32 @@ impl Zygote {
     }
 }
 
-/// Hands each connecting worker to the user it says it is.
-async fn accept(listener: UnixListener, waiting: Arc<Mutex<HashMap<u32, oneshot::Sender<Conn>>>>) {
-    while let Ok((stream, _)) = listener.accept().await {
-        let waiting = waiting.clone();
-        tokio::spawn(async move {
-            let (read, write) = UnixStream::into_split(stream);
-            let mut read = BufReader::new(read);
-            let mut line = String::new();
-            let hello =
-                tokio::time::timeout(Duration::from_secs(10), read.read_line(&mut line)).await;
-            if let (Ok(Ok(n)), Ok(h)) = (hello, serde_json::from_str::<Hello>(&line))
-                && n > 0
-                && let Some(tx) = waiting.lock().expect("not poisoned").remove(&h.hello)
-            {
-                let _ = tx.send((read, write));
-            }
-        });
+/// One request to the zygote and its answer, on channels already locked.
+async fn ask(
+    io: &mut Io,
+    req: &serde_json::Value,
+    timeout: Duration,
+) -> Result<Answer, WorkerFailure> {
+    let fail = |message: String| failure(format!("the worker zygote {message}"));
+    let mut line = serde_json::to_vec(req).expect("plain JSON");
+    line.push(b'\n');
+    io.stdin
+        .write_all(&line)
+        .await
+        .map_err(|e| fail(format!("cannot be written to: {e}")))?;
+    io.stdin
+        .flush()
+        .await
+        .map_err(|e| fail(format!("cannot be written to: {e}")))?;
+    match tokio::time::timeout(timeout, io.stdout.next_line()).await {
+        Ok(Ok(Some(l))) => serde_json::from_str(&l)
+            .map_err(|e| fail(format!("answered something else ({e}): {l:?}"))),
+        Ok(Ok(None)) => Err(fail("exited".into())),
+        Ok(Err(e)) => Err(fail(format!("cannot be read: {e}"))),
+        Err(_) => Err(fail(format!(
+            "did not answer within {} s",
+            timeout.as_secs_f64()
+        ))),
     }
 }
 
@@ -302,5 +280,77 @@ async fn route_stderr(
             }
             None => write_log(&log, &format!("[{group}] "), &line),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::PYTHON_WORKER;
+    use super::*;
+    use std::io::Write;
+
+    /// The watchdog: a zygote whose input ends without a stop (pace was
+    /// killed) kills its workers, even one deep in run(), and exits; it
+    /// does not wait for them.
+    #[tokio::test]
+    async fn a_zygote_whose_input_ends_kills_its_workers_and_exits() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("sleeper.py");
+        std::fs::File::create(&script)
+            .unwrap()
+            .write_all(
+                b"import time\nclass Transaction:\n    def run(self):\n        \
+                  open('in_run', 'w').close()\n        time.sleep(3600)\n",
+            )
+            .unwrap();
+        let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        let conns = UnixStream::from_std(ours).unwrap();
+        let fd = theirs.as_raw_fd();
+        let command: Vec<String> = ["python3", "-c", PYTHON_WORKER, "--zygote", &fd.to_string()]
+            .map(String::from)
+            .to_vec();
+        let mut child = spawn(&command, dir.path(), Some(fd)).await.unwrap();
+        drop(theirs);
+        let mut stdin = child.stdin.take().unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+        let limit = Duration::from_secs(30);
+        let init = serde_json::json!({
+            "op": "init", "protocol": 1, "thread_num": 0,
+            "script": script.display().to_string(),
+            "project_dir": dir.path().display().to_string(),
+        });
+        let mut line = init.to_string();
+        line.push('\n');
+        for req in [line.as_str(), "{\"op\":\"fork\",\"thread_num\":0}\n"] {
+            stdin.write_all(req.as_bytes()).await.unwrap();
+            let answer = tokio::time::timeout(limit, out.next_line()).await;
+            let answer = answer.unwrap().unwrap().unwrap();
+            assert!(answer.contains("\"ok\": true"), "{answer}");
+        }
+        let conn = tokio::time::timeout(limit, sys::recv_fd(&conns)).await;
+        let conn = std::os::unix::net::UnixStream::from(conn.unwrap().unwrap().unwrap());
+        conn.set_nonblocking(true).unwrap();
+        let (read, mut write) = UnixStream::from_std(conn).unwrap().into_split();
+        let mut replies = BufReader::new(read).lines();
+        write
+            .write_all(format!("{line}{{\"op\":\"run\",\"iteration\":1}}\n").as_bytes())
+            .await
+            .unwrap();
+        let loaded = tokio::time::timeout(limit, replies.next_line()).await;
+        let loaded = loaded.unwrap().unwrap().unwrap();
+        assert!(loaded.contains("\"ok\": true"), "{loaded}");
+        let deadline = tokio::time::Instant::now() + limit;
+        while !dir.path().join("in_run").exists() {
+            assert!(tokio::time::Instant::now() < deadline, "run() never began");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+
+        drop(stdin);
+        let exited = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+        assert!(exited.is_ok(), "the zygote waited for its sleeping worker");
+        // The worker is gone too: its end of the connection has closed.
+        let ended = tokio::time::timeout(Duration::from_secs(5), replies.next_line()).await;
+        assert!(matches!(ended, Ok(Ok(None))), "{ended:?}");
     }
 }
