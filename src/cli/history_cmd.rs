@@ -80,10 +80,12 @@ fn table(rows: &[HistoryRow]) -> Table {
         } else {
             r.errors.to_string()
         };
-        let mut verdict = if r.pass { "PASS" } else { "FAIL" }.to_string();
-        if r.partial {
-            verdict.push_str(" (partial)");
-        }
+        let verdict = match r.verdict.as_str() {
+            "pass" => "PASS",
+            "fail" => "FAIL",
+            "no_checks" => "NO CHECKS",
+            _ => "INCOMPLETE",
+        };
         t.add_row(vec![
             r.run_id.to_string(),
             r.started_at.clone(),
@@ -92,7 +94,7 @@ fn table(rows: &[HistoryRow]) -> Table {
             num(r.achieved_tpm),
             r.p95.map(|v| num(v * 1000.0)).unwrap_or_else(|| "-".into()),
             errors,
-            verdict,
+            verdict.to_string(),
         ]);
     }
     for i in [0, 3, 4, 5, 6] {

@@ -23,6 +23,16 @@ pub enum State {
 }
 
 impl State {
+    /// Its name in summary.json and the results database.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Pass => "pass",
+            State::Fail => "fail",
+            State::NoChecks => "no_checks",
+            State::Incomplete => "incomplete",
+        }
+    }
+
     /// The word the console and the reports print.
     pub fn word(self) -> &'static str {
         match self {
@@ -90,7 +100,10 @@ fn unknown_state() -> State {
 /// The throughput the plan expects over the window, where it sets one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Expected {
+    /// The plan's rate (what its groups produce), per minute.
     pub tpm: f64,
+    /// The band, per minute, and in transactions of the window around
+    /// `transactions`, the mean count an honest run makes there.
     pub tpm_low: f64,
     pub tpm_high: f64,
     pub transactions: f64,

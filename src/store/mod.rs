@@ -47,6 +47,8 @@ pub struct HistoryRow {
     pub pass: bool,
     pub partial: bool,
     pub results_dir: String,
+    /// The verdict's state: pass, fail, no_checks or incomplete.
+    pub verdict: String,
 }
 
 /// A results database backend (docs/database.md, "Adding a PostgreSQL

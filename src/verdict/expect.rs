@@ -51,13 +51,20 @@ pub fn expected(plan: &PlanFile, agg: &Aggregate) -> Option<Expected> {
             }
         })
         .collect();
+    // The plan's rate, as promised. The band's own centre can differ from it
+    // by a fraction of a start per user: closed-loop users that start
+    // together all start at the window's first instant.
+    let planned_tpm = plan.planned_tps().map_or(total.tpm, |t| t * 60.0);
     Some(match plan.acceptance.tolerance {
-        Tolerance::Auto => from_band(&total, "auto".into(), approximate, groups),
+        Tolerance::Auto => Expected {
+            tpm: planned_tpm,
+            ..from_band(&total, "auto".into(), approximate, groups)
+        },
         Tolerance::Fixed(f) => {
             let per_minute = 60.0 / window;
             let tx = total.expected;
             Expected {
-                tpm: tx * per_minute,
+                tpm: planned_tpm,
                 tpm_low: tx * (1.0 - f) * per_minute,
                 tpm_high: tx * (1.0 + f) * per_minute,
                 transactions: tx,

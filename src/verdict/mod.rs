@@ -223,7 +223,7 @@ fn did_real_work(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) {
                 .errors
                 .values()
                 .find_map(|e| e.first_messages.first())
-                .map(|m| format!(": {}", first_line(m)))
+                .map(|m| format!(": {}", gist(m)))
                 .unwrap_or_default();
             idle.push(if failed > 0 {
                 format!(
@@ -309,8 +309,15 @@ fn push(v: &mut Verdict, c: Check) {
     v.checks.push(c);
 }
 
-fn first_line(s: &str) -> &str {
-    s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim()
+/// A multi-line message in one line: its first line, and its last where
+/// they differ (a Python traceback ends with the exception itself).
+fn gist(s: &str) -> String {
+    let mut lines = s.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("");
+    match lines.last() {
+        Some(last) => format!("{first} ... {last}"),
+        None => first.to_string(),
+    }
 }
 
 fn r(v: f64) -> String {

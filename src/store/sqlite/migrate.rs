@@ -33,11 +33,18 @@ pub(super) struct Migration {
 pub(super) const V1: &str = include_str!("schema_v1.sql");
 
 /// Every migration after version 1, in order; versions are consecutive.
-pub(super) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 2,
-    what: "kind 'custom' in timers and intervals",
-    sql: include_str!("migrations/v2_custom_kind.sql"),
-}];
+pub(super) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 2,
+        what: "kind 'custom' in timers and intervals",
+        sql: include_str!("migrations/v2_custom_kind.sql"),
+    },
+    Migration {
+        version: 3,
+        what: "runs.verdict, window_errors, achieved_scope, missed",
+        sql: include_str!("migrations/v3_verdict_state.sql"),
+    },
+];
 
 // A misnumbered entry fails the build, not a user's database.
 const _: () = {

@@ -296,7 +296,7 @@ impl ResultsStore for SqliteStore {
             .conn
             .prepare(
                 "SELECT id, started_at, plan_name, target_tpm, achieved_tpm, p95, errors, \
-                 all_transactions, pass, partial, results_dir \
+                 all_transactions, pass, partial, results_dir, verdict \
                  FROM runs WHERE ?1 IS NULL OR plan_name = ?1 \
                  ORDER BY started_epoch_ms DESC, id DESC LIMIT ?2",
             )
@@ -315,6 +315,7 @@ impl ResultsStore for SqliteStore {
                     pass: r.get(8)?,
                     partial: r.get(9)?,
                     results_dir: r.get(10)?,
+                    verdict: r.get(11)?,
                 })
             })
             .map_err(self.err())?;

@@ -429,13 +429,20 @@ const TABLES: [&str; 5] = ["runs", "groups", "timers", "intervals", "checks"];
 
 /// Every row of every table, by id: what a migration must keep.
 fn rows(c: &Connection) -> Vec<(&'static str, Vec<Vec<rusqlite::types::Value>>)> {
+    // Version 1's columns: later versions only append columns (ALTER TABLE
+    // ADD COLUMN), so every version shares these and the rows compare.
+    let v1 = Connection::open_in_memory().unwrap();
+    v1.execute_batch(migrate::V1).unwrap();
     TABLES
         .iter()
         .map(|t| {
             let mut stmt = c
                 .prepare(&format!("SELECT * FROM {t} ORDER BY id"))
                 .unwrap();
-            let n = stmt.column_count();
+            let n = v1
+                .prepare(&format!("SELECT * FROM {t}"))
+                .unwrap()
+                .column_count();
             let all = stmt
                 .query_map([], |r| {
                     (0..n)
@@ -550,6 +557,21 @@ fn a_version_1_database_is_migrated_keeping_every_row() {
         let c = store.connection();
         assert_eq!(count(c, "PRAGMA user_version"), SCHEMA_VERSION);
         assert_eq!(rows(c), before, "user_version {user_version}: rows kept");
+        // Version 3's verdict column says what their pass and partial said.
+        let verdicts: Vec<(i64, String, String)> = c
+            .prepare("SELECT pass, verdict, achieved_scope FROM runs ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                (0, "fail".to_string(), "window".to_string()),
+                (1, "pass".to_string(), "window".to_string())
+            ]
+        );
         assert_eq!(count(c, "PRAGMA foreign_keys"), 1);
         assert_eq!(count(c, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
         // The rebuilt tables have their indexes back.

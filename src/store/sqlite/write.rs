@@ -145,9 +145,10 @@ pub(super) fn write_run(tx: &rusqlite::Transaction, r: &Results) -> rusqlite::Re
          finished_at, started_epoch_ms, run_time_s, duration_s, ramp_up_s, ts_interval_s, seed, \
          partial, partial_reason, pass, reasons, target_tpm, expected_tpm_low, \
          expected_tpm_high, achieved_tpm, transactions, all_transactions, errors, iterations, \
-         late_starts, dropped, skipped, p95, pace_version) \
+         late_starts, dropped, skipped, p95, pace_version, verdict, window_errors, \
+         achieved_scope, missed) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
-         ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+         ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)",
         params![
             existing,
             dir,
@@ -179,6 +180,10 @@ pub(super) fn write_run(tx: &rusqlite::Transaction, r: &Results) -> rusqlite::Re
             int(s.skipped),
             p95,
             s.pace_version,
+            s.verdict.state.name(),
+            int(s.achieved.errors),
+            s.achieved.scope,
+            int(s.missed),
         ],
     )?;
     let id = tx.last_insert_rowid();
