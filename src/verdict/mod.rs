@@ -314,7 +314,7 @@ fn push(v: &mut Verdict, c: Check) {
 fn gist(s: &str) -> String {
     let mut lines = s.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("");
-    match lines.last() {
+    match lines.next_back() {
         Some(last) => format!("{first} ... {last}"),
         None => first.to_string(),
     }
