@@ -72,7 +72,7 @@ impl Stalling {
                             }
                         }
                         let k = count.fetch_add(1, Ordering::SeqCst) + 1;
-                        if k % nth == 0 {
+                        if k.is_multiple_of(nth) {
                             std::thread::sleep(stall);
                         }
                         if conn
