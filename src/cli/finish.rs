@@ -138,12 +138,26 @@ impl Publish {
     }
 }
 
-/// Judges, writes every report, stores and hooks; prints the verdict and
-/// returns the exit code: the verdict's (0 PASS, 1 FAIL, 3 INCOMPLETE, 4
-/// NO CHECKS), or 3 when a report or the database could not be written, or
-/// the post-run hook was interrupted: results that are not all there are
-/// never reported as a clean exit.
-pub fn publish(plan: PlanFile, agg: &Aggregate, meta: RunMeta, dir: &Path, p: &Publish) -> i32 {
+/// What publishing a run came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Published {
+    /// The exit code: the verdict's (0 PASS, 1 FAIL, 3 INCOMPLETE, 4 NO
+    /// CHECKS), or 3 when a report or the database could not be written,
+    /// or the post-run hook was interrupted: results that are not all there
+    /// are never reported as a clean exit.
+    pub code: i32,
+    /// Every report was written.
+    pub reports_written: bool,
+}
+
+/// Judges, writes every report, stores and hooks; prints the verdict.
+pub fn publish(
+    plan: PlanFile,
+    agg: &Aggregate,
+    meta: RunMeta,
+    dir: &Path,
+    p: &Publish,
+) -> Published {
     let summary = judged(&plan, agg, meta);
     let mut code = exit_code(&summary);
     console::print_verdict(&summary);
@@ -172,7 +186,10 @@ pub fn publish(plan: PlanFile, agg: &Aggregate, meta: RunMeta, dir: &Path, p: &P
     {
         code = exit::INTERRUPTED;
     }
-    code
+    Published {
+        code,
+        reports_written: failures.is_empty(),
+    }
 }
 
 /// A results folder read back: its plan (or `plan`, to judge against

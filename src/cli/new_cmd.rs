@@ -32,6 +32,7 @@ results_dir = "results"            # a timestamped folder per run is made inside
 # seed = 42                        # makes every random draw reproducible
 # results_database = "sqlite:///results.db"   # Pyak47's results_database: also store every run there
 # post_run = "./notify.sh"         # Pyak47's post_run_script: run after the reports, with $PACE_RESULTS_DIR
+# post_run_timeout = "5m"          # a post_run still going after this is stopped
 # xml_report = true                # Pyak47's xml_report: also write JMeter's XML JTL (results.xml)
 
 [[group]]                          # Pyak47's [user_group-1]

@@ -38,9 +38,9 @@ pub fn run(a: ReportArgs) -> i32 {
     let mut publish = Publish::from_plan(&plan, a.xml, a.db.clone(), a.quiet);
     // The hook announced the run once; re-processing does not repeat it.
     publish.post_run = None;
-    let code = finish::publish(plan, &agg, meta, &a.results, &publish);
-    if !a.quiet {
+    let done = finish::publish(plan, &agg, meta, &a.results, &publish);
+    if !a.quiet && done.reports_written {
         eprintln!("pace: reports rebuilt in {}", a.results.display());
     }
-    code
+    done.code
 }

@@ -5,6 +5,7 @@ use super::finish::{self, Publish, load_plan, reaggregate};
 use super::{console, exit};
 use crate::plan::file::PlanFile;
 use crate::results::SAMPLES_FILE;
+use crate::results::aggregate::Aggregate;
 use crate::results::summary::RunMeta;
 use crate::runner::{self, RunConfig};
 use crate::units::{human_duration, round_sig};
@@ -47,13 +48,15 @@ pub struct VerifyArgs {
 
 fn print_check(plan: &PlanFile) {
     let users: u64 = plan.groups.iter().map(|g| g.users).sum();
-    println!("plan OK: {} group(s), {users} users", plan.groups.len());
-    let mut closed = false;
+    println!(
+        "plan OK: {} group(s), {}",
+        plan.groups.len(),
+        crate::verdict::causes::count(users as f64, "user")
+    );
     for (g, c) in plan.groups.iter().zip(plan.cadences()) {
         let tpi = g.transactions_per_iteration();
         let rate = match c {
             Ok(c) => {
-                closed |= c.is_closed_loop();
                 let r = c.iteration_rate(g.users);
                 format!(
                     "{} iterations/min x {tpi} = {} TPM{}",
@@ -82,57 +85,71 @@ fn print_check(plan: &PlanFile) {
             None => format!("{} step(s)", g.steps.len()),
         };
         println!(
-            "  {}: {} users, pacing {}, {work}, {rate}",
+            "  {}: {}, pacing {}, {work}, {rate}",
             g.name,
-            g.users,
+            crate::verdict::causes::count(g.users as f64, "user"),
             g.pacing.mode.name()
         );
     }
     let window = plan.run.duration.0 - plan.run.ramp_up();
-    let a = &plan.acceptance;
-    let thresholds = [
-        a.p50,
-        a.p80,
-        a.p90,
-        a.p95,
-        a.p99,
-        a.max,
-        a.error_rate.map(|f| crate::plan::file::Secs(f.0)),
-    ]
-    .iter()
-    .any(Option::is_some);
-    match plan.band_for_window(window) {
-        Some(b) if plan.target.tps().is_some() || window > 0.0 => println!(
-            "expected: {} TPM over the {} steady-state window, band {}-{} TPM ({} confidence, tolerance {}){}",
-            round_sig(b.tpm, 6),
-            human_duration(window),
-            round_sig(b.tpm_low, 6),
-            round_sig(b.tpm_high, 6),
-            b.confidence,
-            match plan.acceptance.tolerance {
-                crate::plan::file::Tolerance::Auto => "auto".to_string(),
-                crate::plan::file::Tolerance::Fixed(f) => format!("{}%", round_sig(f * 100.0, 4)),
-            },
-            if closed {
-                "; approximate: after-end and back-to-back groups cycle as fast as their iterations, so the run's measured spread of iteration times widens this band"
-            } else {
-                ""
+    // The verdict's own expectation, over a run yet to happen.
+    let empty = Aggregate::for_plan(plan, (plan.run.ramp_up(), plan.run.duration.0));
+    match crate::verdict::expect::expected(plan, &empty) {
+        Some(e) => {
+            println!(
+                "expected: {} TPM over the {} steady-state window, band {}-{} TPM ({} confidence, tolerance {})",
+                round_sig(e.tpm, 6),
+                human_duration(window),
+                round_sig(e.tpm_low, 6),
+                round_sig(e.tpm_high, 6),
+                e.confidence,
+                e.tolerance
+            );
+            if e.approximate {
+                println!(
+                    "  approximate: after-end and back-to-back groups cycle as fast as their iterations, so the band widens with the spread of iteration times the run measures, and the rate follows the response time: 1% more than target.response_time makes about {}% fewer transactions",
+                    round_sig(closed_loop_sensitivity(plan), 2)
+                );
             }
-        ),
-        _ => println!(
-            "expected: no throughput band (the plan does not set every group's rate: {})",
-            plan.cadences()
-                .into_iter()
-                .filter_map(Result::err)
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
+        }
+        None if window <= 0.0 => {
+            println!("expected: no throughput band: the plan has no steady-state window (ramp-up lasts the whole run)")
+        }
+        None => println!("expected: no throughput band: the plan sets no rate"),
     }
+    let a = &plan.acceptance;
+    let thresholds = [a.p50, a.p80, a.p90, a.p95, a.p99, a.max]
+        .iter()
+        .any(Option::is_some)
+        || a.error_rate.is_some();
     if plan.planned_tps().is_none() && !thresholds {
         println!(
             "verdict: NO CHECKS (exit 4): the plan sets no target rate and no threshold, so a run is only checked for real work"
         );
     }
+}
+
+/// How much of the plan's rate follows the response time: the relative
+/// change of the total rate per relative change of target.response_time
+/// (closed-loop groups only; a paced group's rate does not depend on it).
+fn closed_loop_sensitivity(plan: &PlanFile) -> f64 {
+    let rt = plan.target.response_time.map_or(0.0, |r| r.0);
+    let total: f64 = plan.group_tps().into_iter().flatten().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    plan.groups
+        .iter()
+        .zip(plan.cadences())
+        .zip(plan.group_tps())
+        .filter_map(|((g, c), tps)| match (c, tps) {
+            (Ok(c @ crate::plan::GroupCadence::ClosedLoop { .. }), Some(tps)) => Some(
+                tps * g.transactions_per_iteration() as f64 * rt / c.mean_cycle(),
+            ),
+            _ => None,
+        })
+        .sum::<f64>()
+        / total
 }
 
 fn tpi_warning(plan: &PlanFile) {
@@ -302,7 +319,7 @@ pub fn run(a: RunArgs) -> i32 {
         vars: exec.vars.iter().cloned().collect(),
     };
     let publish = Publish::from_plan(&plan, a.xml, a.db.clone(), a.quiet);
-    let code = finish::publish(plan, &agg, meta, &dir, &publish);
+    let code = finish::publish(plan, &agg, meta, &dir, &publish).code;
     if partial {
         eprintln!("pace: incomplete: partial results in {}", dir.display());
         return exit::INTERRUPTED;

@@ -172,6 +172,9 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
     o.push_str(
         "# post_run = \"./notify.sh\"         # run after the reports, with $PACE_RESULTS_DIR\n",
     );
+    o.push_str(
+        "# post_run_timeout = \"5m\"           # a post_run still going after this is stopped\n",
+    );
     o.push_str("# xml_report = true                # also write JMeter's XML JTL (results.xml)\n");
     o.push('\n');
 
