@@ -113,7 +113,9 @@ fn print_check(plan: &PlanFile) {
             }
         }
         None if window <= 0.0 => {
-            println!("expected: no throughput band: the plan has no steady-state window (ramp-up lasts the whole run)")
+            println!(
+                "expected: no throughput band: the plan has no steady-state window (ramp-up lasts the whole run)"
+            )
         }
         None => println!("expected: no throughput band: the plan sets no rate"),
     }
@@ -143,9 +145,9 @@ fn closed_loop_sensitivity(plan: &PlanFile) -> f64 {
         .zip(plan.cadences())
         .zip(plan.group_tps())
         .filter_map(|((g, c), tps)| match (c, tps) {
-            (Ok(c @ crate::plan::GroupCadence::ClosedLoop { .. }), Some(tps)) => Some(
-                tps * g.transactions_per_iteration() as f64 * rt / c.mean_cycle(),
-            ),
+            (Ok(c @ crate::plan::GroupCadence::ClosedLoop { .. }), Some(tps)) => {
+                Some(tps * g.transactions_per_iteration() as f64 * rt / c.mean_cycle())
+            }
             _ => None,
         })
         .sum::<f64>()

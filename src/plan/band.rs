@@ -269,6 +269,33 @@ mod tests {
     }
 
     #[test]
+    fn a_closed_loop_that_never_varies_is_a_lattice() {
+        // First start at 0, every 500 ms: 0, 0.5, ..., 9.5 s are in [0, 10),
+        // 20 starts, no doubt about any of them.
+        let c = closed_count(0.0, 10.0, 0.5, 0.0);
+        assert_eq!((c.mean, c.edge_var, c.renewal_var), (20.0, 0.0, 0.0));
+        // Started 250 ms before the window: 0.25 ... 9.75 s, 20 again.
+        let c = closed_count(-0.25, 10.0, 0.5, 0.0);
+        assert_eq!(c.mean, 20.0);
+        // A start due exactly at the window's end, with a little spread,
+        // lands inside half the time: 20.5, Bernoulli variance 1/4.
+        let c = closed_count(0.0, 10.0, 0.5, 0.001);
+        assert!((c.mean - 20.5).abs() < 1e-9, "{c:?}");
+        assert!((c.edge_var - 0.25).abs() < 1e-9, "{c:?}");
+    }
+
+    #[test]
+    fn a_closed_loop_that_varies_a_lot_is_a_renewal_process() {
+        // sigma = mu/2 over 200 cycles: the renewal variance w sigma^2 / mu^3
+        // = 100 x 0.0625 / 0.125 = 50 dominates the edges, and the mean is
+        // the renewal function's W/mu + 1/2 + sigma^2/(2 mu^2) (Cox 4.2).
+        let c = closed_count(0.0, 100.0, 0.5, 0.25);
+        assert!((c.renewal_var - 50.0).abs() < 1e-9, "{c:?}");
+        assert!(c.edge_var < c.renewal_var / 4.0, "{c:?}");
+        assert!((c.mean - (200.0 + 0.5 + 0.125)).abs() < 0.05, "{c:?}");
+    }
+
+    #[test]
     fn exponential_count_is_poisson_like() {
         // Pure Poisson (min 0): variance equals the mean.
         let p = Pacing::Exponential {

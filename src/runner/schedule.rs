@@ -332,4 +332,44 @@ mod tests {
         let mean = (start - first) / n as f64;
         assert!((mean - 120.0).abs() < 1.0, "{mean}");
     }
+
+    proptest::proptest! {
+        /// Whatever the iterations take and whatever `late` says, the
+        /// absolute schedule is the first start plus k intervals (fixed
+        /// pacing), no start is made before its planned time, and the
+        /// starts made plus the backlog are every planned start before the
+        /// end: nothing is lost or counted twice.
+        #[test]
+        fn the_absolute_schedule_accounts_for_every_planned_start(
+            took in proptest::collection::vec(0.0f64..3.0, 1..60),
+            late in 0usize..2,
+            seed in 0u64..1000,
+        ) {
+            let late = [Late::Drift, Late::CatchUp][late];
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            let mut s = fixed(0.5, late);
+            let first = s.first(0.0, &mut rng);
+            let end = 10.0;
+            let (mut at, mut planned, mut made) = (first, first, 0u64);
+            for (k, d) in took.iter().enumerate() {
+                if at >= end {
+                    break;
+                }
+                proptest::prop_assert!((planned - (first + 0.5 * k as f64)).abs() < 1e-9);
+                proptest::prop_assert!(at >= planned - 1e-12);
+                made += 1;
+                let n = s.next(at, at + d, &mut rng);
+                at = n.at;
+                planned = n.planned;
+            }
+            if at < end {
+                // The iterations ran out before the end: count the rest as
+                // made on time.
+                return Ok(());
+            }
+            let missed = s.backlog(end, &mut rng).len() as u64;
+            let slots = ((end - first) / 0.5).ceil() as u64;
+            proptest::prop_assert_eq!(made + missed, slots);
+        }
+    }
 }
