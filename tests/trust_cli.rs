@@ -93,6 +93,22 @@ impl Stalling {
     }
 }
 
+/// A one-group, one-step plan against `url` in a new temporary folder:
+/// `head` goes before `[run]` (a `[target]`), `run` inside it, `users` and
+/// `pacing` (an inline table) make the group.
+fn one_step_plan(url: &str, head: &str, run: &str, users: u32, pacing: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("plan.toml"),
+        format!(
+            "{head}\n[run]\n{run}\n\n[[group]]\nname = \"g\"\nusers = {users}\npacing = {pacing}\n\n\
+             [[group.step]]\nname = \"home\"\nurl = \"{url}/\"\n"
+        ),
+    )
+    .unwrap();
+    tmp
+}
+
 fn run_plan(dir: &Path, plan: &str, extra: &[&str]) -> (i32, String, String, PathBuf) {
     let mut args = vec!["run", plan, "--results-dir", "out"];
     args.extend_from_slice(extra);
@@ -130,17 +146,13 @@ fn a_run_where_nothing_worked_never_passes() {
 #[test]
 fn a_plan_without_checks_says_nothing_was_judged() {
     let server = Server::new("1ms", 0.0);
-    let tmp = tempfile::tempdir().unwrap();
-    let plan = tmp.path().join("plan.toml");
-    std::fs::write(
-        &plan,
-        format!(
-            "[run]\nduration = \"1s\"\nts_interval = \"1s\"\n\n[[group]]\nname = \"g\"\nusers = 2\n\
-             pacing = {{ mode = \"none\" }}\n\n[[group.step]]\nname = \"home\"\nurl = \"{}/\"\n",
-            server.url()
-        ),
-    )
-    .unwrap();
+    let tmp = one_step_plan(
+        &server.url(),
+        "",
+        "duration = \"1s\"\nts_interval = \"1s\"",
+        2,
+        "{ mode = \"none\" }",
+    );
     let (code, out, _) = pace(tmp.path(), &["run", "plan.toml", "--check"]);
     assert_eq!(code, 0);
     assert!(out.contains("NO CHECKS (exit 4)"), "{out}");
@@ -163,17 +175,13 @@ fn a_plan_without_checks_says_nothing_was_judged() {
 #[test]
 fn a_plan_without_checks_still_fails_when_nothing_succeeds() {
     let server = Server::new("1ms", 1.0);
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("plan.toml"),
-        format!(
-            "[run]\nduration = \"1s\"\n\n[[group]]\nname = \"g\"\nusers = 1\n\
-             pacing = {{ mode = \"fixed\", interval = \"200ms\" }}\n\n\
-             [[group.step]]\nname = \"home\"\nurl = \"{}/\"\n",
-            server.url()
-        ),
-    )
-    .unwrap();
+    let tmp = one_step_plan(
+        &server.url(),
+        "",
+        "duration = \"1s\"",
+        1,
+        "{ mode = \"fixed\", interval = \"200ms\" }",
+    );
     let (code, out, err, _) = run_plan(tmp.path(), "plan.toml", &["--quiet"]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("none of its"), "{out}");
@@ -575,17 +583,13 @@ fn concurrent_reports_never_clash() {
 #[test]
 fn a_report_that_cannot_be_written_is_an_error() {
     let server = Server::new("1ms", 0.0);
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("plan.toml"),
-        format!(
-            "[run]\nduration = \"1s\"\n\n[[group]]\nname = \"g\"\nusers = 1\n\
-             pacing = {{ mode = \"fixed\", interval = \"200ms\" }}\n\n\
-             [[group.step]]\nname = \"home\"\nurl = \"{}/\"\n",
-            server.url()
-        ),
-    )
-    .unwrap();
+    let tmp = one_step_plan(
+        &server.url(),
+        "",
+        "duration = \"1s\"",
+        1,
+        "{ mode = \"fixed\", interval = \"200ms\" }",
+    );
     let (code, _, err, res) = run_plan(tmp.path(), "plan.toml", &["--quiet"]);
     assert_eq!(code, 0, "{err}");
     // report.html is now a folder with something in it: it cannot be
@@ -602,17 +606,13 @@ fn a_report_that_cannot_be_written_is_an_error() {
 #[test]
 fn a_run_the_database_cannot_store_is_an_error() {
     let server = Server::new("1ms", 0.0);
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("plan.toml"),
-        format!(
-            "[run]\nduration = \"1s\"\n\n[[group]]\nname = \"g\"\nusers = 1\n\
-             pacing = {{ mode = \"fixed\", interval = \"200ms\" }}\n\n\
-             [[group.step]]\nname = \"home\"\nurl = \"{}/\"\n",
-            server.url()
-        ),
-    )
-    .unwrap();
+    let tmp = one_step_plan(
+        &server.url(),
+        "",
+        "duration = \"1s\"",
+        1,
+        "{ mode = \"fixed\", interval = \"200ms\" }",
+    );
     // A folder where the database file should be.
     std::fs::create_dir(tmp.path().join("r.db")).unwrap();
     let (code, _, err, _) = run_plan(tmp.path(), "plan.toml", &["--quiet", "--db", "r.db"]);
@@ -708,17 +708,13 @@ fn a_percentile_exactly_at_its_threshold_passes() {
 #[test]
 fn failures_alone_are_named_as_the_difference() {
     let server = Server::new("1ms", 0.2);
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("plan.toml"),
-        format!(
-            "[target]\ntps = 40.0\n\n[run]\nduration = \"3s\"\n\n[[group]]\nname = \"g\"\n\
-             users = 4\npacing = {{ mode = \"fixed\", interval = \"100ms\" }}\n\n\
-             [[group.step]]\nname = \"home\"\nurl = \"{}/\"\n",
-            server.url()
-        ),
-    )
-    .unwrap();
+    let tmp = one_step_plan(
+        &server.url(),
+        "[target]\ntps = 40.0",
+        "duration = \"3s\"",
+        4,
+        "{ mode = \"fixed\", interval = \"100ms\" }",
+    );
     let (code, out, err, res) = run_plan(tmp.path(), "plan.toml", &["--quiet", "--seed", "3"]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(
@@ -748,16 +744,13 @@ fn failures_alone_are_named_as_the_difference() {
 #[test]
 fn an_empty_window_reports_the_whole_runs_rate() {
     let server = Server::new("1ms", 0.0);
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("plan.toml"),
-        format!(
-            "[run]\nduration = \"2s\"\nramp_up = \"2s\"\n\n[[group]]\nname = \"g\"\nusers = 2\n\
-             pacing = {{ mode = \"none\" }}\n\n[[group.step]]\nname = \"home\"\nurl = \"{}/\"\n",
-            server.url()
-        ),
-    )
-    .unwrap();
+    let tmp = one_step_plan(
+        &server.url(),
+        "",
+        "duration = \"2s\"\nramp_up = \"2s\"",
+        2,
+        "{ mode = \"none\" }",
+    );
     let (code, out, err, res) = run_plan(tmp.path(), "plan.toml", &["--quiet"]);
     assert_eq!(code, 4, "{out}{err}");
     assert!(out.contains("no steady-state window"), "{out}");

@@ -55,27 +55,7 @@ pub fn explain(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> (String, Vec<C
         let expected = e.groups.get(i).map_or(0.0, |x| x.transactions);
         parts.extend(group_causes(plan, i, t, cadence, expected, agg));
     }
-    let named = merge(parts, plan.groups.len() > 1);
-    let explained: f64 = named.iter().map(|c| c.transactions).sum();
-    let mut causes = named;
-    let rest = missing - explained;
-    if rest > 0.0 {
-        causes.push(Cause {
-            cause: "unexplained".into(),
-            transactions: rest,
-            share: 0.0,
-            detail: format!(
-                "{} not explained by anything pace measured",
-                count(rest, "transaction")
-            ),
-        });
-    }
-    let total = missing.max(explained).max(f64::MIN_POSITIVE);
-    for c in &mut causes {
-        c.share = c.transactions / total;
-    }
-    causes.retain(|c| c.share >= MATERIAL && c.transactions >= 0.5);
-    causes.sort_by(|a, b| b.transactions.total_cmp(&a.transactions));
+    let causes = shares(merge(parts, plan.groups.len() > 1), missing, "");
 
     let started = agg.window_all as f64;
     let mut text = head;
@@ -94,15 +74,47 @@ pub fn explain(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> (String, Vec<C
             r(e.transactions)
         ));
     }
-    if !causes.is_empty() {
-        let list: Vec<String> = causes
-            .iter()
-            .map(|c| format!("{} ({}%)", c.detail, round_sig(c.share * 100.0, 2)))
-            .collect();
-        text.push_str(": ");
-        text.push_str(&list.join("; "));
-    }
+    text.push_str(&listed(&causes));
     (text, causes)
+}
+
+/// The causes of a `gap` of transactions (missing, or extra) with their
+/// shares: what they leave unexplained added as `unexplained`, then only
+/// the material ones, largest first. Shares are of the gap, or of the
+/// causes' sum where that is larger (a count can miss the mean by chance
+/// in either direction).
+fn shares(mut causes: Vec<Cause>, gap: f64, what: &str) -> Vec<Cause> {
+    let explained: f64 = causes.iter().map(|c| c.transactions).sum();
+    if gap - explained > 0.0 {
+        causes.push(Cause {
+            cause: "unexplained".into(),
+            transactions: gap - explained,
+            share: 0.0,
+            detail: format!(
+                "{}{what} not explained by anything pace measured",
+                count(gap - explained, "transaction")
+            ),
+        });
+    }
+    let total = gap.max(explained).max(f64::MIN_POSITIVE);
+    for c in &mut causes {
+        c.share = c.transactions / total;
+    }
+    causes.retain(|c| c.share >= MATERIAL && c.transactions >= 0.5);
+    causes.sort_by(|a, b| b.transactions.total_cmp(&a.transactions));
+    causes
+}
+
+/// ": cause (share%); cause (share%)", or nothing.
+fn listed(causes: &[Cause]) -> String {
+    if causes.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = causes
+        .iter()
+        .map(|c| format!("{} ({}%)", c.detail, round_sig(c.share * 100.0, 2)))
+        .collect();
+    format!(": {}", list.join("; "))
 }
 
 /// Records a cause of group `group` when it explains anything.
@@ -414,37 +426,13 @@ fn explain_excess(
             }
         }
     }
-    let explained: f64 = causes.iter().map(|c: &Cause| c.transactions).sum();
-    if extra - explained > 0.0 {
-        causes.push(Cause {
-            cause: "unexplained".into(),
-            transactions: extra - explained,
-            share: 0.0,
-            detail: format!(
-                "{} more than planned not explained by anything pace measured",
-                count(extra - explained, "transaction")
-            ),
-        });
-    }
-    let total = extra.max(explained).max(f64::MIN_POSITIVE);
-    for c in &mut causes {
-        c.share = c.transactions / total;
-    }
-    causes.retain(|c| c.share >= MATERIAL && c.transactions >= 0.5);
-    causes.sort_by(|a, b| b.transactions.total_cmp(&a.transactions));
-    let mut text = format!(
-        "{head}: {} more than the {} expected",
+    let causes = shares(causes, extra, " more than planned");
+    let text = format!(
+        "{head}: {} more than the {} expected{}",
         count(extra, "transaction"),
-        r(e.transactions)
+        r(e.transactions),
+        listed(&causes)
     );
-    if !causes.is_empty() {
-        let list: Vec<String> = causes
-            .iter()
-            .map(|c| format!("{} ({}%)", c.detail, round_sig(c.share * 100.0, 2)))
-            .collect();
-        text.push_str(": ");
-        text.push_str(&list.join("; "));
-    }
     (text, causes)
 }
 
