@@ -55,7 +55,12 @@ pub fn explain(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> (String, Vec<C
         let expected = e.groups.get(i).map_or(0.0, |x| x.transactions);
         parts.extend(group_causes(plan, i, t, cadence, expected, agg));
     }
-    let causes = shares(merge(parts, plan.groups.len() > 1), missing, "");
+    let causes = shares(
+        merge(parts, plan.groups.len() > 1),
+        missing,
+        "",
+        e.confidence,
+    );
 
     let started = agg.window_all as f64;
     let mut text = head;
@@ -83,7 +88,7 @@ pub fn explain(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> (String, Vec<C
 /// the material ones, largest first. Shares are of the gap, or of the
 /// causes' sum where that is larger (a count can miss the mean by chance
 /// in either direction).
-fn shares(mut causes: Vec<Cause>, gap: f64, what: &str) -> Vec<Cause> {
+fn shares(mut causes: Vec<Cause>, gap: f64, what: &str, confidence: f64) -> Vec<Cause> {
     let explained: f64 = causes.iter().map(|c| c.transactions).sum();
     if gap - explained > 0.0 {
         causes.push(Cause {
@@ -102,6 +107,18 @@ fn shares(mut causes: Vec<Cause>, gap: f64, what: &str) -> Vec<Cause> {
     }
     causes.retain(|c| c.share >= MATERIAL && c.transactions >= 0.5);
     causes.sort_by(|a, b| b.transactions.total_cmp(&a.transactions));
+    // Nothing measured explains the gap: an honest run lands outside the
+    // band as often as the band's confidence allows, and the reader should
+    // know that this may be that run.
+    if let [only] = causes.as_mut_slice()
+        && only.cause == "unexplained"
+    {
+        only.detail.push_str(&format!(
+            " (an honest run lands outside a {}% band about {} in 100 times: run it again to tell chance from a fault)",
+            round_sig(confidence * 100.0, 4),
+            round_sig((1.0 - confidence) * 100.0, 2)
+        ));
+    }
     causes
 }
 
@@ -426,7 +443,7 @@ fn explain_excess(
             }
         }
     }
-    let causes = shares(causes, extra, " more than planned");
+    let causes = shares(causes, extra, " more than planned", e.confidence);
     let text = format!(
         "{head}: {} more than the {} expected{}",
         count(extra, "transaction"),
