@@ -57,6 +57,8 @@ pub fn judge(plan: &PlanFile, agg: &Aggregate, ending: &Ending) -> (Option<Expec
                 check.reason = Some(why.clone());
                 v.reasons.push(why);
                 v.causes = causes;
+            } else if let Some(note) = causes::hidden_losses(plan, agg, e) {
+                v.notes.push(note);
             }
             v.checks.push(check);
             if e.approximate {
