@@ -15,6 +15,7 @@ and writes what the study needs: the verdict's state, its first cause,
 every cause, the failed checks, the counts against the band.
 """
 
+import csv
 import glob
 import json
 import os
@@ -90,7 +91,31 @@ def record(name, seed, rc, run_dir, expect):
     lag = s.get("scheduler_lag") or {}
     r["lag_max_s"] = lag.get("max")
     r["partial"] = s.get("partial")
+    r.update(schedule(os.path.join(os.path.dirname(found[-1]), "samples.csv"), s))
     print(json.dumps(r))
+
+
+def schedule(samples, s):
+    """The run's own absolute schedule over the window, from samples.csv:
+    iterations whose start on the absolute schedule (iter_planned) lies in
+    the window, plus the planned starts never made there (`missed` events);
+    and how many of them were made. In iterations, every group together."""
+    meta = s.get("meta") or {}
+    w0, w1 = meta.get("ramp_up_s") or 0.0, meta.get("duration_s")
+    if w1 is None or not os.path.exists(samples):
+        return {}
+    planned = made = missed = 0
+    with open(samples, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            kind = row.get("kind")
+            if kind == "iteration":
+                if w0 <= float(row["iter_planned"] or "nan") < w1:
+                    planned += 1
+                if w0 <= float(row["iter_sched"] or "nan") < w1:
+                    made += 1
+            elif kind == "missed" and w0 <= float(row["t"]) < w1:
+                missed += 1
+    return {"schedule_iterations": planned + missed, "made_iterations": made}
 
 
 def verdict_ok(r):
@@ -192,7 +217,9 @@ def report(path, header=None):
             f"- {r['plan']} seed {r['seed']}: {r['state']} (expected {r['expect']}"
             f"{' ' + r['expect_cause'] if r['expect_cause'] else ''}); "
             f"{r.get('achieved')} transactions, band {fmt(band[0])}-{fmt(band[2])}"
-            f" (expected {fmt(band[1])}); late starts {r.get('late_starts')}, "
+            f" (expected {fmt(band[1])}); the run's own schedule: "
+            f"{r.get('schedule_iterations', '?')} iterations in the window, "
+            f"{r.get('made_iterations', '?')} made; late starts {r.get('late_starts')}, "
             f"scheduler lag max {fmt_ms(r.get('lag_max_s'))}; causes: {causes or '-'}"
         )
         for why in r.get("reasons") or []:

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # How often is pace's verdict right? (docs/verdict.md)
 #
-#   bench/verdict.sh [PLAN...]          (default: every bench/verdict/*.toml)
+#   bench/verdict.sh [PLAN... | probes]
+#
+# Default: every bench/verdict/healthy-*.toml and degraded-*.toml (the
+# study); `probes`: every probe-*.toml (harder faults, docs/verdict.md);
+# or plans by name (degraded-stall, bench/verdict/healthy-fixed.toml).
 #
 # Runs each plan of bench/verdict/ many times with different seeds against
 # pace's embedded target (127.0.0.1 only) with a release build, and prints
@@ -60,6 +64,10 @@ if [ $# -eq 0 ]; then
     done
 else
     for a in "$@"; do
+        if [ "$a" = probes ]; then
+            for f in "$PLANS_DIR"/probe-*.toml; do [ -f "$f" ] && PLANS+=("$(basename "$f" .toml)"); done
+            continue
+        fi
         a=$(basename "$a" .toml)
         [ -f "$PLANS_DIR/$a.toml" ] || die "no plan $PLANS_DIR/$a.toml"
         PLANS+=("$a")
