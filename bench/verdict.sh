@@ -92,6 +92,7 @@ for p in "${PLANS[@]}"; do
     "$PACE" run "$PLANS_DIR/$p.toml" --check >/dev/null 2>&1 || die "$p.toml does not pass --check"
 done
 
+case $OUT in /|"$HOME"|"$ROOT"|"$BENCH_DIR") die "OUT=$OUT would be emptied: choose a folder of its own" ;; esac
 rm -rf "$OUT"
 mkdir -p "$OUT/runs"
 START=$(date +%s)
