@@ -647,3 +647,19 @@ fn planted_temp_names_are_never_used() {
         assert!(count(&s, "g") > 0, "{s}");
     }
 }
+
+/// A script finds pace's embedded target the way a plan does: the run's
+/// own variables (`PACE_TARGET`) are in its worker's environment.
+#[test]
+fn a_script_reaches_the_embedded_target_through_its_environment() {
+    let plan = format!(
+        "[target]\ntps = 10\n\n[target.embedded]\nlatency = \"1ms\"\n{RUN}{}",
+        group("web", 2, "test_scripts/embedded_target.py", "200ms", ""),
+    );
+    let (_tmp, dir) = project(&plan);
+    let (code, err, s, _) = run(&dir, "http://127.0.0.1:9");
+    assert_eq!(code, 0, "{err}");
+    let web = count(&s, "web");
+    assert!(web >= 18, "{web} transactions: {err}");
+    assert_eq!(s["timer_errors"]["web"], 0, "{}", s["errors"]);
+}

@@ -61,6 +61,7 @@ impl Scripts {
             log: self.log.clone(),
             zygote: std::sync::OnceLock::new(),
             forkable: g.worker.is_none(),
+            env: cfg.vars.clone(),
         })
     }
 

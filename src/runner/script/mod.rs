@@ -91,6 +91,9 @@ pub struct ScriptSpec {
     pub zygote: std::sync::OnceLock<Arc<Zygote>>,
     /// The zygote can be used (the built-in Python worker).
     pub forkable: bool,
+    /// Variables pace set for the run (the embedded target's
+    /// `PACE_TARGET`): a script reads them as any environment variable.
+    pub env: Vec<(String, String)>,
 }
 
 /// workers.log, shared by every worker of the run.
@@ -203,7 +206,7 @@ impl Worker {
 
     /// A worker process of its own, on pipes.
     async fn spawn(spec: &ScriptSpec, user: u32) -> Result<Worker, WorkerFailure> {
-        let mut child = spawn(&spec.command, &spec.project_dir, None).await?;
+        let mut child = spawn(&spec.command, &spec.project_dir, &spec.env, None).await?;
         let stdin = child.stdin.take().expect("piped");
         let stdout = BufReader::new(child.stdout.take().expect("piped"));
         let stderr: Tail = Arc::default();
@@ -467,6 +470,7 @@ impl ScriptUser {
 async fn spawn(
     command: &[String],
     dir: &Path,
+    env: &[(String, String)],
     inherit: Option<std::os::fd::RawFd>,
 ) -> Result<Child, WorkerFailure> {
     let fail = |message: String| WorkerFailure {
@@ -480,6 +484,7 @@ async fn spawn(
     cmd.args(args)
         .current_dir(dir)
         .env("PYTHONUNBUFFERED", "1")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

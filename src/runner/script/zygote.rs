@@ -78,7 +78,13 @@ impl Zygote {
         let mut command = spec.command.clone();
         command.push("--zygote".into());
         command.push(theirs.as_raw_fd().to_string());
-        let mut child = spawn(&command, &spec.project_dir, Some(theirs.as_raw_fd())).await?;
+        let mut child = spawn(
+            &command,
+            &spec.project_dir,
+            &spec.env,
+            Some(theirs.as_raw_fd()),
+        )
+        .await?;
         // Only the zygote holds this end now: its death is an end of file.
         drop(theirs);
         let stdin = child.stdin.take().expect("piped");
@@ -310,7 +316,7 @@ mod tests {
         let command: Vec<String> = ["python3", "-c", PYTHON_WORKER, "--zygote", &fd.to_string()]
             .map(String::from)
             .to_vec();
-        let mut child = spawn(&command, dir.path(), Some(fd)).await.unwrap();
+        let mut child = spawn(&command, dir.path(), &[], Some(fd)).await.unwrap();
         drop(theirs);
         let mut stdin = child.stdin.take().unwrap();
         let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
