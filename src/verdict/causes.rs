@@ -210,8 +210,28 @@ fn group_causes(
             kinds_of_errors(agg)
         ),
     );
-    let unsent =
-        (t.window_iterations as f64 * tpi - (t.window_ok + t.window_failed) as f64).max(0.0);
+    // Transactions the window's iterations should have made and did not:
+    // an iteration cut off at the end never sent its remaining steps; one
+    // that finished with fewer transactions than the plan declares (a
+    // script whose custom timers vary) is the plan's count, not a cutoff.
+    let gap = (t.window_iterations as f64 * tpi - (t.window_ok + t.window_failed) as f64).max(0.0);
+    let unsent = gap.min(t.window_iterations_cut as f64 * tpi);
+    let short = gap - unsent;
+    add(
+        &mut out,
+        name,
+        "short_iterations",
+        short,
+        format!(
+            "{} fewer than the window's {} × transactions_per_iteration = {} declare: iterations finished with fewer transactions than the plan counts on",
+            count(short, "transaction"),
+            count(
+                (t.window_iterations - t.window_iterations_cut) as f64,
+                "finished iteration"
+            ),
+            r(tpi)
+        ),
+    );
     let cut = t.window_cutoff as f64 + unsent;
     add(
         &mut out,
@@ -730,6 +750,38 @@ mod tests {
         // 4 users at a 4 s pacing start on time; never "1 users".
         assert!(d.contains("4 users with a pacing of 4 s"), "{d}");
         assert!(!d.contains("1 users"), "{d}");
+    }
+
+    /// Two steps per iteration, 1 user at 1 s over 10 s: 20 expected.
+    /// Ten iterations finished, the last three with only their first step
+    /// (samples not written by pace's HTTP runner): 17 made. Those 3 are
+    /// the plan's count, not transactions cut off at the end, and they do
+    /// not fail the execution check that a cutoff would.
+    #[test]
+    fn iterations_with_fewer_transactions_are_not_a_cutoff() {
+        let mut p = plan("{ mode = \"fixed\", interval = \"1s\" }", 1, "");
+        let mut second = p.groups[0].steps[0].clone();
+        second.name = "t".into();
+        p.groups[0].steps.push(second);
+        let mut a = Aggregate::for_plan(&p, (0.0, 10.0));
+        for k in 0..10 {
+            let t = k as f64 + 0.5;
+            iteration(&mut a, 0, k, t, t, 0.01, true);
+            if k < 7 {
+                let mut s = Sample::event(Kind::Step, t + 0.01, "g", 0);
+                s.name = "t".into();
+                s.iteration = k;
+                s.iter_sched = t;
+                s.latency = 0.01;
+                a.add(&s);
+            }
+        }
+        let (e, v) = judge(&p, &a, &Ending::default());
+        assert_eq!(e.unwrap().transactions, 20.0);
+        let names: Vec<&str> = v.causes.iter().map(|c| c.cause.as_str()).collect();
+        assert_eq!(names, ["short_iterations"], "{:?}", v.causes);
+        assert_eq!(v.causes[0].transactions, 3.0);
+        assert!(v.causes[0].detail.starts_with("3 transactions fewer than the window's 10 finished iterations × transactions_per_iteration = 2 declare"), "{}", v.causes[0].detail);
     }
 
     /// A closed loop: 2 users, 100 ms assumed per iteration plus 400 ms
