@@ -87,6 +87,7 @@ fn huge_durations_are_refused_naming_the_key() {
             "timeout = \"1s\"\nthink = \"745h\"",
             "think",
         ),
+        ("users = 2", "users = 1000000000000000000", "group[0].users"),
     ];
     for (from, to, key) in variants {
         std::fs::write(&plan, good.replace(from, to)).unwrap();
@@ -95,7 +96,12 @@ fn huge_durations_are_refused_naming_the_key() {
             // Not a unit pace knows: refused all the same, naming the key.
             refused(code, &out, &err, &[key]);
         } else {
-            refused(code, &out, &err, &[key, "too large"]);
+            let why = if key == "group[0].users" {
+                "at most 1000000"
+            } else {
+                "too large"
+            };
+            refused(code, &out, &err, &[key, why]);
         }
     }
 }
@@ -215,12 +221,20 @@ fn negative_flag_values_are_refused_naming_the_flag() {
 fn impossible_values_are_refused_naming_each_key() {
     let (_tmp, dir) = case("lax-values-accepted");
     // Values that cannot even be read are named first.
-    check_and_run_refuse(&dir, &["plan.toml:31: acceptance.error_rate", "at most 100%"]);
+    check_and_run_refuse(
+        &dir,
+        &["plan.toml:31: acceptance.error_rate", "at most 100%"],
+    );
     let plan = dir.join("plan.toml");
     let text = std::fs::read_to_string(&plan).unwrap();
     std::fs::write(&plan, text.replace("error_rate = \"150%\"", "")).unwrap();
     let (code, out, err) = pace(&dir, &["run", "plan.toml", "--check"]);
-    refused(code, &out, &err, &["plan.toml:30: acceptance.tolerance", "at most 100%"]);
+    refused(
+        code,
+        &out,
+        &err,
+        &["plan.toml:30: acceptance.tolerance", "at most 100%"],
+    );
     let without = text
         .replace("tolerance = \"150%\"", "")
         .replace("error_rate = \"150%\"", "");

@@ -11,6 +11,15 @@ use crate::units;
 /// default 10 s has 8,640).
 pub const MAX_INTERVALS: usize = 10_000;
 
+/// The most virtual users one group may have: each costs ~11.5 KiB
+/// (docs/performance.md), so a million is ~11 GiB; beyond that a typing
+/// slip would take the machine's memory.
+pub const MAX_USERS: u64 = 1_000_000;
+
+/// The fastest arrival rate a group may ask for, per second: far beyond
+/// what one process sends (each arrival is at least one request).
+pub const MAX_RATE: f64 = 1e6;
+
 /// The error for an interval of `ts` seconds over `span` seconds that
 /// makes more than [`MAX_INTERVALS`] intervals: the limit and the smallest
 /// interval that fits.
@@ -156,6 +165,22 @@ impl PlanFile {
             }
             if g.users == 0 {
                 errors.push((gk(&["users"]), "must be at least 1".into()));
+            } else if g.users > MAX_USERS {
+                errors.push((
+                    gk(&["users"]),
+                    format!("{} is more than one generator can hold (at most {MAX_USERS}, ~11.5 KiB each)", g.users),
+                ));
+            }
+            if let Some(r) = g.pacing.rate
+                && r.0 > MAX_RATE
+            {
+                errors.push((
+                    gk(&["pacing", "rate"]),
+                    format!(
+                        "{}/s is beyond what one generator can start (at most {MAX_RATE}/s)",
+                        r.0
+                    ),
+                ));
             }
             if let Err((field, msg)) = g.pacing.check() {
                 errors.push((gk(&["pacing", field]), msg));

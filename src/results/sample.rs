@@ -394,7 +394,10 @@ mod tests {
         for (name, text) in [("lf.csv", lf), ("crlf.csv", crlf)] {
             let path = dir.path().join(name);
             std::fs::write(&path, text).unwrap();
-            let rows: Vec<_> = open_samples_within(&path, Some(100.0)).unwrap().rows.collect();
+            let rows: Vec<_> = open_samples_within(&path, Some(100.0))
+                .unwrap()
+                .rows
+                .collect();
             assert!(rows[0].is_ok(), "{name}: {:?}", rows[0]);
             let e = rows[1].as_ref().unwrap_err();
             assert!(e.starts_with("line 4: latency = -1 s"), "{name}: {e}");
