@@ -312,7 +312,7 @@ pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Vec<String>, RunErr
             .push(("PACE_TARGET".into(), "http://127.0.0.1:1".into()));
     }
     let mut scripts = Scripts::default();
-    let groups = build_groups(plan, &cfg, &mut scripts)?;
+    let (groups, _) = build_groups(plan, &cfg, &mut scripts)?;
     let mut commands = Vec::new();
     for (gi, g) in groups.iter().enumerate() {
         if let GroupWork::Script { spec, .. } = &*g.work {
