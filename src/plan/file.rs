@@ -257,6 +257,11 @@ pub struct StepSection {
     pub headers: BTreeMap<String, String>,
     pub body: Option<String>,
     pub expect: Option<Expect>,
+    /// The longest response body, in bytes, the step accepts; a longer one
+    /// fails the transaction as `io` "body too large" [default: 1 MiB with
+    /// `expect.body_contains`, no limit without].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_body: Option<super::bytesize::ByteSize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -612,6 +617,9 @@ impl PlanFile {
                     && t.0 <= 0.0
                 {
                     errors.push((sk("timeout"), "must be greater than zero".into()));
+                }
+                if s.max_body.is_some_and(|b| b.0 == 0) {
+                    errors.push((sk("max_body"), "must be greater than zero".into()));
                 }
                 if !s.method.chars().all(|c| c.is_ascii_alphabetic()) || s.method.is_empty() {
                     errors.push((
