@@ -14,6 +14,9 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
     if let Ok(v) = s.parse::<f64>() {
         return check_finite_non_negative(v, text);
     }
+    if s.starts_with('-') {
+        return Err(format!("'{}' must not be negative", short(text)));
+    }
     let mut total = 0.0;
     let mut rest = s;
     while !rest.is_empty() {

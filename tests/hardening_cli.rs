@@ -667,3 +667,80 @@ fn fuzzed_results_folders_are_refused_or_reported() {
         &jtl[..jtl.len().min(400)]
     );
 }
+
+/// What a new user tried: re-judging a run against a plan whose groups it
+/// never had is not a verdict (it once blamed chance for a group that
+/// never ran); a threshold no response can meet, a negative duration and a
+/// folder that does not exist are named.
+#[test]
+fn mismatched_and_impossible_inputs_are_named() {
+    let (tmp, run) = golden_with(|s| s.to_string());
+    let other = tmp.path().join("other.toml");
+    let golden = std::fs::read_to_string(run.join("plan.toml")).unwrap();
+    std::fs::write(&other, golden.replace("name = \"g\"", "name = \"browse\"")).unwrap();
+    let (code, out, err) = pace(
+        tmp.path(),
+        &["verify", run.to_str().unwrap(), "--plan", "other.toml"],
+    );
+    refused(
+        code,
+        &out,
+        &err,
+        &["group 'g' is not a group of the plan ('browse')"],
+    );
+    let two = format!(
+        "{golden}\n[[group]]\nname = \"buy\"\nusers = 1\npacing = {{ mode = \"none\" }}\n[[group.step]]\nname = \"s\"\nurl = \"http://127.0.0.1:9/\"\n"
+    )
+    .replace("tpm = 120", "");
+    std::fs::write(&other, two).unwrap();
+    let (code, out, err) = pace(
+        tmp.path(),
+        &["verify", run.to_str().unwrap(), "--plan", "other.toml"],
+    );
+    refused(
+        code,
+        &out,
+        &err,
+        &["the plan's group 'buy' never started a user"],
+    );
+    let (code, out, err) = pace(tmp.path(), &["verify", "no-such-folder"]);
+    refused(
+        code,
+        &out,
+        &err,
+        &["no-such-folder: no such results folder"],
+    );
+    let (code, out, err) = pace(
+        tmp.path(),
+        &["plan", "--tps", "5", "--rt", "-1s", "--users", "10"],
+    );
+    refused(code, &out, &err, &["--rt", "'-1s' must not be negative"]);
+    let (_t, dir) = case("check-passes-run-rejects");
+    let plan = dir.join("plan.toml");
+    let text = std::fs::read_to_string(&plan)
+        .unwrap()
+        .replace("not a url", "http://127.0.0.1:9/");
+    std::fs::write(&plan, format!("{text}\n[acceptance]\np95 = 0\n")).unwrap();
+    let (code, out, err) = pace(&dir, &["run", "plan.toml", "--check"]);
+    refused(
+        code,
+        &out,
+        &err,
+        &["acceptance.p95", "must be greater than zero"],
+    );
+    // A huge time is quoted readably, not with 301 digits.
+    let (tmp, run) = golden_with(|s| {
+        s.replacen(
+            "step,0.0,0.0,0.0,g,0,0,a,0.001,",
+            "step,1e300,0.0,0.0,g,0,0,a,0.001,",
+            1,
+        )
+    });
+    let (code, out, err) = pace(tmp.path(), &["verify", run.to_str().unwrap()]);
+    refused(
+        code,
+        &out,
+        &err,
+        &["line 3: t = 1e300 s is outside the run"],
+    );
+}

@@ -83,12 +83,40 @@ pub fn reaggregate(
     let mut agg = Aggregate::for_plan(plan, window);
     agg.ts_interval = ts;
     for row in file.rows {
-        agg.add(&row.map_err(|e| {
+        let row = row.map_err(|e| {
             format!(
-                "error: {}: {e} (not a samples file pace wrote for this plan)",
+                "error: {}: {e} (an edited or corrupted file, or another plan's samples)",
                 samples.display()
             )
-        })?);
+        })?;
+        // Judged against another plan (`verify --plan`), a row of a group
+        // that plan does not have would be counted as nothing and blamed
+        // on chance: refused instead.
+        if !plan.groups.iter().any(|g| g.name == row.group) {
+            return Err(format!(
+                "error: {}: group '{}' is not a group of the plan ({}): not this plan's run",
+                samples.display(),
+                row.group,
+                plan.groups
+                    .iter()
+                    .map(|g| format!("'{}'", g.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        agg.add(&row);
+    }
+    // The other way: a group of the plan that never started a user in a
+    // run that lasted past ramp-up, when every user has started.
+    if agg.last_t > plan.run.ramp_up()
+        && agg.groups.iter().any(|g| g.users_started > 0)
+        && let Some(g) = agg.groups.iter().find(|g| g.users_started == 0)
+    {
+        return Err(format!(
+            "error: {}: the plan's group '{}' never started a user in this run: not this plan's run",
+            samples.display(),
+            g.name
+        ));
     }
     Ok(Refolded {
         agg,
@@ -240,6 +268,9 @@ pub fn reload(
     plan: Option<&Path>,
     ts: Option<f64>,
 ) -> Result<(PlanFile, Aggregate, RunMeta), String> {
+    if !dir.is_dir() {
+        return Err(format!("error: {}: no such results folder", dir.display()));
+    }
     let plan_path = plan
         .map(Path::to_path_buf)
         .unwrap_or_else(|| dir.join("plan.toml"));

@@ -21,6 +21,10 @@ pub const MAX_USERS: u64 = 1_000_000;
 /// slip whose schedule would not advance.
 pub const MIN_PACING_S: f64 = 1e-3;
 
+/// The largest target rate a plan may promise, transactions a second:
+/// [`MAX_USERS`] users at [`MIN_PACING_S`] in a thousand groups.
+pub const MAX_TARGET_TPS: f64 = 1e12;
+
 /// The fastest arrival rate a group may ask for, per second: far beyond
 /// what one process sends (each arrival is at least one request).
 pub const MAX_RATE: f64 = 1e6;
@@ -69,6 +73,14 @@ impl PlanFile {
                     format!("must be a positive number (got {v})"),
                 ));
             }
+        }
+        if let Some(tps) = t.tps()
+            && tps > MAX_TARGET_TPS
+        {
+            errors.push((
+                key(&["target", rates.first().copied().unwrap_or("tps")]),
+                format!("{tps:e} transactions a second is beyond any load test (at most {MAX_TARGET_TPS:e}/s)"),
+            ));
         }
         if let Some(rt) = t.response_time
             && rt.0 <= 0.0
@@ -144,6 +156,21 @@ impl PlanFile {
             errors.push((key(&["run", "results_dir"]), "must not be empty".into()));
         }
         let a = &self.acceptance;
+        for (name, v) in [
+            ("p50", a.p50),
+            ("p80", a.p80),
+            ("p90", a.p90),
+            ("p95", a.p95),
+            ("p99", a.p99),
+            ("max", a.max),
+        ] {
+            if v.is_some_and(|v| v.0 <= 0.0) {
+                errors.push((
+                    key(&["acceptance", name]),
+                    "must be greater than zero: no response takes no time".into(),
+                ));
+            }
+        }
         if !(a.confidence > 0.0 && a.confidence < 1.0) {
             errors.push((
                 key(&["acceptance", "confidence"]),
@@ -552,6 +579,7 @@ pub(super) fn locate_span(text: &str, offset: usize) -> (usize, String) {
         .map(|l| l.trim())
         .find(|l| l.starts_with('['))
         .map(|l| l.trim_matches(|c| c == '[' || c == ']').to_string());
+    let header = header.map(|h| indexed(&h, &lines[..line.saturating_sub(1).min(lines.len())]));
     let full = match (header, key.is_empty()) {
         (Some(h), false) => format!("{h}.{key}"),
         (Some(h), true) => h,
@@ -559,6 +587,40 @@ pub(super) fn locate_span(text: &str, offset: usize) -> (usize, String) {
         (None, true) => String::new(),
     };
     (line, full)
+}
+
+/// A table header as pace names keys elsewhere: `group.step` under the
+/// second `[[group]]`'s first `[[group.step]]` is `group[1].step[0]`
+/// (`before`: the lines above the error).
+fn indexed(header: &str, before: &[&str]) -> String {
+    let Some(rest) = header.strip_prefix("group") else {
+        return header.to_string();
+    };
+    if !(rest.is_empty() || rest.starts_with('.')) {
+        return header.to_string();
+    }
+    let mut group: Option<usize> = None;
+    let mut step: Option<usize> = None;
+    for l in before {
+        match l.trim() {
+            "[[group]]" => {
+                group = Some(group.map_or(0, |g| g + 1));
+                step = None;
+            }
+            "[[group.step]]" => step = Some(step.map_or(0, |s| s + 1)),
+            _ => {}
+        }
+    }
+    let Some(g) = group else {
+        return header.to_string();
+    };
+    match rest.strip_prefix(".step") {
+        Some(after) if after.is_empty() || after.starts_with('.') => match step {
+            Some(st) => format!("group[{g}].step[{st}]{after}"),
+            None => format!("group[{g}].step{after}"),
+        },
+        _ => format!("group[{g}]{rest}"),
+    }
 }
 
 pub(super) fn one_line(s: &str) -> String {

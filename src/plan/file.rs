@@ -431,7 +431,7 @@ impl PlanFile {
                 origin: origin.to_string(),
                 line,
                 key: if key.is_empty() { "plan".into() } else { key },
-                message: one_line(e.message()),
+                message: plain_words(&one_line(e.message())),
             }
         })?;
         if let Some((path, message)) = plan.check().into_iter().next() {
@@ -499,6 +499,16 @@ impl PacingSection {
     }
 }
 
+/// serde's type names in the words of a plan's author.
+fn plain_words(message: &str) -> String {
+    message
+        .replace("expected u64", "expected a whole number")
+        .replace("expected u32", "expected a whole number")
+        .replace("expected u16", "expected a whole number")
+        .replace("expected f64", "expected a number")
+        .replace("expected i64", "expected a whole number")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -564,7 +574,15 @@ tolerance = "auto"
     fn wrong_type_names_key_and_line() {
         let e = err_of(&SPEC_EXAMPLE.replace("users = 100", "users = \"many\""));
         assert_eq!(e.line, 16, "{e}");
-        assert!(e.key.contains("users"), "{e}");
+        assert_eq!(e.key, "group[0].users", "{e}");
+        assert!(e.message.contains("expected a whole number"), "{e}");
+        // Named with its indices, as the checks name keys: the second
+        // group's first step.
+        let two = format!(
+            "{SPEC_EXAMPLE}\n[[group]]\nname = \"b\"\nusers = 1\npacing = {{ mode = \"none\" }}\n[[group.step]]\nname = \"s\"\nurl = \"http://x/\"\ntimeout = \"soon\"\n"
+        );
+        let e = err_of(&two);
+        assert_eq!(e.key, "group[1].step[0].timeout", "{e}");
         let e = err_of(&SPEC_EXAMPLE.replace("interval = \"2s\"", "interval = \"2 parsecs\""));
         assert_eq!(e.line, 20, "{e}");
         assert!(e.key.ends_with("interval"), "{e}");

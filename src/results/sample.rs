@@ -175,7 +175,8 @@ impl Sample {
             }
             if !v.is_finite() || !(-1.0..=horizon).contains(&v) {
                 return Err(format!(
-                    "{name} = {v} s is outside the run (0 to {horizon} s: duration + grace)"
+                    "{name} = {} s is outside the run (0 to {horizon} s: duration + grace + 60 s)",
+                    number(v)
                 ));
             }
         }
@@ -188,11 +189,22 @@ impl Sample {
         for (name, v) in spans {
             if !v.is_finite() || !(0.0..=horizon).contains(&v) {
                 return Err(format!(
-                    "{name} = {v} s is not a time this run could measure (0 to {horizon} s)"
+                    "{name} = {} s is not a time this run could measure (0 to {horizon} s)",
+                    number(v)
                 ));
             }
         }
         Ok(())
+    }
+}
+
+/// A value quoted in an error: huge ones in scientific notation (1e300
+/// prints with 301 digits otherwise).
+fn number(v: f64) -> String {
+    if v.is_finite() && v.abs() >= 1e15 {
+        format!("{v:e}")
+    } else {
+        v.to_string()
     }
 }
 
@@ -339,9 +351,15 @@ fn read_samples_within<R: std::io::Read>(
             }
             Ok(true) => {
                 let byte = record.position().map_or(0, |p| p.byte());
+                // The field's own complaint: the caller names the line
+                // (csv's own record and line numbers are one short in
+                // CRLF files).
                 let row = record
                     .deserialize::<Sample>(Some(headers))
-                    .map_err(|e| (byte, e.to_string()))
+                    .map_err(|e| match e.kind() {
+                        csv::ErrorKind::Deserialize { err, .. } => (byte, err.to_string()),
+                        _ => (byte, e.to_string()),
+                    })
                     .and_then(|s| match horizon {
                         Some(h) => s.check(h).map(|()| s).map_err(|e| (byte, e)),
                         None => Ok(s),
