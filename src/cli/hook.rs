@@ -73,6 +73,9 @@ pub fn post_run(cmd: &str, timeout: f64, r: &Results) -> Ended {
 }
 
 async fn run(cmd: &str, timeout: f64, r: &Results) -> Ended {
+    // Listening before the hook starts: a Ctrl-C the moment it starts
+    // stops it too (once 1 suite run in 7 lost it, and pace waited).
+    let mut interrupts = crate::runner::Interrupts::new();
     let mut command = tokio::process::Command::new("sh");
     command
         .arg("-c")
@@ -112,7 +115,7 @@ async fn run(cmd: &str, timeout: f64, r: &Results) -> Ended {
             );
             Ended::Failed
         }
-        sig = crate::runner::interrupt() => {
+        sig = interrupts.recv() => {
             eprintln!("pace: {sig} while post_run `{cmd}` ran: stopped it; the results are kept");
             Ended::Interrupted
         }

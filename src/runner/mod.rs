@@ -438,6 +438,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         let mut hard_deadline =
             tokio::time::Instant::from_std(end + Duration::from_secs_f64(grace));
         let mut interrupts = 0;
+        let mut listener = Interrupts::new();
         loop {
             tokio::select! {
                 _ = &mut all_done => break,
@@ -457,7 +458,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
                     recorder_result = Some(r);
                     break;
                 }
-                sig = interrupt() => {
+                sig = listener.recv() => {
                     interrupts += 1;
                     if interrupts >= 2 {
                         interrupted = Some(format!("{sig} twice: stopped at once"));
@@ -524,27 +525,66 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
 /// How long users get to record what they cut off before they are aborted.
 const CUTOFF_RECORDING: Duration = Duration::from_secs(2);
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM, naming which.
-pub async fn interrupt() -> &'static str {
+/// SIGINT (Ctrl-C) and SIGTERM, listened for from its creation on: a
+/// signal that comes while nobody awaits [`Interrupts::recv`] is kept for
+/// the next call, never lost (a listener made only when awaited misses
+/// what comes before, and once pace handles a signal the default action,
+/// exit, is gone too). Create it inside a tokio runtime, before whatever
+/// it must be able to interrupt.
+pub struct Interrupts {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return "Ctrl-C";
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Interrupts {
+    /// Starts listening. Where a listener cannot be installed, `recv`
+    /// falls back to tokio's Ctrl-C alone.
+    pub fn new() -> Interrupts {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Interrupts {
+                int: signal(SignalKind::interrupt()).ok(),
+                term: signal(SignalKind::terminate()).ok(),
             }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => "Ctrl-C",
-            _ = term.recv() => "SIGTERM",
+        }
+        #[cfg(not(unix))]
+        Interrupts {}
+    }
+
+    /// The next SIGINT or SIGTERM (one already received returns at once),
+    /// naming which.
+    pub async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            match (&mut self.int, &mut self.term) {
+                (Some(int), Some(term)) => tokio::select! {
+                    _ = int.recv() => "Ctrl-C",
+                    _ = term.recv() => "SIGTERM",
+                },
+                (Some(int), None) => {
+                    int.recv().await;
+                    "Ctrl-C"
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    "Ctrl-C"
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "Ctrl-C"
+}
+
+impl Default for Interrupts {
+    fn default() -> Self {
+        Interrupts::new()
     }
 }
 
