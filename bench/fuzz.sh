@@ -1,0 +1,55 @@
+#!/bin/sh
+# The long fuzzing run (docs/fuzzing.md): every target of tests/fuzz for a
+# million cases each (PACE_FUZZ_CASES), KNOWN_OPEN ignored (PACE_FUZZ_ALL=1),
+# from a fixed seed (PACE_FUZZ_SEED), one target at a time. Prints each
+# target's count, rate and distinct failures, and appends them to
+# $PACE_FUZZ_REPORT (default target/fuzz-report.txt under CARGO_TARGET_DIR).
+#
+#   bench/fuzz.sh                                # 1,000,000 cases per target, release build
+#   PACE_FUZZ_CASES=20000 bench/fuzz.sh          # a shorter run
+#   PACE_FUZZ_TARGETS="plan_loader" bench/fuzz.sh
+#   PACE_FUZZ_PROFILE=dev bench/fuzz.sh          # the (optimised) test profile, no release build
+#
+# Per-target counts: CASES_plan_loader=..., CASES_pyak47_config=...,
+# CASES_samples_csv=..., CASES_cli_args=... override PACE_FUZZ_CASES.
+# The exit status is non-zero when any target found a failure.
+set -u
+cd "$(dirname "$0")/.."
+
+CASES=${PACE_FUZZ_CASES:-1000000}
+TARGETS=${PACE_FUZZ_TARGETS:-"plan_loader pyak47_config samples_csv cli_args"}
+TDIR=${CARGO_TARGET_DIR:-target}
+REPORT=${PACE_FUZZ_REPORT:-$TDIR/fuzz-report.txt}
+case "${PACE_FUZZ_PROFILE:-release}" in
+    release) PROFILE="--release" ;;
+    *) PROFILE="" ;;
+esac
+# The binary and the full reports are slow next to a parse: sample them.
+export PACE_FUZZ_BIN_EVERY=${PACE_FUZZ_BIN_EVERY:-1000}
+export PACE_FUZZ_PUBLISH_EVERY=${PACE_FUZZ_PUBLISH_EVERY:-100}
+export PACE_FUZZ_ALL=${PACE_FUZZ_ALL:-1}
+
+echo "pace fuzz: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), seed ${PACE_FUZZ_SEED:-default}, report $REPORT"
+# shellcheck disable=SC2086
+cargo test $PROFILE --test fuzz --no-run || exit 2
+
+status=0
+for t in $TARGETS; do
+    n=$(eval "echo \${CASES_$t:-$CASES}")
+    echo "== $t: $n cases"
+    start=$(date +%s)
+    # shellcheck disable=SC2086
+    PACE_FUZZ_CASES=$n PACE_FUZZ_REPORT=$REPORT \
+        cargo test $PROFILE --test fuzz -- --exact "$t" --nocapture --test-threads=1 \
+        2>&1 | grep -v '^running \|^test result\|^$\|Finished\|Running'
+    rc=$?
+    end=$(date +%s)
+    echo "== $t: $((end - start)) s"
+    # grep's status is not the test's: look at the report's last line for this target.
+    if grep "^fuzz target $t:" "$REPORT" | tail -1 | grep -qv ' 0 distinct failure'; then
+        status=1
+    fi
+    [ "$rc" -gt 1 ] && status=1
+done
+echo "pace fuzz: done $(date -u +%Y-%m-%dT%H:%M:%SZ); report in $REPORT"
+exit $status
