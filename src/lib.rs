@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod export;
+pub mod input;
 pub mod output;
 pub mod plan;
 pub mod pyak47;

@@ -101,6 +101,16 @@ pub fn parse_probability(text: &str) -> Result<f64, String> {
     Ok(v)
 }
 
+/// A share of a whole (`"5%"` or `0.05`), returned as a fraction from 0 to
+/// 1: an error rate or a tolerance above 100 % could never be breached.
+pub fn parse_percentage(text: &str) -> Result<f64, String> {
+    let v = parse_fraction(text)?;
+    if v > 1.0 {
+        return Err(format!("'{}' must be at most 100%", short(text)));
+    }
+    Ok(v)
+}
+
 /// A percentage (`"5%"`) or a fraction (`0.05`), returned as a fraction >= 0.
 pub fn parse_fraction(text: &str) -> Result<f64, String> {
     let t = text.trim();
@@ -142,14 +152,36 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
     Ok(n / per)
 }
 
+/// The longest duration pace accepts anywhere (a run, a timeout, a think
+/// time, an interval): 30 days, in seconds. Longer is a typing slip, and
+/// beyond ~5.8e11 years a duration no longer fits the clock's types.
+pub const MAX_DURATION_S: f64 = 30.0 * 86_400.0;
+
 fn check_finite_non_negative(v: f64, text: &str) -> Result<f64, String> {
     if !v.is_finite() {
-        return Err(format!("'{text}' must be a finite duration"));
+        return Err(format!("'{}' must be a finite duration", short(text)));
     }
     if v < 0.0 {
-        return Err(format!("'{text}' must not be negative"));
+        return Err(format!("'{}' must not be negative", short(text)));
+    }
+    if v > MAX_DURATION_S {
+        return Err(format!(
+            "'{}' is too large: at most 30 days ({MAX_DURATION_S} s)",
+            short(text)
+        ));
     }
     Ok(v)
+}
+
+/// A value quoted in an error, cut to a readable length (a number such as
+/// 1e308 prints with 309 digits).
+fn short(text: &str) -> String {
+    let t = text.trim();
+    if t.chars().count() <= 40 {
+        t.to_string()
+    } else {
+        format!("{}…", t.chars().take(40).collect::<String>())
+    }
 }
 
 /// How users are brought in: a total time over which they start evenly, or a

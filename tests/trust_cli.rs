@@ -117,17 +117,52 @@ fn run_plan(dir: &Path, plan: &str, extra: &[&str]) -> (i32, String, String, Pat
     (code, out, err, results)
 }
 
-/// `py2-script-pass`: most published Multi-Mechanize scripts are Python 2;
-/// the worker cannot load one, every user retires, nothing succeeds. That
-/// is never a PASS, and the reason names the script's error.
+/// `py2-script-pass`: most published Multi-Mechanize scripts are Python 2.
+/// One that does not compile is a plan error before any traffic, with the
+/// file and line of the SyntaxError, from `--check` and `run` alike.
+#[test]
+fn a_python_2_script_is_refused_before_any_traffic() {
+    let (_tmp, dir) = case("py2-script-pass");
+    for extra in [&["--check"][..], &["--quiet", "--results-dir", "out"]] {
+        let mut args = vec!["run", "."];
+        args.extend_from_slice(extra);
+        let (code, out, err) = pace(&dir, &args);
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(
+            err.contains("group[0].script: ") && err.contains("v_user.py:18: SyntaxError"),
+            "{err}"
+        );
+        let last = err.lines().last().unwrap_or("");
+        assert!(
+            last.starts_with("error: ") && last.contains("SyntaxError"),
+            "{err}"
+        );
+    }
+    assert!(!dir.join("out").exists(), "nothing ran");
+}
+
+/// The same script loads but cannot work (a Python 2 module, as the next
+/// line of such scripts imports): every worker fails to start, every user
+/// retires, nothing succeeds. That is never a PASS, and the reason names
+/// the script's error.
 #[test]
 fn a_run_where_nothing_worked_never_passes() {
     let (_tmp, dir) = case("py2-script-pass");
+    edit(
+        &dir.join("test_scripts/v_user.py"),
+        "    print trans.custom_timers",
+        "    print(trans.custom_timers)",
+    );
+    edit(
+        &dir.join("test_scripts/v_user.py"),
+        "import time\n",
+        "import time\nimport urllib2\n",
+    );
     let (code, out, err) = pace(&dir, &["run", ".", "--quiet", "--results-dir", "out"]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(!out.contains("\nPASS"), "{out}");
     assert!(out.contains("FAIL: no real work"), "{out}");
-    assert!(out.contains("SyntaxError"), "{out}");
+    assert!(out.contains("urllib2"), "{out}");
     assert!(out.contains("every user retired"), "{out}");
     let s = summary(&only_results_dir(&dir.join("out")));
     assert_eq!(s["verdict"]["state"], "fail");

@@ -6,11 +6,12 @@
 
 use super::{console, exit, hook};
 use crate::export;
+use crate::plan::check::{MAX_INTERVALS, intervals_error};
 use crate::plan::file::PlanFile;
 use crate::results::Results;
 use crate::results::aggregate::Aggregate;
 use crate::results::judgement::State;
-use crate::results::sample::open_samples;
+use crate::results::sample::open_samples_within;
 use crate::results::summary::{RunMeta, Summary};
 use crate::verdict::{Ending, judge};
 use std::path::{Path, PathBuf};
@@ -37,7 +38,7 @@ pub fn load_plan(path: &Path) -> Result<(PlanFile, String, PathBuf), String> {
             );
             text
         }
-        None => std::fs::read_to_string(&file)
+        None => crate::input::read_text(&file)
             .map_err(|e| format!("error: {}: cannot read the plan: {e}", file.display()))?,
     };
     let plan =
@@ -61,11 +62,26 @@ pub fn reaggregate(
     ts: f64,
     window: (f64, f64),
 ) -> Result<Refolded, String> {
-    let file = open_samples(samples).map_err(|e| format!("error: {}: {e}", samples.display()))?;
+    let span = plan.run.duration.0 + plan.run.grace.0;
+    if (span / ts).ceil() > MAX_INTERVALS as f64 {
+        return Err(format!(
+            "error: --ts-interval: {}",
+            intervals_error(ts, span)
+        ));
+    }
+    // Rows are written up to the grace's end, and those cut off in flight
+    // a moment later: a minute's slack.
+    let file = open_samples_within(samples, Some(span + 60.0))
+        .map_err(|e| format!("error: {}: {e}", samples.display()))?;
     let mut agg = Aggregate::for_plan(plan, window);
     agg.ts_interval = ts;
     for row in file.rows {
-        agg.add(&row.map_err(|e| format!("error: {}: {e}", samples.display()))?);
+        agg.add(&row.map_err(|e| {
+            format!(
+                "error: {}: {e} (not a samples file pace wrote for this plan)",
+                samples.display()
+            )
+        })?);
     }
     Ok(Refolded {
         agg,
@@ -227,7 +243,7 @@ pub fn reload(
         let meta = killed_run_meta(&plan, &plan_path, &samples, run_time, ts, folded.torn_bytes);
         return Ok((plan, folded.agg, meta));
     }
-    let old: Summary = std::fs::read_to_string(&summary)
+    let old: Summary = crate::input::read_text(&summary)
         .map_err(|e| e.to_string())
         .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
         .map_err(|e| format!("error: {}: unreadable: {e}", summary.display()))?;

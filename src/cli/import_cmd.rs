@@ -105,6 +105,13 @@ fn import(a: ImportArgs) -> Result<(), String> {
         ));
     }
     let (project, cfg) = pyak47::locate(&a.path);
+    if cfg.exists() && !cfg.is_file() {
+        // A folder, a FIFO or a device: say which, and never open it.
+        let why = crate::input::open_regular(&cfg)
+            .err()
+            .map_or_else(|| "not a regular file".to_string(), |e| e.to_string());
+        return Err(format!("error: {}: {why}", cfg.display()));
+    }
     if !cfg.is_file() {
         return Err(format!(
             "error: {}: no {} here: not a Pyak47 project (`pace new` makes a pace project)",

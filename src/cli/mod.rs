@@ -79,11 +79,40 @@ pub enum Command {
 
 /// Parses the process arguments, runs the command and returns the exit code.
 pub fn main() -> i32 {
-    let args: Vec<String> = std::env::args().collect();
-    let cli = match Cli::try_parse_from(&args) {
+    main_from(std::env::args_os().collect())
+}
+
+/// [`main`] over given arguments (the program name first).
+pub fn main_from(args_os: Vec<std::ffi::OsString>) -> i32 {
+    let args_os = negative_values(args_os);
+    let cli = match Cli::try_parse_from(&args_os) {
         Ok(c) => c,
+        Err(e) if e.kind() == clap::error::ErrorKind::InvalidUtf8 => {
+            // clap does not say which: name the argument (and its flag).
+            let i = args_os
+                .iter()
+                .position(|a| a.to_str().is_none())
+                .unwrap_or(0);
+            let flag = i
+                .checked_sub(1)
+                .and_then(|j| args_os[j].to_str())
+                .filter(|f| f.starts_with('-'))
+                .map(|f| format!(" (the value of {f})"))
+                .unwrap_or_default();
+            eprintln!(
+                "error: argument '{}'{flag} is not valid UTF-8: pace takes any bytes in paths, but text values must be UTF-8",
+                args_os[i].to_string_lossy()
+            );
+            return exit::BAD_INPUT;
+        }
         Err(e) => return clap_error(e),
     };
+    // Paths may be any bytes (clap reads them as OsString); the words are
+    // only echoed into a plan file's comment.
+    let args: Vec<String> = args_os
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     match cli.command {
         Command::Plan(a) => plan_cmd::run(a, &args),
         Command::Target(a) => target_cmd::run(a),
@@ -94,6 +123,51 @@ pub fn main() -> i32 {
         Command::New(a) => new_cmd::run(a),
         Command::Import(a) => import_cmd::run(a),
     }
+}
+
+/// `--flag -1s` as `--flag=-1s`: a value that starts with a hyphen and a
+/// digit (or a dot) after a flag that takes a value is that flag's value,
+/// so pace's own validator refuses it naming the flag ("--rt: '-1s' must
+/// not be negative") instead of clap calling it an unknown argument.
+fn negative_values(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory;
+    let root = Cli::command();
+    let mut cmd: Option<&clap::Command> = None;
+    let mut out: Vec<std::ffi::OsString> = Vec::with_capacity(args.len());
+    let mut it = args.into_iter().peekable();
+    if let Some(program) = it.next() {
+        out.push(program);
+    }
+    while let Some(a) = it.next() {
+        let text = a.to_str().map(str::to_string);
+        match (&text, cmd) {
+            (Some(t), None) if !t.starts_with('-') => {
+                cmd = root.find_subcommand(t);
+            }
+            (Some(t), Some(c)) if t.starts_with("--") && !t.contains('=') => {
+                let takes_value = c
+                    .get_arguments()
+                    .find(|arg| arg.get_long() == Some(&t[2..]))
+                    .is_some_and(|arg| arg.get_action().takes_values());
+                let negative = it.peek().and_then(|n| n.to_str()).is_some_and(|n| {
+                    let mut ch = n.chars();
+                    ch.next() == Some('-')
+                        && ch.next().is_some_and(|c| c.is_ascii_digit() || c == '.')
+                });
+                if takes_value && negative {
+                    let value = it.next().unwrap_or_default();
+                    let mut joined = a.clone();
+                    joined.push("=");
+                    joined.push(value);
+                    out.push(joined);
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        out.push(a);
+    }
+    out
 }
 
 /// Help and version go to stdout with exit 0; every usage error becomes one

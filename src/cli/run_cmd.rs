@@ -174,6 +174,65 @@ fn tpi_warning(plan: &PlanFile) {
     }
 }
 
+/// What the run will execute besides HTTP requests: script workers and
+/// the post-run hook (a plan is code: docs/security.md).
+fn print_commands(plan: &PlanFile, scripts: &[String]) {
+    let mut lines: Vec<String> = scripts.to_vec();
+    if let Some(cmd) = &plan.run.post_run {
+        lines.push(format!(
+            "post_run: sh -c '{cmd}' once the reports are written"
+        ));
+    }
+    if lines.is_empty() {
+        println!("executes: nothing but HTTP requests");
+    } else {
+        println!("executes (with your rights):");
+        for l in lines {
+            println!("  {l}");
+        }
+    }
+}
+
+/// Whether a results folder can be made at `root`: it is a folder pace may
+/// write in, or the nearest of its parents that exists is. Nothing is
+/// created. Errors say which path is at fault and why.
+fn writable_folder(root: &Path) -> Result<(), String> {
+    let mut p = root.to_path_buf();
+    loop {
+        match std::fs::metadata(&p) {
+            Ok(m) if m.is_dir() => {
+                use std::os::unix::ffi::OsStrExt;
+                let c = std::ffi::CString::new(p.as_os_str().as_bytes())
+                    .map_err(|_| format!("{} holds a NUL byte", p.display()))?;
+                // SAFETY: a valid NUL-terminated path.
+                let ok = unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) } == 0;
+                return if ok {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{}: cannot write there: {}",
+                        p.display(),
+                        std::io::Error::last_os_error()
+                    ))
+                };
+            }
+            Ok(_) => return Err(format!("{} is not a folder", p.display())),
+            // Missing, or under a file (ENOTDIR): the parent says which.
+            Err(e)
+                if (e.kind() == std::io::ErrorKind::NotFound
+                    || e.raw_os_error() == Some(libc::ENOTDIR))
+                    && p != Path::new(".") =>
+            {
+                p = match p.parent() {
+                    Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+            }
+            Err(e) => return Err(format!("{}: {e}", p.display())),
+        }
+    }
+}
+
 fn timestamp_dir(root: &Path) -> std::io::Result<PathBuf> {
     let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
         .to_string()
@@ -207,10 +266,6 @@ pub fn run(a: RunArgs) -> i32 {
         }
     };
     tpi_warning(&plan);
-    if a.check {
-        print_check(&plan);
-        return exit::OK;
-    }
     // The plan's results_dir is relative to the plan's folder, like its
     // scripts (a Pyak47 project keeps its results in my_project/results/);
     // --results-dir is relative to where pace runs, like any flag.
@@ -222,6 +277,49 @@ pub fn run(a: RunArgs) -> i32 {
         .results_dir
         .clone()
         .unwrap_or_else(|| plan_dir.join(&plan.run.results_dir));
+    // Everything a run would refuse, refused before anything starts, and
+    // the same for --check.
+    let probe = RunConfig {
+        samples_path: PathBuf::new(),
+        seed: 0,
+        quiet: true,
+        vars: Vec::new(),
+        plan_dir: plan_dir.clone(),
+        workers_log: None,
+    };
+    let commands = match runner::preflight(&plan, &probe) {
+        Ok(c) => c,
+        Err(runner::RunError::Plan { key, message }) => {
+            eprintln!(
+                "error: {}:{}: {key}: {message}",
+                file.display(),
+                crate::plan::check::line_of_key(&text, &key)
+            );
+            return exit::BAD_INPUT;
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            return exit::BAD_INPUT;
+        }
+    };
+    if let Err(e) = writable_folder(&root) {
+        let key = if a.results_dir.is_some() {
+            "--results-dir".to_string()
+        } else {
+            format!(
+                "{}:{}: run.results_dir",
+                file.display(),
+                crate::plan::check::line_of_key(&text, "run.results_dir")
+            )
+        };
+        eprintln!("error: {key}: {e}");
+        return exit::BAD_INPUT;
+    }
+    if a.check {
+        print_check(&plan);
+        print_commands(&plan, &commands);
+        return exit::OK;
+    }
     let dir = match timestamp_dir(&root) {
         Ok(d) => d,
         Err(e) => {

@@ -30,7 +30,7 @@ pub fn locate(path: &Path) -> (PathBuf, PathBuf) {
 /// Reads and converts a config file. Errors are one line, ready to print:
 /// `error: FILE:LINE: [section] option: what is wrong`.
 pub fn convert_file(cfg: &Path, opts: &Options) -> Result<Conversion, String> {
-    let bytes = std::fs::read(cfg).map_err(|e| {
+    let bytes = crate::input::read_bytes(cfg).map_err(|e| {
         format!(
             "error: {}: cannot read the Pyak47 config: {e}",
             cfg.display()

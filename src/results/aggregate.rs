@@ -507,7 +507,10 @@ impl Aggregate {
     }
 
     fn slot(&self, t: f64) -> usize {
-        ((t.max(0.0)) / self.ts_interval) as usize
+        // Plans and samples files are checked so that no time reaches past
+        // MAX_INTERVALS; the cap keeps memory bounded should one slip by.
+        let cap = (2 * crate::plan::check::MAX_INTERVALS) as f64;
+        ((t.max(0.0)) / self.ts_interval).min(cap) as usize
     }
 
     fn bucket(&mut self, t: f64) -> &mut Bucket {

@@ -155,6 +155,47 @@ impl Sample {
     }
 }
 
+impl Sample {
+    /// Whether a row read back can be one pace wrote for a run that ended
+    /// by `horizon` seconds (duration + grace + slack): every time finite
+    /// and between -1 s and the horizon, every latency finite, not negative
+    /// and no longer than the horizon. A row that is not is a corrupted or
+    /// foreign file, never something to judge (its times also size the
+    /// time series). The error names the field and its value.
+    pub fn check(&self, horizon: f64) -> Result<(), String> {
+        let times = [
+            ("t", self.t),
+            ("iter_start", self.iter_start),
+            ("iter_sched", self.iter_sched),
+            ("iter_planned", self.iter_planned),
+        ];
+        for (name, v) in times {
+            if name == "iter_planned" && v.is_nan() {
+                continue; // written before pace recorded it
+            }
+            if !v.is_finite() || !(-1.0..=horizon).contains(&v) {
+                return Err(format!(
+                    "{name} = {v} s is outside the run (0 to {horizon} s: duration + grace)"
+                ));
+            }
+        }
+        let spans = [
+            ("latency", self.latency),
+            ("latency_sched", self.latency_sched),
+            ("late", self.late),
+            ("ttfb", self.ttfb),
+        ];
+        for (name, v) in spans {
+            if !v.is_finite() || !(0.0..=horizon).contains(&v) {
+                return Err(format!(
+                    "{name} = {v} s is not a time this run could measure (0 to {horizon} s)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Writes rows to any `io::Write` as CSV with a header.
 pub struct SampleWriter<W: std::io::Write> {
     inner: csv::Writer<W>,
@@ -189,11 +230,28 @@ pub struct SamplesFile {
 /// Opens a samples file for reading. Every row the writer finished ends
 /// with a newline, so whatever follows the last newline is a row cut short
 /// and is left out (reported in `torn_bytes`) rather than read as a row
-/// whose last field lost digits. Errors: the file cannot be opened or read.
+/// whose last field lost digits. Errors: the file cannot be opened or
+/// read, is not a regular file, or is empty (not even a header).
 pub fn open_samples(path: &std::path::Path) -> std::io::Result<SamplesFile> {
+    open_samples_within(path, None)
+}
+
+/// [`open_samples`], with every row also checked by [`Sample::check`]
+/// against `horizon` (seconds): a row outside it is an error naming its
+/// line, as is a row that does not parse.
+pub fn open_samples_within(
+    path: &std::path::Path,
+    horizon: Option<f64>,
+) -> std::io::Result<SamplesFile> {
     use std::io::{Read, Seek, SeekFrom};
-    let mut f = std::fs::File::open(path)?;
+    let mut f = crate::input::open_regular(path)?;
     let len = f.metadata()?.len();
+    if len == 0 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "empty file: not even the header row pace writes first",
+        ));
+    }
     // The last newline: scan back from the end a block at a time.
     let mut complete = 0u64;
     let mut end = len;
@@ -211,20 +269,81 @@ pub fn open_samples(path: &std::path::Path) -> std::io::Result<SamplesFile> {
     }
     f.seek(SeekFrom::Start(0))?;
     let reader = std::io::BufReader::with_capacity(1 << 16, f.take(complete));
+    let path = path.to_path_buf();
+    let rows = read_samples_within(reader, horizon)
+        .map(move |row| row.map_err(|(byte, e)| format!("line {}: {e}", line_at(&path, byte))));
     Ok(SamplesFile {
-        rows: Box::new(read_samples(reader)),
+        rows: Box::new(rows),
         torn_bytes: len - complete,
     })
 }
 
+/// The 1-based line of the record that starts at `byte` (csv's own line
+/// count is one short in files with CRLF endings, as a spreadsheet saves
+/// them; its byte offset then points at the previous line's `\n`).
+fn line_at(path: &std::path::Path, byte: u64) -> u64 {
+    use std::io::Read;
+    let Ok(f) = std::fs::File::open(path) else {
+        return 0;
+    };
+    let mut head = Vec::new();
+    if f.take(byte + 1).read_to_end(&mut head).is_err() {
+        return 0;
+    }
+    let end = match head.get(byte as usize) {
+        Some(b'\n') => byte as usize + 1,
+        _ => (byte as usize).min(head.len()),
+    };
+    head[..end].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+}
+
 /// Reads rows back, one at a time (a large file is never held in memory).
+/// Errors start with `byte N:`, where the bad row starts.
 pub fn read_samples<R: std::io::Read>(r: R) -> impl Iterator<Item = Result<Sample, String>> {
-    let rdr = csv::Reader::from_reader(r);
-    rdr.into_deserialize::<Sample>().map(|row| {
-        row.map_err(|e| match e.position() {
-            Some(p) => format!("line {}: {e}", p.line()),
-            None => e.to_string(),
-        })
+    read_samples_within(r, None).map(|row| row.map_err(|(byte, e)| format!("byte {byte}: {e}")))
+}
+
+/// Rows, each checked against `horizon` when given; an error comes with
+/// the byte offset where its row starts.
+fn read_samples_within<R: std::io::Read>(
+    r: R,
+    horizon: Option<f64>,
+) -> impl Iterator<Item = Result<Sample, (u64, String)>> {
+    let mut rdr = csv::Reader::from_reader(r);
+    let headers = rdr.headers().cloned();
+    let mut record = csv::StringRecord::new();
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        let headers = match &headers {
+            Ok(h) => h,
+            Err(e) => {
+                failed = true;
+                return Some(Err((0, e.to_string())));
+            }
+        };
+        match rdr.read_record(&mut record) {
+            Ok(false) => None,
+            Err(e) => {
+                failed = true;
+                let byte = e.position().map_or(0, |p| p.byte());
+                Some(Err((byte, e.to_string())))
+            }
+            Ok(true) => {
+                let byte = record.position().map_or(0, |p| p.byte());
+                let row = record
+                    .deserialize::<Sample>(Some(headers))
+                    .map_err(|e| (byte, e.to_string()))
+                    .and_then(|s| match horizon {
+                        Some(h) => s.check(h).map(|()| s).map_err(|e| (byte, e)),
+                        None => Ok(s),
+                    });
+                failed = row.is_err();
+                Some(row)
+            }
+        }
     })
 }
 
@@ -251,5 +370,38 @@ mod tests {
         let back: Vec<Sample> = read_samples(&buf[..]).map(|r| r.unwrap()).collect();
         assert_eq!(back[0], s);
         assert_eq!(back[1].kind, Kind::UserStart);
+    }
+
+    /// A bad row is named by its line, with LF endings (as pace writes)
+    /// and CRLF (as a spreadsheet saves), after a row whose quoted error
+    /// spans two lines.
+    #[test]
+    fn bad_rows_are_named_by_their_line() {
+        let mut s = Sample::event(Kind::Step, 1.0, "g", 0);
+        s.error = "two\nlines".into();
+        let mut bad = Sample::event(Kind::Step, 2.0, "g", 0);
+        bad.latency = -1.0;
+        let mut buf = Vec::new();
+        {
+            let mut w = SampleWriter::new(&mut buf);
+            w.write(&s).unwrap();
+            w.write(&bad).unwrap();
+            w.flush().unwrap();
+        }
+        let lf = String::from_utf8(buf).unwrap();
+        let crlf = lf.replace('\n', "\r\n");
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [("lf.csv", lf), ("crlf.csv", crlf)] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let rows: Vec<_> = open_samples_within(&path, Some(100.0))
+                .unwrap()
+                .rows
+                .collect();
+            assert!(rows[0].is_ok(), "{name}: {:?}", rows[0]);
+            let e = rows[1].as_ref().unwrap_err();
+            assert!(e.starts_with("line 4: latency = -1 s"), "{name}: {e}");
+            assert_eq!(rows.len(), 2, "reading stops at the bad row");
+        }
     }
 }

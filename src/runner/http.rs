@@ -28,20 +28,35 @@ impl Step {
     ) -> Result<Step, (&'static str, String)> {
         let method = reqwest::Method::from_bytes(s.method.to_ascii_uppercase().as_bytes())
             .map_err(|_| ("method", format!("'{}' is not an HTTP method", s.method)))?;
+        // Errors quote what the plan says, never the expanded value: an
+        // environment variable may hold a secret.
         let url = expand(&s.url, lookup).map_err(|e| ("url", e))?;
         match reqwest::Url::parse(&url) {
             Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
             Ok(u) => {
                 return Err((
                     "url",
-                    format!("'{url}': scheme '{}' is not http or https", u.scheme()),
+                    format!("'{}': scheme '{}' is not http or https", s.url, u.scheme()),
                 ));
             }
-            Err(e) => return Err(("url", format!("'{url}' is not a URL: {e}"))),
+            Err(e) => return Err(("url", format!("'{}' is not a URL: {e}", s.url))),
         }
         let mut headers = Vec::new();
         for (k, v) in &s.headers {
-            headers.push((k.clone(), expand(v, lookup).map_err(|e| ("headers", e))?));
+            let value = expand(v, lookup).map_err(|e| ("headers", e))?;
+            if reqwest::header::HeaderName::from_bytes(k.as_bytes()).is_err() {
+                return Err(("headers", format!("'{k}' is not a valid header name")));
+            }
+            if reqwest::header::HeaderValue::from_str(&value).is_err() {
+                return Err((
+                    "headers",
+                    format!(
+                        "{k} = '{}' is not a valid header value (control characters or non-ASCII text)",
+                        v.escape_debug()
+                    ),
+                ));
+            }
+            headers.push((k.clone(), value));
         }
         let body = match &s.body {
             Some(b) => Some(expand(b, lookup).map_err(|e| ("body", e))?),

@@ -265,6 +265,45 @@ fn client() -> reqwest::Client {
     b.build().expect("a plain HTTP client builds")
 }
 
+/// Everything [`execute`] checks before it sends traffic, without sending
+/// any or starting anything: the embedded target's settings, every step's
+/// URL (http or https), variables, method and headers, every script (a
+/// file that compiles, for pace's Python worker) and every interpreter (it
+/// runs Python). `${PACE_TARGET}` stands for the embedded target's address.
+/// Returns the commands the run will execute for its script groups, in
+/// words; errors: the first problem, naming its key.
+pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Vec<String>, RunError> {
+    let mut cfg = RunConfig {
+        workers_log: None,
+        vars: cfg.vars.clone(),
+        plan_dir: cfg.plan_dir.clone(),
+        samples_path: cfg.samples_path.clone(),
+        seed: cfg.seed,
+        quiet: true,
+    };
+    if let Some(e) = &plan.target.embedded {
+        e.to_config().map_err(|(k, message)| RunError::Plan {
+            key: format!("target.embedded.{k}"),
+            message,
+        })?;
+        cfg.vars
+            .push(("PACE_TARGET".into(), "http://127.0.0.1:1".into()));
+    }
+    let mut scripts = Scripts::default();
+    let groups = build_groups(plan, &cfg, &mut scripts)?;
+    let mut commands = Vec::new();
+    for (gi, g) in groups.iter().enumerate() {
+        if let GroupWork::Script { spec, .. } = &*g.work {
+            scripts::compile(spec).map_err(|message| RunError::Plan {
+                key: format!("group[{gi}].script"),
+                message,
+            })?;
+            commands.push(scripts::describe(spec));
+        }
+    }
+    Ok(commands)
+}
+
 /// Runs the plan to the end (or until interrupted). Must be called inside a
 /// tokio runtime.
 pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, RunError> {

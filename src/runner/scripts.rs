@@ -31,6 +31,12 @@ impl Scripts {
             message,
         };
         let path = cfg.plan_dir.join(script);
+        if path.is_dir() {
+            return Err(bad(
+                "script",
+                format!("{} is a folder, not a script", path.display()),
+            ));
+        }
         if !path.is_file() {
             return Err(bad("script", format!("{}: no such file", path.display())));
         }
@@ -102,6 +108,73 @@ fn resolve_python(interpreter: &str) -> Result<Vec<String>, String> {
         argv[0] = exe;
     }
     Ok(argv)
+}
+
+/// Compiles a script with pace's Python worker's interpreter, without
+/// running it: a SyntaxError (most published Multi-Mechanize scripts are
+/// Python 2) is a plan error before any traffic, as `file:line: message`.
+/// A script run by its own `worker` command is not checked here.
+pub(super) fn compile(spec: &script::ScriptSpec) -> Result<(), String> {
+    if !spec.forkable {
+        return Ok(());
+    }
+    const COMPILE: &str = r#"import sys
+p = sys.argv[1]
+try:
+    compile(open(p, 'rb').read(), p, 'exec')
+except SyntaxError as e:
+    print('%s:%s: %s: %s' % (e.filename, e.lineno, type(e).__name__, e.msg))
+    sys.exit(1)
+except Exception as e:
+    print('%s: %s: %s' % (p, type(e).__name__, e))
+    sys.exit(1)
+"#;
+    // The interpreter's argv up to pace's own `-c WORKER`.
+    let python = &spec.command[..spec.command.len().saturating_sub(2)];
+    let Some((exe, args)) = python.split_first() else {
+        return Ok(());
+    };
+    let out = std::process::Command::new(exe)
+        .args(args)
+        .args(["-c", COMPILE])
+        .arg(&spec.script)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("'{exe}' cannot be run: {e}"))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let said = String::from_utf8_lossy(&out.stdout);
+    let said = said.trim();
+    Err(if said.is_empty() {
+        format!(
+            "{}: the interpreter could not compile it ({}): {}",
+            spec.script.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+    } else {
+        format!("{said} (the script does not compile with {exe})")
+    })
+}
+
+/// What a script group's workers execute, in words.
+pub(super) fn describe(spec: &script::ScriptSpec) -> String {
+    if spec.forkable {
+        format!(
+            "group '{}': {} (pace's Python worker) imports {}",
+            spec.group,
+            spec.command[..spec.command.len().saturating_sub(2)].join(" "),
+            spec.script.display()
+        )
+    } else {
+        format!(
+            "group '{}': sh -c '{}' with the script {}",
+            spec.group,
+            spec.command.last().map(String::as_str).unwrap_or(""),
+            spec.script.display()
+        )
+    }
 }
 
 /// Starts every script user's worker before the clock starts.

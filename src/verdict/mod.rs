@@ -11,11 +11,16 @@
 pub mod causes;
 pub mod expect;
 
-use crate::plan::file::PlanFile;
+use crate::plan::file::{PlanFile, Tolerance};
 use crate::results::aggregate::Aggregate;
 use crate::results::judgement::{Check, Expected, State, Verdict};
 use crate::units::round_sig;
 use causes::{count, secs};
+
+/// The transactions of its drawn schedule a run may fail to execute under
+/// `tolerance = "auto"`: half of one, the continuity term a fixed pacing's
+/// band has, so a single start lost fails as it would under fixed pacing.
+pub const EXECUTION_SLACK: f64 = 0.5;
 
 /// How the run ended, as far as the verdict cares.
 #[derive(Debug, Clone, Default)]
@@ -45,12 +50,17 @@ pub fn judge(plan: &PlanFile, agg: &Aggregate, ending: &Ending) -> (Option<Expec
             promises += 1;
             let n = agg.window_ok as f64;
             let in_band = n >= e.transactions_low && n <= e.transactions_high;
-            // The band allows for what a random schedule may draw; starts
-            // the schedule did draw and the run never made are judged
-            // apart, against the same width: more lost than chance moves
-            // the count by is a fault, even where the draw was generous.
+            // The band allows for what a random schedule may draw. The
+            // schedule the run did draw has no chance left in it: starts
+            // it drew and the run never made or never finished are judged
+            // apart, as a fixed schedule's are (half a transaction), or
+            // against a tolerance the plan states. Otherwise a generous
+            // draw hides a stalling target that a fixed pacing would fail.
             let (lost, lost_causes) = causes::execution_losses(plan, agg, e);
-            let allowed = e.transactions - e.transactions_low;
+            let allowed = match plan.acceptance.tolerance {
+                Tolerance::Auto => EXECUTION_SLACK,
+                Tolerance::Fixed(_) => e.transactions - e.transactions_low,
+            };
             let executed = lost <= allowed;
             let mut check = Check {
                 name: "throughput".into(),
@@ -65,7 +75,7 @@ pub fn judge(plan: &PlanFile, agg: &Aggregate, ending: &Ending) -> (Option<Expec
                 v.reasons.push(why);
                 v.causes = causes;
             } else if !executed {
-                let (why, causes) = causes::explain_execution(agg, e, lost, lost_causes);
+                let (why, causes) = causes::explain_execution(agg, e, lost, allowed, lost_causes);
                 check.reason = Some(why.clone());
                 v.reasons.push(why);
                 v.causes = causes;

@@ -1,0 +1,121 @@
+//! Reading the files a user names (a plan, a Pyak47 config.cfg, a results
+//! folder's samples and summary): only regular files, and text only up to
+//! a cap, so a FIFO, a device or a folder given by mistake is refused at
+//! once instead of hanging or filling memory.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+/// The largest text file pace reads whole (a plan, config.cfg,
+/// summary.json): 16 MiB. A plan is a few KiB; anything near this is not
+/// one.
+pub const MAX_TEXT_BYTES: u64 = 16 << 20;
+
+/// Opens `path` for reading if it is a regular file (after following
+/// links). Errors: it does not exist or cannot be read, or it is a folder,
+/// a FIFO, a socket or a device (`InvalidInput`, saying which).
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is not a regular file", what(&meta)),
+        ));
+    }
+    // Opening a FIFO blocks until a writer comes, so the check comes
+    // first; O_NONBLOCK closes the race with a file swapped in between.
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(f)
+}
+
+/// Reads a regular file of UTF-8 text of at most [`MAX_TEXT_BYTES`].
+/// Errors as [`read_bytes`], plus: not UTF-8.
+pub fn read_text(path: &Path) -> io::Result<String> {
+    let bytes = read_bytes(path)?;
+    String::from_utf8(bytes).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        )
+    })
+}
+
+/// Reads a regular file of at most [`MAX_TEXT_BYTES`]. Errors as
+/// [`open_regular`], plus: larger than the cap.
+pub fn read_bytes(path: &Path) -> io::Result<Vec<u8>> {
+    let f = open_regular(path)?;
+    let mut bytes = Vec::new();
+    f.take(MAX_TEXT_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_TEXT_BYTES {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "larger than {} MiB: not a file pace reads",
+                MAX_TEXT_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+fn what(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_dir() {
+        "a folder"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else {
+        "it"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = read_text(dir.path()).unwrap_err();
+        assert_eq!(e.to_string(), "a folder is not a regular file");
+        let e = read_text(Path::new("/dev/zero")).unwrap_err();
+        assert_eq!(e.to_string(), "a device is not a regular file");
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = read_text(&fifo).unwrap_err();
+        assert_eq!(e.to_string(), "a FIFO is not a regular file");
+        let f = dir.path().join("plan.toml");
+        std::fs::write(&f, "a = 1\n").unwrap();
+        assert_eq!(read_text(&f).unwrap(), "a = 1\n");
+        std::fs::write(&f, b"a = \xff\n").unwrap();
+        assert!(read_text(&f).unwrap_err().to_string().contains("not UTF-8"));
+    }
+
+    #[test]
+    fn text_is_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("big.toml");
+        let file = File::create(&f).unwrap();
+        file.set_len(MAX_TEXT_BYTES + 1).unwrap();
+        let e = read_text(&f).unwrap_err();
+        assert!(e.to_string().contains("larger than 16 MiB"), "{e}");
+    }
+}
