@@ -305,7 +305,10 @@ impl Ini {
                     return Err(err(
                         entry.line,
                         place(),
-                        format!("bad reference in `{raw}`: write %(name)s, or %% for a literal %"),
+                        format!(
+                            "bad reference in `{}`: write %(name)s, or %% for a literal %",
+                            one_line(raw)
+                        ),
                     ));
                 };
                 let key = &r[..close];
@@ -314,7 +317,8 @@ impl Ini {
                         entry.line,
                         place(),
                         format!(
-                            "`%({key})s` names no option of [{}] or [DEFAULT] (write %% for a literal %)",
+                            "`%({})s` names no option of [{}] or [DEFAULT] (write %% for a literal %)",
+                            one_line(key),
                             section.name
                         ),
                     ));
@@ -350,6 +354,11 @@ impl Ini {
         out.push_str(rest);
         Ok(out)
     }
+}
+
+/// A value continued over several lines, shown on one (errors are one line).
+fn one_line(s: &str) -> String {
+    s.replace('\n', " ↵ ")
 }
 
 /// ConfigParser's getboolean: 1/yes/true/on and 0/no/false/off, any case.
@@ -420,6 +429,18 @@ mod tests {
         let ini = parse("[g]\na = %(b)s\nb = %(a)s\n").unwrap();
         let e = ini.get(ini.section("g").unwrap(), "a").unwrap_err();
         assert!(e.message.contains("too deep"), "{e}");
+    }
+
+    #[test]
+    fn reference_errors_are_one_line() {
+        // Found by tests/fuzz: a continuation line put a newline in the message.
+        let ini = parse("[g]\na = %(\n  = 3\nb = %(x\n  y)s\n").unwrap();
+        let g = ini.section("g").unwrap();
+        for name in ["a", "b"] {
+            let e = ini.get(g, name).unwrap_err();
+            assert!(!e.to_string().contains('\n'), "{e}");
+            assert!(e.message.contains(" ↵ "), "{e}");
+        }
     }
 
     #[test]

@@ -470,7 +470,7 @@ pub struct CliTarget {
 
 impl CliTarget {
     pub fn new() -> CliTarget {
-        let scratch = tempfile::tempdir().expect("a temporary folder");
+        let scratch = crate::engine::scratch();
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
         let d = scratch.path();
         std::fs::copy(root.join("golden/plan.toml"), d.join("plan.toml")).unwrap();
@@ -521,7 +521,7 @@ fn hyphen_values(c: &CliCase) -> Vec<(String, String)> {
 impl Target for CliTarget {
     type Input = CliCase;
     const NAME: &'static str = "cli_args";
-    const CI_CASES: u64 = 4000;
+    const CI_CASES: u64 = 8000;
 
     fn generate(&mut self, rng: &mut Rng) -> CliCase {
         let mut args = seed_args(rng.pick(SEEDS));

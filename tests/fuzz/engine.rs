@@ -387,6 +387,19 @@ fn watchdog(target: &'static str, cur: Arc<Current>, t0: Instant, timeout: Durat
     });
 }
 
+/// A scratch folder for the files a case writes: in memory (/dev/shm)
+/// where there is one, since rewriting a file per case on a disk file
+/// system costs more than the case.
+pub fn scratch() -> tempfile::TempDir {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir()
+        && let Ok(d) = tempfile::Builder::new().prefix("pace-fuzz-").tempdir_in(shm)
+    {
+        return d;
+    }
+    tempfile::tempdir().expect("a temporary folder")
+}
+
 /// The resident set size of this process.
 pub fn rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
@@ -622,9 +635,11 @@ pub fn fuzz<T: Target>(t: &mut T) -> Report {
         }
         *cur.input.lock().unwrap() = t.render(&input);
         cur.case.store(i, Ordering::Relaxed);
-        cur.started_ms
-            .store(t0.elapsed().as_millis() as u64 + 1, Ordering::Relaxed);
-        let outcome = match t.hazard(&input) {
+        let cur_started = t0.elapsed().as_millis() as u64 + 1;
+        cur.started_ms.store(cur_started, Ordering::Relaxed);
+        let hazard = t.hazard(&input);
+        let isolated = hazard.is_some();
+        let outcome = match hazard {
             Some(h) => {
                 let st = hazards.entry(h.clone()).or_default();
                 if let Some(f) = &st.failed {
@@ -644,6 +659,15 @@ pub fn fuzz<T: Target>(t: &mut T) -> Report {
             None => run_caught(t, &input, seed),
         };
         cur.started_ms.store(0, Ordering::Relaxed);
+        // A case that does not hang but takes seconds is as much a finding.
+        let took = t0.elapsed().as_millis() as u64 + 1 - cur_started;
+        let outcome = match outcome {
+            Ok(()) if !isolated && took > SLOW_CASE.as_millis() as u64 => Err(Finding::new(
+                format!("slow: one case took over {SLOW_CASE:?} in-process"),
+                format!("{took} ms"),
+            )),
+            o => o,
+        };
         if let Err(f) = outcome {
             record(t, &mut report, i, seed, &input, f, &cur, t0);
         }
@@ -675,6 +699,9 @@ pub fn fuzz<T: Target>(t: &mut T) -> Report {
     report
 }
 
+/// A case slower than this is reported (the watchdog aborts at
+/// [`CASE_TIMEOUT`]); children (hazards) have their own limit.
+const SLOW_CASE: Duration = Duration::from_secs(5);
 /// How long shrinking one failure's input may take.
 const SHRINK_TIME: Duration = Duration::from_secs(5);
 /// One case's time limit in the parent (a debug build on a busy machine).

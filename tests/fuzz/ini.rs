@@ -357,7 +357,7 @@ impl IniTarget {
         assert!(seeds.len() >= 8, "the config seeds are missing");
         IniTarget {
             seeds,
-            dir: tempfile::tempdir().expect("a temporary folder"),
+            dir: crate::engine::scratch(),
         }
     }
 }
@@ -387,7 +387,7 @@ fn converted(c: &IniCase) -> Option<PlanFile> {
 impl Target for IniTarget {
     type Input = IniCase;
     const NAME: &'static str = "pyak47_config";
-    const CI_CASES: u64 = 3000;
+    const CI_CASES: u64 = 6000;
 
     fn generate(&mut self, rng: &mut Rng) -> IniCase {
         let mut text = rng.pick(&self.seeds).clone();

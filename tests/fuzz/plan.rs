@@ -549,7 +549,7 @@ impl PlanTarget {
         assert!(seeds.len() >= 20, "the plan seeds are missing");
         PlanTarget {
             seeds,
-            dir: tempfile::tempdir().expect("a temporary folder"),
+            dir: crate::engine::scratch(),
             last: None,
         }
     }
@@ -558,7 +558,7 @@ impl PlanTarget {
 impl Target for PlanTarget {
     type Input = PlanCase;
     const NAME: &'static str = "plan_loader";
-    const CI_CASES: u64 = 3000;
+    const CI_CASES: u64 = 6000;
 
     fn generate(&mut self, rng: &mut Rng) -> PlanCase {
         let (_, seed) = rng.pick(&self.seeds).clone();
@@ -644,15 +644,44 @@ pub fn plan_hazard(plan: &PlanFile) -> Option<String> {
     if !(end / plan.run.ts_interval.0 <= MAX_BUCKETS) {
         return Some("run length / ts_interval: time-series buckets".into());
     }
-    for g in &plan.groups {
-        if let Some(p) = g.pacing.distribution() {
-            let shortest = if p.min() > 0.0 { p.min() } else { p.mean() };
-            if !(end / shortest <= MAX_STARTS) || !(shortest > end.max(1.0) * 1e-12) {
-                return Some("run length / pacing interval: schedule steps".into());
-            }
-        }
+    if schedule_hazard(plan) {
+        return Some("run length / pacing interval: schedule steps".into());
+    }
+    if closed_loop_cost(plan) > MAX_CLOSED_STEPS {
+        return Some("users x run length / cycle: closed-loop band steps".into());
     }
     None
+}
+
+/// The most closed-loop cycles the band may count in-process (it counts
+/// every user's every cycle in the window: src/plan/band.rs closed_count).
+const MAX_CLOSED_STEPS: f64 = 1e6;
+
+/// How many cycles the acceptance band of the plan's closed-loop groups
+/// (after-end, back to back) counts: users x window / mean cycle.
+fn closed_loop_cost(plan: &PlanFile) -> f64 {
+    plan.groups
+        .iter()
+        .zip(plan.cadences())
+        .filter_map(|(g, c)| {
+            let c = c.ok()?;
+            c.is_closed_loop()
+                .then(|| g.users as f64 * plan.run.duration.0 / c.mean_cycle())
+        })
+        .map(|v| if v.is_nan() { f64::INFINITY } else { v })
+        .sum()
+}
+
+/// A pacing interval so short for the run that one user's schedule makes
+/// more than [`MAX_STARTS`] starts, or cannot advance at all.
+fn schedule_hazard(plan: &PlanFile) -> bool {
+    let end = plan.run.duration.0 + plan.run.grace.0;
+    plan.groups.iter().any(|g| {
+        g.pacing.distribution().is_some_and(|p| {
+            let shortest = if p.min() > 0.0 { p.min() } else { p.mean() };
+            !(end / shortest <= MAX_STARTS) || !(shortest > end.max(1.0) * 1e-12)
+        })
+    })
 }
 
 /// The KNOWN_OPEN kind a loaded plan belongs to, if any: the same
@@ -684,6 +713,12 @@ pub fn known_in_plan(plan: &PlanFile) -> Option<Known> {
         .try_fold(0u64, |a, g| a.checked_add(g.users));
     if users.is_none() || plan.groups.iter().any(|g| g.users > MAX_USERS) {
         return Some(Known::HugeUserCount);
+    }
+    if schedule_hazard(plan) {
+        return Some(Known::TinyPacingInterval);
+    }
+    if closed_loop_cost(plan) > MAX_CLOSED_STEPS {
+        return Some(Known::SlowClosedLoopBand);
     }
     if !((r.duration.0 + r.grace.0) / r.ts_interval.0 <= MAX_BUCKETS) {
         return Some(Known::TinyTsInterval);

@@ -284,7 +284,7 @@ impl SamplesTarget {
     pub fn new() -> SamplesTarget {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
         let mut seeds = Vec::new();
-        let tmp = tempfile::tempdir().expect("a temporary folder");
+        let tmp = crate::engine::scratch();
         let dir = tmp.path().join("20261130-000000");
         std::fs::create_dir(&dir).expect("the results folder");
         for d in [
@@ -453,6 +453,29 @@ fn corrupt_times(samples: &str) -> bool {
     })
 }
 
+/// Whether a field the reader may echo in an error (any but the free-text
+/// columns `group`, `name` and `error`) holds a line break.
+fn quoted_line_break(samples: &str) -> bool {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(samples.as_bytes());
+    let mut header: Vec<String> = Vec::new();
+    for (n, r) in rdr.records().enumerate() {
+        let Ok(r) = r else { return false };
+        if n == 0 {
+            header = r.iter().map(str::to_string).collect();
+        }
+        for (i, f) in r.iter().enumerate() {
+            let col = header.get(i).map(String::as_str).unwrap_or("");
+            if f.contains(['\n', '\r']) && !matches!(col, "group" | "name" | "error") {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// The interval the folder is re-aggregated with.
 fn ts_of(c: &SamplesCase) -> f64 {
     c.ts.unwrap_or_else(|| {
@@ -474,7 +497,7 @@ fn summary_run_time(c: &SamplesCase) -> f64 {
 impl Target for SamplesTarget {
     type Input = SamplesCase;
     const NAME: &'static str = "samples_csv";
-    const CI_CASES: u64 = 600;
+    const CI_CASES: u64 = 1500;
 
     fn generate(&mut self, rng: &mut Rng) -> SamplesCase {
         let seed = rng.pick(&self.seeds).clone();
@@ -570,6 +593,12 @@ impl Target for SamplesTarget {
     fn known_open(&mut self, c: &SamplesCase) -> Option<Known> {
         if corrupt_times(&c.samples) {
             return Some(Known::CorruptSampleTimes);
+        }
+        if !(summary_run_time(c) / ts_of(c) <= MAX_BUCKETS) {
+            return Some(Known::CorruptSummaryJson);
+        }
+        if quoted_line_break(&c.samples) {
+            return Some(Known::MultilineSampleError);
         }
         if !(max_time(&c.samples).max(summary_run_time(c)) / ts_of(c) <= MAX_BUCKETS) {
             return Some(Known::TinyTsInterval);
