@@ -6,30 +6,10 @@
 
 mod common;
 
-use common::{copy_tree, pace};
+use common::{case, edit, pace, pace_os};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-
-/// A copy of case `name` in a temporary folder.
-fn case(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join(name);
-    copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/cases")
-            .join(name),
-        &dir,
-    );
-    (tmp, dir)
-}
-
-/// Replaces `from` with `to` in the file at `path`.
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{} has no {from:?}", path.display());
-    std::fs::write(path, text.replace(from, to)).unwrap();
-}
 
 /// The outcome every bad input must have: exit 2 and one line on stderr
 /// that starts with `error:` and contains each of `words`; nothing on
@@ -143,20 +123,7 @@ fn an_interval_that_would_exhaust_memory_is_refused() {
 fn arguments_that_are_not_utf8_are_named() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = OsStr::from_bytes(b"no\xffne.toml");
-    let run = |args: &[&OsStr]| {
-        let out = assert_cmd::Command::cargo_bin("pace")
-            .unwrap()
-            .current_dir(tmp.path())
-            .args(args)
-            .timeout(std::time::Duration::from_secs(60))
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&OsStr]| pace_os(tmp.path(), args);
     let (code, out, err) = run(&[OsStr::new("run"), bad]);
     refused(
         code,

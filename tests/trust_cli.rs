@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Server, copy_tree, only_results_dir, pace};
+use common::{Server, case, edit, only_results_dir, pace};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
@@ -15,28 +15,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// A copy of case `name` in a temporary folder.
-fn case(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join(name);
-    copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/cases")
-            .join(name),
-        &dir,
-    );
-    (tmp, dir)
-}
-
 fn summary(results: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(results.join("summary.json")).unwrap()).unwrap()
-}
-
-/// Replaces `from` with `to` in the file at `path`.
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{} has no {from:?}", path.display());
-    std::fs::write(path, text.replace(from, to)).unwrap();
 }
 
 /// A server on 127.0.0.1 that answers every request at once with "hello",

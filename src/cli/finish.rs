@@ -16,6 +16,13 @@ use crate::results::summary::{RunMeta, Summary};
 use crate::verdict::{Ending, judge};
 use std::path::{Path, PathBuf};
 
+/// The config.cfg that `load_plan(path)` converts: `path` is a folder
+/// without plan.toml (a Pyak47 project) that has one.
+pub fn converted_config(path: &Path) -> Option<PathBuf> {
+    let cfg = path.join(crate::pyak47::CONFIG_FILE);
+    (path.is_dir() && !path.join("plan.toml").exists() && cfg.is_file()).then_some(cfg)
+}
+
 /// Reads and checks a plan; errors are one line, ready to print.
 pub fn load_plan(path: &Path) -> Result<(PlanFile, String, PathBuf), String> {
     let file = if path.is_dir() {
@@ -24,7 +31,7 @@ pub fn load_plan(path: &Path) -> Result<(PlanFile, String, PathBuf), String> {
         path.to_path_buf()
     };
     // A Pyak47 project folder: run its config.cfg, converted.
-    let converted = if path.is_dir() && !file.exists() {
+    let converted = if converted_config(path).is_some() {
         crate::pyak47::plan_from_project(path)?
     } else {
         None
@@ -135,6 +142,8 @@ pub struct Publish {
     /// A command to run once the reports are written, and how long it may
     /// take (seconds).
     pub post_run: Option<(String, f64)>,
+    /// Whether `post_run` may run.
+    pub hook_gate: hook::Gate,
     pub quiet: bool,
 }
 
@@ -149,7 +158,19 @@ impl Publish {
                 .post_run
                 .clone()
                 .map(|c| (c, plan.run.post_run_timeout())),
+            hook_gate: hook::Gate::Open,
             quiet,
+        }
+    }
+
+    /// Holds back the hook of a plan converted from a Pyak47 config.cfg
+    /// (`pace run PROJECT` without plan.toml) unless `allow` (the
+    /// `--allow-hooks` flag): pace wrote that plan, not the user.
+    pub fn guard_hooks(&mut self, plan_arg: &Path, allow: bool) {
+        if let Some(cfg) = converted_config(plan_arg)
+            && !allow
+        {
+            self.hook_gate = hook::Gate::Converted(cfg);
         }
     }
 }
@@ -198,7 +219,8 @@ pub fn publish(
         }
     }
     if let Some((cmd, timeout)) = &p.post_run
-        && hook::post_run(cmd, *timeout, &results) == hook::Ended::Interrupted
+        && hook::post_run_gated(cmd, *timeout, &results, &p.hook_gate)
+            == Some(hook::Ended::Interrupted)
     {
         code = exit::INTERRUPTED;
     }

@@ -4,6 +4,11 @@
 //! `PACE_VERDICT`. It runs in a process group of its own, so it can be
 //! stopped whole: after `run.post_run_timeout`, or when the user presses
 //! Ctrl-C while pace waits for it.
+//!
+//! A hook is code run with the user's rights, so it is always announced
+//! before it starts (even with `--quiet`), and one that comes from a
+//! converted Pyak47 config.cfg rather than a plan file runs only with
+//! `--allow-hooks` (see [`Gate`] and docs/security.md).
 
 use crate::results::Results;
 use std::time::Duration;
@@ -23,8 +28,37 @@ pub enum Ended {
 /// How long a stopped hook gets between SIGTERM and SIGKILL.
 const KILL_GRACE: Duration = Duration::from_secs(2);
 
+/// Whether the plan's hook may run.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Gate {
+    /// The plan is a plan file the user wrote or imported: its hook runs.
+    #[default]
+    Open,
+    /// The plan was converted in memory from this Pyak47 config.cfg and
+    /// `--allow-hooks` was not given: its `post_run_script` came with a
+    /// project that may not be the user's own, so it is not run.
+    Converted(std::path::PathBuf),
+}
+
+/// Runs the hook `cmd` if `gate` lets it, announcing it first; a hook that
+/// is held back is said in one line, with how to allow it.
+pub fn post_run_gated(cmd: &str, timeout: f64, r: &Results, gate: &Gate) -> Option<Ended> {
+    match gate {
+        Gate::Open => Some(post_run(cmd, timeout, r)),
+        Gate::Converted(cfg) => {
+            eprintln!(
+                "pace: post_run NOT run: `{cmd}` is the post_run_script of {}, converted, not a plan file's hook; pass --allow-hooks to run it",
+                cfg.display()
+            );
+            None
+        }
+    }
+}
+
 /// Runs `cmd` for the results `r`, for at most `timeout` seconds.
 pub fn post_run(cmd: &str, timeout: f64, r: &Results) -> Ended {
+    // Said even with --quiet: whoever runs a plan sees the code it runs.
+    eprintln!("pace: running post_run: {cmd}");
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

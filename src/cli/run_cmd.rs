@@ -35,6 +35,11 @@ pub struct RunArgs {
     /// [default: the plan's run.results_database].
     #[arg(long, value_name = "DB")]
     db: Option<String>,
+    /// Run the post_run_script of a Pyak47 project run without plan.toml
+    /// (its config.cfg converted); without this flag it is not run. A plan
+    /// file's own post_run always runs.
+    #[arg(long)]
+    allow_hooks: bool,
 }
 
 #[derive(Debug, Args)]
@@ -418,7 +423,8 @@ pub fn run(a: RunArgs) -> i32 {
         partial_reason: exec.interrupted.clone(),
         vars: exec.vars.iter().cloned().collect(),
     };
-    let publish = Publish::from_plan(&plan, a.xml, a.db.clone(), a.quiet);
+    let mut publish = Publish::from_plan(&plan, a.xml, a.db.clone(), a.quiet);
+    publish.guard_hooks(&a.plan, a.allow_hooks);
     let code = finish::publish(plan, &agg, meta, &dir, &publish).code;
     if partial {
         eprintln!("pace: incomplete: partial results in {}", dir.display());

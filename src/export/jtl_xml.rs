@@ -12,6 +12,7 @@
 use super::Exporter;
 use super::jtl::{Label, ThreadCounts};
 use super::jtl_csv::ms;
+use super::xml_chars::XmlChars;
 use crate::results::Results;
 use crate::results::sample::{Kind, Sample};
 use quick_xml::Writer;
@@ -35,7 +36,9 @@ impl Exporter for JtlXml {
     }
 
     fn write(&self, r: &Results, out: &mut dyn Write) -> anyhow::Result<()> {
-        let mut w = Writer::new_with_indent(out, b' ', 1);
+        // Names and error texts may hold characters XML forbids.
+        let mut out = XmlChars::new(out);
+        let mut w = Writer::new_with_indent(&mut out, b' ', 1);
         w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
         w.write_event(Event::Start(
             BytesStart::new("testResults").with_attributes([("version", "1.2")]),
@@ -76,6 +79,7 @@ impl Exporter for JtlXml {
         }
         w.write_event(Event::End(BytesEnd::new("testResults")))?;
         w.get_mut().write_all(b"\n")?;
+        out.finish()?;
         Ok(())
     }
 }

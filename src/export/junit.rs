@@ -7,6 +7,7 @@
 //! CI never reports a judgement that was not made.
 
 use super::Exporter;
+use super::xml_chars::XmlChars;
 use crate::results::Results;
 use crate::results::judgement::State;
 use quick_xml::Writer;
@@ -85,7 +86,10 @@ impl Exporter for Junit {
         let tests = cases.len().to_string();
         let failures = failures.to_string();
         let time = format!("{:.3}", meta.run_time_s);
-        let mut w = Writer::new_with_indent(out, b' ', 2);
+        // Check names and reasons quote timer names and error texts, which
+        // may hold characters XML forbids.
+        let mut out = XmlChars::new(out);
+        let mut w = Writer::new_with_indent(&mut out, b' ', 2);
         w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
         w.write_event(Event::Start(BytesStart::new("testsuites").with_attributes(
             [
@@ -152,6 +156,7 @@ impl Exporter for Junit {
         w.write_event(Event::End(BytesEnd::new("testsuite")))?;
         w.write_event(Event::End(BytesEnd::new("testsuites")))?;
         w.get_mut().write_all(b"\n")?;
+        out.finish()?;
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ pub mod jtl_csv;
 pub mod jtl_xml;
 pub mod junit;
 pub mod summary_json;
+pub mod xml_chars;
 
 use crate::results::Results;
 use std::io::Write;

@@ -4,6 +4,7 @@
 
 pub mod http;
 mod recorder;
+pub mod redact;
 pub mod schedule;
 pub mod script;
 mod scripts;
@@ -15,6 +16,7 @@ use crate::results::sample::{ErrorKind, Kind, Sample};
 use http::Step;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
+use redact::Redactor;
 use schedule::{Cadence, UserSchedule};
 use scripts::{Scripts, prestart};
 use std::path::PathBuf;
@@ -128,6 +130,8 @@ struct Ctx {
     duration: f64,
     signals: Arc<Signals>,
     tx: mpsc::UnboundedSender<Sample>,
+    /// The run's secrets, kept out of every recorded text.
+    redactor: Redactor,
 }
 
 impl Ctx {
@@ -168,7 +172,17 @@ impl Ctx {
         }
     }
 
-    fn record(&self, s: Sample) {
+    /// Sends a sample to the recorder. Every measured text passes here
+    /// on its way to samples.csv, the aggregate and so every report and
+    /// the database: the one place secrets are redacted (an HTTP error
+    /// quotes the URL sent, a script's exception may quote anything).
+    fn record(&self, mut s: Sample) {
+        self.redactor.redact_in_place(&mut s.error);
+        // A custom timer's name is the script's free text; other names are
+        // the plan's own, and must stay as written to match it.
+        if s.kind == Kind::Timer {
+            self.redactor.redact_in_place(&mut s.name);
+        }
         // The recorder outlives every user; a send error means it is gone
         // because the run is being torn down, and nothing can be done.
         let _ = self.tx.send(s);
@@ -185,17 +199,22 @@ struct Group {
     work: Arc<GroupWork>,
 }
 
+/// The groups ready to run, and the run's secrets: every value a `${VAR}`
+/// took from the environment (pace's own variables are not secret), and
+/// every password in a step's URL.
 fn build_groups(
     plan: &PlanFile,
     cfg: &RunConfig,
     scripts: &mut Scripts,
-) -> Result<Vec<Group>, RunError> {
+) -> Result<(Vec<Group>, Redactor), RunError> {
+    let secrets = std::cell::RefCell::new(Redactor::default());
     let lookup = |k: &str| -> Option<String> {
-        cfg.vars
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .or_else(|| std::env::var(k).ok())
+        if let Some((_, v)) = cfg.vars.iter().find(|(n, _)| n == k) {
+            return Some(v.clone());
+        }
+        let v = std::env::var(k).ok()?;
+        secrets.borrow_mut().add_variable(k, &v);
+        Some(v)
     };
     let mut out = Vec::new();
     for (gi, g) in plan.groups.iter().enumerate() {
@@ -208,11 +227,14 @@ fn build_groups(
             None => {
                 let mut steps = Vec::new();
                 for (si, s) in g.steps.iter().enumerate() {
+                    // A bad URL is quoted expanded: its secrets are
+                    // redacted before the message is printed.
                     let step =
                         Step::build(s, &lookup).map_err(|(field, message)| RunError::Plan {
                             key: format!("group[{gi}].step[{si}].{field}"),
-                            message,
+                            message: secrets.borrow().redact(&message).into_owned(),
                         })?;
+                    secrets.borrow_mut().add_url_password(&step.url);
                     steps.push(step);
                 }
                 GroupWork::Http(Arc::new(steps))
@@ -228,7 +250,7 @@ fn build_groups(
             work: Arc::new(work),
         });
     }
-    Ok(out)
+    Ok((out, secrets.into_inner()))
 }
 
 fn cadence_of(g: &GroupSection) -> Option<Cadence> {
@@ -290,7 +312,7 @@ pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Vec<String>, RunErr
             .push(("PACE_TARGET".into(), "http://127.0.0.1:1".into()));
     }
     let mut scripts = Scripts::default();
-    let groups = build_groups(plan, &cfg, &mut scripts)?;
+    let (groups, _) = build_groups(plan, &cfg, &mut scripts)?;
     let mut commands = Vec::new();
     for (gi, g) in groups.iter().enumerate() {
         if let GroupWork::Script { spec, .. } = &*g.work {
@@ -325,13 +347,14 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         None => None,
     };
     let mut scripts = Scripts::default();
-    let groups = match build_groups(plan, &cfg, &mut scripts) {
+    let (groups, redactor) = match build_groups(plan, &cfg, &mut scripts) {
         Ok(g) => g,
         Err(e) => {
             scripts.finish();
             return Err(e);
         }
     };
+    scripts.redact_log(&redactor);
     // Script workers start before the clock, so iterations begin on time.
     prestart(&groups, cfg.quiet).await;
     let duration = plan.run.duration.0;
@@ -349,6 +372,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         duration,
         signals: signals.clone(),
         tx,
+        redactor,
     });
     let progress = recorder::Progress {
         quiet: cfg.quiet,

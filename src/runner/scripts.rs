@@ -3,7 +3,8 @@
 //! is written outside the results folder: the built-in worker is passed to
 //! the interpreter with `-c`.
 
-use super::script;
+use super::redact::Redactor;
+use super::script::{self, LogFile};
 use super::work::GroupWork;
 use super::{Group, RunConfig, RunError};
 use crate::plan::file::PlanFile;
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 /// What script groups share for a run: the workers' log.
 #[derive(Default)]
 pub(super) struct Scripts {
-    log: Option<Arc<std::sync::Mutex<std::io::BufWriter<std::fs::File>>>>,
+    log: Option<script::Log>,
 }
 
 impl Scripts {
@@ -55,7 +56,10 @@ impl Scripts {
             && let Some(p) = &cfg.workers_log
         {
             let f = std::fs::File::create(p)?;
-            self.log = Some(Arc::new(std::sync::Mutex::new(std::io::BufWriter::new(f))));
+            self.log = Some(Arc::new(std::sync::Mutex::new(LogFile {
+                out: std::io::BufWriter::new(f),
+                redactor: Redactor::default(),
+            })));
         }
         Ok(script::ScriptSpec {
             group: g.name.clone(),
@@ -71,12 +75,22 @@ impl Scripts {
         })
     }
 
+    /// Gives the log the run's secrets, once they are all known (before
+    /// any worker starts).
+    pub(super) fn redact_log(&self, redactor: &Redactor) {
+        if let Some(log) = &self.log
+            && let Ok(mut f) = log.lock()
+        {
+            f.redactor = redactor.clone();
+        }
+    }
+
     /// Flushes the log.
     pub(super) fn finish(self) {
         if let Some(log) = &self.log
             && let Ok(mut f) = log.lock()
         {
-            let _ = std::io::Write::flush(&mut *f);
+            let _ = std::io::Write::flush(&mut f.out);
         }
     }
 }

@@ -9,6 +9,11 @@ use std::path::Path;
 /// Runs `pace ARGS` in `cwd` (bounded to a minute); returns (exit code,
 /// stdout, stderr).
 pub fn pace(cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    pace_os(cwd, args)
+}
+
+/// [`pace`] with arguments that may be any bytes.
+pub fn pace_os<A: AsRef<std::ffi::OsStr>>(cwd: &Path, args: &[A]) -> (i32, String, String) {
     let out = Command::cargo_bin("pace")
         .unwrap()
         .current_dir(cwd)
@@ -21,6 +26,26 @@ pub fn pace(cwd: &Path, args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into(),
         String::from_utf8_lossy(&out.stderr).into(),
     )
+}
+
+/// A copy of case `name` of tests/fixtures/cases in a temporary folder.
+pub fn case(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(name);
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/cases")
+            .join(name),
+        &dir,
+    );
+    (tmp, dir)
+}
+
+/// Replaces `from` with `to` in the file at `path`.
+pub fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
 }
 
 /// A target served by a runtime that lives as long as the test.

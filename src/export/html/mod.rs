@@ -37,7 +37,10 @@ impl Exporter for HtmlReport {
     }
 
     fn write(&self, r: &Results, out: &mut dyn Write) -> anyhow::Result<()> {
-        out.write_all(page(r)?.into_string().as_bytes())?;
+        // Escaped HTML may still hold control characters (from a name or an
+        // error text), which HTML and XML parsers reject.
+        let page = page(r)?.into_string();
+        out.write_all(super::xml_chars::clean(&page).as_bytes())?;
         Ok(())
     }
 }

@@ -97,7 +97,14 @@ pub struct ScriptSpec {
 }
 
 /// workers.log, shared by every worker of the run.
-pub type Log = Arc<Mutex<std::io::BufWriter<std::fs::File>>>;
+pub type Log = Arc<Mutex<LogFile>>;
+
+/// workers.log and the run's secrets: a script's traceback may quote any
+/// value of its environment, so each line is redacted as samples are.
+pub struct LogFile {
+    pub out: std::io::BufWriter<std::fs::File>,
+    pub redactor: super::redact::Redactor,
+}
 
 /// A failure of the worker itself (not of the script's transaction).
 #[derive(Debug, Clone)]
@@ -515,7 +522,8 @@ fn write_log(log: &Option<Log>, who: &str, line: &str) {
     if let Some(log) = log
         && let Ok(mut f) = log.lock()
     {
-        let _ = writeln!(f, "{who}{line}");
+        let LogFile { out, redactor } = &mut *f;
+        let _ = writeln!(out, "{who}{}", redactor.redact(line));
     }
 }
 
