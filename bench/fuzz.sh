@@ -8,7 +8,7 @@
 #   bench/fuzz.sh                                # 1,000,000 cases per target, release build
 #   PACE_FUZZ_CASES=20000 bench/fuzz.sh          # a shorter run
 #   PACE_FUZZ_TARGETS="plan_loader" bench/fuzz.sh
-#   PACE_FUZZ_PROFILE=dev bench/fuzz.sh          # the (optimised) test profile, no release build
+#   PACE_FUZZ_PROFILE=dev bench/fuzz.sh          # the test profile (optimised, with overflow checks), no release build
 #
 # Per-target counts: CASES_plan_loader=..., CASES_pyak47_config=...,
 # CASES_samples_csv=..., CASES_cli_args=... override PACE_FUZZ_CASES.
@@ -38,10 +38,12 @@ for t in $TARGETS; do
     n=$(eval "echo \${CASES_$t:-$CASES}")
     echo "== $t: $n cases"
     start=$(date +%s)
+    # Progress and results are on stderr; stdout (libtest, the verdicts the
+    # report path prints) is dropped.
     # shellcheck disable=SC2086
     PACE_FUZZ_CASES=$n PACE_FUZZ_REPORT=$REPORT \
         cargo test $PROFILE --test fuzz -- --exact "$t" --nocapture --test-threads=1 \
-        2>&1 | grep -v '^running \|^test result\|^$\|Finished\|Running'
+        2>&1 >/dev/null | grep -v '^running \|^test result\|^$\|Finished\|Running\|^warning: '
     rc=$?
     end=$(date +%s)
     echo "== $t: $((end - start)) s"

@@ -642,6 +642,7 @@ impl Target for SamplesTarget {
                 db: None,
                 post_run: None,
                 quiet: true,
+                ..Default::default()
             };
             let done = finish::publish(plan, &agg, meta, dir, &p);
             if !done.reports_written {
