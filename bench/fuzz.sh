@@ -12,6 +12,8 @@
 #
 # Per-target counts: CASES_plan_loader=..., CASES_pyak47_config=...,
 # CASES_samples_csv=..., CASES_cli_args=... override PACE_FUZZ_CASES.
+# PACE_FUZZ_SECONDS=N stops each target after N seconds; its line in the
+# report then says how many cases ran.
 # The exit status is non-zero when any target found a failure.
 set -u
 cd "$(dirname "$0")/.."

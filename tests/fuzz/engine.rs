@@ -14,6 +14,8 @@
 //! - `PACE_FUZZ_ONE=i`: run case `i` only (and print it).
 //! - `PACE_FUZZ_REPORT=FILE`: append the summary and every failure to FILE.
 //! - `PACE_FUZZ_QUIET=1`: no progress lines.
+//! - `PACE_FUZZ_SECONDS=N`: stop a target after N seconds (the report
+//!   counts the cases that ran).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -557,6 +559,9 @@ pub struct Settings {
     pub one: Option<u64>,
     pub child: bool,
     pub quiet: bool,
+    /// Stop after this long even if fewer cases ran (the report says how
+    /// many did).
+    pub seconds: Option<u64>,
 }
 
 impl Settings {
@@ -576,6 +581,7 @@ impl Settings {
             one: var("PACE_FUZZ_ONE").map(num),
             child: var("PACE_FUZZ_CHILD").is_some(),
             quiet: var("PACE_FUZZ_QUIET").is_some_and(|v| v != "0"),
+            seconds: var("PACE_FUZZ_SECONDS").map(num),
         }
     }
 }
@@ -622,6 +628,15 @@ pub fn fuzz<T: Target>(t: &mut T) -> Report {
     let mut hazards: BTreeMap<String, HazardStats> = BTreeMap::new();
     let progress_every = (s.cases / 10).max(1);
     for i in 0..s.cases {
+        if s.seconds.is_some_and(|limit| t0.elapsed().as_secs() >= limit) {
+            eprintln!(
+                "fuzz {}: stopped after {} s (PACE_FUZZ_SECONDS) at {i} of {} cases",
+                T::NAME,
+                t0.elapsed().as_secs(),
+                s.cases
+            );
+            break;
+        }
         let seed = case_seed(s.seed, T::NAME, i);
         let mut rng = Rng::new(seed);
         let input = t.generate(&mut rng);
