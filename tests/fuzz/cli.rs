@@ -176,13 +176,14 @@ fn value(rng: &mut Rng, v: V) -> OsString {
     let s: String = match v {
         V::Pos => rng
             .pick(&[
-                "50", "0.5", "-1", "0", "-0", "1e308", "1e-320", "nan", "inf", "-inf", "1e400",
-                "", " ", "5%", "١", "0x10", "1_0", "-5", "9e15", "12", "-1e-9",
+                "50", "0.5", "-1", "0", "-0", "1e308", "1e-320", "nan", "inf", "-inf", "1e400", "",
+                " ", "5%", "١", "0x10", "1_0", "-5", "9e15", "12", "-1e-9",
             ])
             .to_string(),
         V::Dur => {
             if rng.chance(1, 3) {
-                rng.pick(&["-1s", "-0.5", "-1", "-inf", "-1e308s"]).to_string()
+                rng.pick(&["-1s", "-0.5", "-1", "-inf", "-1e308s"])
+                    .to_string()
             } else {
                 rng.pick(DURATIONS).to_string()
             }
@@ -204,15 +205,45 @@ fn value(rng: &mut Rng, v: V) -> OsString {
             .to_string(),
         V::Ramp => rng
             .pick(&[
-                "0s", "5m", "1/5s", "-1/5s", "1/0s", "0/5s", "1e308/1us", "nan/s", "1/", "/5s",
-                "1//5s", "1e-320/1h", "-5m",
+                "0s",
+                "5m",
+                "1/5s",
+                "-1/5s",
+                "1/0s",
+                "0/5s",
+                "1e308/1us",
+                "nan/s",
+                "1/",
+                "/5s",
+                "1//5s",
+                "1e-320/1h",
+                "-5m",
             ])
             .to_string(),
         V::Prob => rng
-            .pick(&["0.99", "0", "1", "1.5", "99%", "nan", "-0.5", "100%", "1e-320", "0.9999999999999999"])
+            .pick(&[
+                "0.99",
+                "0",
+                "1",
+                "1.5",
+                "99%",
+                "nan",
+                "-0.5",
+                "100%",
+                "1e-320",
+                "0.9999999999999999",
+            ])
             .to_string(),
         V::Dist => rng
-            .pick(&["fixed", "uniform", "beta", "exponential", "BETA", "", "gamma"])
+            .pick(&[
+                "fixed",
+                "uniform",
+                "beta",
+                "exponential",
+                "BETA",
+                "",
+                "gamma",
+            ])
             .to_string(),
         V::Path => {
             if rng.chance(1, 6) {
@@ -269,10 +300,25 @@ fn value(rng: &mut Rng, v: V) -> OsString {
             .pick(&["200", "500", "0", "99", "600", "70000", "-1"])
             .to_string(),
         V::Size => rng
-            .pick(&["100", "0", "67108864", "67108865", "-1", "18446744073709551616"])
+            .pick(&[
+                "100",
+                "0",
+                "67108864",
+                "67108865",
+                "-1",
+                "18446744073709551616",
+            ])
             .to_string(),
         V::Int => rng
-            .pick(&["42", "0", "-1", "18446744073709551615", "18446744073709551616", "1.5", "5"])
+            .pick(&[
+                "42",
+                "0",
+                "-1",
+                "18446744073709551615",
+                "18446744073709551616",
+                "1.5",
+                "5",
+            ])
             .to_string(),
     };
     OsString::from(s)
@@ -416,8 +462,19 @@ fn mutate_once(rng: &mut Rng, args: &mut Vec<(OsString, Role)>) {
         }
         8 => {
             let odd = rng.pick(&[
-                "--bogus", "-x", "---", "--", "-", "--tps=", "-h", "--help", "-V", "--version",
-                "--=", "-qq", "--QUIET",
+                "--bogus",
+                "-x",
+                "---",
+                "--",
+                "-",
+                "--tps=",
+                "-h",
+                "--help",
+                "-V",
+                "--version",
+                "--=",
+                "-qq",
+                "--QUIET",
             ]);
             let at = rng.below(args.len() + 1);
             args.insert(at, (odd.into(), Role::Other));
@@ -454,7 +511,10 @@ fn mutate_once(rng: &mut Rng, args: &mut Vec<(OsString, Role)>) {
             args.insert(at + 1, (value(rng, V::Path), Role::Pos));
         }
         _ if args.len() > 2 => {
-            let (a, b) = (rng.between(1, args.len() - 1), rng.between(1, args.len() - 1));
+            let (a, b) = (
+                rng.between(1, args.len() - 1),
+                rng.between(1, args.len() - 1),
+            );
             args.swap(a, b);
         }
         _ => {}
@@ -547,7 +607,11 @@ impl Target for CliTarget {
         format!(
             "{}{}",
             shown.join(" "),
-            if c.binary { "   (in-process and the binary)" } else { "" }
+            if c.binary {
+                "   (in-process and the binary)"
+            } else {
+                ""
+            }
         )
     }
 
@@ -563,9 +627,7 @@ impl Target for CliTarget {
             let mut a = c.args.clone();
             a.remove(i);
             // Keep a value with its flag: drop both.
-            if matches!(c.args[i].1, Role::Flag)
-                && i < a.len()
-                && matches!(a[i].1, Role::Value(_))
+            if matches!(c.args[i].1, Role::Flag) && i < a.len() && matches!(a[i].1, Role::Value(_))
             {
                 a.remove(i);
             }
@@ -635,8 +697,8 @@ impl Target for CliTarget {
         // otherwise (it rewrites some arguments first): never run a line
         // that names `target`, or `run` without `--check`.
         let words: Vec<&str> = c.args.iter().filter_map(|(a, _)| a.to_str()).collect();
-        let may_load = words.contains(&"target")
-            || (words.contains(&"run") && !words.contains(&"--check"));
+        let may_load =
+            words.contains(&"target") || (words.contains(&"run") && !words.contains(&"--check"));
         if !run_binary || may_load || c.args.iter().any(|(a, _)| a.as_bytes().contains(&0)) {
             return Ok(());
         }

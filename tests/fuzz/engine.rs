@@ -289,9 +289,10 @@ fn caller_in_pace() -> String {
             .map(|n| {
                 let p = n.trim_start_matches("at ");
                 match p.find("/src/") {
-                    Some(j) if !p.contains("/library/") && !p.contains("/.cargo/") => {
-                        p[j + 1..].rsplit_once(':').map_or(p, |(a, _)| a).to_string()
-                    }
+                    Some(j) if !p.contains("/library/") && !p.contains("/.cargo/") => p[j + 1..]
+                        .rsplit_once(':')
+                        .map_or(p, |(a, _)| a)
+                        .to_string(),
                     _ => String::new(),
                 }
             })
@@ -395,7 +396,9 @@ fn watchdog(target: &'static str, cur: Arc<Current>, t0: Instant, timeout: Durat
 pub fn scratch() -> tempfile::TempDir {
     let shm = std::path::Path::new("/dev/shm");
     if shm.is_dir()
-        && let Ok(d) = tempfile::Builder::new().prefix("pace-fuzz-").tempdir_in(shm)
+        && let Ok(d) = tempfile::Builder::new()
+            .prefix("pace-fuzz-")
+            .tempdir_in(shm)
     {
         return d;
     }
@@ -628,7 +631,9 @@ pub fn fuzz<T: Target>(t: &mut T) -> Report {
     let mut hazards: BTreeMap<String, HazardStats> = BTreeMap::new();
     let progress_every = (s.cases / 10).max(1);
     for i in 0..s.cases {
-        if s.seconds.is_some_and(|limit| t0.elapsed().as_secs() >= limit) {
+        if s.seconds
+            .is_some_and(|limit| t0.elapsed().as_secs() >= limit)
+        {
             eprintln!(
                 "fuzz {}: stopped after {} s (PACE_FUZZ_SECONDS) at {i} of {} cases",
                 T::NAME,

@@ -189,7 +189,10 @@ fn reference_chain(rng: &mut Rng) -> Vec<String> {
     let width = rng.between(2, 10);
     let mut out = vec!["[DEFAULT]".to_string(), "r0 = xxxxxxxxxx".to_string()];
     for d in 1..=depth {
-        out.push(format!("r{d} = {}", format!("%(r{})s", d - 1).repeat(width)));
+        out.push(format!(
+            "r{d} = {}",
+            format!("%(r{})s", d - 1).repeat(width)
+        ));
     }
     out.push(format!(
         "{} = %(r{depth})s",
@@ -206,7 +209,10 @@ fn mutate_once(rng: &mut Rng, text: &str) -> String {
     match rng.below(15) {
         0..=3 if !opts.is_empty() => {
             let (i, name) = rng.pick(&opts).clone();
-            let sep = if ls[i].trim().find(['=', ':']).map(|p| ls[i].trim().as_bytes()[p])
+            let sep = if ls[i]
+                .trim()
+                .find(['=', ':'])
+                .map(|p| ls[i].trim().as_bytes()[p])
                 == Some(b':')
             {
                 ":"
@@ -400,7 +406,9 @@ impl Target for IniTarget {
         }
         let rate = rng.chance(1, 3).then(|| {
             let v: f64 = match rng.below(3) {
-                0 => rng.pick(&[1.0, 50.0, 600.0, 1e-9, 1e-300, 1e300, 5e-324, 1e15]).to_owned(),
+                0 => rng
+                    .pick(&[1.0, 50.0, 600.0, 1e-9, 1e-300, 1e300, 5e-324, 1e15])
+                    .to_owned(),
                 _ => 1.0 + rng.unit() * 1000.0,
             };
             (v, rng.below(3) as u8)
@@ -429,7 +437,11 @@ impl Target for IniTarget {
         }
         format!(
             "# pace import{flags}{}\n{}",
-            if c.via_file { " (read from a project folder)" } else { "" },
+            if c.via_file {
+                " (read from a project folder)"
+            } else {
+                ""
+            },
             c.text
         )
     }
@@ -437,10 +449,7 @@ impl Target for IniTarget {
     fn shrink(&self, c: &IniCase) -> Vec<IniCase> {
         let mut out: Vec<IniCase> = mutate::shrink_lines(&c.text)
             .into_iter()
-            .map(|text| IniCase {
-                text,
-                ..c.clone()
-            })
+            .map(|text| IniCase { text, ..c.clone() })
             .collect();
         if c.rt.is_some() {
             out.push(IniCase {

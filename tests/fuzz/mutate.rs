@@ -178,8 +178,8 @@ pub fn perturb_digits(rng: &mut Rng, s: &str) -> String {
 /// A character that breaks parsers.
 pub fn odd_char(rng: &mut Rng) -> char {
     rng.pick(&[
-        '"', '\'', '[', ']', '=', ':', '\n', '\r', '\0', '\u{7f}', '\u{feff}', '#', ';', '\\',
-        'é', '\u{2028}', '%', '{', '}', ',', ' ', '\t', '-', '.', '0', '9', 'e', '\u{fffd}',
+        '"', '\'', '[', ']', '=', ':', '\n', '\r', '\0', '\u{7f}', '\u{feff}', '#', ';', '\\', 'é',
+        '\u{2028}', '%', '{', '}', ',', ' ', '\t', '-', '.', '0', '9', 'e', '\u{fffd}',
     ])
 }
 

@@ -208,8 +208,21 @@ fn value(rng: &mut Rng, ty: Ty) -> String {
         Ty::Frac | Ty::Tolerance => {
             let v = rng
                 .pick(&[
-                    "\"5%\"", "\"150%\"", "\"nan%\"", "\"-1%\"", "\"1e308%\"", "\"0%\"", "\"100%\"",
-                    "0.05", "1.5", "\"auto\"", "\"%\"", "\"5 %\"", "\"inf%\"", "0", "-0.0",
+                    "\"5%\"",
+                    "\"150%\"",
+                    "\"nan%\"",
+                    "\"-1%\"",
+                    "\"1e308%\"",
+                    "\"0%\"",
+                    "\"100%\"",
+                    "0.05",
+                    "1.5",
+                    "\"auto\"",
+                    "\"%\"",
+                    "\"5 %\"",
+                    "\"inf%\"",
+                    "0",
+                    "-0.0",
                 ])
                 .to_string();
             if rng.chance(1, 3) {
@@ -442,7 +455,10 @@ fn mutate_once(rng: &mut Rng, text: &str) -> String {
         }
         // Another group, a copy of one (same name) or renamed.
         9 if text.len() < MAX_TEXT / 2 => {
-            if let Some(&g) = heads.iter().find(|&&h| ls[h].trim().starts_with("[[group]]")) {
+            if let Some(&g) = heads
+                .iter()
+                .find(|&&h| ls[h].trim().starts_with("[[group]]"))
+            {
                 let mut end = block_end(&ls, g);
                 while end < ls.len() && ls[end].trim().starts_with("[group.")
                     || end < ls.len() && ls[end].trim().starts_with("[[group.")
@@ -765,7 +781,10 @@ pub fn runnable(plan: &PlanFile, rng: &mut Rng) -> Outcome {
     // representable, and so must the instants.
     let now = std::time::Instant::now();
     let r = &plan.run;
-    let instant = |key: &str, v: f64, base: std::time::Instant| -> Result<std::time::Instant, Finding> {
+    let instant = |key: &str,
+                   v: f64,
+                   base: std::time::Instant|
+     -> Result<std::time::Instant, Finding> {
         Duration::try_from_secs_f64(v)
             .ok()
             .and_then(|d| base.checked_add(d))
@@ -780,7 +799,11 @@ pub fn runnable(plan: &PlanFile, rng: &mut Rng) -> Outcome {
     instant("run.grace", r.grace.0, end)?;
     for (i, g) in plan.groups.iter().enumerate() {
         if g.script.is_some() {
-            instant(&format!("group[{i}].script_timeout"), g.script_timeout(), now)?;
+            instant(
+                &format!("group[{i}].script_timeout"),
+                g.script_timeout(),
+                now,
+            )?;
         }
         // Each step as the runner builds it (its own Duration::from_secs_f64).
         let lookup = |k: &str| (k == "PACE_TARGET").then(|| "http://127.0.0.1:9".to_string());

@@ -301,7 +301,8 @@ impl SamplesTarget {
                     p.groups
                         .iter()
                         .flat_map(|g| {
-                            std::iter::once(g.name.clone()).chain(g.steps.iter().map(|s| s.name.clone()))
+                            std::iter::once(g.name.clone())
+                                .chain(g.steps.iter().map(|s| s.name.clone()))
                         })
                         .collect()
                 })
@@ -310,11 +311,13 @@ impl SamplesTarget {
             std::fs::write(dir.join("plan.toml"), &plan).unwrap();
             std::fs::write(dir.join("samples.csv"), &samples).unwrap();
             let _ = std::fs::remove_file(dir.join("summary.json"));
-            let summary = finish::reload(&dir, None, None).ok().map(|(plan, agg, mut meta)| {
-                meta.partial = false;
-                meta.partial_reason = None;
-                serde_json::to_string_pretty(&finish::judged(&plan, &agg, meta)).unwrap()
-            });
+            let summary = finish::reload(&dir, None, None)
+                .ok()
+                .map(|(plan, agg, mut meta)| {
+                    meta.partial = false;
+                    meta.partial_reason = None;
+                    serde_json::to_string_pretty(&finish::judged(&plan, &agg, meta)).unwrap()
+                });
             seeds.push(Seed {
                 plan,
                 samples,
@@ -352,7 +355,15 @@ fn mutate_plan(rng: &mut Rng, plan: &str) -> String {
         .collect();
     let key = rng.pick(&["ts_interval", "duration", "ramp_up", "grace"]);
     let v = rng.pick(&[
-        "\"1s\"", "\"10s\"", "\"0.5s\"", "\"100ms\"", "\"1us\"", "1e-9", "\"1h\"", "\"0s\"", "1e308",
+        "\"1s\"",
+        "\"10s\"",
+        "\"0.5s\"",
+        "\"100ms\"",
+        "\"1us\"",
+        "1e-9",
+        "\"1h\"",
+        "\"0s\"",
+        "1e308",
         "\"3s\"",
     ]);
     match ls.iter().position(|l| l.trim_start().starts_with(key)) {
@@ -365,7 +376,11 @@ fn mutate_plan(rng: &mut Rng, plan: &str) -> String {
     }
     if rng.chance(1, 3) {
         let th = rng.pick(&["p50", "p95", "p99", "max", "error_rate"]);
-        let val = if th == "error_rate" { "\"1%\"" } else { "\"150ms\"" };
+        let val = if th == "error_rate" {
+            "\"1%\""
+        } else {
+            "\"150ms\""
+        };
         match ls.iter().position(|l| l.trim() == "[acceptance]") {
             Some(i) => ls.insert(i + 1, format!("{th} = {val}")),
             None => ls.push(format!("[acceptance]\n{th} = {val}")),
@@ -387,7 +402,15 @@ fn mutate_summary(rng: &mut Rng, s: &str) -> String {
     ];
     let key = rng.pick(&keys);
     let v = rng.pick(&[
-        "0", "-1", "1e308", "1e-300", "18446744073709551615", "true", "null", "\"x\"", "1e15",
+        "0",
+        "-1",
+        "1e308",
+        "1e-300",
+        "18446744073709551615",
+        "true",
+        "null",
+        "\"x\"",
+        "1e15",
     ]);
     let pat = format!("\"{key}\": ");
     match s.find(&pat) {

@@ -358,22 +358,39 @@ fn values_the_plan_refuses_name_the_config_option() {
     let ok = "run_time = 60\nrampup = 0\nresults_ts_interval = 5";
     // More users than a plan's group may have (and no overflow summing them).
     let e = config_err(&cfg(ok, "9223372036854775807"));
-    assert_eq!((e.line, e.option.as_str()), (6, "[user_group-1] threads"), "{e:?}");
+    assert_eq!(
+        (e.line, e.option.as_str()),
+        (6, "[user_group-1] threads"),
+        "{e:?}"
+    );
     assert!(e.message.contains("at most 1000000"), "{e:?}");
     // A run longer than a plan's limit, on run_time's own line.
-    let e = config_err(&cfg("run_time = 1e15\nrampup = 0\nresults_ts_interval = 5", "2"));
-    assert_eq!((e.line, e.option.as_str()), (2, "[global] run_time"), "{e:?}");
+    let e = config_err(&cfg(
+        "run_time = 1e15\nrampup = 0\nresults_ts_interval = 5",
+        "2",
+    ));
+    assert_eq!(
+        (e.line, e.option.as_str()),
+        (2, "[global] run_time"),
+        "{e:?}"
+    );
     assert!(e.message.contains("too large"), "{e:?}");
     assert!(e.message.contains("run.duration"), "{e:?}");
     // Too many time-series intervals: results_ts_interval's line.
-    let e = config_err(&cfg("run_time = 65535\nrampup = 0\nresults_ts_interval = 1", "2"));
+    let e = config_err(&cfg(
+        "run_time = 65535\nrampup = 0\nresults_ts_interval = 1",
+        "2",
+    ));
     assert_eq!(
         (e.line, e.option.as_str()),
         (4, "[global] results_ts_interval"),
         "{e:?}"
     );
     // A blank section name is no group name.
-    let e = config_err(&format!("{}[ ]\nthreads = 1\nscript = s.py\n", cfg(ok, "1")));
+    let e = config_err(&format!(
+        "{}[ ]\nthreads = 1\nscript = s.py\n",
+        cfg(ok, "1")
+    ));
     assert_eq!((e.line, e.option.as_str()), (14, "[ ]"), "{e:?}");
     // A rate so low that the pacing interval is beyond a plan's limit (or
     // infinite): the rate's error, not an internal one.
@@ -400,7 +417,10 @@ fn values_the_plan_refuses_name_the_config_option() {
         ..Options::default()
     };
     let c = conv(
-        &cfg("run_time = 100\nrampup = 100\nresults_ts_interval = 1e-320", "1"),
+        &cfg(
+            "run_time = 100\nrampup = 100\nresults_ts_interval = 1e-320",
+            "1",
+        ),
         &opts,
     );
     match c {
@@ -410,7 +430,10 @@ fn values_the_plan_refuses_name_the_config_option() {
         other => panic!("{other:?}"),
     }
     let c = conv(
-        &cfg("run_time = 100\nrampup = 100\nresults_ts_interval = 100", "1"),
+        &cfg(
+            "run_time = 100\nrampup = 100\nresults_ts_interval = 100",
+            "1",
+        ),
         &opts,
     )
     .unwrap();
