@@ -429,6 +429,9 @@ fn mutate_once(rng: &mut Rng, args: &mut Vec<(OsString, Role)>) {
         4 if !values.is_empty() => {
             // `--flag=value`
             let i = rng.pick(&values);
+            if i == 0 {
+                return;
+            }
             let joined = {
                 let mut s = args[i - 1].0.clone();
                 s.push("=");

@@ -644,8 +644,26 @@ pub fn fuzz<T: Target>(t: &mut T) -> Report {
         }
         let seed = case_seed(s.seed, T::NAME, i);
         let mut rng = Rng::new(seed);
-        let input = t.generate(&mut rng);
         report.cases += 1;
+        // A generator that panics is the harness's bug: said, not hidden.
+        let input = match catch_unwind(AssertUnwindSafe(|| t.generate(&mut rng))) {
+            Ok(input) => input,
+            Err(_) => {
+                let f = Failure {
+                    key: "harness: the generator panicked".into(),
+                    detail: format!("case #{i}"),
+                    count: 1,
+                    first_case: i,
+                    minimal: String::new(),
+                };
+                report
+                    .failures
+                    .entry(f.key.clone())
+                    .and_modify(|old| old.count += 1)
+                    .or_insert(f);
+                continue;
+            }
+        };
         if !known.is_empty()
             && let Some(k) = t.known_open(&input)
             && known.contains(&k)
