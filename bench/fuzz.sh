@@ -40,20 +40,35 @@ for t in $TARGETS; do
     n=$(eval "echo \${CASES_$t:-$CASES}")
     echo "== $t: $n cases"
     start=$(date +%s)
-    # Progress and results are on stderr; stdout (libtest, the verdicts the
-    # report path prints) is dropped.
-    # shellcheck disable=SC2086
-    PACE_FUZZ_CASES=$n PACE_FUZZ_REPORT=$REPORT \
-        cargo test $PROFILE --test fuzz -- --exact "$t" --nocapture --test-threads=1 \
-        2>&1 >/dev/null | grep -v '^running \|^test result\|^$\|Finished\|Running\|^warning: '
-    rc=$?
+    from=0
+    left=${PACE_FUZZ_SECONDS:-}
+    # A hang or a runaway allocation in-process makes the watchdog abort
+    # the run (it writes FUZZ-ABORT and the case to the report): resume
+    # after that case.
+    while :; do
+        seg=$(date +%s)
+        # Progress and results are on stderr; stdout (libtest, the verdicts
+        # the report path prints) is dropped.
+        # shellcheck disable=SC2086
+        PACE_FUZZ_CASES=$n PACE_FUZZ_FROM=$from PACE_FUZZ_SECONDS=$left PACE_FUZZ_REPORT=$REPORT \
+            cargo test $PROFILE --test fuzz -- --exact "$t" --nocapture --test-threads=1 \
+            2>&1 >/dev/null | grep -v '^running \|^test result\|^$\|Finished\|Running\|^warning: \|^      | '
+        k=$(grep "^FUZZ-ABORT target=$t " "$REPORT" 2>/dev/null | tail -1 | sed 's/.*case=\([0-9]*\).*/\1/')
+        [ -n "$k" ] && [ "$k" -ge "$from" ] || break
+        status=1
+        from=$((k + 1))
+        [ "$from" -lt "$n" ] || break
+        if [ -n "$left" ]; then
+            left=$((left - ($(date +%s) - seg)))
+            [ "$left" -gt 0 ] || break
+        fi
+        echo "== $t: resuming at case $from"
+    done
     end=$(date +%s)
     echo "== $t: $((end - start)) s"
-    # grep's status is not the test's: look at the report's last line for this target.
     if grep "^fuzz target $t:" "$REPORT" | tail -1 | grep -qv ' 0 distinct failure'; then
         status=1
     fi
-    [ "$rc" -gt 1 ] && status=1
 done
 echo "pace fuzz: done $(date -u +%Y-%m-%dT%H:%M:%SZ); report in $REPORT"
 exit $status

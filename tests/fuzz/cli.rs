@@ -41,8 +41,11 @@ enum V {
     Int,
 }
 
-/// Every subcommand's flags: (flag, value type or None for a switch).
-const FLAGS: &[(&str, &[(&str, Option<V>)])] = &[
+/// A subcommand's flags: (flag, value type or None for a switch).
+type Flags = &'static [(&'static str, Option<V>)];
+
+/// Every subcommand's flags.
+const FLAGS: &[(&str, Flags)] = &[
     (
         "plan",
         &[
@@ -367,7 +370,7 @@ fn label(sub: &str) -> &str {
     }
 }
 
-fn flags_of(sub: &str) -> &'static [(&'static str, Option<V>)] {
+fn flags_of(sub: &str) -> Flags {
     FLAGS
         .iter()
         .find(|(s, _)| *s == sub)
@@ -569,9 +572,13 @@ fn hyphen_values(c: &CliCase) -> Vec<(String, String)> {
     let sub = sub_of(&c.args);
     c.args
         .iter()
-        .filter_map(|(a, r)| match r {
+        .enumerate()
+        .filter_map(|(i, (a, r))| match r {
+            // Still right after its flag (a mutation may have dropped it).
             Role::Value(f)
                 if a.as_bytes().first() == Some(&b'-')
+                    && i > 0
+                    && c.args[i - 1].0.as_bytes() == f.as_bytes()
                     && !HYPHEN_OK.contains(&(sub.as_str(), f.as_str())) =>
             {
                 Some((a.to_string_lossy().into_owned(), f.clone()))

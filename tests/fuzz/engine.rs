@@ -16,6 +16,9 @@
 //! - `PACE_FUZZ_QUIET=1`: no progress lines.
 //! - `PACE_FUZZ_SECONDS=N`: stop a target after N seconds (the report
 //!   counts the cases that ran).
+//! - `PACE_FUZZ_CASE_TIMEOUT=N`: the watchdog's limit for one case (60 s).
+//! - `PACE_FUZZ_FROM=i`: start at case `i` (bench/fuzz.sh resumes there
+//!   after the watchdog aborted a run).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -139,11 +142,15 @@ pub struct Failure {
 pub struct Report {
     pub target: String,
     pub seed: u64,
+    /// The first case run (0 unless resumed).
+    pub from: u64,
     pub cases: u64,
     /// Cases not run because they belong to a KNOWN_OPEN kind.
     pub known_open: BTreeMap<String, u64>,
     /// Cases run in a child process (hazards).
     pub isolated: u64,
+    /// Hazardous cases not run: their kind had passed in enough children.
+    pub hazards_skipped: BTreeMap<String, u64>,
     pub elapsed: Duration,
     pub failures: BTreeMap<String, Failure>,
 }
@@ -154,9 +161,11 @@ impl Report {
         let rate = self.cases as f64 / self.elapsed.as_secs_f64().max(1e-9);
         let _ = writeln!(
             s,
-            "fuzz target {}: {} cases in {:.1} s ({:.0} cases/s), seed {:#x}, {} run in a child process, {} distinct failure(s)",
+            "fuzz target {}: {} cases (#{}..#{}) in {:.1} s ({:.0} cases/s), seed {:#x}, {} run in a child process, {} distinct failure(s)",
             self.target,
             self.cases,
+            self.from,
+            (self.from + self.cases).saturating_sub(1),
             self.elapsed.as_secs_f64(),
             rate,
             self.seed,
@@ -166,22 +175,37 @@ impl Report {
         for (k, n) in &self.known_open {
             let _ = writeln!(s, "  skipped as KNOWN_OPEN {k}: {n} case(s)");
         }
+        for (k, n) in &self.hazards_skipped {
+            let _ = writeln!(
+                s,
+                "  not run: {n} more case(s) of hazard [{k}] after {HAZARD_CHILDREN} children passed"
+            );
+        }
         for f in self.failures.values() {
             let _ = writeln!(
                 s,
-                "--- FAILURE [{}] {}\n    {} case(s), first case #{} (replay: PACE_FUZZ_SEED={:#x} PACE_FUZZ_ONE={})\n    detail: {}\n    minimal input:\n{}",
+                "--- FAILURE [{}] {}\n    {} case(s), first case #{} (replay: PACE_FUZZ_SEED={:#x} PACE_FUZZ_ONE={}{})\n    detail: {}\n    minimal input:\n{}",
                 self.target,
                 f.key,
                 f.count,
                 f.first_case,
                 self.seed,
                 f.first_case,
+                generation_env(),
                 f.detail.replace('\n', "\n            "),
                 indent(&f.minimal)
             );
         }
         s
     }
+}
+
+/// The settings that change what a case is generated as (to replay it).
+fn generation_env() -> String {
+    ["PACE_FUZZ_BIN_EVERY", "PACE_FUZZ_PUBLISH_EVERY"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok().map(|v| format!(" {k}={v}")))
+        .collect()
 }
 
 fn indent(s: &str) -> String {
@@ -377,14 +401,24 @@ fn watchdog(target: &'static str, cur: Arc<Current>, t0: Instant, timeout: Durat
                 .try_lock()
                 .map(|s| s.clone())
                 .unwrap_or_else(|_| "(input locked)".into());
-            let mut e = std::io::stderr().lock();
-            let _ = writeln!(
-                e,
-                "FUZZ-ABORT target={target} case={} {why}\ninput:\n{}",
-                cur.case.load(Ordering::Relaxed),
+            let case = cur.case.load(Ordering::Relaxed);
+            let text = format!(
+                "FUZZ-ABORT target={target} case={case} {why}\n--- FAILURE [{target}] {why} (the watchdog aborted the run)\n    first case #{case} (replay: PACE_FUZZ_ONE={case}{})\n    input:\n{}",
+                generation_env(),
                 indent(&input)
             );
+            let mut e = std::io::stderr().lock();
+            let _ = e.write_all(text.as_bytes());
             let _ = e.flush();
+            if let Ok(path) = std::env::var("PACE_FUZZ_REPORT")
+                && !path.is_empty()
+                && let Ok(mut f) = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+            {
+                let _ = f.write_all(text.as_bytes());
+            }
             std::process::abort();
         }
     });
@@ -403,6 +437,12 @@ pub fn scratch() -> tempfile::TempDir {
         return d;
     }
     tempfile::tempdir().expect("a temporary folder")
+}
+
+/// `v` is above `limit`, or NaN: a bound that NaN never passes.
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+pub fn above(v: f64, limit: f64) -> bool {
+    !(v <= limit)
 }
 
 /// The resident set size of this process.
@@ -565,6 +605,8 @@ pub struct Settings {
     /// Stop after this long even if fewer cases ran (the report says how
     /// many did).
     pub seconds: Option<u64>,
+    /// The first case (a run resumed after an abort).
+    pub from: u64,
 }
 
 impl Settings {
@@ -585,6 +627,7 @@ impl Settings {
             child: var("PACE_FUZZ_CHILD").is_some(),
             quiet: var("PACE_FUZZ_QUIET").is_some_and(|v| v != "0"),
             seconds: var("PACE_FUZZ_SECONDS").map(num),
+            from: var("PACE_FUZZ_FROM").map(num).unwrap_or(0),
         }
     }
 }
@@ -597,11 +640,11 @@ struct HazardStats {
     failed: Option<Finding>,
 }
 
-/// After this many children agree that a hazard kind is harmless, its
-/// inputs run in-process (the watchdog still guards them); after one
-/// confirms it fails, further inputs of the kind are counted without a
-/// child.
-const HAZARD_TRUST: u64 = 3;
+/// Hazardous inputs never run in-process (their cost grows with a number
+/// in them, without bound). After this many children of a kind passed,
+/// further inputs of the kind are not run (the report counts them); after
+/// one failed, they are counted as that failure without a child.
+pub const HAZARD_CHILDREN: u64 = 100;
 
 /// Fuzzes one target and returns what it found.
 pub fn fuzz<T: Target>(t: &mut T) -> Report {
@@ -622,15 +665,20 @@ pub fn fuzz<T: Target>(t: &mut T) -> Report {
         input: Mutex::new(String::new()),
         stop: AtomicBool::new(false),
     });
-    watchdog(T::NAME, cur.clone(), t0, CASE_TIMEOUT, PARENT_MAX_RSS);
+    let timeout = std::env::var("PACE_FUZZ_CASE_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(CASE_TIMEOUT, Duration::from_secs);
+    watchdog(T::NAME, cur.clone(), t0, timeout, PARENT_MAX_RSS);
     let mut report = Report {
         target: T::NAME.into(),
         seed: s.seed,
+        from: s.from,
         ..Default::default()
     };
     let mut hazards: BTreeMap<String, HazardStats> = BTreeMap::new();
     let progress_every = (s.cases / 10).max(1);
-    for i in 0..s.cases {
+    for i in s.from..s.cases {
         if s.seconds
             .is_some_and(|limit| t0.elapsed().as_secs() >= limit)
         {
@@ -682,8 +730,9 @@ pub fn fuzz<T: Target>(t: &mut T) -> Report {
                 let st = hazards.entry(h.clone()).or_default();
                 if let Some(f) = &st.failed {
                     Err(f.clone())
-                } else if st.passed >= HAZARD_TRUST {
-                    run_caught(t, &input, seed)
+                } else if st.passed >= HAZARD_CHILDREN {
+                    *report.hazards_skipped.entry(h.clone()).or_default() += 1;
+                    Ok(())
                 } else {
                     report.isolated += 1;
                     let o = run_in_child::<T>(i, s.seed, &h);

@@ -11,7 +11,7 @@
 //! hang or allocate without bound.
 
 use crate::Known;
-use crate::engine::{Finding, Outcome, Rng, Target};
+use crate::engine::{Finding, Outcome, Rng, Target, above};
 use crate::mutate::{self, DURATIONS, MAX_TEXT, NUMBERS, STRINGS};
 use pace::plan::file::{PacingMode, PlanFile};
 use pace::results::aggregate::Aggregate;
@@ -657,7 +657,7 @@ const MAX_STARTS: f64 = 100_000.0;
 /// allocate or loop without bound.
 pub fn plan_hazard(plan: &PlanFile) -> Option<String> {
     let end = plan.run.duration.0 + plan.run.grace.0;
-    if !(end / plan.run.ts_interval.0 <= MAX_BUCKETS) {
+    if above(end / plan.run.ts_interval.0, MAX_BUCKETS) {
         return Some("run length / ts_interval: time-series buckets".into());
     }
     if schedule_hazard(plan) {
@@ -695,7 +695,9 @@ fn schedule_hazard(plan: &PlanFile) -> bool {
     plan.groups.iter().any(|g| {
         g.pacing.distribution().is_some_and(|p| {
             let shortest = if p.min() > 0.0 { p.min() } else { p.mean() };
-            !(end / shortest <= MAX_STARTS) || !(shortest > end.max(1.0) * 1e-12)
+            above(end / shortest, MAX_STARTS)
+                || shortest.partial_cmp(&(end.max(1.0) * 1e-12))
+                    != Some(std::cmp::Ordering::Greater)
         })
     })
 }
@@ -736,7 +738,7 @@ pub fn known_in_plan(plan: &PlanFile) -> Option<Known> {
     if closed_loop_cost(plan) > MAX_CLOSED_STEPS {
         return Some(Known::SlowClosedLoopBand);
     }
-    if !((r.duration.0 + r.grace.0) / r.ts_interval.0 <= MAX_BUCKETS) {
+    if above((r.duration.0 + r.grace.0) / r.ts_interval.0, MAX_BUCKETS) {
         return Some(Known::TinyTsInterval);
     }
     None
@@ -846,7 +848,10 @@ pub fn runnable(plan: &PlanFile, rng: &mut Rng) -> Outcome {
                 // src/runner/mod.rs arrivals(): `at += 1 / rate` until `duration`.
                 let rate = g.pacing.rate.map(|r| r.0).unwrap_or(0.0);
                 let interval = 1.0 / rate;
-                if !(r.duration.0 + interval > r.duration.0) {
+                // Also NaN: a rate of nothing never advances either.
+                if (r.duration.0 + interval).partial_cmp(&r.duration.0)
+                    != Some(std::cmp::Ordering::Greater)
+                {
                     return Err(Finding::new(
                         "group.pacing.rate: so high that the runner's `at += 1 / rate` never reaches duration (an endless loop in src/runner/mod.rs arrivals)",
                         format!("group[{gi}] rate {rate}/s, duration {} s", r.duration.0),

@@ -11,7 +11,7 @@
 //! (exit 2); nothing panics, hangs or allocates without bound.
 
 use crate::Known;
-use crate::engine::{self, Finding, Outcome, Rng, Target};
+use crate::engine::{self, Finding, Outcome, Rng, Target, above};
 use crate::mutate::{self, MAX_TEXT, NUMBERS, STRINGS};
 use crate::plan::{MAX_BUCKETS, one_line_error};
 use pace::cli::finish;
@@ -471,7 +471,7 @@ fn corrupt_times(samples: &str) -> bool {
         cols.iter().any(|&c| {
             r.get(c)
                 .and_then(|v| v.trim().parse::<f64>().ok())
-                .is_some_and(|v| !v.is_finite() || v < 0.0 || v > 1e9)
+                .is_some_and(|v| !(0.0..=1e9).contains(&v))
         })
     })
 }
@@ -617,13 +617,16 @@ impl Target for SamplesTarget {
         if corrupt_times(&c.samples) {
             return Some(Known::CorruptSampleTimes);
         }
-        if !(summary_run_time(c) / ts_of(c) <= MAX_BUCKETS) {
+        if above(summary_run_time(c) / ts_of(c), MAX_BUCKETS) {
             return Some(Known::CorruptSummaryJson);
         }
         if quoted_line_break(&c.samples) {
             return Some(Known::MultilineSampleError);
         }
-        if !(max_time(&c.samples).max(summary_run_time(c)) / ts_of(c) <= MAX_BUCKETS) {
+        if above(
+            max_time(&c.samples).max(summary_run_time(c)) / ts_of(c),
+            MAX_BUCKETS,
+        ) {
             return Some(Known::TinyTsInterval);
         }
         if let Ok(p) = pace::plan::file::PlanFile::parse(&c.plan, "plan.toml") {
@@ -634,10 +637,10 @@ impl Target for SamplesTarget {
 
     fn hazard(&mut self, c: &SamplesCase) -> Option<String> {
         let ts = ts_of(c);
-        if !(max_time(&c.samples) / ts <= MAX_BUCKETS) {
+        if above(max_time(&c.samples) / ts, MAX_BUCKETS) {
             return Some("sample times / ts_interval: time-series buckets".into());
         }
-        if !(summary_run_time(c) / ts <= MAX_BUCKETS) {
+        if above(summary_run_time(c) / ts, MAX_BUCKETS) {
             return Some("summary.json run_time_s / ts_interval: time-series intervals".into());
         }
         None
@@ -682,7 +685,7 @@ impl Target for SamplesTarget {
             if let (true, Some(ts)) = (c.publish, c.ts) {
                 args.push(format!("--ts-interval={ts}"));
             }
-            check_binary(&args, &self.tmp.path().to_path_buf())?;
+            check_binary(&args, self.tmp.path())?;
         }
         Ok(())
     }
