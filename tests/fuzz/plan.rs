@@ -654,19 +654,21 @@ const MAX_USERS: u64 = 1_000_000;
 const MAX_STARTS: f64 = 100_000.0;
 
 /// Why running this plan's schedules or time series in-process may
-/// allocate or loop without bound.
+/// allocate or loop without bound: every reason that applies, so that a
+/// child's failure is never blamed on a reason it did not have.
 pub fn plan_hazard(plan: &PlanFile) -> Option<String> {
     let end = plan.run.duration.0 + plan.run.grace.0;
+    let mut why = Vec::new();
     if above(end / plan.run.ts_interval.0, MAX_BUCKETS) {
-        return Some("run length / ts_interval: time-series buckets".into());
+        why.push("run length / ts_interval: time-series buckets");
     }
     if schedule_hazard(plan) {
-        return Some("run length / pacing interval: schedule steps".into());
+        why.push("run length / pacing interval: schedule steps");
     }
-    if closed_loop_cost(plan) > MAX_CLOSED_STEPS {
-        return Some("users x run length / cycle: closed-loop band steps".into());
+    if above(closed_loop_cost(plan), MAX_CLOSED_STEPS) {
+        why.push("users x run length / cycle: closed-loop band steps");
     }
-    None
+    (!why.is_empty()).then(|| why.join(" + "))
 }
 
 /// The most closed-loop cycles the band may count in-process (it counts
@@ -735,7 +737,7 @@ pub fn known_in_plan(plan: &PlanFile) -> Option<Known> {
     if schedule_hazard(plan) {
         return Some(Known::TinyPacingInterval);
     }
-    if closed_loop_cost(plan) > MAX_CLOSED_STEPS {
+    if above(closed_loop_cost(plan), MAX_CLOSED_STEPS) {
         return Some(Known::SlowClosedLoopBand);
     }
     if above((r.duration.0 + r.grace.0) / r.ts_interval.0, MAX_BUCKETS) {

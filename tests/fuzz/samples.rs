@@ -637,13 +637,14 @@ impl Target for SamplesTarget {
 
     fn hazard(&mut self, c: &SamplesCase) -> Option<String> {
         let ts = ts_of(c);
+        let mut why = Vec::new();
         if above(max_time(&c.samples) / ts, MAX_BUCKETS) {
-            return Some("sample times / ts_interval: time-series buckets".into());
+            why.push("sample times / ts_interval: time-series buckets");
         }
         if above(summary_run_time(c) / ts, MAX_BUCKETS) {
-            return Some("summary.json run_time_s / ts_interval: time-series intervals".into());
+            why.push("summary.json run_time_s / ts_interval: time-series intervals");
         }
-        None
+        (!why.is_empty()).then(|| why.join(" + "))
     }
 
     fn run(&mut self, c: &SamplesCase, rng: &mut Rng) -> Outcome {
