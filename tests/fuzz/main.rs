@@ -37,6 +37,12 @@ pub const KNOWN_OPEN: &[Known] = &[
     // 1,000 after-end users at a 2 ms cycle over 1 h: `pace run --check`
     // takes 22 s (src/plan/band.rs closed_count, a step per cycle per user).
     Known::SlowClosedLoopBand,
+    // Two groups named "line\nbreak": "two groups are named 'line
+    // break'" (src/plan/check.rs) is not one line.
+    Known::MultilinePlanError,
+    // samples.csv with user = 4294967295: `s.user + 1` overflows in
+    // src/export/jtl.rs:39 (thread_name) when `pace report` writes the JTL.
+    Known::UserNumberOverflow,
 ];
 
 /// The kinds [`KNOWN_OPEN`] may name.
@@ -74,6 +80,12 @@ pub enum Known {
     /// users x window / cycle cycles one by one: `pace run --check` and the
     /// verdict take minutes, without bound as users grow.
     SlowClosedLoopBand,
+    /// A plan whose strings hold a line break (a group's name) that a
+    /// refusal echoes: the error is not one line.
+    MultilinePlanError,
+    /// samples.csv with user = 4294967295: JMeter's thread name adds 1 to
+    /// a u32 (src/export/jtl.rs).
+    UserNumberOverflow,
 }
 
 impl Known {
@@ -89,6 +101,8 @@ impl Known {
             Known::CorruptSummaryJson => "CorruptSummaryJson",
             Known::MultilineSampleError => "MultilineSampleError",
             Known::SlowClosedLoopBand => "SlowClosedLoopBand",
+            Known::MultilinePlanError => "MultilinePlanError",
+            Known::UserNumberOverflow => "UserNumberOverflow",
         }
     }
 }

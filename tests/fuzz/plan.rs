@@ -608,6 +608,9 @@ impl Target for PlanTarget {
     }
 
     fn known_open(&mut self, input: &PlanCase) -> Option<Known> {
+        if multiline_strings(&input.text) {
+            return Some(Known::MultilinePlanError);
+        }
         known_in_plan(&self.parsed(&input.text)?)
     }
 
@@ -631,6 +634,14 @@ impl Target for PlanTarget {
         };
         runnable(&plan, rng)
     }
+}
+
+/// Whether a TOML string of the text may hold a line break (a multi-line
+/// string, or an escaped one).
+pub fn multiline_strings(text: &str) -> bool {
+    ["\"\"\"", "'''", "\\n", "\\r"]
+        .iter()
+        .any(|p| text.contains(p))
 }
 
 /// An error must be one line (it is printed as `error: ...`, exit 2).

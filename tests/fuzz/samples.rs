@@ -623,6 +623,9 @@ impl Target for SamplesTarget {
         if quoted_line_break(&c.samples) {
             return Some(Known::MultilineSampleError);
         }
+        if c.samples.contains(",4294967295,") {
+            return Some(Known::UserNumberOverflow);
+        }
         if above(
             max_time(&c.samples).max(summary_run_time(c)) / ts_of(c),
             MAX_BUCKETS,

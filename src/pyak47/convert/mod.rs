@@ -441,7 +441,7 @@ fn read_global(
             return Err(cfg_err(
                 e.line,
                 place(s, &e, d),
-                format!("must be {bound} (got {v})"),
+                format!("must be {bound} (got {})", one_line(&v)),
             ));
         }
         Ok((n, v, e, d))
@@ -479,7 +479,9 @@ fn read_global(
             ),
         });
         warnings.push(format!(
-            "[global] rampup = {ru_v} is not shorter than run_time = {rt_shown}: the plan ramps up over {} instead, leaving a {} steady state to judge",
+            "[global] rampup = {} is not shorter than run_time = {}: the plan ramps up over {} instead, leaving a {} steady state to judge",
+            one_line(&ru_v),
+            one_line(&rt_shown),
             human_duration(r),
             human_duration(run_time - r)
         ));

@@ -439,3 +439,23 @@ fn values_the_plan_refuses_name_the_config_option() {
     .unwrap();
     assert_eq!(plan(&c).run.ramp_up(), 50.0);
 }
+
+/// Found by tests/fuzz: a value continued on the next line put a line
+/// break in the error (and the warning), which must be one line.
+#[test]
+fn errors_and_warnings_with_continued_values_are_one_line() {
+    let e = config_err(
+        "[global]\nrun_time = 300\nrampup = 300\nresults_ts_interval =\n 0\n[g]\nthreads = 1\nscript = a.py\n",
+    );
+    assert_eq!(e.option, "[global] results_ts_interval", "{e:?}");
+    assert!(!e.message.contains('\n'), "{e:?}");
+    let c = conv(
+        "[global]\nrun_time = 10\nrampup =\n 20\nresults_ts_interval = 1\n[g]\nthreads = 1\nscript = a.py\n",
+        &Options::default(),
+    )
+    .unwrap();
+    assert!(!c.warnings.is_empty());
+    for w in &c.warnings {
+        assert!(!w.contains('\n'), "{w}");
+    }
+}
