@@ -93,7 +93,17 @@ proptest! {
     }
 
     #[test]
-    fn durations_round_trip(secs in 0.0f64..1e7) {
+    fn durations_round_trip(secs in 0.0f64..=pace::units::MAX_DURATION_S) {
         prop_assert_eq!(parse_duration(&format_duration(secs)).unwrap(), secs);
+    }
+
+    /// Beyond the 30-day limit every duration is refused, never a value
+    /// that would overflow a clock.
+    #[test]
+    fn durations_beyond_the_limit_are_refused(
+        secs in pace::units::MAX_DURATION_S * (1.0 + 1e-9)..1e300
+    ) {
+        let e = parse_duration(&format_duration(secs)).unwrap_err();
+        prop_assert!(e.contains("too large: at most 30 days"), "{}", e);
     }
 }

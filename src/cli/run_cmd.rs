@@ -181,12 +181,16 @@ fn tpi_warning(plan: &PlanFile) {
 
 /// What the run will execute besides HTTP requests: script workers and
 /// the post-run hook (a plan is code: docs/security.md).
-fn print_commands(plan: &PlanFile, scripts: &[String]) {
+fn print_commands(plan: &PlanFile, scripts: &[String], gated: bool) {
     let mut lines: Vec<String> = scripts.to_vec();
     if let Some(cmd) = &plan.run.post_run {
-        lines.push(format!(
-            "post_run: sh -c '{cmd}' once the reports are written"
-        ));
+        lines.push(if gated {
+            format!(
+                "post_run: sh -c '{cmd}' only with --allow-hooks (it is a converted config.cfg's post_run_script)"
+            )
+        } else {
+            format!("post_run: sh -c '{cmd}' once the reports are written")
+        });
     }
     if lines.is_empty() {
         println!("executes: nothing but HTTP requests");
@@ -322,7 +326,8 @@ pub fn run(a: RunArgs) -> i32 {
     }
     if a.check {
         print_check(&plan);
-        print_commands(&plan, &commands);
+        let gated = !a.allow_hooks && finish::converted_config(&a.plan).is_some();
+        print_commands(&plan, &commands, gated);
         return exit::OK;
     }
     let dir = match timestamp_dir(&root) {

@@ -234,6 +234,9 @@ impl PlanFile {
                 {
                     errors.push((sk("timeout"), "must be greater than zero".into()));
                 }
+                if s.max_body.is_some_and(|b| b.0 == 0) {
+                    errors.push((sk("max_body"), "must be greater than zero".into()));
+                }
                 if let Some(status) = s.expect.as_ref().and_then(|e| e.status)
                     && !(100..=599).contains(&status)
                 {

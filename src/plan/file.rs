@@ -259,6 +259,11 @@ pub struct StepSection {
     pub headers: BTreeMap<String, String>,
     pub body: Option<String>,
     pub expect: Option<Expect>,
+    /// The longest response body, in bytes, the step accepts; a longer one
+    /// fails the transaction as `io` "body too large" [default: 1 MiB with
+    /// `expect.body_contains`, no limit without].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_body: Option<super::bytesize::ByteSize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

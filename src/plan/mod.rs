@@ -3,6 +3,7 @@
 //! run`. No I/O and no async here: callers read and write files.
 
 pub mod band;
+pub mod bytesize;
 pub mod check;
 pub mod file;
 pub mod pacing;

@@ -1,9 +1,26 @@
 //! One HTTP step: send, read, check expectations, classify errors.
+//!
+//! A response body is streamed and discarded as it arrives, only counted:
+//! a hostile or broken target (a huge `Content-Length`, an endless chunked
+//! body) costs pace time, bounded by the step's timeout, never memory.
+//! `expect.body_contains` is searched chunk by chunk with [`Scan`], which
+//! keeps only the last `needle length - 1` bytes between chunks. A step's
+//! `max_body` (default [`DEFAULT_MAX_BODY`] when it checks the body, no
+//! limit otherwise) fails a longer body as `io` "body too large".
 
+use crate::plan::bytesize::format_byte_size;
 use crate::plan::file::StepSection;
 use crate::plan::vars::expand;
 use crate::results::sample::ErrorKind;
+use memchr::memmem::Finder;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+/// The longest body, in bytes, a step with `expect.body_contains` accepts
+/// unless its `max_body` says otherwise: 1 MiB. A page one checks for a
+/// word is rarely larger; a body that is (or never ends) fails at once as
+/// "body too large" instead of running into the timeout.
+pub const DEFAULT_MAX_BODY: u64 = 1 << 20;
 
 /// A step with its variables expanded, ready to send many times.
 #[derive(Debug, Clone)]
@@ -17,6 +34,8 @@ pub struct Step {
     pub think: Duration,
     pub expect_status: Option<u16>,
     pub expect_body: Option<String>,
+    /// The longest body accepted, in bytes; `None`: no limit.
+    pub max_body: Option<u64>,
 }
 
 impl Step {
@@ -63,6 +82,10 @@ impl Step {
             None => None,
         };
         let expect = s.expect.clone().unwrap_or_default();
+        let max_body = s
+            .max_body
+            .map(|b| b.0)
+            .or(expect.body_contains.as_ref().map(|_| DEFAULT_MAX_BODY));
         Ok(Step {
             name: s.name.clone(),
             method,
@@ -73,6 +96,7 @@ impl Step {
             think: Duration::from_secs_f64(s.think.map(|t| t.0).unwrap_or(0.0)),
             expect_status: expect.status,
             expect_body: expect.body_contains,
+            max_body,
         })
     }
 }
@@ -85,25 +109,31 @@ pub struct Outcome {
     /// To the response headers.
     pub ttfb: Duration,
     pub status: u16,
+    /// Response body bytes received: the payload after chunked transfer
+    /// decoding, headers not counted; also when the body failed part way.
     pub bytes: u64,
     pub error: Option<(ErrorKind, String)>,
 }
 
 impl Outcome {
-    /// A request sent at `sent` and still in flight when the run was cut off.
-    pub fn cut_off(sent: Instant) -> Outcome {
+    /// A request sent at `sent` and still in flight when the run was cut
+    /// off, after `bytes` body bytes had arrived.
+    pub fn cut_off(sent: Instant, bytes: u64) -> Outcome {
         Outcome {
             sent,
             latency: sent.elapsed(),
             ttfb: Duration::ZERO,
             status: 0,
-            bytes: 0,
+            bytes,
             error: Some((ErrorKind::Cutoff, super::work::CUT_OFF.into())),
         }
     }
 }
 
-pub async fn send(client: &reqwest::Client, step: &Step) -> Outcome {
+/// Sends the step once and reads its whole response. `received` counts the
+/// body bytes as they arrive, so a caller that drops this future (a cut
+/// off) still knows how many came.
+pub async fn send(client: &reqwest::Client, step: &Step, received: &AtomicU64) -> Outcome {
     let mut req = client
         .request(step.method.clone(), &step.url)
         .timeout(step.timeout);
@@ -118,15 +148,14 @@ pub async fn send(client: &reqwest::Client, step: &Step) -> Outcome {
     let ttfb = sent.elapsed();
     let (status, bytes, error) = match resp {
         Err(e) => (0, 0, Some(classify(&e))),
-        Ok(r) => {
+        Ok(mut r) => {
             let status = r.status().as_u16();
-            match r.bytes().await {
-                Err(e) => (status, 0, Some(classify(&e))),
-                Ok(body) => {
-                    let err = check(step, status, &body);
-                    (status, body.len() as u64, err)
-                }
-            }
+            let read = read_body(&mut r, step, received).await;
+            let error = match read {
+                Err(e) => Some(e),
+                Ok(found) => check(step, status, found),
+            };
+            (status, received.load(Ordering::Relaxed), error)
         }
     };
     Outcome {
@@ -139,7 +168,117 @@ pub async fn send(client: &reqwest::Client, step: &Step) -> Outcome {
     }
 }
 
-fn check(step: &Step, status: u16, body: &[u8]) -> Option<(ErrorKind, String)> {
+/// Streams the body to its end, counting it into `received` and keeping
+/// nothing but what the `body_contains` search needs. Returns whether the
+/// needle was found (`None` when the step looks for none), or the error
+/// that ended the body: a transport failure, the step's timeout, or more
+/// than `max_body` bytes (io, "body too large"; the connection is dropped
+/// rather than drained).
+async fn read_body(
+    r: &mut reqwest::Response,
+    step: &Step,
+    received: &AtomicU64,
+) -> Result<Option<bool>, (ErrorKind, String)> {
+    if let (Some(max), Some(len)) = (step.max_body, r.content_length())
+        && len > max
+    {
+        // Announced too large: fail before transferring any of it.
+        return Err(too_large(max, &format!("Content-Length is {len} bytes")));
+    }
+    let mut scan = step.expect_body.as_deref().map(|n| Scan::new(n.as_bytes()));
+    let mut total: u64 = 0;
+    loop {
+        match r.chunk().await {
+            Ok(Some(chunk)) => {
+                total += chunk.len() as u64;
+                received.store(total, Ordering::Relaxed);
+                if let Some(max) = step.max_body
+                    && total > max
+                {
+                    return Err(too_large(max, &format!("more than {max} bytes received")));
+                }
+                if let Some(s) = &mut scan {
+                    s.feed(&chunk);
+                }
+            }
+            Ok(None) => return Ok(scan.map(|s| s.found())),
+            Err(e) => return Err(classify(&e)),
+        }
+    }
+}
+
+fn too_large(max: u64, what: &str) -> (ErrorKind, String) {
+    (
+        ErrorKind::Io,
+        format!(
+            "body too large: {what}, the step's max_body is {}",
+            format_byte_size(max)
+        ),
+    )
+}
+
+/// Finds a needle in a body that arrives in chunks of any size, without
+/// keeping the body: between chunks it keeps only the last
+/// `needle.len() - 1` bytes seen, the longest prefix of a match that can
+/// still be completed by the next chunk. Memory: at most twice the needle.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    finder: Finder<'static>,
+    /// The last `needle.len() - 1` bytes seen (fewer at the start).
+    tail: Vec<u8>,
+    found: bool,
+}
+
+impl Scan {
+    pub fn new(needle: &[u8]) -> Scan {
+        Scan {
+            finder: Finder::new(needle).into_owned(),
+            tail: Vec::with_capacity(2 * needle.len()),
+            found: needle.is_empty(),
+        }
+    }
+
+    /// Searches the next chunk, including matches that began in earlier ones.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        if self.found || chunk.is_empty() {
+            return;
+        }
+        let keep = self.finder.needle().len() - 1;
+        // A match straddling the seam starts inside the tail, so it ends
+        // within the chunk's first `keep` bytes: search tail + those.
+        if !self.tail.is_empty() {
+            let old = self.tail.len();
+            self.tail.extend_from_slice(&chunk[..chunk.len().min(keep)]);
+            self.found = self.finder.find(&self.tail).is_some();
+            self.tail.truncate(old);
+        }
+        self.found = self.found || self.finder.find(chunk).is_some();
+        if self.found {
+            self.tail = Vec::new();
+        } else if chunk.len() >= keep {
+            self.tail.clear();
+            self.tail.extend_from_slice(&chunk[chunk.len() - keep..]);
+        } else {
+            self.tail.extend_from_slice(chunk);
+            let excess = self.tail.len().saturating_sub(keep);
+            self.tail.drain(..excess);
+        }
+    }
+
+    /// True once the needle has been seen (at once for an empty needle).
+    pub fn found(&self) -> bool {
+        self.found
+    }
+
+    /// Bytes held between chunks (never more than the needle's length - 1).
+    pub fn held(&self) -> usize {
+        self.tail.len()
+    }
+}
+
+/// The step's expectations against what arrived. `found`: whether the body
+/// held `body_contains`, when the step looks for it.
+fn check(step: &Step, status: u16, found: Option<bool>) -> Option<(ErrorKind, String)> {
     match step.expect_status {
         Some(want) if want != status => {
             return Some((
@@ -152,14 +291,11 @@ fn check(step: &Step, status: u16, body: &[u8]) -> Option<(ErrorKind, String)> {
         }
         _ => {}
     }
-    if let Some(needle) = &step.expect_body {
-        let hay = String::from_utf8_lossy(body);
-        if !hay.contains(needle.as_str()) {
-            return Some((
-                ErrorKind::Expectation,
-                format!("body does not contain '{needle}'"),
-            ));
-        }
+    if let (Some(needle), Some(false)) = (&step.expect_body, found) {
+        return Some((
+            ErrorKind::Expectation,
+            format!("body does not contain '{needle}'"),
+        ));
     }
     None
 }
@@ -181,4 +317,116 @@ fn classify(e: &reqwest::Error) -> (ErrorKind, String) {
         src = s.source();
     }
     (kind, msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Feeds `body` cut at `cuts` (offsets, in order) and returns whether
+    /// the needle was found, checking the bound on what is held.
+    fn scan_in_pieces(needle: &[u8], body: &[u8], cuts: &[usize]) -> bool {
+        let mut s = Scan::new(needle);
+        let mut from = 0;
+        for &c in cuts.iter().chain([body.len()].iter()) {
+            s.feed(&body[from..c]);
+            assert!(s.held() < needle.len().max(1), "held {}", s.held());
+            from = c;
+        }
+        s.found()
+    }
+
+    fn contains(body: &[u8], needle: &[u8]) -> bool {
+        needle.is_empty() || body.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn a_needle_cut_by_a_chunk_boundary_is_found() {
+        let body = b"....<title>Welcome home</title>....";
+        let needle = b"Welcome home";
+        let at = 11; // where the needle starts
+        // Every cut inside the needle, and either side of it.
+        for cut in at - 1..=at + needle.len() + 1 {
+            assert!(scan_in_pieces(needle, body, &[cut]), "cut at {cut}");
+        }
+        // One byte at a time: the needle spans 12 chunks.
+        let every: Vec<usize> = (1..body.len()).collect();
+        assert!(scan_in_pieces(needle, body, &every));
+        // Three pieces, the middle one shorter than the needle.
+        assert!(scan_in_pieces(needle, body, &[at + 2, at + 5]));
+    }
+
+    #[test]
+    fn a_prefix_at_a_boundary_is_not_a_match() {
+        // "Welc" ends one chunk, the next does not go on with "ome home".
+        let body = b"xxWelcome homE home";
+        assert!(!scan_in_pieces(b"Welcome home", body, &[13]));
+        assert!(!scan_in_pieces(b"Welcome home", body, &[6, 7]));
+        assert!(!scan_in_pieces(b"Welcome home", b"Welcome hom", &[3]));
+        // The needle's last byte in a chunk of its own.
+        assert!(scan_in_pieces(b"abc", b"xxabc", &[4]));
+        assert!(!scan_in_pieces(b"abc", b"xxab", &[4]));
+    }
+
+    #[test]
+    fn empty_and_one_byte_needles() {
+        assert!(scan_in_pieces(b"", b"", &[]));
+        assert!(scan_in_pieces(b"", b"anything", &[3]));
+        assert!(scan_in_pieces(b"z", b"abcz", &[1, 2, 3]));
+        assert!(!scan_in_pieces(b"z", b"abc", &[1, 2]));
+    }
+
+    #[test]
+    fn memory_stays_bounded_over_a_long_body() {
+        let mut s = Scan::new(b"never there");
+        let chunk = vec![b'c'; 64 * 1024];
+        for _ in 0..1000 {
+            s.feed(&chunk);
+        }
+        assert!(!s.found());
+        assert_eq!(s.held(), "never there".len() - 1);
+        assert!(s.tail.capacity() <= 2 * "never there".len());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        /// Any body cut anywhere gives the answer of a search of the whole.
+        #[test]
+        fn chunked_search_equals_whole_search(
+            body in proptest::collection::vec(0u8..3, 0..200),
+            needle in proptest::collection::vec(0u8..3, 0..6),
+            mut cuts in proptest::collection::vec(0usize..200, 0..20),
+        ) {
+            cuts.retain(|&c| c <= body.len());
+            cuts.sort_unstable();
+            prop_assert_eq!(
+                scan_in_pieces(&needle, &body, &cuts),
+                contains(&body, &needle)
+            );
+        }
+    }
+
+    fn step(extra: &str) -> Step {
+        let text = format!(
+            "[[group]]\nname = \"g\"\nusers = 1\npacing = {{ mode = \"none\" }}\n\
+             [[group.step]]\nname = \"s\"\nurl = \"http://127.0.0.1:1/\"\n{extra}\n"
+        );
+        let plan = crate::plan::file::PlanFile::parse(&text, "plan.toml").unwrap();
+        Step::build(&plan.groups[0].steps[0], &|_| None).unwrap()
+    }
+
+    #[test]
+    fn max_body_defaults_to_1_mib_only_when_the_body_is_checked() {
+        assert_eq!(step("").max_body, None);
+        assert_eq!(
+            step("expect = { body_contains = \"ok\" }").max_body,
+            Some(DEFAULT_MAX_BODY)
+        );
+        assert_eq!(step("max_body = \"4KiB\"").max_body, Some(4096));
+        assert_eq!(
+            step("max_body = 100\nexpect = { body_contains = \"ok\" }").max_body,
+            Some(100)
+        );
+    }
 }

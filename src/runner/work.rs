@@ -6,7 +6,7 @@ use super::http::{self, Step};
 use super::script::{ScriptSpec, ScriptUser, Worker};
 use super::{Ctx, Iter, Outcome, client};
 use crate::results::sample::{ErrorKind, Kind};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Retirements announced on stderr per group; the rest are in the samples.
@@ -133,9 +133,13 @@ async fn http_iteration(
     let behind = it.behind();
     for step in steps {
         let sent_at = std::time::Instant::now();
+        let received = AtomicU64::new(0);
         let (o, cut) = tokio::select! {
-            o = http::send(client, step) => (o, false),
-            _ = ctx.cut_off() => (http::Outcome::cut_off(sent_at), true),
+            o = http::send(client, step, &received) => (o, false),
+            _ = ctx.cut_off() => (
+                http::Outcome::cut_off(sent_at, received.load(Ordering::Relaxed)),
+                true,
+            ),
         };
         let t = (o.sent - ctx.t0).as_secs_f64();
         let latency = o.latency.as_secs_f64();

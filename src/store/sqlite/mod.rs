@@ -125,9 +125,17 @@ fn foreign(path: &Path) -> StoreError {
 /// (busy timeout) instead of both migrating.
 fn prepare(conn: &mut Connection, path: &Path, create: bool) -> Result<bool, StoreError> {
     let err = backend(path);
-    // A first look without a lock: the common case (already current) and
-    // the refusals take no write lock at all.
-    match inspect(conn).map_err(&err)? {
+    // A first look without a write lock: the common case (already current)
+    // and the refusals take none. One read transaction, so that its reads
+    // (the version, then the tables) see one state of the file, never a
+    // version read before another pace's migration and tables after it.
+    let first = {
+        let read = conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(&err)?;
+        inspect(&read).map_err(&err)?
+    };
+    match first {
         Found::At(SCHEMA_VERSION) => return Ok(true),
         Found::At(v) if v > SCHEMA_VERSION => return Err(newer(path, v)),
         Found::Foreign => return Err(foreign(path)),

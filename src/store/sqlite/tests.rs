@@ -400,26 +400,32 @@ fn open_existing_never_creates() {
     assert!(e.contains("newer pace"), "{e}");
 }
 
+/// Four paces creating one new database at once wait for each other; none
+/// mistakes a schema another is creating for another application's
+/// (once 1 suite run in 5: the version read before the other's commit,
+/// its tables after). Twenty new files, to meet the race often.
 #[test]
 fn concurrent_writers_wait_for_each_other() {
     let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("results.db");
-    let handles: Vec<_> = (0..4)
-        .map(|i| {
-            let db = db.clone();
-            let dir = tmp.path().join(format!("r{i}"));
-            std::thread::spawn(move || {
-                let r = results(&dir, "2024-05-01T10:00:00Z", i % 2 == 1);
-                let mut s = SqliteStore::open(&db).unwrap();
-                s.save(&r).unwrap()
+    for round in 0..20 {
+        let db = tmp.path().join(format!("results-{round}.db"));
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let db = db.clone();
+                let dir = tmp.path().join(format!("r{round}-{i}"));
+                std::thread::spawn(move || {
+                    let r = results(&dir, "2024-05-01T10:00:00Z", i % 2 == 1);
+                    let mut s = SqliteStore::open(&db).unwrap();
+                    s.save(&r).unwrap()
+                })
             })
-        })
-        .collect();
-    for h in handles {
-        h.join().unwrap();
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let s = SqliteStore::open(&db).unwrap();
+        assert_eq!(count(s.connection(), "SELECT count(*) FROM runs"), 4);
     }
-    let s = SqliteStore::open(&db).unwrap();
-    assert_eq!(count(s.connection(), "SELECT count(*) FROM runs"), 4);
 }
 
 // ---- Schema versions and migrations ----
