@@ -38,6 +38,7 @@ enum Ty {
     Url,
     Headers,
     Expect,
+    Bytes,
 }
 
 /// Every key of the plan format (shared/spec/plan-format.md and the keys
@@ -87,6 +88,7 @@ const SCHEMA: &[(&str, &str, Ty)] = &[
     ("group.step", "headers", Ty::Headers),
     ("group.step", "body", Ty::Str),
     ("group.step", "expect", Ty::Expect),
+    ("group.step", "max_body", Ty::Bytes),
     ("acceptance", "confidence", Ty::Num),
     ("acceptance", "tolerance", Ty::Tolerance),
     ("acceptance", "p50", Ty::Dur),
@@ -304,6 +306,29 @@ fn value(rng: &mut Rng, ty: Ty) -> String {
                 "{ \"Content-Length\" = \"-1\" }",
             ])
             .to_string(),
+        Ty::Bytes => {
+            let v = rng.pick(&[
+                "\"64MiB\"",
+                "\"1.5KiB\"",
+                "\"512 kB\"",
+                "\"0\"",
+                "\"-1\"",
+                "\"1e308\"",
+                "\"18446744073709551616\"",
+                "\"17179869184GiB\"",
+                "\"0.0000001B\"",
+                "\"10XB\"",
+                "\"\"",
+                "1048576",
+                "-1",
+                "1.5",
+            ]);
+            if rng.chance(1, 3) {
+                mutate::perturb_digits(rng, v)
+            } else {
+                v.to_string()
+            }
+        }
         Ty::Expect => {
             let v = rng
                 .pick(&[
