@@ -557,3 +557,113 @@ fn check_lists_the_commands_a_plan_executes() {
     assert!(out.contains("ok.py"), "{out}");
     assert!(out.contains("post_run: sh -c 'echo done'"), "{out}");
 }
+
+/// Kinds the fuzz harness (tests/fuzz) found, each as the input a user
+/// could write: a pacing too short to advance, a huge after-end load whose
+/// band once took seconds per thousand users, a name with a line break
+/// echoed in an error.
+#[test]
+fn fuzzed_plans_are_refused_or_checked_at_once() {
+    let (_tmp, dir) = case("lax-values-accepted");
+    let plan = dir.join("plan.toml");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let clean = text
+        .replace("tolerance = \"150%\"", "")
+        .replace("error_rate = \"150%\"", "")
+        .replace("alpha = nan\nbeta = -1.0\n", "")
+        .replace("expect = { status = 0 }", "");
+    std::fs::write(
+        &plan,
+        clean.replace("interval = \"500ms\"", "interval = 1e-299"),
+    )
+    .unwrap();
+    let (code, out, err) = pace(&dir, &["run", "plan.toml", "--check"]);
+    refused(
+        code,
+        &out,
+        &err,
+        &["group[0].pacing.interval", "shorter than pace's 1 ms"],
+    );
+    // Two groups named with a line break: the error stays one line.
+    let twice = format!(
+        "{}\n[[group]]\nname = \"line\\nbreak\"\nusers = 1\npacing = {{ mode = \"none\" }}\n[[group.step]]\nname = \"s\"\nurl = \"http://127.0.0.1:9/\"\n",
+        clean.replace("name = \"g\"", "name = \"line\\nbreak\"")
+    );
+    std::fs::write(&plan, twice).unwrap();
+    let (code, out, err) = pace(&dir, &["run", "plan.toml", "--check"]);
+    refused(
+        code,
+        &out,
+        &err,
+        &["group[1].name", "two groups are named 'line break'"],
+    );
+    // 1,000 after-end users cycling every 2 ms for an hour: 1.8 billion
+    // cycles in the band's count, checked at once.
+    std::fs::write(
+        &plan,
+        "[target]\ntps = 500000\nresponse_time = \"1ms\"\n[run]\nduration = \"1h\"\n\
+         [[group]]\nname = \"g\"\nusers = 1000\npacing = { mode = \"after-end\", delay = \"1ms\" }\n\
+         [[group.step]]\nname = \"s\"\nurl = \"http://127.0.0.1:9/\"\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let (code, out, err) = pace(&dir, &["run", "plan.toml", "--check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("expected: 3e+07 TPM") || out.contains("expected: 30000000 TPM"),
+        "{out}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
+
+/// Results folders the fuzz harness broke: a summary.json whose run time
+/// is far beyond the run, a quoted line break in a field the reader
+/// quotes, and the largest user number a file can hold.
+#[test]
+fn fuzzed_results_folders_are_refused_or_reported() {
+    let (tmp, run) = golden_with(|s| s.to_string());
+    let (code, out, err) = pace(tmp.path(), &["report", run.to_str().unwrap()]);
+    assert_eq!(code, 3, "a killed run, rebuilt: {out}{err}");
+    let summary = run.join("summary.json");
+    let text = std::fs::read_to_string(&summary).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["meta"]["run_time_s"] = serde_json::json!(1.8e19);
+    std::fs::write(&summary, serde_json::to_string(&v).unwrap()).unwrap();
+    let (code, out, err) = pace(tmp.path(), &["verify", run.to_str().unwrap()]);
+    refused(
+        code,
+        &out,
+        &err,
+        &["summary.json: run_time_s = 18000000000000000000 s is outside the run"],
+    );
+    // A status field holding a quoted line break: one line, its line named.
+    let (tmp, run) = golden_with(|s| {
+        s.replacen(
+            "step,0.0,0.0,0.0,g,0,0,a,0.001,0.001,200,",
+            "step,0.0,0.0,0.0,g,0,0,a,0.001,0.001,\"2\n00\",",
+            1,
+        )
+    });
+    let (code, out, err) = pace(tmp.path(), &["verify", run.to_str().unwrap()]);
+    refused(code, &out, &err, &["samples.csv: line 3:"]);
+    // The largest user number: JMeter's thread name counts from 1.
+    let (tmp, run) = golden_with(|s| {
+        s.split_inclusive('\n')
+            .map(|line| {
+                let mut f: Vec<&str> = line.split(',').collect();
+                if f.len() > 5 && f[4] == "g" {
+                    f[5] = "4294967295";
+                }
+                f.join(",")
+            })
+            .collect()
+    });
+    let (code, out, err) = pace(tmp.path(), &["report", run.to_str().unwrap()]);
+    assert_eq!(code, 3, "{out}{err}");
+    let jtl = std::fs::read_to_string(run.join("results.jtl")).unwrap();
+    assert!(
+        jtl.contains("g 1-4294967296"),
+        "{}",
+        &jtl[..jtl.len().min(400)]
+    );
+}

@@ -270,6 +270,16 @@ pub fn reload(
         .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
         .map_err(|e| format!("error: {}: unreadable: {e}", summary.display()))?;
     let mut meta = old.meta;
+    // The run's facts size the reports' tables: a hand-edited or foreign
+    // summary.json is refused, not trusted.
+    let span = plan.run.duration.0 + plan.run.grace.0 + 60.0;
+    if !(0.0..=span).contains(&meta.run_time_s) {
+        return Err(format!(
+            "error: {}: run_time_s = {} s is outside the run (0 to {span} s: duration + grace): not this plan's run",
+            summary.display(),
+            meta.run_time_s
+        ));
+    }
     meta.ts_interval_s = ts;
     let folded = reaggregate(
         &samples,

@@ -299,6 +299,8 @@ pub fn run(a: RunArgs) -> i32 {
     let commands = match runner::preflight(&plan, &probe) {
         Ok(c) => c,
         Err(runner::RunError::Plan { key, message }) => {
+            // A value quoted in the message may hold a line break.
+            let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
             eprintln!(
                 "error: {}:{}: {key}: {message}",
                 file.display(),

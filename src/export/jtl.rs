@@ -36,7 +36,7 @@ impl Label {
     /// JMeter's thread name: `<group> <group index>-<user number>`.
     pub fn thread_name(&self, s: &Sample) -> String {
         let gi = self.groups.get(&s.group).copied().unwrap_or(0);
-        format!("{} {gi}-{}", s.group, s.user + 1)
+        format!("{} {gi}-{}", s.group, u64::from(s.user) + 1)
     }
 
     pub fn url(&self, group: &str, step: &str) -> &str {

@@ -156,6 +156,23 @@ pub fn closed_count(o: f64, w: f64, mu: f64, sigma: f64) -> ClosedCount {
         if k > 0.0 && o + k * mu - 8.0 * sigma * k.sqrt() > w {
             break;
         }
+        // Inside the window by more than 8 sd on both sides, every start
+        // lands (p = 1 to 1e-15, no edge variance): count them at once up
+        // to where the far edge's tail begins, so a long window of short
+        // cycles costs steps per edge, not per cycle.
+        // (From where mu >= 4 sigma / sqrt(k), the near edge's margin only
+        // grows with k.)
+        if k > 0.0 && mu * k.sqrt() >= 4.0 * sigma && o + k * mu - 8.0 * sigma * k.sqrt() > 0.0 {
+            let inside = |j: f64| o + j * mu + 8.0 * sigma * j.sqrt() < w;
+            if inside(k + 2.0) {
+                let mut j = ((w - o) / mu).floor();
+                while j > k && !inside(j) {
+                    j -= 1.0;
+                }
+                mean += j - k - 1.0;
+                k = j - 1.0;
+            }
+        }
         k += 1.0;
     }
     let span = (w - o.max(0.0)).max(0.0);
@@ -305,5 +322,57 @@ mod tests {
         let (n, v) = user_count_moments(&p, 1000.0);
         assert!((n - 100.0).abs() < 1e-12);
         assert!((v - 100.0).abs() < 1e-9, "{v}");
+    }
+
+    /// Counting the window's middle at once gives what counting every
+    /// cycle gives, and a window of a billion cycles costs no more than a
+    /// short one (a `--check` of 1,000 users at 2 ms over an hour once
+    /// took 22 s).
+    #[test]
+    fn closed_count_skips_the_middle_exactly() {
+        fn every_cycle(o: f64, w: f64, mu: f64, sigma: f64) -> (f64, f64) {
+            let n = Normal::standard();
+            let below = |k: f64, t: f64| {
+                let m = o + k * mu;
+                let sd = sigma * k.sqrt();
+                if sd <= 0.0 {
+                    if m < t { 1.0 } else { 0.0 }
+                } else {
+                    n.cdf((t - m) / sd)
+                }
+            };
+            let (mut mean, mut var, mut k) = (0.0, 0.0, 0.0f64);
+            loop {
+                let p = if k == 0.0 {
+                    if (0.0..w).contains(&o) { 1.0 } else { 0.0 }
+                } else {
+                    below(k, w) - below(k, 0.0)
+                };
+                mean += p;
+                var += p * (1.0 - p);
+                if k > 0.0 && o + k * mu - 8.0 * sigma * k.sqrt() > w {
+                    return (mean, var);
+                }
+                k += 1.0;
+            }
+        }
+        for (o, w, mu, sigma) in [
+            (0.0, 60.0, 0.5, 0.0),
+            (0.13, 60.0, 0.5, 0.05),
+            (0.4, 100.0, 0.3, 0.3),
+            (-2.0, 1000.0, 1.0, 2.5),
+            (0.0, 7.0, 0.5, 0.2),
+        ] {
+            let c = closed_count(o, w, mu, sigma);
+            let (mean, var) = every_cycle(o, w, mu, sigma);
+            assert!(
+                (c.mean - mean).abs() < 1e-6,
+                "{o} {w} {mu} {sigma}: {} vs {mean}",
+                c.mean
+            );
+            assert!((c.edge_var - var).abs() < 1e-6, "{o} {w} {mu} {sigma}");
+        }
+        let c = closed_count(0.0, 3600.0, 3.6e-6, 1e-6);
+        assert!((c.mean - 1e9).abs() < 10.0, "{}", c.mean);
     }
 }

@@ -16,6 +16,11 @@ pub const MAX_INTERVALS: usize = 10_000;
 /// slip would take the machine's memory.
 pub const MAX_USERS: u64 = 1_000_000;
 
+/// The shortest mean pacing interval, seconds: a user starts at most
+/// 1,000 iterations a second (each is at least one request); shorter is a
+/// slip whose schedule would not advance.
+pub const MIN_PACING_S: f64 = 1e-3;
+
 /// The fastest arrival rate a group may ask for, per second: far beyond
 /// what one process sends (each arrival is at least one request).
 pub const MAX_RATE: f64 = 1e6;
@@ -409,6 +414,20 @@ impl PacingSection {
         }
         if let Some(p) = self.distribution() {
             p.validate()?;
+            if p.mean() < MIN_PACING_S {
+                let key = match self.mode {
+                    PacingMode::Uniform | PacingMode::Beta => "max",
+                    _ => "interval",
+                };
+                return Err((
+                    key,
+                    format!(
+                        "a mean interval of {} is shorter than pace's {} ms: one user starts at most 1,000 iterations a second (use more users, or mode \"arrival-rate\")",
+                        units::human_duration(p.mean()),
+                        MIN_PACING_S * 1e3
+                    ),
+                ));
+            }
         }
         Ok(())
     }

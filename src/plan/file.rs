@@ -440,7 +440,8 @@ impl PlanFile {
                 origin: origin.to_string(),
                 line,
                 key: display_path(&path),
-                message,
+                // A name may hold a line break; an error is one line.
+                message: one_line(&message),
             });
         }
         Ok(plan)

@@ -270,8 +270,14 @@ pub fn open_samples_within(
     f.seek(SeekFrom::Start(0))?;
     let reader = std::io::BufReader::with_capacity(1 << 16, f.take(complete));
     let path = path.to_path_buf();
-    let rows = read_samples_within(reader, horizon)
-        .map(move |row| row.map_err(|(byte, e)| format!("line {}: {e}", line_at(&path, byte))));
+    // A quoted field may hold a line break, and csv quotes a bad field in
+    // its error: an error is one line.
+    let rows = read_samples_within(reader, horizon).map(move |row| {
+        row.map_err(|(byte, e)| {
+            let e = e.split_whitespace().collect::<Vec<_>>().join(" ");
+            format!("line {}: {e}", line_at(&path, byte))
+        })
+    });
     Ok(SamplesFile {
         rows: Box::new(rows),
         torn_bytes: len - complete,
