@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
@@ -428,6 +429,15 @@ fn watchdog(target: &'static str, cur: Arc<Current>, t0: Instant, timeout: Durat
 /// where there is one, since rewriting a file per case on a disk file
 /// system costs more than the case.
 pub fn scratch() -> tempfile::TempDir {
+    // A child's folders go under its parent's, which removes them even when
+    // the child aborts (as it does on purpose on a runaway allocation).
+    if let Ok(parent) = std::env::var("PACE_FUZZ_SCRATCH")
+        && let Ok(d) = tempfile::Builder::new()
+            .prefix("child-")
+            .tempdir_in(&parent)
+    {
+        return d;
+    }
     let shm = std::path::Path::new("/dev/shm");
     if shm.is_dir()
         && let Ok(d) = tempfile::Builder::new()
@@ -459,7 +469,7 @@ pub fn rss_bytes() -> u64 {
 /// Runs case `i` of target `T` in a child process (this test binary, the
 /// one test, `PACE_FUZZ_ONE=i`) whose address space is limited, with a
 /// timeout: an input that allocates without bound fails there, not here.
-fn run_in_child<T: Target>(i: u64, base_seed: u64, hazard: &str) -> Outcome {
+fn run_in_child<T: Target>(i: u64, base_seed: u64, hazard: &str, scratch: &Path) -> Outcome {
     use std::process::{Command, Stdio};
     let exe = std::env::current_exe().expect("the test binary");
     let mut cmd = Command::new(exe);
@@ -467,6 +477,7 @@ fn run_in_child<T: Target>(i: u64, base_seed: u64, hazard: &str) -> Outcome {
         .env("PACE_FUZZ_ONE", i.to_string())
         .env("PACE_FUZZ_SEED", format!("{base_seed}"))
         .env("PACE_FUZZ_CHILD", "1")
+        .env("PACE_FUZZ_SCRATCH", scratch)
         .env("PACE_FUZZ_ALL", "1")
         .env_remove("PACE_FUZZ_REPORT")
         .stdin(Stdio::null())
@@ -677,6 +688,7 @@ pub fn fuzz<T: Target>(t: &mut T) -> Report {
         ..Default::default()
     };
     let mut hazards: BTreeMap<String, HazardStats> = BTreeMap::new();
+    let children = scratch();
     let progress_every = (s.cases / 10).max(1);
     for i in s.from..s.cases {
         if s.seconds
@@ -735,7 +747,7 @@ pub fn fuzz<T: Target>(t: &mut T) -> Report {
                     Ok(())
                 } else {
                     report.isolated += 1;
-                    let o = run_in_child::<T>(i, s.seed, &h);
+                    let o = run_in_child::<T>(i, s.seed, &h, children.path());
                     match &o {
                         Ok(()) => st.passed += 1,
                         Err(f) => st.failed = Some(f.clone()),
