@@ -2,7 +2,8 @@
 //! its own file; this one only parses and routes, and owns the exit codes.
 
 mod console;
-mod finish;
+#[doc(hidden)]
+pub mod finish;
 mod history_cmd;
 mod hook;
 mod import_cmd;

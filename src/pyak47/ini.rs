@@ -95,6 +95,12 @@ fn err(line: usize, option: impl Into<String>, message: impl Into<String>) -> In
 
 /// Python's limit on nested `%(name)s` references.
 const MAX_INTERPOLATION_DEPTH: usize = 10;
+/// The most `%(name)s` references one value may expand, nested ones
+/// included, and the longest value they may make: options that each refer
+/// to the one before several times grow as width^depth (a reference bomb),
+/// which Python would expand until it ran out of time or memory.
+const MAX_INTERPOLATIONS: usize = 1000;
+const MAX_INTERPOLATED_LEN: usize = 64 * 1024;
 
 /// Where the options of the current line go.
 enum Target {
@@ -265,7 +271,8 @@ impl Ini {
         let Some((entry, from_default)) = self.lookup(section, name) else {
             return Ok(None);
         };
-        let value = self.interpolate(section, entry, &entry.raw, 0)?;
+        let mut budget = MAX_INTERPOLATIONS;
+        let value = self.interpolate(section, entry, &entry.raw, 0, &mut budget)?;
         Ok(Some((value, entry, from_default)))
     }
 
@@ -275,6 +282,7 @@ impl Ini {
         entry: &Entry,
         raw: &str,
         depth: usize,
+        budget: &mut usize,
     ) -> Result<String, IniError> {
         let place = || format!("[{}] {}", section.name, entry.written);
         if depth > MAX_INTERPOLATION_DEPTH {
@@ -297,7 +305,10 @@ impl Ini {
                     return Err(err(
                         entry.line,
                         place(),
-                        format!("bad reference in `{raw}`: write %(name)s, or %% for a literal %"),
+                        format!(
+                            "bad reference in `{}`: write %(name)s, or %% for a literal %",
+                            one_line(raw)
+                        ),
                     ));
                 };
                 let key = &r[..close];
@@ -306,12 +317,33 @@ impl Ini {
                         entry.line,
                         place(),
                         format!(
-                            "`%({key})s` names no option of [{}] or [DEFAULT] (write %% for a literal %)",
+                            "`%({})s` names no option of [{}] or [DEFAULT] (write %% for a literal %)",
+                            one_line(key),
                             section.name
                         ),
                     ));
                 };
-                out.push_str(&self.interpolate(section, target, &target.raw, depth + 1)?);
+                if *budget == 0 {
+                    return Err(err(
+                        entry.line,
+                        place(),
+                        format!(
+                            "%(name)s references expand more than {MAX_INTERPOLATIONS} times (options that refer to each other over and over?)"
+                        ),
+                    ));
+                }
+                *budget -= 1;
+                out.push_str(&self.interpolate(section, target, &target.raw, depth + 1, budget)?);
+                if out.len() > MAX_INTERPOLATED_LEN {
+                    return Err(err(
+                        entry.line,
+                        place(),
+                        format!(
+                            "%(name)s references make the value longer than {} KiB",
+                            MAX_INTERPOLATED_LEN / 1024
+                        ),
+                    ));
+                }
                 rest = &r[close + 2..];
             } else {
                 // A lone % stays (Python 2's ConfigParser kept it).
@@ -322,6 +354,11 @@ impl Ini {
         out.push_str(rest);
         Ok(out)
     }
+}
+
+/// A value continued over several lines, shown on one (errors are one line).
+fn one_line(s: &str) -> String {
+    s.replace('\n', " ↵ ")
 }
 
 /// ConfigParser's getboolean: 1/yes/true/on and 0/no/false/off, any case.
@@ -392,6 +429,54 @@ mod tests {
         let ini = parse("[g]\na = %(b)s\nb = %(a)s\n").unwrap();
         let e = ini.get(ini.section("g").unwrap(), "a").unwrap_err();
         assert!(e.message.contains("too deep"), "{e}");
+    }
+
+    #[test]
+    fn reference_errors_are_one_line() {
+        // Found by tests/fuzz: a continuation line put a newline in the message.
+        let ini = parse("[g]\na = %(\n  = 3\nb = %(x\n  y)s\n").unwrap();
+        let g = ini.section("g").unwrap();
+        for name in ["a", "b"] {
+            let e = ini.get(g, name).unwrap_err();
+            assert!(!e.to_string().contains('\n'), "{e}");
+            assert!(e.message.contains(" ↵ "), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_reference_bomb_is_refused_at_once() {
+        // Found by tests/fuzz: 8 references to the option before, 9 deep,
+        // expanded 8^8 x 10 bytes (and hung) before this limit.
+        let mut text = String::from("[DEFAULT]\nr0 = xxxxxxxxxx\n");
+        for d in 1..=9 {
+            text.push_str(&format!("r{d} = {}\n", format!("%(r{})s", d - 1).repeat(8)));
+        }
+        text.push_str("[global]\nhook = %(r9)s\nwide = %(r3)s\nempty = \n");
+        // Nothing to copy, but as many references.
+        for d in 1..=9 {
+            text.push_str(&format!("e{d} = {}\n", format!("%(e{})s", d - 1).repeat(8)));
+        }
+        text = text.replace("empty = ", "e0 = ");
+        let ini = parse(&text).unwrap();
+        let g = ini.section("global").unwrap();
+        let started = std::time::Instant::now();
+        let e = ini.get(g, "hook").unwrap_err();
+        assert!(e.message.contains("more than 1000 times"), "{e}");
+        let e = ini.get(g, "e9").unwrap_err();
+        assert!(e.message.contains("more than 1000 times"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // 8^3 x 10 bytes is long, but no bomb: kept.
+        assert_eq!(ini.get(g, "wide").unwrap().unwrap().0.len(), 5120);
+        // Few references, but a long value: refused past 64 KiB.
+        let long = format!(
+            "[g]\na = {}\nb = %(a)s%(a)s%(a)s%(a)s\nc = %(b)s%(b)s%(b)s%(b)s%(b)s%(b)s%(b)s%(b)s\n",
+            "x".repeat(4096)
+        );
+        let ini = parse(&long).unwrap();
+        let g = ini.section("g").unwrap();
+        assert_eq!(ini.get(g, "b").unwrap().unwrap().0.len(), 4 * 4096);
+        let e = ini.get(g, "c").unwrap_err();
+        assert!(e.message.contains("longer than 64 KiB"), "{e}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! whether the scripts exist is the caller's business.
 
 use super::ini::{Entry, Ini, IniError, Section, boolean};
+use crate::plan::check::MAX_USERS;
 use crate::plan::file::PlanFile;
 use crate::units::{format_duration, human_duration, round_sig};
 use std::collections::HashSet;
@@ -155,12 +156,18 @@ struct Global {
     xml: Option<bool>,
     db: Option<String>,
     post_run: Option<String>,
+    /// Where run_time, rampup and results_ts_interval were written (line,
+    /// `[section] option`), for a value the plan refuses.
+    at: [(usize, String); 3],
 }
 
 struct Group {
     name: String,
     users: u64,
     script: String,
+    /// The section's header line, and where threads was written.
+    line: usize,
+    threads_at: (usize, String),
 }
 
 /// Converts a parsed config. Every section but `[global]` is a user group,
@@ -300,16 +307,68 @@ pub fn convert(ini: &Ini, opts: &Options) -> Result<Conversion, ConvertError> {
     }
 
     let text = render(&g, &groups, interval, opts);
-    // The plan we write must load back; a failure here is a bug, said plainly.
-    PlanFile::parse(&text, "the converted plan").map_err(|e| {
-        ConvertError::Internal(format!("the converted plan does not load back: {e}"))
-    })?;
+    // The plan we write must load back. A value the plan refuses (beyond
+    // its limits) is the config's or the rate's, said where it was
+    // written; anything else is a bug, said plainly.
+    PlanFile::parse(&text, "the converted plan")
+        .map_err(|e| refused(&e, &g, &groups, opts, interval, total_users))?;
     Ok(Conversion {
         text,
         rows,
         scripts,
         warnings,
     })
+}
+
+/// A plan key the converted plan refuses, as an error about the config
+/// option (or the rate flag) its value came from.
+fn refused(
+    e: &crate::plan::file::PlanFileError,
+    g: &Global,
+    groups: &[Group],
+    opts: &Options,
+    interval: Option<f64>,
+    total_users: u64,
+) -> ConvertError {
+    let at = |(line, place): &(usize, String)| {
+        cfg_err(
+            *line,
+            place.clone(),
+            format!("{} (as the plan's {})", e.message, e.key),
+        )
+    };
+    match e.key.as_str() {
+        "run.duration" => return at(&g.at[0]),
+        "run.ramp_up" => return at(&g.at[1]),
+        "run.ts_interval" => return at(&g.at[2]),
+        _ => {}
+    }
+    if let Some((i, rest)) = e
+        .key
+        .strip_prefix("group[")
+        .and_then(|k| k.split_once("]."))
+        .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest)))
+        && let Some(grp) = groups.get(i)
+    {
+        if rest == "users" {
+            return at(&grp.threads_at);
+        }
+        if rest == "name" {
+            return at(&(grp.line, format!("[{}]", grp.name)));
+        }
+    }
+    if let (Some(rate), Some(interval)) = (opts.rate, interval)
+        && (e.key.starts_with("target.") || e.key.contains(".pacing."))
+    {
+        return ConvertError::Rate(format!(
+            "{}: {total_users} users would each start run() every {}, which the plan refuses: {} (as the plan's {})",
+            rate.flag(),
+            human_duration(interval),
+            e.message,
+            e.key
+        ));
+    }
+    ConvertError::Internal(format!("the converted plan does not load back: {e}"))
 }
 
 /// The row for an option: `[section] name` (or `[DEFAULT] name` where it
@@ -382,7 +441,7 @@ fn read_global(
             return Err(cfg_err(
                 e.line,
                 place(s, &e, d),
-                format!("must be {bound} (got {v})"),
+                format!("must be {bound} (got {})", one_line(&v)),
             ));
         }
         Ok((n, v, e, d))
@@ -403,7 +462,9 @@ fn read_global(
     // judge. A paced plan (--tpm) is judged over the steady state after
     // ramp-up, so there ramp-up must end before the run does.
     let ramp_up = if rampup > run_time || (paced && rampup >= run_time) {
-        let r = if ts < run_time {
+        // The last interval is the steady state, or the second half where
+        // the interval is as long as the run (or too short to subtract).
+        let r = if ts < run_time && run_time - ts < run_time {
             run_time - ts
         } else {
             run_time / 2.0
@@ -418,7 +479,9 @@ fn read_global(
             ),
         });
         warnings.push(format!(
-            "[global] rampup = {ru_v} is not shorter than run_time = {rt_shown}: the plan ramps up over {} instead, leaving a {} steady state to judge",
+            "[global] rampup = {} is not shorter than run_time = {}: the plan ramps up over {} instead, leaving a {} steady state to judge",
+            one_line(&ru_v),
+            one_line(&rt_shown),
             human_duration(r),
             human_duration(run_time - r)
         ));
@@ -552,6 +615,11 @@ fn read_global(
         xml,
         db,
         post_run,
+        at: [
+            (rt_e.line, place(s, &rt_e, rt_d)),
+            (ru_e.line, place(s, &ru_e, ru_d)),
+            (ts_e.line, place(s, &ts_e, ts_d)),
+        ],
     })
 }
 
@@ -578,7 +646,17 @@ fn read_group(
     if d {
         used.insert("threads".into());
     }
+    let threads_at = (e.line, place(s, e, d));
     let users: u64 = match v.trim().parse::<i64>() {
+        // At most what a plan's group may have: the groups' sum is then
+        // far from overflowing.
+        Ok(n) if n >= 1 && n as u64 > MAX_USERS => {
+            return Err(cfg_err(
+                e.line,
+                place(s, e, d),
+                format!("must be at most {MAX_USERS} (got {n}): the users of one group"),
+            ));
+        }
         Ok(n) if n >= 1 => n as u64,
         Ok(n) => {
             return Err(cfg_err(
@@ -649,6 +727,8 @@ fn read_group(
         name: s.name.clone(),
         users,
         script: path,
+        line: s.line,
+        threads_at,
     })
 }
 

@@ -343,3 +343,119 @@ fn strings_are_escaped() {
     );
     assert_eq!(p.groups[0].name, "we \"quote\"");
 }
+
+/// Found by tests/fuzz (pyak47_config): values a plan refuses were
+/// converted into a plan that did not load back ("error: internal"), and
+/// threads near i64::MAX in three groups overflowed their sum.
+#[test]
+fn values_the_plan_refuses_name_the_config_option() {
+    let cfg = |global: &str, threads: &str| {
+        format!(
+            "[global]\n{global}\n[user_group-1]\nthreads = {threads}\nscript = a.py\n\
+             [user_group-2]\nthreads = {threads}\nscript = b.py\n[user_group-3]\nthreads = {threads}\nscript = c.py\n"
+        )
+    };
+    let ok = "run_time = 60\nrampup = 0\nresults_ts_interval = 5";
+    // More users than a plan's group may have (and no overflow summing them).
+    let e = config_err(&cfg(ok, "9223372036854775807"));
+    assert_eq!(
+        (e.line, e.option.as_str()),
+        (6, "[user_group-1] threads"),
+        "{e:?}"
+    );
+    assert!(e.message.contains("at most 1000000"), "{e:?}");
+    // A run longer than a plan's limit, on run_time's own line.
+    let e = config_err(&cfg(
+        "run_time = 1e15\nrampup = 0\nresults_ts_interval = 5",
+        "2",
+    ));
+    assert_eq!(
+        (e.line, e.option.as_str()),
+        (2, "[global] run_time"),
+        "{e:?}"
+    );
+    assert!(e.message.contains("too large"), "{e:?}");
+    assert!(e.message.contains("run.duration"), "{e:?}");
+    // Too many time-series intervals: results_ts_interval's line.
+    let e = config_err(&cfg(
+        "run_time = 65535\nrampup = 0\nresults_ts_interval = 1",
+        "2",
+    ));
+    assert_eq!(
+        (e.line, e.option.as_str()),
+        (4, "[global] results_ts_interval"),
+        "{e:?}"
+    );
+    // A blank section name is no group name.
+    let e = config_err(&format!(
+        "{}[ ]\nthreads = 1\nscript = s.py\n",
+        cfg(ok, "1")
+    ));
+    assert_eq!((e.line, e.option.as_str()), (14, "[ ]"), "{e:?}");
+    // A rate so low that the pacing interval is beyond a plan's limit (or
+    // infinite): the rate's error, not an internal one.
+    for tpm in [1e-9, 5e-324] {
+        let opts = Options {
+            rate: Some(Rate {
+                value: tpm,
+                unit: RateUnit::Tpm,
+            }),
+            ..Options::default()
+        };
+        match conv(&cfg(ok, "2"), &opts) {
+            Err(ConvertError::Rate(m)) => assert!(m.contains("--tpm"), "{m}"),
+            other => panic!("{tpm}: {other:?}"),
+        }
+    }
+    // rampup >= run_time with a paced plan is shortened below run_time,
+    // even where results_ts_interval is too small to subtract.
+    let opts = Options {
+        rate: Some(Rate {
+            value: 60.0,
+            unit: RateUnit::Tpm,
+        }),
+        ..Options::default()
+    };
+    let c = conv(
+        &cfg(
+            "run_time = 100\nrampup = 100\nresults_ts_interval = 1e-320",
+            "1",
+        ),
+        &opts,
+    );
+    match c {
+        Err(ConvertError::Config(e)) => {
+            assert_eq!(e.option, "[global] results_ts_interval", "{e:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let c = conv(
+        &cfg(
+            "run_time = 100\nrampup = 100\nresults_ts_interval = 100",
+            "1",
+        ),
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(plan(&c).run.ramp_up(), 50.0);
+}
+
+/// Found by tests/fuzz: a value continued on the next line put a line
+/// break in the error (and the warning), which must be one line.
+#[test]
+fn errors_and_warnings_with_continued_values_are_one_line() {
+    let e = config_err(
+        "[global]\nrun_time = 300\nrampup = 300\nresults_ts_interval =\n 0\n[g]\nthreads = 1\nscript = a.py\n",
+    );
+    assert_eq!(e.option, "[global] results_ts_interval", "{e:?}");
+    assert!(!e.message.contains('\n'), "{e:?}");
+    let c = conv(
+        "[global]\nrun_time = 10\nrampup =\n 20\nresults_ts_interval = 1\n[g]\nthreads = 1\nscript = a.py\n",
+        &Options::default(),
+    )
+    .unwrap();
+    assert!(!c.warnings.is_empty());
+    for w in &c.warnings {
+        assert!(!w.contains('\n'), "{w}");
+    }
+}
