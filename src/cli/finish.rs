@@ -96,10 +96,10 @@ pub fn reaggregate(
             return Err(format!(
                 "error: {}: group '{}' is not a group of the plan ({}): not this plan's run",
                 samples.display(),
-                row.group,
+                row.group.escape_debug(),
                 plan.groups
                     .iter()
-                    .map(|g| format!("'{}'", g.name))
+                    .map(|g| format!("'{}'", g.name.escape_debug()))
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
@@ -115,7 +115,7 @@ pub fn reaggregate(
         return Err(format!(
             "error: {}: the plan's group '{}' never started a user in this run: not this plan's run",
             samples.display(),
-            g.name
+            g.name.escape_debug()
         ));
     }
     Ok(Refolded {
