@@ -7,32 +7,12 @@
 
 mod common;
 
-use common::{copy_tree, only_results_dir};
+use common::{case, edit, only_results_dir};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// A copy of case `name` in a temporary folder.
-fn case(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join(name);
-    copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/cases")
-            .join(name),
-        &dir,
-    );
-    (tmp, dir)
-}
-
-/// Replaces `from` with `to` in the file at `path`.
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{} has no {from:?}", path.display());
-    std::fs::write(path, text.replace(from, to)).unwrap();
-}
 
 /// Runs `pace ARGS` in `cwd` with `env` added (and no proxy, so nothing
 /// leaves 127.0.0.1), bounded to a minute: (exit code, stdout, stderr).
