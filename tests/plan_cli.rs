@@ -232,6 +232,81 @@ fn table_shows_naive_range_for_every_distribution() {
     }
 }
 
+/// Case naive-row-centred-range (shared/cases/2026-11-30): LoadRunner's
+/// ±20 % random pacing around 360 s (SO q38305631). The range already
+/// averages 360 s, so the arithmetic-mean trap has nothing to warn about;
+/// a range that misses the mean still gets its row.
+#[test]
+fn naive_row_only_when_the_range_misses_the_mean() {
+    let centred = [
+        "plan",
+        "--tph",
+        "10000",
+        "--users",
+        "1000",
+        "--rt",
+        "10",
+        "--pacing-min",
+        "288",
+        "--pacing-max",
+        "432",
+    ];
+    pace()
+        .args(centred)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("mean of uniform 288-432 s"))
+        .stdout(predicate::str::contains("naive uniform range").not());
+    // The JSON keeps the requested range as data either way.
+    let v = json(&centred[1..]);
+    assert!(close(f(&v, "naive_range.mean_s"), 360.0));
+    // 300-432 s averages 366 s, not 360 s: the row stays.
+    let mut off = centred;
+    off[8] = "300";
+    pace()
+        .args(off)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("naive uniform range would give"));
+}
+
+/// Fixed pacing over whole intervals counts exactly (sd 0): a short window
+/// makes no band wider, so no "run longer" warning. Random pacing over the
+/// same short window still gets it.
+#[test]
+fn run_longer_warning_only_when_the_count_can_vary() {
+    let fixed = [
+        "plan",
+        "--tpm",
+        "60",
+        "--users",
+        "10",
+        "--rt",
+        "1",
+        "--duration",
+        "50s",
+    ];
+    pace()
+        .args(fixed)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("50-50 of 50 expected"))
+        .stdout(predicate::str::contains("run longer").not());
+    pace()
+        .args(fixed)
+        .args([
+            "--pacing-dist",
+            "uniform",
+            "--tpm-min",
+            "50",
+            "--tpm-max",
+            "75",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("run longer for a sharper verdict"));
+}
+
 #[test]
 fn unreachable_peak_is_refused() {
     pace()

@@ -130,6 +130,16 @@ fn fixed_pacing_lands_in_the_band_and_writes_summary() {
         assert!(v["timers"]["home"][k].is_number(), "timers.home.{k}");
     }
     assert!(res.join("plan.toml").exists() && res.join("samples.csv").exists());
+    // The folder is named by the start in UTC, marked Z: 20261130-181919Z.
+    let name = res.file_name().unwrap().to_str().unwrap();
+    let b = name.as_bytes();
+    assert!(
+        b.len() == 16
+            && b[8] == b'-'
+            && b[15] == b'Z'
+            && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit),
+        "{name}"
+    );
 }
 
 #[test]

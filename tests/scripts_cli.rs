@@ -663,3 +663,30 @@ fn a_script_reaches_the_embedded_target_through_its_environment() {
     assert!(web >= 18, "{web} transactions: {err}");
     assert_eq!(s["timer_errors"]["web"], 0, "{}", s["errors"]);
 }
+
+/// A Pyak47 project run without plan.toml is its config.cfg, converted in
+/// memory: the console and summary.json name config.cfg, never a plan.toml
+/// that does not exist.
+#[test]
+fn a_project_run_from_config_cfg_names_config_cfg() {
+    let (_tmp, dir) = common::case("config-cfg-post-run-exec");
+    let (code, out, err) = pace(
+        &dir,
+        &["run", "proj", "--results-dir", "out", "--seed", "3"],
+    );
+    assert_eq!(code, 4, "NO CHECKS (config.cfg states none)\n{out}{err}");
+    let cfg = Path::new("proj").join("config.cfg");
+    assert!(
+        err.contains(&format!("pace: running {} (seed 3)", cfg.display())),
+        "{err}"
+    );
+    assert!(
+        !out.contains("plan.toml") && !err.contains("proj/plan.toml"),
+        "{out}{err}"
+    );
+    let s: Value = serde_json::from_str(
+        &std::fs::read_to_string(only_results_dir(&dir.join("out")).join("summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(s["meta"]["plan_file"], cfg.display().to_string(), "{s}");
+}

@@ -23,15 +23,19 @@ pub fn converted_config(path: &Path) -> Option<PathBuf> {
     (path.is_dir() && !path.join("plan.toml").exists() && cfg.is_file()).then_some(cfg)
 }
 
-/// Reads and checks a plan; errors are one line, ready to print.
+/// Reads and checks a plan; errors are one line, ready to print. Returns
+/// the plan, its text and the file it came from: `plan.toml`, or the
+/// `config.cfg` of a Pyak47 project run without one (converted in memory).
 pub fn load_plan(path: &Path) -> Result<(PlanFile, String, PathBuf), String> {
-    let file = if path.is_dir() {
-        path.join("plan.toml")
-    } else {
-        path.to_path_buf()
+    // A Pyak47 project folder: run its config.cfg, converted. The console,
+    // errors and summary.json then name config.cfg, the file that exists.
+    let cfg = converted_config(path);
+    let file = match &cfg {
+        Some(cfg) => cfg.clone(),
+        None if path.is_dir() => path.join("plan.toml"),
+        None => path.to_path_buf(),
     };
-    // A Pyak47 project folder: run its config.cfg, converted.
-    let converted = if converted_config(path).is_some() {
+    let converted = if cfg.is_some() {
         crate::pyak47::plan_from_project(path)?
     } else {
         None

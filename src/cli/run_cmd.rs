@@ -242,13 +242,15 @@ fn writable_folder(root: &Path) -> Result<(), String> {
     }
 }
 
+/// A new folder under `root` named by the run's start in UTC, marked as
+/// such: `20261130-181919Z` (sortable, no `:` for Windows shares, and never
+/// mistaken for local time, which Pyak47 used unmarked). A second run in
+/// the same second gets `-1`, `-2`, ...
 fn timestamp_dir(root: &Path) -> std::io::Result<PathBuf> {
     let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
         .to_string()
         .replace([':', '-'], "")
-        .replace('T', "-")
-        .trim_end_matches('Z')
-        .to_string();
+        .replace('T', "-");
     std::fs::create_dir_all(root)?;
     for i in 0.. {
         let name = if i == 0 {
@@ -275,6 +277,21 @@ pub fn run(a: RunArgs) -> i32 {
         }
     };
     tpi_warning(&plan);
+    // Where a plan key is: `plan.toml:LINE`, or only `config.cfg` for a
+    // Pyak47 project converted in memory (the converted text's line numbers
+    // are not config.cfg's).
+    let converted = finish::converted_config(&a.plan).is_some();
+    let at = |key: &str| {
+        if converted {
+            format!("{}", file.display())
+        } else {
+            format!(
+                "{}:{}",
+                file.display(),
+                crate::plan::check::line_of_key(&text, key)
+            )
+        }
+    };
     // The plan's results_dir is relative to the plan's folder, like its
     // scripts (a Pyak47 project keeps its results in my_project/results/);
     // --results-dir is relative to where pace runs, like any flag.
@@ -301,11 +318,7 @@ pub fn run(a: RunArgs) -> i32 {
         Err(runner::RunError::Plan { key, message }) => {
             // A value quoted in the message may hold a line break.
             let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
-            eprintln!(
-                "error: {}:{}: {key}: {message}",
-                file.display(),
-                crate::plan::check::line_of_key(&text, &key)
-            );
+            eprintln!("error: {}: {key}: {message}", at(&key));
             return exit::BAD_INPUT;
         }
         Err(e) => {
@@ -317,18 +330,14 @@ pub fn run(a: RunArgs) -> i32 {
         let key = if a.results_dir.is_some() {
             "--results-dir".to_string()
         } else {
-            format!(
-                "{}:{}: run.results_dir",
-                file.display(),
-                crate::plan::check::line_of_key(&text, "run.results_dir")
-            )
+            format!("{}: run.results_dir", at("run.results_dir"))
         };
         eprintln!("error: {key}: {e}");
         return exit::BAD_INPUT;
     }
     if a.check {
         print_check(&plan);
-        let gated = !a.allow_hooks && finish::converted_config(&a.plan).is_some();
+        let gated = !a.allow_hooks && converted;
         print_commands(&plan, &commands, gated);
         return exit::OK;
     }

@@ -153,7 +153,7 @@ pub fn plan_table(sol: &Solution, width: Option<u16>) -> String {
             h(sol.pacing.max())
         ),
     );
-    if let Some(nr) = &sol.requested_range {
+    if let Some(nr) = sol.requested_range.as_ref().filter(|r| r.misses(mean)) {
         row(
             "naive uniform range would give",
             format!("{} TPM", r3(nr.naive_tpm)),

@@ -84,6 +84,16 @@ pub struct RequestedRange {
     pub naive_tpm: f64,
 }
 
+impl RequestedRange {
+    /// Whether a naive uniform draw over the range would miss the mean
+    /// pacing `mean` (s): only then is the arithmetic-mean trap worth a row.
+    /// A range centred on the mean (LoadRunner's ±20 % around the pacing)
+    /// already averages right.
+    pub fn misses(&self, mean: f64) -> bool {
+        !rel_eq(self.naive_mean, mean)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Solution {
     pub users: u64,
@@ -334,13 +344,6 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
         ));
     }
     let window = d - ramp;
-    if window < 10.0 * pacing.mean() {
-        warnings.push(format!(
-            "the steady-state window ({}) holds only {} iterations per user: the acceptance band is wide; run longer for a sharper verdict",
-            s(window),
-            n(window / pacing.mean())
-        ));
-    }
 
     let script_think = budget.as_ref().map(|bu| bu.think).unwrap_or(0.0);
     let tps = users as f64 * tpi / mean;
@@ -350,6 +353,15 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
     let iterations_total = (uf * d - ramp * (uf - 1.0) / 2.0) / mean;
     let whole_tps = iterations_total * tpi / d;
     let band = band(&[Load::paced(users, pacing, tpi)], window, input.confidence);
+    // A short window widens the band only when the count can vary: fixed
+    // pacing over whole intervals gives an exact count, however short.
+    if window < 10.0 * pacing.mean() && band.sd > 0.0 {
+        warnings.push(format!(
+            "the steady-state window ({}) holds only {} iterations per user: the acceptance band is wide; run longer for a sharper verdict",
+            s(window),
+            n(window / pacing.mean())
+        ));
+    }
     let per_tpm = uf * tpi * 60.0;
     Ok(Solution {
         users,
