@@ -32,7 +32,7 @@ pub enum StoreError {
 /// How many raw samples a run may have and still have them stored in the
 /// `samples` table, unless the plan's `run.results_database_samples` says
 /// otherwise: a million rows (a 3-hour run at 100 transactions a second)
-/// take about 1.5 s and 80 MB to store.
+/// took 3.2 to 5.4 s and 67 MB to store (docs/database.md, "Raw samples").
 pub const DEFAULT_SAMPLE_LIMIT: u64 = 1_000_000;
 
 /// How a run is stored besides its summary.

@@ -1075,6 +1075,12 @@ fn store_a_million_samples() {
         }
         w.flush().unwrap();
     }
+    let t0 = std::time::Instant::now();
+    let parsed = r.samples().unwrap().filter(|s| s.is_ok()).count();
+    println!(
+        "read {parsed} samples from samples.csv alone in {:.2} s",
+        t0.elapsed().as_secs_f64()
+    );
     let db = tmp.path().join("r.db");
     let mut store = SqliteStore::open(&db).unwrap();
     let t0 = std::time::Instant::now();

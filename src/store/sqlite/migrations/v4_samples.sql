@@ -38,4 +38,4 @@ CREATE TABLE samples (
     error_kind  TEXT,
     error       TEXT
 );
-CREATE INDEX samples_run ON samples (run_id, kind, timer);
+CREATE INDEX samples_run ON samples (run_id);
