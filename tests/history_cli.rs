@@ -468,3 +468,309 @@ fn a_database_of_a_newer_pace_is_refused_and_kept() {
     );
     assert!(std::fs::read(&db).unwrap() == before, "left as it was");
 }
+
+/// The ```sql blocks of docs/database.md, as written there.
+fn doc_queries() -> Vec<String> {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/database.md"))
+            .unwrap();
+    let mut out = Vec::new();
+    let mut rest = doc.as_str();
+    while let Some(i) = rest.find("```sql\n") {
+        let body = &rest[i + "```sql\n".len()..];
+        let end = body.find("```").expect("an unclosed ```sql block");
+        out.push(body[..end].to_string());
+        rest = &body[end..][3..];
+    }
+    out
+}
+
+/// Every row a query returns, as SQLite values.
+fn query(c: &Connection, sql: &str) -> Vec<Vec<rusqlite::types::Value>> {
+    let mut stmt = c.prepare(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
+    let n = stmt.column_count();
+    stmt.query_map([], |r| (0..n).map(|i| r.get(i)).collect())
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+fn text(v: &rusqlite::types::Value) -> String {
+    match v {
+        rusqlite::types::Value::Text(s) => s.clone(),
+        rusqlite::types::Value::Null => String::new(),
+        other => panic!("not text: {other:?}"),
+    }
+}
+
+fn integer(v: &rusqlite::types::Value) -> i64 {
+    match v {
+        rusqlite::types::Value::Integer(i) => *i,
+        other => panic!("not an integer: {other:?}"),
+    }
+}
+
+/// A plan of two groups against the embedded target (failing one request
+/// in five) and a Pyak47 script setting a custom timer, 2 s long.
+const MIXED: &str = r#"
+[target.embedded]
+latency = "fixed:5ms"
+error_rate = "20%"
+size = 64
+
+[run]
+duration = "2s"
+ramp_up = "0s"
+ts_interval = "1s"
+grace = "2s"
+results_database = "sqlite:///results.db"
+
+[[group]]
+name = "shop"
+users = 4
+
+[group.pacing]
+mode = "fixed"
+interval = "200ms"
+
+[[group.step]]
+name = "home"
+url = "${PACE_TARGET}/"
+timeout = "2s"
+
+[[group.step]]
+name = "search"
+url = "${PACE_TARGET}/search"
+timeout = "2s"
+
+[[group]]
+name = "mock"
+users = 2
+script = "test_scripts/example_mock.py"
+
+[group.pacing]
+mode = "none"
+"#;
+
+#[test]
+fn the_pyak47_queries_of_the_docs_answer_as_the_run_says() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = custom_timers_project(tmp.path(), "mixed");
+    std::fs::write(dir.join("mixed.toml"), MIXED).unwrap();
+    let (code, out, err) = pace(&dir, &["run", "mixed.toml", "--seed", "5", "--quiet"]);
+    assert_eq!(code, 4, "no checks: {out}\n{err}");
+    let c = Connection::open(dir.join("results.db")).unwrap();
+    let results_dir: String = c
+        .query_row("SELECT results_dir FROM runs", [], |r| r.get(0))
+        .unwrap();
+    let results_dir = PathBuf::from(results_dir);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results_dir.join("summary.json")).unwrap())
+            .unwrap();
+    let samples: Vec<pace::results::sample::Sample> =
+        pace::results::sample::open_samples(&results_dir.join("samples.csv"))
+            .unwrap()
+            .rows
+            .map(|r| r.unwrap())
+            .collect();
+    use pace::results::sample::Kind;
+    let steps: Vec<_> = samples.iter().filter(|s| s.kind == Kind::Step).collect();
+    let n = |v: &serde_json::Value| v.as_i64().unwrap();
+    assert!(
+        steps.iter().any(|s| !s.ok) && steps.iter().any(|s| s.ok),
+        "a fifth of the requests fail"
+    );
+    assert_eq!(
+        c.query_row("SELECT samples_status FROM runs", [], |r| r
+            .get::<_, String>(0))
+            .unwrap(),
+        "stored"
+    );
+
+    let queries: Vec<String> = doc_queries()
+        .into_iter()
+        .filter(|q| q.starts_with("-- pyak47:"))
+        .collect();
+    let labels: Vec<&str> = queries.iter().map(|q| q.lines().next().unwrap()).collect();
+    assert_eq!(
+        labels,
+        [
+            "-- pyak47: every transaction, in order, with its group",
+            "-- pyak47: custom timers",
+            "-- pyak47: transactions over a threshold",
+            "-- pyak47: errors by their text",
+        ]
+    );
+
+    // Every transaction, with its group's users and script.
+    let rows = query(&c, &queries[0]);
+    assert_eq!(rows.len(), steps.len());
+    assert_eq!(
+        rows.len() as i64,
+        n(&summary["whole_run"]["transactions"]) + n(&summary["whole_run"]["errors"])
+    );
+    for row in &rows {
+        let group = text(&row[1]);
+        let script = text(&row[3]);
+        let users = integer(&row[2]);
+        match group.as_str() {
+            "shop" => assert_eq!((users, script.as_str()), (4, "")),
+            "mock" => assert_eq!(
+                (users, script.as_str()),
+                (2, "test_scripts/example_mock.py")
+            ),
+            other => panic!("group {other}"),
+        }
+    }
+    let times: Vec<f64> = rows
+        .iter()
+        .map(|r| match r[0] {
+            rusqlite::types::Value::Real(t) => t,
+            ref other => panic!("t {other:?}"),
+        })
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "ordered by time");
+    // The same transactions as samples.csv (its order is completion's).
+    let mut from_db: Vec<(String, bool)> = rows
+        .iter()
+        .map(|r| (text(&r[4]), integer(&r[6]) == 1))
+        .collect();
+    let mut from_csv: Vec<(String, bool)> = steps.iter().map(|s| (s.name.clone(), s.ok)).collect();
+    from_db.sort();
+    from_csv.sort();
+    assert_eq!(from_db, from_csv);
+
+    // The custom timer's values: as many as summary.json's count.
+    let rows = query(&c, &queries[1]);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(text(&rows[0][0]), "Example_Timer");
+    let custom = samples.iter().filter(|s| s.kind == Kind::Timer).count() as i64;
+    assert!(custom > 0);
+    assert_eq!(integer(&rows[0][1]), custom);
+    assert_eq!(
+        integer(&rows[0][1]),
+        n(&summary["timers"]["Example_Timer"]["count"])
+    );
+
+    // Successful transactions per timer and how many took over 150 ms.
+    let rows = query(&c, &queries[2]);
+    let names: Vec<String> = rows.iter().map(|r| text(&r[0])).collect();
+    assert_eq!(names, ["home", "mock", "search"]);
+    for r in &rows {
+        let name = text(&r[0]);
+        let ok: Vec<_> = steps.iter().filter(|s| s.name == name && s.ok).collect();
+        assert_eq!(integer(&r[1]), ok.len() as i64, "{name}");
+        assert_eq!(
+            integer(&r[1]),
+            n(&summary["timers"][&name]["count"]),
+            "{name}"
+        );
+        let over = ok.iter().filter(|s| s.latency > 0.15).count() as i64;
+        assert_eq!(integer(&r[2]), over, "{name}");
+    }
+
+    // Failed transactions grouped by their error: they add up to the
+    // whole run's errors, each group as samples.csv has it.
+    let rows = query(&c, &queries[3]);
+    assert!(!rows.is_empty());
+    let total: i64 = rows.iter().map(|r| integer(&r[2])).sum();
+    assert_eq!(total, n(&summary["whole_run"]["errors"]));
+    for r in &rows {
+        let (kind, error) = (text(&r[0]), text(&r[1]));
+        let expected = steps
+            .iter()
+            .filter(|s| {
+                !s.ok && s.error_kind.map(|k| k.name()).unwrap_or("") == kind && s.error == error
+            })
+            .count() as i64;
+        assert_eq!(integer(&r[2]), expected, "{kind} {error}");
+    }
+
+    // Every other query of the docs is valid SQL against this schema.
+    for q in doc_queries() {
+        c.prepare(&q).unwrap_or_else(|e| panic!("{e}\n{q}"));
+    }
+
+    // One name, one quantity: the database, `pace history --json` and
+    // summary.json.
+    let (tx, window_errors, all, errors, whole): (i64, i64, i64, i64, i64) = c
+        .query_row(
+            "SELECT transactions, window_errors, all_transactions, errors, \
+             whole_run_transactions FROM runs",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .unwrap();
+    assert_eq!(tx, n(&summary["achieved"]["transactions"]));
+    assert_eq!(window_errors, n(&summary["achieved"]["errors"]));
+    assert_eq!(all, n(&summary["achieved"]["all_transactions"]));
+    assert_eq!(errors, n(&summary["whole_run"]["errors"]));
+    assert_eq!(whole, n(&summary["whole_run"]["transactions"]));
+    let (code, out, err) = pace(&dir, &["history", "--db", "results.db", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let h: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(n(&h[0]["all_transactions"]), all);
+    assert_eq!(n(&h[0]["errors"]), errors);
+    assert_eq!(n(&h[0]["whole_run_transactions"]), whole);
+    assert!(h[0].get("transactions").is_none(), "{out}");
+}
+
+#[test]
+fn storing_samples_is_switched_by_the_plan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // Off.
+    std::fs::write(
+        dir.join("off.toml"),
+        plan(
+            "results_database = \"sqlite:///results.db\"\nresults_database_samples = 0",
+            "",
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = pace(dir, &["run", "off.toml", "--seed", "1", "--quiet"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(!err.contains("warning"), "{err}");
+    // A limit the run exceeds: said on the console, in the run's row.
+    std::fs::write(
+        dir.join("small.toml"),
+        plan(
+            "results_database = \"sqlite:///results.db\"\nresults_database_samples = 3",
+            "",
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = pace(dir, &["run", "small.toml", "--seed", "1", "--quiet"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("warning: results_database: run 2 has more than 3 samples")
+            && err.contains("results_database_samples"),
+        "{err}"
+    );
+    let c = Connection::open(dir.join("results.db")).unwrap();
+    let status: Vec<(String, i64, i64)> = c
+        .prepare("SELECT samples_status, samples_count, samples_limit FROM runs ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(
+        status,
+        [("off".to_string(), 0, 0), ("over_limit".to_string(), 0, 3)]
+    );
+    assert_eq!(count(&c, "SELECT count(*) FROM samples"), 0);
+    // A value that is not a count is refused, naming the key and its line.
+    let bad = plan("results_database_samples = -1", "");
+    let line = 1 + bad
+        .lines()
+        .position(|l| l.starts_with("results_database_samples"))
+        .unwrap();
+    std::fs::write(dir.join("bad.toml"), &bad).unwrap();
+    let (code, _, err) = pace(dir, &["run", "bad.toml", "--check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("bad.toml:{line}: run.results_database_samples:")),
+        "{err}"
+    );
+}

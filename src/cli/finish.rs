@@ -171,6 +171,9 @@ pub struct Publish {
     pub xml: bool,
     /// A results database (connection string or path).
     pub db: Option<String>,
+    /// How the run's raw samples are stored there (the plan's
+    /// `run.results_database_samples`).
+    pub store: crate::store::SaveOptions,
     /// A command to run once the reports are written, and how long it may
     /// take (seconds).
     pub post_run: Option<(String, f64)>,
@@ -185,6 +188,12 @@ impl Publish {
         Publish {
             xml: xml || plan.run.xml_report,
             db: db.or_else(|| plan.run.results_database.clone()),
+            store: crate::store::SaveOptions {
+                sample_limit: plan
+                    .run
+                    .results_database_samples
+                    .unwrap_or(crate::store::DEFAULT_SAMPLE_LIMIT),
+            },
             post_run: plan
                 .run
                 .post_run
@@ -239,9 +248,23 @@ pub fn publish(
         code = exit::INTERRUPTED;
     }
     if let Some(url) = &p.db {
-        match crate::store::open(url).and_then(|mut s| s.save(&results)) {
-            Ok(id) if !p.quiet => eprintln!("pace: stored as run {id} in {url}"),
-            Ok(_) => {}
+        match crate::store::open(url).and_then(|mut s| s.save_with(&results, p.store)) {
+            Ok(saved) => {
+                let id = saved.run_id;
+                // Samples left out for their number are said even with
+                // --quiet: a query over them would otherwise find nothing
+                // and not know why.
+                if let crate::store::SamplesStored::OverLimit { limit } = saved.samples {
+                    eprintln!(
+                        "warning: results_database: run {id} has more than {limit} samples \
+                         (run.results_database_samples): none of its raw samples were stored \
+                         (runs.samples_status = 'over_limit'); samples.csv has them all"
+                    );
+                }
+                if !p.quiet {
+                    eprintln!("pace: stored as run {id} in {url}");
+                }
+            }
             // The store's errors name the file, never the connection
             // string (it may hold a password).
             Err(e) => {

@@ -71,11 +71,11 @@ fn table(rows: &[HistoryRow]) -> Table {
         "verdict",
     ]);
     for r in rows {
-        let errors = if r.transactions > 0 {
+        let errors = if r.all_transactions > 0 {
             format!(
                 "{} ({}%)",
                 r.errors,
-                round_sig(r.errors as f64 * 100.0 / r.transactions as f64, 3)
+                round_sig(r.errors as f64 * 100.0 / r.all_transactions as f64, 3)
             )
         } else {
             r.errors.to_string()

@@ -133,6 +133,12 @@ pub struct RunSection {
     pub results_dir: String,
     pub seed: Option<u64>,
     pub results_database: Option<String>,
+    /// The most raw samples (transactions, custom timer values, iterations)
+    /// a run may have for them to be stored in the results database's
+    /// `samples` table; a run with more stores none of them and says so.
+    /// 0 stores none [default: `store::DEFAULT_SAMPLE_LIMIT`, 1 000 000].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results_database_samples: Option<u64>,
     pub post_run: Option<String>,
     /// How long `post_run` may run before it is stopped [default: 5m].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,6 +158,7 @@ impl Default for RunSection {
             results_dir: default_results_dir(),
             seed: None,
             results_database: None,
+            results_database_samples: None,
             post_run: None,
             post_run_timeout: None,
             xml_report: false,

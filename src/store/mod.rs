@@ -29,6 +29,58 @@ pub enum StoreError {
     Backend(String),
 }
 
+/// How many raw samples a run may have and still have them stored in the
+/// `samples` table, unless the plan's `run.results_database_samples` says
+/// otherwise: a million rows (a 3-hour run at 100 transactions a second)
+/// took 3.2 to 5.4 s and 67 MB to store (docs/database.md, "Raw samples").
+pub const DEFAULT_SAMPLE_LIMIT: u64 = 1_000_000;
+
+/// How a run is stored besides its summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaveOptions {
+    /// The most sample rows (transactions, custom timer values, iterations)
+    /// a run may have for them to be stored; a run with more stores none of
+    /// them, and says so ([`SamplesStored::OverLimit`]). 0 stores none.
+    pub sample_limit: u64,
+}
+
+impl Default for SaveOptions {
+    fn default() -> Self {
+        SaveOptions {
+            sample_limit: DEFAULT_SAMPLE_LIMIT,
+        }
+    }
+}
+
+/// What became of a run's raw samples (`runs.samples_status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SamplesStored {
+    /// Every sample of the stored kinds is in `samples`: this many rows.
+    Stored(u64),
+    /// The limit was 0: none stored, by choice.
+    Off,
+    /// The run had more than `limit` samples: none stored.
+    OverLimit { limit: u64 },
+}
+
+impl SamplesStored {
+    /// The word in `runs.samples_status`.
+    pub fn status(self) -> &'static str {
+        match self {
+            SamplesStored::Stored(_) => "stored",
+            SamplesStored::Off => "off",
+            SamplesStored::OverLimit { .. } => "over_limit",
+        }
+    }
+}
+
+/// A stored run: its id and what became of its samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Saved {
+    pub run_id: i64,
+    pub samples: SamplesStored,
+}
+
 /// One line of `pace history`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryRow {
@@ -40,10 +92,17 @@ pub struct HistoryRow {
     pub achieved_tpm: f64,
     /// All transactions' p95 in seconds; none without a successful one.
     pub p95: Option<f64>,
-    /// Failed transactions, whole run.
+    /// Failed transactions, whole run (`runs.errors`, summary.json's
+    /// `whole_run.errors`).
     pub errors: u64,
-    /// Every transaction of the run, ok or not (the errors' denominator).
-    pub transactions: u64,
+    /// Every transaction of the run, ok or not: the errors' denominator
+    /// (`runs.all_transactions`, summary.json's `achieved.all_transactions`).
+    /// Not named `transactions`, which in `runs` and summary.json means
+    /// the window's successful transactions.
+    pub all_transactions: u64,
+    /// Successful transactions, whole run (`runs.whole_run_transactions`,
+    /// summary.json's `whole_run.transactions`).
+    pub whole_run_transactions: u64,
     pub pass: bool,
     pub partial: bool,
     pub results_dir: String,
@@ -57,7 +116,14 @@ pub trait ResultsStore {
     /// Stores one run; saving the same run (same results folder and start)
     /// again replaces its rows. Returns the run's id. Any failure is an
     /// error, and then nothing of the run is stored.
-    fn save(&mut self, results: &Results) -> Result<i64, StoreError>;
+    fn save(&mut self, results: &Results) -> Result<i64, StoreError> {
+        self.save_with(results, SaveOptions::default())
+            .map(|s| s.run_id)
+    }
+    /// [`ResultsStore::save`], with its raw samples streamed from
+    /// samples.csv into the `samples` table as `options` say, in the same
+    /// transaction: the run is stored with its samples or not at all.
+    fn save_with(&mut self, results: &Results, options: SaveOptions) -> Result<Saved, StoreError>;
     /// Runs, newest first, at most `limit` (0: all), only those of the plan
     /// named `plan` when given.
     fn history_of(&self, limit: usize, plan: Option<&str>) -> Result<Vec<HistoryRow>, StoreError>;

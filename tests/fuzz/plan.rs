@@ -62,6 +62,7 @@ const SCHEMA: &[(&str, &str, Ty)] = &[
     ("run", "results_dir", Ty::Str),
     ("run", "seed", Ty::Int),
     ("run", "results_database", Ty::Str),
+    ("run", "results_database_samples", Ty::Int),
     ("run", "post_run", Ty::Str),
     ("run", "post_run_timeout", Ty::Dur),
     ("run", "xml_report", Ty::Bool),

@@ -44,6 +44,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         what: "runs.verdict, window_errors, achieved_scope, missed",
         sql: include_str!("migrations/v3_verdict_state.sql"),
     },
+    Migration {
+        version: 4,
+        what: "samples table, groups.script, runs.whole_run_transactions and samples_*",
+        sql: include_str!("migrations/v4_samples.sql"),
+    },
 ];
 
 // A misnumbered entry fails the build, not a user's database.

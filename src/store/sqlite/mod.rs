@@ -7,7 +7,7 @@
 mod migrate;
 mod write;
 
-use super::{HistoryRow, ResultsStore, StoreError};
+use super::{HistoryRow, ResultsStore, SaveOptions, Saved, StoreError};
 use crate::results::Results;
 pub use migrate::SCHEMA_VERSION;
 use migrate::{Found, inspect};
@@ -262,9 +262,9 @@ impl SqliteStore {
 impl ResultsStore for SqliteStore {
     /// Errors: any failure, as one line naming the file: no schema (an
     /// empty file opened for reading), a schema changed by another pace
-    /// since the open, a constraint or I/O error. Nothing of the run is
-    /// kept then.
-    fn save(&mut self, results: &Results) -> Result<i64, StoreError> {
+    /// since the open, a constraint or I/O error, samples.csv missing or
+    /// holding a row that does not parse. Nothing of the run is kept then.
+    fn save_with(&mut self, results: &Results, options: SaveOptions) -> Result<Saved, StoreError> {
         let path = self.path.clone();
         let err = backend(&path);
         if !self.has_schema {
@@ -290,9 +290,9 @@ impl ResultsStore for SqliteStore {
                 ))
             });
         }
-        let id = write_run(&tx, results).map_err(&err)?;
+        let saved = write_run(&tx, results, options).map_err(&err)?;
         tx.commit().map_err(&err)?;
-        Ok(id)
+        Ok(saved)
     }
 
     fn history_of(&self, limit: usize, plan: Option<&str>) -> Result<Vec<HistoryRow>, StoreError> {
@@ -304,7 +304,8 @@ impl ResultsStore for SqliteStore {
             .conn
             .prepare(
                 "SELECT id, started_at, plan_name, target_tpm, achieved_tpm, p95, errors, \
-                 all_transactions, pass, partial, results_dir, verdict \
+                 all_transactions, pass, partial, results_dir, verdict, \
+                 whole_run_transactions \
                  FROM runs WHERE ?1 IS NULL OR plan_name = ?1 \
                  ORDER BY started_epoch_ms DESC, id DESC LIMIT ?2",
             )
@@ -319,7 +320,8 @@ impl ResultsStore for SqliteStore {
                     achieved_tpm: r.get(4)?,
                     p95: r.get(5)?,
                     errors: r.get::<_, i64>(6)?.max(0) as u64,
-                    transactions: r.get::<_, i64>(7)?.max(0) as u64,
+                    all_transactions: r.get::<_, i64>(7)?.max(0) as u64,
+                    whole_run_transactions: r.get::<_, i64>(12)?.max(0) as u64,
                     pass: r.get(8)?,
                     partial: r.get(9)?,
                     results_dir: r.get(10)?,

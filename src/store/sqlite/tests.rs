@@ -1,8 +1,9 @@
 use super::*;
 use crate::plan::file::PlanFile;
 use crate::results::aggregate::Aggregate;
-use crate::results::sample::{Kind, Sample};
+use crate::results::sample::{Kind, Sample, SampleWriter};
 use crate::results::summary::{RunMeta, Summary};
+use crate::store::{DEFAULT_SAMPLE_LIMIT, SamplesStored, SaveOptions};
 use crate::verdict::{Ending, judge};
 
 const PLAN: &str = r#"
@@ -52,8 +53,9 @@ fn results(dir: &Path, started_at: &str, slow: bool) -> Results {
 fn synthetic(dir: &Path, started_at: &str, slow: bool, custom: bool) -> Results {
     let plan = PlanFile::parse(PLAN, "synthetic/plan.toml").unwrap();
     let mut agg = Aggregate::for_plan(&plan, (2.0, 20.0));
+    let mut all: Vec<Sample> = Vec::new();
     for user in 0..2u32 {
-        agg.add(&Sample::event(Kind::UserStart, 0.0, "browse", user));
+        all.push(Sample::event(Kind::UserStart, 0.0, "browse", user));
         for i in 0..20u64 {
             let t = i as f64 + user as f64 * 0.5;
             for (k, step) in ["home", "search"].iter().enumerate() {
@@ -72,7 +74,7 @@ fn synthetic(dir: &Path, started_at: &str, slow: bool, custom: bool) -> Results 
                     s.status = 500;
                     s.error = "HTTP 500".into();
                 }
-                agg.add(&s);
+                all.push(s);
             }
             if custom {
                 let mut c = Sample::event(Kind::Timer, t + 0.05, "browse", user);
@@ -80,15 +82,23 @@ fn synthetic(dir: &Path, started_at: &str, slow: bool, custom: bool) -> Results 
                 c.iteration = i;
                 c.latency = 0.01;
                 c.latency_sched = c.latency;
-                agg.add(&c);
+                all.push(c);
             }
             let mut it = Sample::event(Kind::Iteration, t, "browse", user);
             it.iteration = i;
             it.latency = 0.2;
-            agg.add(&it);
+            all.push(it);
         }
-        agg.add(&Sample::event(Kind::UserStop, 20.0, "browse", user));
+        all.push(Sample::event(Kind::UserStop, 20.0, "browse", user));
     }
+    // The raw samples, as a run writes them: the store streams them back.
+    std::fs::create_dir_all(dir).unwrap();
+    let mut w = SampleWriter::new(std::fs::File::create(dir.join("samples.csv")).unwrap());
+    for s in &all {
+        agg.add(s);
+        w.write(s).unwrap();
+    }
+    w.flush().unwrap();
     let (exp, verdict) = judge(&plan, &agg, &Ending::default());
     let meta = RunMeta {
         plan_file: "synthetic/plan.toml".into(),
@@ -131,7 +141,10 @@ fn creates_the_schema_on_first_use() {
         .map(|r| r.unwrap())
         .collect();
     tables.sort();
-    assert_eq!(tables, ["checks", "groups", "intervals", "runs", "timers"]);
+    assert_eq!(
+        tables,
+        ["checks", "groups", "intervals", "runs", "samples", "timers"]
+    );
     let mode: String = c
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -245,7 +258,8 @@ fn two_saves_store_two_runs_with_their_rows() {
     assert_eq!(h.iter().map(|r| r.run_id).collect::<Vec<_>>(), [id_b, id_a]);
     assert!(!h[0].pass && h[1].pass);
     assert_eq!(h[0].errors, 8);
-    assert_eq!(h[0].transactions, 80);
+    assert_eq!(h[0].all_transactions, 80);
+    assert_eq!(h[0].whole_run_transactions, 72);
     assert_eq!(h[1].target_tpm, Some(240.0));
     assert_eq!(store.history(1).unwrap().len(), 1);
     assert_eq!(store.history_of(0, Some("synthetic")).unwrap().len(), 2);
@@ -578,6 +592,16 @@ fn a_version_1_database_is_migrated_keeping_every_row() {
                 (1, "pass".to_string(), "window".to_string())
             ]
         );
+        // Version 4's whole-run successes follow from the old columns; the
+        // old runs have no samples, and say nothing about them.
+        assert_eq!(
+            count(
+                c,
+                "SELECT count(*) FROM runs WHERE whole_run_transactions = all_transactions - errors \
+                 AND samples_status IS NULL AND samples_count IS NULL"
+            ),
+            2
+        );
         assert_eq!(count(c, "PRAGMA foreign_keys"), 1);
         assert_eq!(count(c, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
         // The rebuilt tables have their indexes back.
@@ -875,4 +899,202 @@ fn concurrent_paces_migrate_an_old_database_once() {
         })
         .collect();
     assert_eq!(old, before);
+}
+
+/// `(kind, count(*))` of run `id`'s samples, by kind.
+fn sample_kinds(c: &Connection, id: i64) -> Vec<(String, i64)> {
+    c.prepare("SELECT kind, count(*) FROM samples WHERE run_id = ?1 GROUP BY kind ORDER BY kind")
+        .unwrap()
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+/// `(samples_status, samples_count, samples_limit)` of run `id`.
+fn samples_columns(c: &Connection, id: i64) -> (String, i64, i64) {
+    c.query_row(
+        "SELECT samples_status, samples_count, samples_limit FROM runs WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .unwrap()
+}
+
+#[test]
+fn raw_samples_are_stored_with_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&tmp.path().join("r.db")).unwrap();
+    let r = synthetic(&tmp.path().join("a"), "2026-11-30T10:00:00Z", true, true);
+    let saved = store.save_with(&r, SaveOptions::default()).unwrap();
+    assert_eq!(saved.samples, SamplesStored::Stored(160));
+    let id = saved.run_id;
+    let c = store.connection();
+    // 2 users x 20 iterations: 2 steps, 1 custom timer, the iteration each;
+    // user starts and stops are not stored.
+    assert_eq!(
+        sample_kinds(c, id),
+        [
+            ("custom".to_string(), 40),
+            ("iteration".to_string(), 40),
+            ("step".to_string(), 80)
+        ]
+    );
+    assert_eq!(
+        samples_columns(c, id),
+        ("stored".to_string(), 160, DEFAULT_SAMPLE_LIMIT as i64)
+    );
+    // The samples agree with the summary: failed ones with their error.
+    assert_eq!(
+        count(
+            c,
+            &format!(
+                "SELECT count(*) FROM samples WHERE run_id = {id} AND kind = 'step' AND NOT ok \
+                 AND error = 'HTTP 500' AND status = 500"
+            )
+        ),
+        r.summary.whole_run.errors as i64
+    );
+    assert_eq!(
+        count(
+            c,
+            &format!("SELECT count(*) FROM samples WHERE run_id = {id} AND kind = 'step' AND ok")
+        ),
+        r.summary.whole_run.transactions as i64
+    );
+    assert_eq!(
+        count(
+            c,
+            &format!(
+                "SELECT whole_run_transactions FROM runs WHERE id = {id} \
+                 AND whole_run_transactions + errors = all_transactions"
+            )
+        ),
+        72
+    );
+    // A step group has no script.
+    assert_eq!(
+        count(
+            c,
+            &format!("SELECT count(*) FROM groups WHERE run_id = {id} AND script IS NULL")
+        ),
+        1
+    );
+    // Saved again (pace report), its samples are replaced, not doubled.
+    let again = store.save_with(&r, SaveOptions::default()).unwrap();
+    assert_eq!(again.run_id, id);
+    let c = store.connection();
+    assert_eq!(count(c, "SELECT count(*) FROM samples"), 160);
+    // Deleting the run deletes its samples.
+    c.execute("DELETE FROM runs WHERE id = ?1", [id]).unwrap();
+    assert_eq!(count(c, "SELECT count(*) FROM samples"), 0);
+}
+
+#[test]
+fn samples_over_the_limit_are_not_stored_and_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&tmp.path().join("r.db")).unwrap();
+    let r = synthetic(&tmp.path().join("a"), "2026-11-30T10:00:00Z", false, true);
+    // Exactly at the limit: stored.
+    let at = store
+        .save_with(&r, SaveOptions { sample_limit: 160 })
+        .unwrap();
+    assert_eq!(at.samples, SamplesStored::Stored(160));
+    // One over: none stored, and the run says so.
+    let over = store
+        .save_with(&r, SaveOptions { sample_limit: 159 })
+        .unwrap();
+    assert_eq!(over.run_id, at.run_id);
+    assert_eq!(over.samples, SamplesStored::OverLimit { limit: 159 });
+    let c = store.connection();
+    assert_eq!(count(c, "SELECT count(*) FROM samples"), 0);
+    assert_eq!(
+        samples_columns(c, over.run_id),
+        ("over_limit".to_string(), 0, 159)
+    );
+    // The rest of the run is stored all the same.
+    assert_eq!(
+        count(
+            c,
+            &format!("SELECT count(*) FROM timers WHERE run_id = {}", over.run_id)
+        ),
+        5
+    );
+    // 0 switches them off.
+    let off = store
+        .save_with(&r, SaveOptions { sample_limit: 0 })
+        .unwrap();
+    assert_eq!(off.samples, SamplesStored::Off);
+    let c = store.connection();
+    assert_eq!(samples_columns(c, off.run_id), ("off".to_string(), 0, 0));
+    assert_eq!(count(c, "SELECT count(*) FROM samples"), 0);
+}
+
+#[test]
+fn a_run_without_its_samples_file_is_not_stored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&tmp.path().join("r.db")).unwrap();
+    let r = synthetic(&tmp.path().join("a"), "2026-11-30T10:00:00Z", false, false);
+    std::fs::write(r.samples_path(), "kind,t\nstep,not a number\n").unwrap();
+    let e = store.save(&r).unwrap_err().to_string();
+    assert!(e.contains("samples.csv"), "{e}");
+    assert!(!e.contains('\n'), "one line: {e}");
+    assert_eq!(count(store.connection(), "SELECT count(*) FROM runs"), 0);
+    // Switched off, the file is not read.
+    let saved = store
+        .save_with(&r, SaveOptions { sample_limit: 0 })
+        .unwrap();
+    assert_eq!(saved.samples, SamplesStored::Off);
+}
+
+/// Storing a million samples (the default limit): how long it takes, in
+/// one transaction. Run by hand:
+/// `cargo test --release --lib store_a_million_samples -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn store_a_million_samples() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = synthetic(&tmp.path().join("a"), "2026-11-30T10:00:00Z", false, false);
+    {
+        let mut w = SampleWriter::new(std::io::BufWriter::new(
+            std::fs::File::create(r.samples_path()).unwrap(),
+        ));
+        for i in 0..DEFAULT_SAMPLE_LIMIT {
+            let mut s = Sample::event(Kind::Step, i as f64 * 0.001, "browse", (i % 50) as u32);
+            s.name = if i % 2 == 0 { "home" } else { "search" }.into();
+            s.iteration = i / 100;
+            s.latency = 0.02 + (i % 97) as f64 * 0.001;
+            s.status = 200;
+            if i % 100 == 0 {
+                s.ok = false;
+                s.status = 500;
+                s.error_kind = Some(crate::results::sample::ErrorKind::Status);
+                s.error = "HTTP 500 Internal Server Error".into();
+            }
+            w.write(&s).unwrap();
+        }
+        w.flush().unwrap();
+    }
+    let t0 = std::time::Instant::now();
+    let parsed = r.samples().unwrap().filter(|s| s.is_ok()).count();
+    println!(
+        "read {parsed} samples from samples.csv alone in {:.2} s",
+        t0.elapsed().as_secs_f64()
+    );
+    let db = tmp.path().join("r.db");
+    let mut store = SqliteStore::open(&db).unwrap();
+    let t0 = std::time::Instant::now();
+    let saved = store.save_with(&r, SaveOptions::default()).unwrap();
+    let took = t0.elapsed();
+    assert_eq!(saved.samples, SamplesStored::Stored(DEFAULT_SAMPLE_LIMIT));
+    drop(store);
+    let size = std::fs::metadata(&db).unwrap().len()
+        + std::fs::metadata(tmp.path().join("r.db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+    println!(
+        "stored {DEFAULT_SAMPLE_LIMIT} samples in {:.2} s; database {} MB",
+        took.as_secs_f64(),
+        size / 1_000_000
+    );
 }

@@ -1,9 +1,12 @@
-//! One run's rows: the run, its groups, timers, interval rows and checks.
+//! One run's rows: the run, its groups, timers, interval rows, checks and
+//! raw samples.
 
 use super::{ALL_TRANSACTIONS, ITERATION};
 use crate::results::Results;
 use crate::results::aggregate::Stats;
+use crate::results::sample::{Kind, Sample};
 use crate::results::summary::IntervalRow;
+use crate::store::{SamplesStored, SaveOptions, Saved};
 use rusqlite::{OptionalExtension, params};
 use std::path::Path;
 
@@ -112,8 +115,13 @@ fn insert_timer(
     Ok(())
 }
 
-/// Writes one run in the open transaction; returns its id.
-pub(super) fn write_run(tx: &rusqlite::Transaction, r: &Results) -> rusqlite::Result<i64> {
+/// Writes one run in the open transaction; returns its id and what became
+/// of its samples.
+pub(super) fn write_run(
+    tx: &rusqlite::Transaction,
+    r: &Results,
+    options: SaveOptions,
+) -> rusqlite::Result<Saved> {
     let s = &r.summary;
     let m = &s.meta;
     let dir = results_dir(&r.dir);
@@ -135,7 +143,7 @@ pub(super) fn write_run(tx: &rusqlite::Transaction, r: &Results) -> rusqlite::Re
         )
         .optional()?;
     if let Some(id) = existing {
-        for table in ["groups", "timers", "intervals", "checks"] {
+        for table in ["groups", "timers", "intervals", "checks", "samples"] {
             tx.execute(&format!("DELETE FROM {table} WHERE run_id = ?1"), [id])?;
         }
         tx.execute("DELETE FROM runs WHERE id = ?1", [id])?;
@@ -146,9 +154,10 @@ pub(super) fn write_run(tx: &rusqlite::Transaction, r: &Results) -> rusqlite::Re
          partial, partial_reason, pass, reasons, target_tpm, expected_tpm_low, \
          expected_tpm_high, achieved_tpm, transactions, all_transactions, errors, iterations, \
          late_starts, dropped, skipped, p95, pace_version, verdict, window_errors, \
-         achieved_scope, missed) \
+         achieved_scope, missed, whole_run_transactions, samples_limit) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
-         ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)",
+         ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, \
+         ?35, ?36)",
         params![
             existing,
             dir,
@@ -184,6 +193,8 @@ pub(super) fn write_run(tx: &rusqlite::Transaction, r: &Results) -> rusqlite::Re
             int(s.achieved.errors),
             s.achieved.scope,
             int(s.missed),
+            int(s.whole_run.transactions),
+            int(options.sample_limit),
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -193,8 +204,9 @@ pub(super) fn write_run(tx: &rusqlite::Transaction, r: &Results) -> rusqlite::Re
         let steps: Vec<&str> = g.steps.iter().map(|st| st.name.as_str()).collect();
         tx.prepare_cached(
             "INSERT INTO groups (run_id, name, users, pacing_mode, pacing_interval_s, \
-             pacing_min_s, pacing_max_s, pacing_delay_s, pacing_rate_per_s, late, steps) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             pacing_min_s, pacing_max_s, pacing_delay_s, pacing_rate_per_s, late, steps, \
+             script) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?
         .execute(params![
             id,
@@ -208,6 +220,7 @@ pub(super) fn write_run(tx: &rusqlite::Transaction, r: &Results) -> rusqlite::Re
             p.rate.map(|v| v.0),
             kebab(&p.late),
             steps.join(","),
+            g.script,
         ])?;
     }
 
@@ -249,7 +262,164 @@ pub(super) fn write_run(tx: &rusqlite::Transaction, r: &Results) -> rusqlite::Re
         )?
         .execute(params![id, c.name, c.target, c.achieved, c.pass])?;
     }
-    Ok(id)
+
+    let samples = write_samples(tx, id, r, options.sample_limit)?;
+    let count = match samples {
+        SamplesStored::Stored(n) => n,
+        SamplesStored::Off | SamplesStored::OverLimit { .. } => 0,
+    };
+    tx.execute(
+        "UPDATE runs SET samples_status = ?1, samples_count = ?2 WHERE id = ?3",
+        params![samples.status(), int(count), id],
+    )?;
+    Ok(Saved {
+        run_id: id,
+        samples,
+    })
+}
+
+/// A failure reading samples.csv, as an error of the save (which then
+/// keeps nothing of the run).
+fn unreadable(what: String) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+        Some(format!("samples.csv: {what}")),
+    )
+}
+
+/// The `samples.kind` of a row users query; `None` for the others (user
+/// starts and stops, dropped, skipped and missed starts, retirements),
+/// which stay in samples.csv only.
+fn sample_kind(k: Kind) -> Option<&'static str> {
+    match k {
+        Kind::Step => Some("step"),
+        Kind::Timer => Some("custom"),
+        Kind::Iteration => Some("iteration"),
+        Kind::Dropped
+        | Kind::Skipped
+        | Kind::UserStart
+        | Kind::UserStop
+        | Kind::Retired
+        | Kind::Missed => None,
+    }
+}
+
+/// Streams the run's samples from samples.csv into `samples`, [`BATCH`]
+/// rows per prepared statement, inside the save's transaction (SQLite
+/// commits them at once, so a row costs an insert, not a sync); memory
+/// stays at one batch whatever the run's size. Past `limit` rows, everything written here is rolled
+/// back (a savepoint) and none is kept: the table holds all of a run's
+/// samples or none, never a silent part of them.
+fn write_samples(
+    tx: &rusqlite::Transaction,
+    run_id: i64,
+    r: &Results,
+    limit: u64,
+) -> rusqlite::Result<SamplesStored> {
+    if limit == 0 {
+        return Ok(SamplesStored::Off);
+    }
+    let s = &r.summary;
+    // A custom timer named like a transaction is reported (and kept in
+    // `timers`) as `NAME (custom timer)`: the same name here, so the two
+    // tables join.
+    let custom_name = |name: &str| -> String {
+        if !s.custom_timers.iter().any(|c| c == name)
+            && s.custom_timers.iter().any(|c| {
+                c.strip_suffix(" (custom timer)")
+                    .is_some_and(|base| base == name)
+            })
+        {
+            format!("{name} (custom timer)")
+        } else {
+            name.to_string()
+        }
+    };
+    let rows = r.samples().map_err(|e| unreadable(e.to_string()))?;
+    tx.execute_batch("SAVEPOINT samples")?;
+    let mut batch: Vec<SampleRow> = Vec::with_capacity(BATCH);
+    let mut n = 0u64;
+    let mut over = false;
+    for row in rows {
+        let row: Sample = row.map_err(unreadable)?;
+        let Some(kind) = sample_kind(row.kind) else {
+            continue;
+        };
+        if n == limit {
+            over = true;
+            break;
+        }
+        let timer = if row.kind == Kind::Timer {
+            custom_name(&row.name)
+        } else {
+            row.name.clone()
+        };
+        batch.push(SampleRow {
+            sample: row,
+            timer,
+            kind,
+        });
+        if batch.len() == BATCH {
+            insert_samples(tx, run_id, &batch)?;
+            batch.clear();
+        }
+        n += 1;
+    }
+    if over {
+        tx.execute_batch("ROLLBACK TO samples; RELEASE samples")?;
+        return Ok(SamplesStored::OverLimit { limit });
+    }
+    if !batch.is_empty() {
+        insert_samples(tx, run_id, &batch)?;
+    }
+    tx.execute_batch("RELEASE samples")?;
+    Ok(SamplesStored::Stored(n))
+}
+
+/// Sample rows per INSERT statement: binding a batch at once costs a
+/// fraction of one statement per row (12 parameters a row, far under
+/// SQLite's limit of 32766), and bounds what is held in memory.
+const BATCH: usize = 100;
+
+/// One row of `samples` waiting in a batch.
+struct SampleRow {
+    sample: Sample,
+    /// The timer's name as `timers` has it.
+    timer: String,
+    /// `samples.kind`.
+    kind: &'static str,
+}
+
+/// Inserts `rows` with one statement (prepared once per batch size: the
+/// full batches share one).
+fn insert_samples(
+    tx: &rusqlite::Transaction,
+    run_id: i64,
+    rows: &[SampleRow],
+) -> rusqlite::Result<()> {
+    let values = vec!["(?,?,?,?,?,?,?,?,?,?,?,?)"; rows.len()].join(",");
+    let mut stmt = tx.prepare_cached(&format!(
+        "INSERT INTO samples (run_id, t, group_name, timer, kind, user, iteration, latency, ok, \
+         status, error_kind, error) VALUES {values}"
+    ))?;
+    for (i, row) in rows.iter().enumerate() {
+        let s = &row.sample;
+        let at = i * 12;
+        stmt.raw_bind_parameter(at + 1, run_id)?;
+        stmt.raw_bind_parameter(at + 2, real(s.t).unwrap_or(0.0))?;
+        stmt.raw_bind_parameter(at + 3, s.group.as_str())?;
+        stmt.raw_bind_parameter(at + 4, row.timer.as_str())?;
+        stmt.raw_bind_parameter(at + 5, row.kind)?;
+        stmt.raw_bind_parameter(at + 6, s.user)?;
+        stmt.raw_bind_parameter(at + 7, int(s.iteration))?;
+        stmt.raw_bind_parameter(at + 8, real(s.latency).unwrap_or(0.0))?;
+        stmt.raw_bind_parameter(at + 9, s.ok)?;
+        stmt.raw_bind_parameter(at + 10, s.status)?;
+        stmt.raw_bind_parameter(at + 11, s.error_kind.map(|k| k.name()))?;
+        stmt.raw_bind_parameter(at + 12, (!s.error.is_empty()).then_some(s.error.as_str()))?;
+    }
+    stmt.raw_execute()?;
+    Ok(())
 }
 
 /// A plan enum as plan files write it (`after-end`, `catch-up`).
