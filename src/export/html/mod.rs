@@ -197,16 +197,24 @@ fn timer_section(r: &Results, t: TimerSection, all: bool) -> anyhow::Result<Mark
     };
     let every = tables::interval_name(ts);
     let limits = latency_thresholds(&r.plan.acceptance);
+    let short_last = t.rows.len() > 1
+        && t.rows
+            .last()
+            .is_some_and(|x| x.end_s - x.start_s < ts * 0.999);
     let mut graphs = vec![
         figure(
             charts::response_time(
                 &format!("Response time per {every} interval: {}", t.title),
                 t.rows,
                 tl,
+                ts,
                 &limits,
             ),
             html! {
                 "Successful samples; each point is one interval, drawn at its middle. Empty intervals are gaps."
+                @if short_last {
+                    " The last interval is shorter (the run ended inside it): its few samples are lone open circles, not joined to the lines."
+                }
                 @if !limits.is_empty() {
                     " Dashed: the plan's thresholds (judged on all transactions together); ↑ marks one above the graph."
                 }
@@ -238,8 +246,8 @@ fn timer_section(r: &Results, t: TimerSection, all: bool) -> anyhow::Result<Mark
         charts::throughput(&format!("Throughput per {every} interval: {}", t.title), t.rows, target.as_ref(), tl, ts),
         html! {
             "Transactions per second over each interval's real length, succeeded and failed stacked."
-            @if t.rows.len() > 1 && t.rows.last().is_some_and(|x| x.end_s - x.start_s < ts * 0.999) {
-                " The last interval is shorter (the run ended inside it): its rate is over its own length and it is drawn faded."
+            @if short_last {
+                " The last interval is shorter (the run ended inside it): its rate is over its own length, drawn faded (and named in the legend)."
             }
             @if let Some(tg) = &target {
                 @if !tg.band.is_empty() {

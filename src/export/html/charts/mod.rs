@@ -333,8 +333,12 @@ pub fn response_time(
     title: &str,
     rows: &[IntervalRow],
     tl: Timeline,
+    ts: f64,
     limits: &[LatencyThreshold],
 ) -> anyhow::Result<String> {
+    // A short last interval holds few samples: lone open circles, not a
+    // line's last bend that reads as a sudden dip or spike.
+    let short = short_last(rows, ts).filter(|r| r.stats.count > 0);
     let max = rows.iter().map(|r| r.stats.max).fold(0.0, f64::max);
     let top = limits
         .iter()
@@ -357,11 +361,18 @@ pub fn response_time(
             return Ok(legend);
         }
         for (label, color, width, get) in series {
-            let pts = runs(
-                rows.iter()
-                    .map(|r| (r.stats.count > 0).then(|| (mid(r), get(r)))),
-            );
+            let pts = runs(rows.iter().map(|r| {
+                (r.stats.count > 0 && Some(r.interval) != short.map(|s| s.interval))
+                    .then(|| (mid(r), get(r)))
+            }));
             line(chart, &pts, color, width, true)?;
+            if let Some(r) = short {
+                chart.draw_series(std::iter::once(Circle::new(
+                    (mid(r), get(r)),
+                    3,
+                    color.stroke_width(1),
+                )))?;
+            }
             legend.push((label.into(), Swatch::Line(color)));
         }
         for l in limits {
@@ -432,15 +443,20 @@ pub fn throughput(
 ) -> anyhow::Result<String> {
     let len = |r: &IntervalRow| (r.end_s - r.start_s).max(1e-9);
     let err_rate = |r: &IntervalRow| r.errors as f64 / len(r);
+    let short = short_last(rows, ts).map(|r| r.interval);
+    // A last interval shorter than half the others does not size the axis:
+    // a few samples over a fraction of a second make a rate that would
+    // squash every full interval; the legend gives its rate instead.
+    let sizes_axis = |r: &&IntervalRow| Some(r.interval) != short || len(r) >= ts / 2.0;
     let mut max = rows
         .iter()
+        .filter(sizes_axis)
         .map(|r| r.rate + err_rate(r))
         .fold(0.0, f64::max);
     if let Some(t) = target {
         max = t.band.iter().map(|b| b.3).fold(max.max(t.tps), f64::max);
     }
     let any_errors = rows.iter().any(|r| r.errors > 0);
-    let short = short_last(rows, ts).map(|r| r.interval);
     let msg = rows.is_empty().then_some("no samples");
     time_chart(title, tl, y_range(max), "transactions / s", msg, |chart| {
         let mut legend = Legend::new();
@@ -494,7 +510,13 @@ pub fn throughput(
         }
         if let Some(r) = short_last(rows, ts) {
             legend.push((
-                format!("last {} (faded)", crate::units::human_duration(len(r))),
+                format!(
+                    "last {}: {}/s",
+                    crate::units::human_duration(
+                        crate::units::round_sig(len(r), 2).parse().unwrap_or(len(r))
+                    ),
+                    crate::units::round_sig(r.rate + err_rate(r), 3)
+                ),
                 Swatch::Faded(OK),
             ));
         }
