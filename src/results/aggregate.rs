@@ -1,6 +1,7 @@
 //! Folds raw samples into the statistics every report and the verdict read:
 //! HDR histograms per timer, the steady-state window's counts, errors by
-//! kind, late starts, and a time series. Used live by the recorder and
+//! kind and deduplicated (`error_table`), late starts, a time series and
+//! the active users at each start and stop (`distribution`). Used live by the recorder and
 //! again by re-processing, so both produce the same numbers.
 
 use super::distribution::{Curves, UserSteps, curve};

@@ -1,8 +1,14 @@
-//! `report.html`: the human report of a run, in the shape of Pyak47's
+//! `report.html`: the human report of a run. At the top, one statistics
+//! table (a row per timer, the plan's thresholds shown and a breached one
+//! marked) and the deduplicated errors; then the sections of Pyak47's
 //! results.html (Summary, All Transactions, one section per timer, each
-//! with its Response Time Summary, Interval Details and graphs), plus what
-//! pace knows that Pyak47 did not: the plan, its expected band and the
-//! verdict.
+//! with its Response Time Summary, Interval Details and graphs, now with a
+//! latency distribution), plus what pace knows that Pyak47 did not: the
+//! plan, its expected band and the verdict.
+//!
+//! It reads at 400 px wide (every table scrolls in its own box) and prints
+//! small (headings kept with their tables, scatter graphs thinned):
+//! `tests/report_browser.rs` checks both in a real browser.
 //!
 //! One self-contained file: inline CSS, inline SVG graphs, no script, no
 //! external resource, so it opens offline and can be mailed. Every text
