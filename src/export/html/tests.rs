@@ -291,3 +291,20 @@ fn the_errors_table_shows_each_error_once_with_its_count() {
     assert_eq!(rows[0][4], failed.to_string());
     assert_eq!(r.summary.error_rows.len(), 1);
 }
+
+#[test]
+fn a_p80_threshold_gets_its_column_and_no_threshold_no_limit_row() {
+    let mut r = results(10.0, 80, false);
+    r.plan.acceptance.p80 = Some(crate::plan::file::Secs(0.005));
+    let html = render(&r);
+    let table = &html[html.find("<table class=\"statistics\"").unwrap()..];
+    let head = &table[..table.find("</thead>").unwrap()];
+    assert!(head.contains("<th>p80</th>"), "{head}");
+    assert!(head.contains("≤ 5 ms"), "{head}");
+    // Every timer's p80 is above 5 ms: shaded, not judged per timer.
+    assert_eq!(html.matches("class=\"over\"").count(), 2);
+    r.plan.acceptance = Default::default();
+    let html = render(&r);
+    assert!(!html.contains("tr class=\"limits\""));
+    assert!(!html.contains("<th>p80</th>"));
+}
