@@ -107,6 +107,8 @@ fn the_report_has_every_part_in_order_and_agrees_with_summary_json() {
     assert_eq!(
         ids,
         [
+            "statistics",
+            "errors",
             "summary",
             "plan-vs-achieved",
             "all-transactions",
@@ -164,12 +166,13 @@ fn the_report_has_every_part_in_order_and_agrees_with_summary_json() {
             h3.contains(&"Interval Details (1 s intervals)".to_string()),
             "{id}: {h3:?}"
         );
-        // Graphs: response time, scatter, throughput; All Transactions adds
-        // active users and start lateness. Each is one inline SVG.
+        // Graphs: response time, scatter, latency distribution, throughput;
+        // All Transactions adds active users and start lateness. Each is one
+        // inline SVG.
         let figures: Vec<ElementRef> = section.select(&sel("figure.graph")).collect();
         assert_eq!(
             figures.len(),
-            if id == "all-transactions" { 5 } else { 3 },
+            if id == "all-transactions" { 6 } else { 4 },
             "{id}"
         );
         for f in &figures {
@@ -180,6 +183,54 @@ fn the_report_has_every_part_in_order_and_agrees_with_summary_json() {
             );
         }
     }
+
+    // The statistics table: All Transactions, then each timer, with the
+    // counts of summary.json (successful + failed samples).
+    let stat_rows: Vec<Vec<String>> = doc
+        .select(&sel("#statistics table.statistics tbody tr"))
+        .map(|tr| tr.select(&sel("th, td")).map(text).collect())
+        .collect();
+    assert_eq!(stat_rows.len(), 3);
+    for (row, (name, stats, errors)) in stat_rows.iter().zip([
+        (
+            "All Transactions",
+            &summary["all_transactions"],
+            &summary["whole_run"]["errors"],
+        ),
+        (
+            "home",
+            &summary["timers"]["home"],
+            &summary["timer_errors"]["home"],
+        ),
+        (
+            "search",
+            &summary["timers"]["search"],
+            &summary["timer_errors"]["search"],
+        ),
+    ]) {
+        assert_eq!(row[0], name);
+        let (ok, failed) = (stats["count"].as_u64().unwrap(), errors.as_u64().unwrap());
+        assert_eq!(row[1], (ok + failed).to_string(), "{name}: count");
+        assert_eq!(row[2], failed.to_string(), "{name}: errors");
+    }
+    // The new summary.json keys are there.
+    assert!(
+        summary["latency_curves"]["home"]["measured"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 5
+    );
+    assert!(
+        summary["latency_curves_all"]["scheduled"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 5
+    );
+    assert!(summary["error_rows"].is_array());
+    // 4 users: each start (and stop) is a step.
+    assert!(summary["active_user_steps"].as_array().unwrap().len() >= 4);
 
     // The whole-run count agrees with summary.json.
     let all = doc

@@ -1,8 +1,11 @@
 //! Folds raw samples into the statistics every report and the verdict read:
 //! HDR histograms per timer, the steady-state window's counts, errors by
-//! kind, late starts, and a time series. Used live by the recorder and
+//! kind and deduplicated (`error_table`), late starts, a time series and
+//! the active users at each start and stop (`distribution`). Used live by the recorder and
 //! again by re-processing, so both produce the same numbers.
 
+use super::distribution::{Curves, UserSteps, curve};
+use super::error_table::ErrorTable;
 use super::sample::{ErrorKind, Kind, Sample};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -244,6 +247,15 @@ impl Timer {
         });
     }
 
+    /// The percentile curves of the successful samples, measured and from
+    /// the schedule.
+    pub fn curves(&self) -> Curves {
+        Curves {
+            measured: curve(&self.latency, &self.bounds),
+            scheduled: curve(&self.latency_sched, &self.bounds_sched),
+        }
+    }
+
     fn add(&mut self, s: &Sample, slot: usize) {
         while self.slots.len() <= slot {
             self.slots.push(Slot::new());
@@ -438,6 +450,8 @@ pub struct Aggregate {
     pub window_iterations: u64,
     pub transactions: u64,
     pub errors: BTreeMap<String, ErrorTally>,
+    /// The errors deduplicated by timer, kind, status and message.
+    pub error_table: ErrorTable,
     pub error_count: u64,
     /// Iterations that started late because the previous one overran.
     pub late_starts: u64,
@@ -450,6 +464,8 @@ pub struct Aggregate {
     pub missed: u64,
     pub series: Vec<Bucket>,
     pub active_users: i64,
+    /// The active-user count after each start and stop (bounded).
+    pub user_steps: UserSteps,
     pub users_started: u64,
     /// Latest time seen.
     pub last_t: f64,
@@ -479,6 +495,7 @@ impl Aggregate {
             window_iterations: 0,
             transactions: 0,
             errors: BTreeMap::new(),
+            error_table: ErrorTable::default(),
             error_count: 0,
             late_starts: 0,
             lateness: hist(),
@@ -488,6 +505,7 @@ impl Aggregate {
             missed: 0,
             series: Vec::new(),
             active_users: 0,
+            user_steps: UserSteps::default(),
             users_started: 0,
             last_t: 0.0,
         }
@@ -591,6 +609,7 @@ impl Aggregate {
                     if tally.first_messages.len() < FIRST_MESSAGES {
                         tally.first_messages.push(s.error.clone());
                     }
+                    self.error_table.add(&s.name, kind, s.status, &s.error, s.t);
                 }
                 let b = self.bucket(s.t);
                 b.transactions += 1;
@@ -677,11 +696,13 @@ impl Aggregate {
                 self.users_started += 1;
                 self.groups[gi].users_started += 1;
                 let n = self.active_users;
+                self.user_steps.add(s.t, n);
                 let b = self.bucket(s.t);
                 b.active_users_max = b.active_users_max.max(n);
             }
             Kind::UserStop => {
                 self.active_users -= 1;
+                self.user_steps.add(s.t, self.active_users);
                 // Later buckets start from the new count.
                 self.bucket(s.t);
             }
@@ -708,6 +729,23 @@ impl Aggregate {
             b.merge(&t.bounds);
         }
         Stats::bounded(&h, &b)
+    }
+
+    /// All transactions' percentile curves, measured and from the schedule
+    /// (the same transactions as [`Aggregate::all_transactions`]).
+    pub fn all_transactions_curves(&self) -> Curves {
+        let (mut h, mut hs): (Histogram<u64>, Histogram<u64>) = (hist(), hist());
+        let (mut b, mut bs) = (Bounds::default(), Bounds::default());
+        for t in self.timers.values().filter(|t| !t.custom) {
+            let _ = h.add(&t.latency);
+            let _ = hs.add(&t.latency_sched);
+            b.merge(&t.bounds);
+            bs.merge(&t.bounds_sched);
+        }
+        Curves {
+            measured: curve(&h, &b),
+            scheduled: curve(&hs, &bs),
+        }
     }
 
     /// How many successful transactions took at most `limit` seconds, where

@@ -3,6 +3,8 @@
 //! none of them reaches back into the runner.
 
 pub mod aggregate;
+pub mod distribution;
+pub mod error_table;
 pub mod judgement;
 pub mod sample;
 pub mod summary;

@@ -2,6 +2,8 @@
 //! shared/spec/plan-format.md, and more).
 
 use super::aggregate::{Aggregate, ErrorTally, IntervalHist, Slot, Stats};
+use super::distribution::Curves;
+use super::error_table::ErrorRow;
 use super::judgement::{Expected, Verdict};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -210,6 +212,24 @@ pub struct Summary {
     /// The timers that are scripts' custom timers, not transactions.
     #[serde(default)]
     pub custom_timers: Vec<String>,
+    /// Every error deduplicated by timer, kind, status and message, with
+    /// its count and first and last send time (seconds since the start);
+    /// at most `error_table::ERROR_ROWS` distinct rows, the rest counted in
+    /// one `other` row per timer and kind.
+    #[serde(default)]
+    pub error_rows: Vec<ErrorRow>,
+    /// Each timer's percentile curve of its successful samples (quantile
+    /// `q` from 0 to 0.9999, latency `s` in seconds), measured from the
+    /// send and from the schedule.
+    #[serde(default)]
+    pub latency_curves: BTreeMap<String, Curves>,
+    /// The same curves for all transactions together.
+    #[serde(default)]
+    pub latency_curves_all: Curves,
+    /// The active-user count after each start and stop, `[t_s, users]`
+    /// (thinned past `distribution::USER_STEPS` points).
+    #[serde(default)]
+    pub active_user_steps: Vec<(f64, i64)>,
 }
 
 /// How many time-series intervals a run has: those that cover its run
@@ -341,6 +361,14 @@ impl Summary {
                 .filter(|(_, t)| t.custom)
                 .map(|(k, _)| k.clone())
                 .collect(),
+            error_rows: agg.error_table.rows(),
+            latency_curves: agg
+                .timers
+                .iter()
+                .map(|(k, t)| (k.clone(), t.curves()))
+                .collect(),
+            latency_curves_all: agg.all_transactions_curves(),
+            active_user_steps: agg.user_steps.points.clone(),
         }
     }
 }

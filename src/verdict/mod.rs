@@ -11,7 +11,7 @@
 pub mod causes;
 pub mod expect;
 
-use crate::plan::file::{PlanFile, Tolerance};
+use crate::plan::file::{AcceptanceSection, PlanFile, Tolerance};
 use crate::results::aggregate::Aggregate;
 use crate::results::judgement::{Check, Expected, State, Verdict};
 use crate::units::round_sig;
@@ -130,25 +130,65 @@ pub fn judge(plan: &PlanFile, agg: &Aggregate, ending: &Ending) -> (Option<Expec
     (expected, v)
 }
 
-/// Latency thresholds, judged on the recorded values exactly: a percentile
-/// holds when at least that share of the successful transactions took at
-/// most the threshold (nearest rank), `max` when every one did.
-fn latency_checks(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) -> usize {
-    let all = agg.all_transactions();
-    let a = &plan.acceptance;
-    let mut n = 0;
-    for (name, q, limit) in [
+/// One latency threshold of a plan's `[acceptance]`: judged on all
+/// transactions together (never per timer).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LatencyThreshold {
+    /// `p50`, `p80`, `p90`, `p95`, `p99` or `max` (a [`Stats::get`] name).
+    ///
+    /// [`Stats::get`]: crate::results::aggregate::Stats::get
+    pub name: &'static str,
+    /// The quantile judged: 0.5 ... 0.99, 1.0 for `max`.
+    pub quantile: f64,
+    /// The limit, seconds.
+    pub limit: f64,
+}
+
+/// The latency thresholds the plan sets, in the order they are judged.
+pub fn latency_thresholds(a: &AcceptanceSection) -> Vec<LatencyThreshold> {
+    [
         ("p50", 0.50, a.p50),
         ("p80", 0.80, a.p80),
         ("p90", 0.90, a.p90),
         ("p95", 0.95, a.p95),
         ("p99", 0.99, a.p99),
         ("max", 1.0, a.max),
-    ] {
-        let Some(limit) = limit else { continue };
+    ]
+    .into_iter()
+    .filter_map(|(name, quantile, limit)| {
+        limit.map(|l| LatencyThreshold {
+            name,
+            quantile,
+            limit: l.0,
+        })
+    })
+    .collect()
+}
+
+/// The name of the verdict's check of latency threshold `name` (`p95` →
+/// "p95 response time"), as `summary.json`'s `verdict.checks` has it.
+pub fn latency_check_name(name: &str) -> String {
+    format!("{name} response time")
+}
+
+/// The name of the verdict's error-rate check.
+pub const ERROR_RATE_CHECK: &str = "error rate";
+
+/// Latency thresholds, judged on the recorded values exactly: a percentile
+/// holds when at least that share of the successful transactions took at
+/// most the threshold (nearest rank), `max` when every one did.
+fn latency_checks(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) -> usize {
+    let all = agg.all_transactions();
+    let mut n = 0;
+    for LatencyThreshold {
+        name,
+        quantile: q,
+        limit,
+    } in latency_thresholds(&plan.acceptance)
+    {
         n += 1;
         let value = all.get(name).unwrap_or(0.0);
-        let within = agg.count_within(limit.0).unwrap_or(0);
+        let within = agg.count_within(limit).unwrap_or(0);
         // The nearest rank of the q-quantile among `count` values.
         let rank = ((q * all.count as f64).ceil() as u64).max(1);
         let ok = all.count > 0 && within >= rank;
@@ -160,30 +200,30 @@ fn latency_checks(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) -> usize {
                 secs(value),
                 round_sig(within as f64 * 100.0 / all.count as f64, 4),
                 all.count,
-                secs(limit.0)
+                secs(limit)
             )
         };
         let reason = (!ok).then(|| {
             if all.count == 0 {
                 format!(
                     "{name} response time: no transaction succeeded, so it cannot be within {}",
-                    secs(limit.0)
+                    secs(limit)
                 )
             } else {
                 format!(
                     "{name} response time {} exceeded the {} threshold (only {}% of transactions took at most {})",
                     secs(value),
-                    secs(limit.0),
+                    secs(limit),
                     round_sig(within as f64 * 100.0 / all.count as f64, 4),
-                    secs(limit.0)
+                    secs(limit)
                 )
             }
         });
         push(
             v,
             Check {
-                name: format!("{name} response time"),
-                target: format!("<= {}", secs(limit.0)),
+                name: latency_check_name(name),
+                target: format!("<= {}", secs(limit)),
                 achieved,
                 pass: ok,
                 reason,
@@ -220,7 +260,7 @@ fn error_rate_check(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) -> usize 
     push(
         v,
         Check {
-            name: "error rate".into(),
+            name: ERROR_RATE_CHECK.into(),
             target: format!("<= {}%", r(limit.0 * 100.0)),
             achieved: format!(
                 "{}% ({} of {})",

@@ -1,8 +1,14 @@
-//! `report.html`: the human report of a run, in the shape of Pyak47's
+//! `report.html`: the human report of a run. At the top, one statistics
+//! table (a row per timer, the plan's thresholds shown and a breached one
+//! marked) and the deduplicated errors; then the sections of Pyak47's
 //! results.html (Summary, All Transactions, one section per timer, each
-//! with its Response Time Summary, Interval Details and graphs), plus what
-//! pace knows that Pyak47 did not: the plan, its expected band and the
-//! verdict.
+//! with its Response Time Summary, Interval Details and graphs, now with a
+//! latency distribution), plus what pace knows that Pyak47 did not: the
+//! plan, its expected band and the verdict.
+//!
+//! It reads at 400 px wide (every table scrolls in its own box) and prints
+//! small (headings kept with their tables, scatter graphs thinned):
+//! `tests/report_browser.rs` checks both in a real browser.
 //!
 //! One self-contained file: inline CSS, inline SVG graphs, no script, no
 //! external resource, so it opens offline and can be mailed. Every text
@@ -14,11 +20,14 @@ mod overview;
 mod tables;
 #[cfg(test)]
 mod tests;
+mod top;
 
 use super::Exporter;
 use crate::results::aggregate::{Point, SCATTER_POINTS, Stats};
+use crate::results::distribution::Curves;
 use crate::results::summary::IntervalRow;
 use crate::results::{Results, Scatter};
+use crate::verdict::latency_thresholds;
 use charts::{Target, Timeline};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use std::collections::HashSet;
@@ -155,8 +164,13 @@ fn target(r: &Results) -> Option<Target> {
 }
 
 fn figure(svg: anyhow::Result<String>, caption: Markup) -> anyhow::Result<Markup> {
+    figure_of("graph", svg, caption)
+}
+
+/// A figure with its own class (`graph scatter`: printing thins its points).
+fn figure_of(class: &str, svg: anyhow::Result<String>, caption: Markup) -> anyhow::Result<Markup> {
     Ok(html! {
-        figure.graph {
+        figure class=(class) {
             (PreEscaped(svg?))
             figcaption { (caption) }
         }
@@ -171,6 +185,7 @@ struct TimerSection<'a> {
     failed: u64,
     rows: &'a [IntervalRow],
     drawn: Drawn,
+    curves: Option<&'a Curves>,
 }
 
 fn timer_section(r: &Results, t: TimerSection, all: bool) -> anyhow::Result<Markup> {
@@ -187,29 +202,59 @@ fn timer_section(r: &Results, t: TimerSection, all: bool) -> anyhow::Result<Mark
         ramp_up: m.ramp_up_s,
     };
     let every = tables::interval_name(ts);
+    let limits = latency_thresholds(&r.plan.acceptance);
+    let short_last = t.rows.len() > 1
+        && t.rows
+            .last()
+            .is_some_and(|x| x.end_s - x.start_s < ts * 0.999);
     let mut graphs = vec![
         figure(
             charts::response_time(
                 &format!("Response time per {every} interval: {}", t.title),
                 t.rows,
                 tl,
+                ts,
+                &limits,
             ),
-            html! { "Successful samples; each point is one interval, drawn at its middle. Empty intervals are gaps." },
+            html! {
+                "Successful samples; each point is one interval, drawn at its middle. Empty intervals are gaps."
+                @if short_last {
+                    " The last interval is shorter (the run ended inside it): its few samples are lone open circles, not joined to the lines."
+                }
+                @if !limits.is_empty() {
+                    " Dashed: the plan's thresholds (judged on all transactions together); ↑ marks one above the graph."
+                }
+            },
         )?,
-        figure(
+        figure_of(
+            "graph scatter",
             charts::scatter(
                 &format!("Response time, raw data: {}", t.title),
                 &t.drawn.points,
                 tl,
             ),
-            html! { (t.drawn.description()) " Failed samples are red crosses, at the time they failed." },
+            html! { (t.drawn.description()) " Failed samples are red crosses, at the time they were sent. A printed copy shows one point in five." },
         )?,
     ];
+    if let Some(c) = t.curves {
+        graphs.push(figure(
+            charts::distribution(&format!("Latency distribution: {}", t.title), c, &limits),
+            html! {
+                "The percentile curve of the successful samples, measured from the send and from the schedule "
+                "(coordinated omission corrected: from the start each iteration had on the plan's absolute schedule). "
+                "The x axis spaces percentiles as 1/(1-q), so 90 %, 99 %, 99.9 % and 99.99 % lie equally apart; "
+                "the curve stops where the samples run out."
+            },
+        )?);
+    }
     let target = if all { target(r) } else { None };
     graphs.push(figure(
-        charts::throughput(&format!("Throughput per {every} interval: {}", t.title), t.rows, target.as_ref(), tl),
+        charts::throughput(&format!("Throughput per {every} interval: {}", t.title), t.rows, target.as_ref(), tl, ts),
         html! {
-            "Transactions per second over each interval's real length, not rounded."
+            "Transactions per second over each interval's real length, succeeded and failed stacked."
+            @if short_last {
+                " The last interval is shorter (the run ended inside it): its rate is over its own length, drawn faded (and named in the legend)."
+            }
             @if let Some(tg) = &target {
                 @if !tg.band.is_empty() {
                     " The band is the range an honest run's interval count falls in at the plan's confidence"
@@ -221,8 +266,8 @@ fn timer_section(r: &Results, t: TimerSection, all: bool) -> anyhow::Result<Mark
     if all {
         let series = &r.summary.series;
         graphs.push(figure(
-            charts::active_users(series, ts, tl),
-            html! { "The most users active in each interval." },
+            charts::active_users(&r.summary.active_user_steps, series, ts, tl),
+            html! { "Users active, stepping at each start and stop." },
         )?);
         graphs.push(figure(
             charts::lateness(series, ts, tl),
@@ -258,6 +303,11 @@ fn page(r: &Results) -> anyhow::Result<Markup> {
     let name = s.meta.plan_name();
     let word = s.verdict.state.word();
     let mut used = HashSet::new();
+    let nav: Vec<(String, String)> = s
+        .timers
+        .keys()
+        .map(|timer| (slug(timer, &mut used), timer.clone()))
+        .collect();
     let mut sections = vec![timer_section(
         r,
         TimerSection {
@@ -274,33 +324,51 @@ fn page(r: &Results) -> anyhow::Result<Markup> {
                     .map(|(_, v)| v)
                     .collect::<Vec<_>>(),
             ),
+            curves: Some(&s.latency_curves_all),
         },
         true,
     )?];
-    let mut nav = Vec::new();
-    for (timer, stats) in &s.timers {
-        let id = slug(timer, &mut used);
-        nav.push((id.clone(), timer.clone()));
+    let mut stat_rows = vec![top::StatRow {
+        name: "All Transactions",
+        id: "all-transactions",
+        stats: &s.all_transactions,
+        errors: s.whole_run.errors,
+        judged: true,
+        custom: false,
+    }];
+    for ((timer, stats), (id, _)) in s.timers.iter().zip(&nav) {
+        let custom = s.custom_timers.contains(timer);
+        let failed = s.timer_errors.get(timer).copied().unwrap_or(0);
+        stat_rows.push(top::StatRow {
+            name: timer,
+            id,
+            stats,
+            errors: failed,
+            judged: false,
+            custom,
+        });
         sections.push(timer_section(
             r,
             TimerSection {
-                id,
-                title: if s.custom_timers.contains(timer) {
+                id: id.clone(),
+                title: if custom {
                     format!("Custom Timer: {timer}")
                 } else {
                     format!("Timer: {timer}")
                 },
                 stats,
-                failed: s.timer_errors.get(timer).copied().unwrap_or(0),
+                failed,
                 rows: s.intervals.get(timer).map(Vec::as_slice).unwrap_or(&[]),
                 drawn: r.scatter.get(timer).map(Drawn::of).unwrap_or(Drawn {
                     points: Vec::new(),
                     seen: 0,
                 }),
+                curves: s.latency_curves.get(timer),
             },
             false,
         )?);
     }
+    let tag = format!("verdict-tag {}", word.to_lowercase().replace(' ', ""));
     Ok(html! {
         (DOCTYPE)
         html lang="en" {
@@ -312,8 +380,10 @@ fn page(r: &Results) -> anyhow::Result<Markup> {
             }
             body {
                 header {
-                    h1 { "Performance Results Report: " (name) }
+                    h1 { "Performance Results Report: " (name) " " span class=(tag) { (word) } }
                     nav {
+                        a href="#statistics" { "Statistics" }
+                        a href="#errors" { "Errors" }
                         a href="#summary" { "Summary" }
                         a href="#plan-vs-achieved" { "Plan vs achieved" }
                         a href="#all-transactions" { "All Transactions" }
@@ -321,6 +391,8 @@ fn page(r: &Results) -> anyhow::Result<Markup> {
                     }
                 }
                 main {
+                    (top::statistics(r, &stat_rows))
+                    (top::errors(&s.error_rows))
                     (overview::summary(r))
                     (overview::plan_vs_achieved(r))
                     @for sec in sections { (sec) }

@@ -1,6 +1,6 @@
 //! The first two sections: the Summary (verdict, run facts, the workload
 //! the plan configured) and Plan vs achieved (throughput against its band,
-//! what held the schedule back, the acceptance checks, the errors).
+//! what held the schedule back, the acceptance checks).
 
 use crate::plan::file::{PacingMode, PacingSection, PlanFile};
 use crate::plan::pacing::Pacing;
@@ -76,7 +76,7 @@ fn embedded(e: &crate::target::EmbeddedTarget) -> String {
 fn workload(plan: &PlanFile) -> Markup {
     html! {
         h3 { "Workload configuration" }
-        table.workload {
+        div.scroll { table.workload {
             thead { tr { th { "group" } th { "users" } th { "pacing" } th { "late policy" } th { "steps or script" } } }
             tbody {
                 @for g in &plan.groups {
@@ -102,7 +102,7 @@ fn workload(plan: &PlanFile) -> Markup {
                     }
                 }
             }
-        }
+        } }
     }
 }
 
@@ -134,7 +134,7 @@ pub fn summary(r: &Results) -> Markup {
                 ul.reasons { @for reason in &v.reasons { li { (reason) } } }
             }
             @if !v.causes.is_empty() {
-                table.causes {
+                div.scroll { table.causes {
                     thead { tr { th { "cause of the shortfall" } th { "transactions" } th { "share" } } }
                     tbody {
                         @for c in &v.causes {
@@ -145,7 +145,7 @@ pub fn summary(r: &Results) -> Markup {
                             }
                         }
                     }
-                }
+                } }
             }
             @for n in &v.notes { p.note { "Note: " (n) } }
             @for u in &v.unjudged { p.note { "Not judged: " (u) } }
@@ -156,7 +156,7 @@ pub fn summary(r: &Results) -> Markup {
                     ". Everything below covers only what was recorded before it stopped."
                 }
             }
-            table.facts {
+            div.scroll { table.facts {
                 tbody {
                     tr { th { "plan" } td { (m.plan_name()) " " span.url { "(" (m.plan_file) ")" } } }
                     tr { th { "transactions (whole run)" } td { (s.whole_run.transactions + s.whole_run.errors) } }
@@ -170,7 +170,7 @@ pub fn summary(r: &Results) -> Markup {
                         tr { th { "target" } td { (embedded(e)) } }
                     }
                 }
-            }
+            } }
             (workload(&r.plan))
         }
     }
@@ -199,7 +199,7 @@ pub fn plan_vs_achieved(r: &Results) -> Markup {
     html! {
         section #plan-vs-achieved {
             h2 { "Plan vs achieved" }
-            table.facts {
+            div.scroll { table.facts {
                 tbody {
                     tr {
                         th { "target rate" }
@@ -259,13 +259,13 @@ pub fn plan_vs_achieved(r: &Results) -> Markup {
                         }
                     }
                 }
-            }
+            } }
             (co_views(s))
             h3 { "Acceptance checks" }
             @if s.verdict.checks.is_empty() {
                 p.none { "The plan sets no acceptance threshold." }
             } @else {
-                table.checks {
+                div.scroll { table.checks {
                     thead { tr { th { "check" } th { "planned" } th { "achieved" } th { "result" } } }
                     tbody {
                         @for c in &s.verdict.checks {
@@ -277,24 +277,7 @@ pub fn plan_vs_achieved(r: &Results) -> Markup {
                             }
                         }
                     }
-                }
-            }
-            h3 { "Errors" }
-            @if s.errors.is_empty() {
-                p.none { "No errors." }
-            } @else {
-                table.errors {
-                    thead { tr { th { "kind" } th { "count" } th { "first messages" } } }
-                    tbody {
-                        @for (kind, t) in &s.errors {
-                            tr {
-                                td { (kind) }
-                                td.num { (t.count) }
-                                td { ul.messages { @for msg in &t.first_messages { li { code { (msg) } } } } }
-                            }
-                        }
-                    }
-                }
+                } }
             }
         }
     }

@@ -56,7 +56,7 @@ pub fn response_time_summary(s: &Stats, failed: u64) -> Markup {
     let d = decimals(times(s));
     html! {
         h3 { "Response Time Summary (secs)" }
-        table.response-time-summary {
+        div.scroll { table.response-time-summary {
             thead { tr { @for c in SUMMARY_COLUMNS { th { (c) } } } }
             tbody {
                 tr {
@@ -70,7 +70,7 @@ pub fn response_time_summary(s: &Stats, failed: u64) -> Markup {
                     }
                 }
             }
-        }
+        } }
         p.failed-note {
             @if failed == 0 {
                 "No failed samples: every sample is in these statistics."

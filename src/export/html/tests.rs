@@ -155,6 +155,8 @@ fn a_sampled_scatter_says_so_and_a_complete_one_says_all() {
 fn every_section_is_present_in_order() {
     let html = render(&results(10.0, 80, false));
     let ids = [
+        "id=\"statistics\"",
+        "id=\"errors\"",
         "id=\"summary\"",
         "id=\"plan-vs-achieved\"",
         "id=\"all-transactions\"",
@@ -167,8 +169,8 @@ fn every_section_is_present_in_order() {
         .map(|id| html.find(id).unwrap_or_else(|| panic!("{id} missing")))
         .collect();
     assert!(pos.windows(2).all(|w| w[0] < w[1]), "out of order: {pos:?}");
-    // 5 graphs for All Transactions, 3 per timer.
-    assert_eq!(html.matches("<svg").count(), 5 + 3 + 3);
+    // 6 graphs for All Transactions, 4 per timer.
+    assert_eq!(html.matches("<svg").count(), 6 + 4 + 4);
     assert!(html.contains(PERCENTILE_DEFINITION));
     assert!(html.contains("seed 42"));
 }
@@ -217,5 +219,92 @@ fn a_run_with_no_samples_still_renders_every_section() {
         assert!(html.contains(&format!("id=\"{id}\"")), "{id} missing");
     }
     assert!(html.contains("All 0 points."));
-    assert_eq!(html.matches("<svg").count(), 5);
+    assert_eq!(html.matches("<svg").count(), 6);
+    assert!(html.contains("No errors."));
+}
+
+#[test]
+fn the_statistics_table_shows_each_threshold_and_marks_a_breach() {
+    let r = results(10.0, 80, false);
+    let html = render(&r);
+    let doc = scraper::Html::parse_document(&html);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let table = doc
+        .select(&sel("#statistics table.statistics"))
+        .next()
+        .unwrap();
+    let heads: Vec<String> = table
+        .select(&sel("thead tr:first-child th"))
+        .map(|e| e.text().collect())
+        .collect();
+    assert_eq!(
+        heads,
+        [
+            "timer", "count", "errors", "error %", "rate/s", "avg", "p50", "p90", "p95", "p99",
+            "max"
+        ]
+    );
+    let limits: Vec<String> = table
+        .select(&sel("thead tr.limits th"))
+        .map(|e| e.text().collect())
+        .collect();
+    assert_eq!(
+        limits[8], "≤ 1 s",
+        "the p95 threshold under p95: {limits:?}"
+    );
+    // All Transactions first, then each timer.
+    let rows: Vec<String> = table
+        .select(&sel("tbody th"))
+        .map(|e| e.text().collect::<String>().trim().to_string())
+        .collect();
+    assert_eq!(rows, ["All Transactions", EVIL, "home"]);
+    // The verdict held p95 (every sample is under 23 ms): marked as held.
+    let held = table.select(&sel("tr.judged td.held")).count();
+    assert_eq!(held, 1);
+    assert_eq!(table.select(&sel("td.breach")).count(), 0);
+    // With a limit every run breaks, the verdict's failed check is marked.
+    let mut r = r;
+    for c in &mut r.summary.verdict.checks {
+        if c.name == "p95 response time" {
+            c.pass = false;
+        }
+    }
+    let html = render(&r);
+    assert_eq!(html.matches("class=\"breach\"").count(), 1);
+}
+
+#[test]
+fn the_errors_table_shows_each_error_once_with_its_count() {
+    let r = results(10.0, 80, false);
+    let html = render(&r);
+    let failed = r.summary.timer_errors["home"];
+    let doc = scraper::Html::parse_document(&html);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let rows: Vec<Vec<String>> = doc
+        .select(&sel("#errors table.errors tbody tr"))
+        .map(|tr| tr.select(&sel("td")).map(|e| e.text().collect()).collect())
+        .collect();
+    assert_eq!(rows.len(), 1, "one message, one row: {rows:?}");
+    assert_eq!(rows[0][0], "home");
+    assert_eq!(rows[0][1], "status");
+    assert_eq!(rows[0][3], format!("status 500 {EVIL}"));
+    assert_eq!(rows[0][4], failed.to_string());
+    assert_eq!(r.summary.error_rows.len(), 1);
+}
+
+#[test]
+fn a_p80_threshold_gets_its_column_and_no_threshold_no_limit_row() {
+    let mut r = results(10.0, 80, false);
+    r.plan.acceptance.p80 = Some(crate::plan::file::Secs(0.005));
+    let html = render(&r);
+    let table = &html[html.find("<table class=\"statistics\"").unwrap()..];
+    let head = &table[..table.find("</thead>").unwrap()];
+    assert!(head.contains("<th>p80</th>"), "{head}");
+    assert!(head.contains("≤ 5 ms"), "{head}");
+    // Every timer's p80 is above 5 ms: shaded, not judged per timer.
+    assert_eq!(html.matches("class=\"over\"").count(), 2);
+    r.plan.acceptance = Default::default();
+    let html = render(&r);
+    assert!(!html.contains("tr class=\"limits\""));
+    assert!(!html.contains("<th>p80</th>"));
 }

@@ -6,8 +6,15 @@
 //! never covers the data. A time axis always starts at the run's start and
 //! shades the ramp-up, where the target does not apply.
 
+mod distribution;
+mod load;
+
+pub use distribution::distribution;
+pub use load::{active_users, lateness};
+
 use crate::results::aggregate::Point;
-use crate::results::summary::{IntervalRow, SeriesRow};
+use crate::results::summary::IntervalRow;
+use crate::verdict::LatencyThreshold;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -16,8 +23,8 @@ use std::ops::Range;
 
 pub const WIDTH: u32 = 900;
 pub const HEIGHT: u32 = 300;
-/// The right-hand margin that holds the legend.
-const LEGEND_W: u32 = 150;
+/// The right-hand margin that holds the legend: room for ~20 characters.
+const LEGEND_W: u32 = 190;
 const FONT: &str = "sans-serif";
 /// plotters' SVG backend writes `font-size` as size / 1.24: ~13 px and ~15 px.
 const TEXT: f64 = 16.0;
@@ -27,6 +34,7 @@ const AVG: RGBColor = RGBColor(31, 119, 180);
 const P80: RGBColor = RGBColor(44, 160, 44);
 const P90: RGBColor = RGBColor(255, 127, 14);
 const P95: RGBColor = RGBColor(214, 39, 40);
+const P99: RGBColor = RGBColor(148, 52, 110);
 const MAX: RGBColor = RGBColor(127, 127, 127);
 const OK: RGBColor = RGBColor(31, 119, 180);
 const FAILED: RGBColor = RGBColor(214, 39, 40);
@@ -56,6 +64,14 @@ pub struct Target {
     pub band: Vec<(f64, f64, f64, f64)>,
     /// The band's confidence, e.g. 0.99.
     pub confidence: f64,
+}
+
+/// `c` blended with white: what `c` at opacity `a` looks like on the
+/// white background, as a solid colour. Solid, not translucent: a printed
+/// translucent element costs the PDF a graphics state of its own.
+fn tint(c: RGBColor, a: f64) -> RGBColor {
+    let m = |v: u8| (f64::from(v) * a + 255.0 * (1.0 - a)).round() as u8;
+    RGBColor(m(c.0), m(c.1), m(c.2))
 }
 
 /// A tick label: the value rounded to the tick step's precision, with no
@@ -103,6 +119,8 @@ enum Swatch {
     Line(RGBColor),
     Dashed(RGBColor),
     Fill(RGBColor),
+    /// A fill drawn faded (a short last interval).
+    Faded(RGBColor),
     Dot(RGBColor),
     Cross(RGBColor),
 }
@@ -117,6 +135,8 @@ type LineSpec<R> = (&'static str, RGBColor, u32, fn(&R) -> f64);
 fn draw_legend(root: &Area<'_>, items: &Legend) -> anyhow::Result<()> {
     let x = (WIDTH - LEGEND_W + 14) as i32;
     let mut y = 48;
+    // Rows closer together when there are many, so the last stays inside.
+    let step = (22).min((HEIGHT as i32 - 60) / (items.len() as i32).max(1));
     for (label, swatch) in items {
         match *swatch {
             Swatch::Line(c) => root.draw(&PathElement::new(
@@ -133,9 +153,18 @@ fn draw_legend(root: &Area<'_>, items: &Legend) -> anyhow::Result<()> {
             }
             Swatch::Fill(c) => root.draw(&Rectangle::new(
                 [(x, y - 6), (x + 20, y + 6)],
-                c.mix(0.35).filled(),
+                tint(c, 0.5).filled(),
             ))?,
-            Swatch::Dot(c) => root.draw(&Circle::new((x + 10, y), 3, c.filled()))?,
+            Swatch::Faded(c) => root.draw(&Rectangle::new(
+                [(x, y - 6), (x + 20, y + 6)],
+                tint(c, 0.2).filled(),
+            ))?,
+            // A square, not a circle: printing hides most of a scatter's
+            // circles (style.css), and never the legend's.
+            Swatch::Dot(c) => root.draw(&Rectangle::new(
+                [(x + 7, y - 3), (x + 13, y + 3)],
+                c.filled(),
+            ))?,
             Swatch::Cross(c) => root.draw(&Cross::new((x + 10, y), 4, c.stroke_width(2)))?,
         }
         root.draw(&Text::new(
@@ -143,7 +172,7 @@ fn draw_legend(root: &Area<'_>, items: &Legend) -> anyhow::Result<()> {
             (x + 28, y),
             TextStyle::from((FONT, TEXT).into_font()).pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
-        y += 22;
+        y += step;
     }
     Ok(())
 }
@@ -182,7 +211,7 @@ fn mesh(
     chart
         .configure_mesh()
         .light_line_style(TRANSPARENT)
-        .bold_line_style(BLACK.mix(0.12))
+        .bold_line_style(tint(BLACK, 0.12))
         .x_labels(12)
         .y_labels(6)
         .x_label_formatter(&|v| tick(*v, xs))
@@ -220,8 +249,9 @@ fn time_chart(
         let root: Area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE)?;
         let mut chart = builder(&root, title).build_cartesian_2d(0.0..tl.end, y.clone())?;
-        mesh(&mut chart, tl, &y, y_desc)?;
+        // The shading first: solid, it would hide the grid drawn before it.
         shade_ramp_up(&mut chart, tl, &y)?;
+        mesh(&mut chart, tl, &y, y_desc)?;
         let legend = draw(&mut chart)?;
         draw_legend(&root, &legend)?;
         if let Some(msg) = empty {
@@ -230,7 +260,7 @@ fn time_chart(
                 (tl.end / 2.0, (y.start + y.end) / 2.0),
                 (FONT, TITLE)
                     .into_font()
-                    .color(&BLACK.mix(0.5))
+                    .color(&tint(BLACK, 0.5))
                     .pos(Pos::new(HPos::Center, VPos::Center)),
             )))?;
         }
@@ -246,7 +276,7 @@ fn shade_ramp_up(chart: &mut Chart<'_, '_>, tl: Timeline, y: &Range<f64>) -> any
     let end = tl.ramp_up.min(tl.end);
     chart.draw_series(std::iter::once(Rectangle::new(
         [(0.0, y.start), (end, y.end)],
-        BLACK.mix(0.05).filled(),
+        tint(BLACK, 0.06).filled(),
     )))?;
     // Centred in a wide shading; in a narrow one, starting at its end,
     // so the label never runs over the axis.
@@ -260,7 +290,7 @@ fn shade_ramp_up(chart: &mut Chart<'_, '_>, tl: Timeline, y: &Range<f64>) -> any
         (x, y.end),
         (FONT, TEXT)
             .into_font()
-            .color(&BLACK.mix(0.55))
+            .color(&tint(BLACK, 0.55))
             .pos(Pos::new(h, VPos::Top)),
     )))?;
     Ok(())
@@ -270,12 +300,56 @@ fn mid(r: &IntervalRow) -> f64 {
     (r.start_s + r.end_s) / 2.0
 }
 
-/// Response time per interval: avg and p80/p90/p95 (and max, thinner),
-/// at each interval's middle; empty intervals are gaps.
-pub fn response_time(title: &str, rows: &[IntervalRow], tl: Timeline) -> anyhow::Result<String> {
+/// The colour of a threshold's line: its percentile's where one is drawn.
+fn limit_color(name: &str) -> RGBColor {
+    match name {
+        "p80" => P80,
+        "p90" => P90,
+        "p95" => P95,
+        "p99" => P99,
+        "max" => MAX,
+        _ => TARGET,
+    }
+}
+
+/// A threshold far above the data would flatten it: it is drawn when it
+/// lies within twice the data's top, and otherwise only named in the
+/// legend as above the graph.
+fn limit_drawn(limit: f64, data_max: f64) -> bool {
+    data_max > 0.0 && limit <= 2.0 * data_max
+}
+
+fn limit_label(l: &LatencyThreshold, drawn: bool) -> String {
+    let v = crate::units::human_duration(l.limit);
+    if drawn {
+        format!("{} limit {v}", l.name)
+    } else {
+        format!("{} limit {v} ↑", l.name)
+    }
+}
+
+/// Response time per interval: avg, p80/p90/p95/p99 and max (thinner), at
+/// each interval's middle, against the plan's latency thresholds (dashed);
+/// empty intervals are gaps.
+pub fn response_time(
+    title: &str,
+    rows: &[IntervalRow],
+    tl: Timeline,
+    ts: f64,
+    limits: &[LatencyThreshold],
+) -> anyhow::Result<String> {
+    // A short last interval holds few samples: lone open circles, not a
+    // line's last bend that reads as a sudden dip or spike.
+    let short = short_last(rows, ts).filter(|r| r.stats.count > 0);
     let max = rows.iter().map(|r| r.stats.max).fold(0.0, f64::max);
-    let series: [LineSpec<IntervalRow>; 5] = [
+    let top = limits
+        .iter()
+        .filter(|l| limit_drawn(l.limit, max))
+        .map(|l| l.limit)
+        .fold(max, f64::max);
+    let series: [LineSpec<IntervalRow>; 6] = [
         ("max", MAX, 1, |r| r.stats.max),
+        ("99th pct", P99, 2, |r| r.stats.p99),
         ("95th pct", P95, 2, |r| r.stats.p95),
         ("90th pct", P90, 2, |r| r.stats.p90),
         ("80th pct", P80, 2, |r| r.stats.p80),
@@ -283,18 +357,38 @@ pub fn response_time(title: &str, rows: &[IntervalRow], tl: Timeline) -> anyhow:
     ];
     let empty = rows.iter().all(|r| r.stats.count == 0);
     let msg = empty.then_some("no successful samples");
-    time_chart(title, tl, y_range(max), "response time (s)", msg, |chart| {
+    time_chart(title, tl, y_range(top), "response time (s)", msg, |chart| {
         let mut legend = Legend::new();
         if empty {
             return Ok(legend);
         }
         for (label, color, width, get) in series {
-            let pts = runs(
-                rows.iter()
-                    .map(|r| (r.stats.count > 0).then(|| (mid(r), get(r)))),
-            );
+            let pts = runs(rows.iter().map(|r| {
+                (r.stats.count > 0 && Some(r.interval) != short.map(|s| s.interval))
+                    .then(|| (mid(r), get(r)))
+            }));
             line(chart, &pts, color, width, true)?;
+            if let Some(r) = short {
+                chart.draw_series(std::iter::once(Circle::new(
+                    (mid(r), get(r)),
+                    3,
+                    color.stroke_width(1),
+                )))?;
+            }
             legend.push((label.into(), Swatch::Line(color)));
+        }
+        for l in limits {
+            let drawn = limit_drawn(l.limit, max);
+            let c = limit_color(l.name);
+            if drawn {
+                chart.draw_series(DashedLineSeries::new(
+                    [(0.0, l.limit), (tl.end, l.limit)],
+                    8,
+                    5,
+                    c.stroke_width(2),
+                ))?;
+            }
+            legend.push((limit_label(l, drawn), Swatch::Dashed(c)));
         }
         Ok(legend)
     })
@@ -332,32 +426,34 @@ pub fn scatter(title: &str, points: &[Point], tl: Timeline) -> anyhow::Result<St
     })
 }
 
-/// A step line: each interval's value held over the interval.
-fn steps(rows: &[IntervalRow], get: impl Fn(&IntervalRow) -> f64) -> Vec<Vec<(f64, f64)>> {
-    let pts: Vec<(f64, f64)> = rows
-        .iter()
-        .flat_map(|r| [(r.start_s, get(r)), (r.end_s, get(r))])
-        .collect();
-    if pts.is_empty() {
-        Vec::new()
-    } else {
-        vec![pts]
-    }
+/// The last interval when it is shorter than the others (the run ended
+/// inside it): its rate is over its own length, an estimate from little
+/// time, so it is drawn faded and named rather than read as a spike or dip.
+fn short_last(rows: &[IntervalRow], ts: f64) -> Option<&IntervalRow> {
+    rows.last()
+        .filter(|r| rows.len() > 1 && r.end_s - r.start_s < ts * 0.999)
 }
 
-/// Transactions per second per interval (successful, and failed where
-/// there are any), against the planned rate and the band an honest run's
-/// interval falls in.
+/// Transactions per second per interval, succeeded and failed stacked,
+/// against the planned rate and the band an honest run's interval falls in.
 pub fn throughput(
     title: &str,
     rows: &[IntervalRow],
     target: Option<&Target>,
     tl: Timeline,
+    ts: f64,
 ) -> anyhow::Result<String> {
-    let err_rate = |r: &IntervalRow| r.errors as f64 / (r.end_s - r.start_s).max(1e-9);
+    let len = |r: &IntervalRow| (r.end_s - r.start_s).max(1e-9);
+    let err_rate = |r: &IntervalRow| r.errors as f64 / len(r);
+    let short = short_last(rows, ts).map(|r| r.interval);
+    // A last interval shorter than half the others does not size the axis:
+    // a few samples over a fraction of a second make a rate that would
+    // squash every full interval; the legend gives its rate instead.
+    let sizes_axis = |r: &&IntervalRow| Some(r.interval) != short || len(r) >= ts / 2.0;
     let mut max = rows
         .iter()
-        .map(|r| r.rate.max(err_rate(r)))
+        .filter(sizes_axis)
+        .map(|r| r.rate + err_rate(r))
         .fold(0.0, f64::max);
     if let Some(t) = target {
         max = t.band.iter().map(|b| b.3).fold(max.max(t.tps), f64::max);
@@ -368,8 +464,36 @@ pub fn throughput(
         let mut legend = Legend::new();
         if let Some(t) = target {
             chart.draw_series(t.band.iter().map(|&(s, e, lo, hi)| {
-                Rectangle::new([(s, lo), (e, hi)], BAND.mix(0.2).filled())
+                Rectangle::new([(s, lo), (e, hi)], tint(BAND, 0.18).filled())
             }))?;
+        }
+        let alpha = |r: &IntervalRow| if Some(r.interval) == short { 0.2 } else { 0.6 };
+        chart.draw_series(rows.iter().filter(|r| r.rate > 0.0).map(|r| {
+            Rectangle::new(
+                [(r.start_s, 0.0), (r.end_s, r.rate)],
+                tint(OK, alpha(r)).filled(),
+            )
+        }))?;
+        chart.draw_series(rows.iter().filter(|r| r.errors > 0).map(|r| {
+            Rectangle::new(
+                [(r.start_s, r.rate), (r.end_s, r.rate + err_rate(r))],
+                tint(FAILED, alpha(r)).filled(),
+            )
+        }))?;
+        legend.push(("succeeded / s".into(), Swatch::Fill(OK)));
+        if any_errors {
+            legend.push(("failed / s".into(), Swatch::Fill(FAILED)));
+        }
+        if let Some(t) = target {
+            // The band's edges over the bars, so a bar inside it shows.
+            for &(s, e, lo, hi) in &t.band {
+                for y in [lo, hi] {
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(s, y), (e, y)],
+                        BAND.stroke_width(1),
+                    )))?;
+                }
+            }
             if !t.band.is_empty() {
                 let pct = crate::units::round_sig(t.confidence * 100.0, 3);
                 legend.push((format!("{pct} % band"), Swatch::Fill(BAND)));
@@ -386,110 +510,20 @@ pub fn throughput(
                 Swatch::Dashed(TARGET),
             ));
         }
-        line(chart, &steps(rows, |r| r.rate), OK, 2, false)?;
-        legend.push(("ok / s".into(), Swatch::Line(OK)));
-        if any_errors {
-            line(chart, &steps(rows, err_rate), FAILED, 1, false)?;
-            legend.push(("failed / s".into(), Swatch::Line(FAILED)));
-        }
-        if legend.len() == 1 {
-            legend.clear();
+        if let Some(r) = short_last(rows, ts) {
+            legend.push((
+                format!(
+                    "last {}: {}/s",
+                    crate::units::human_duration(
+                        crate::units::round_sig(len(r), 2).parse().unwrap_or(len(r))
+                    ),
+                    crate::units::round_sig(r.rate + err_rate(r), 3)
+                ),
+                Swatch::Faded(OK),
+            ));
         }
         Ok(legend)
     })
-}
-
-/// Active users over time (the most active in each interval).
-pub fn active_users(series: &[SeriesRow], ts: f64, tl: Timeline) -> anyhow::Result<String> {
-    let max = series.iter().map(|r| r.active_users).max().unwrap_or(0) as f64;
-    let pts: Vec<(f64, f64)> = series
-        .iter()
-        .flat_map(|r| {
-            let v = r.active_users as f64;
-            [(r.t_s, v), ((r.t_s + ts).min(tl.end), v)]
-        })
-        .collect();
-    let top = (max * 1.08).ceil().max(1.0);
-    let msg = (max == 0.0).then_some("no user started");
-    time_chart("Active users", tl, 0.0..top, "active users", msg, |chart| {
-        if !pts.is_empty() {
-            line(chart, &[pts], USERS, 2, false)?;
-        }
-        Ok(Legend::new())
-    })
-}
-
-/// How late iterations started against their schedule, per interval
-/// (p99 and max, ms), with the late starts (overruns) and dropped or
-/// skipped starts as bars on a count axis.
-pub fn lateness(series: &[SeriesRow], ts: f64, tl: Timeline) -> anyhow::Result<String> {
-    let ms = |v: f64| v * 1000.0;
-    let max = series
-        .iter()
-        .map(|r| ms(r.lateness_max))
-        .fold(0.0, f64::max);
-    let counts = series
-        .iter()
-        .map(|r| r.late_starts.max(r.dropped))
-        .max()
-        .unwrap_or(0);
-    let count_top = ((counts as f64 * 1.08).ceil() as u64).max(5);
-    let mut svg = String::new();
-    {
-        let root: Area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let y = y_range(max);
-        let mut chart = builder(&root, "Start lateness per interval")
-            .right_y_label_area_size(64)
-            .build_cartesian_2d(0.0..tl.end, y.clone())?
-            .set_secondary_coord(0.0..tl.end, 0u64..count_top);
-        mesh(&mut chart, tl, &y, "lateness (ms)")?;
-        chart
-            .configure_secondary_axes()
-            .y_labels(6)
-            .label_style((FONT, TEXT))
-            .axis_desc_style((FONT, TEXT))
-            .y_desc("starts per interval")
-            .draw()?;
-        shade_ramp_up(&mut chart, tl, &y)?;
-        // Two bars side by side in each interval, at least 2 px wide.
-        let w = (0.35 * ts).max(2.0 * tl.end / f64::from(WIDTH - LEGEND_W - 130));
-        let bar = |t: f64, side: f64, n: u64, c: RGBColor| {
-            let x0 = t + 0.5 * ts + (side - 1.0) * w;
-            Rectangle::new([(x0, 0u64), ((x0 + w).min(tl.end), n)], c.mix(0.6).filled())
-        };
-        chart.draw_secondary_series(
-            series
-                .iter()
-                .filter(|r| r.late_starts > 0)
-                .map(|r| bar(r.t_s, 0.0, r.late_starts, LATE)),
-        )?;
-        chart.draw_secondary_series(
-            series
-                .iter()
-                .filter(|r| r.dropped > 0)
-                .map(|r| bar(r.t_s, 1.0, r.dropped, DROPPED)),
-        )?;
-        let lines: [LineSpec<SeriesRow>; 2] = [
-            ("max (ms)", MAX, 1, |r| r.lateness_max),
-            ("p99 (ms)", P95, 2, |r| r.lateness_p99),
-        ];
-        let mut legend = Legend::new();
-        for (label, color, width, get) in lines {
-            let pts = runs(
-                series
-                    .iter()
-                    .map(|r| (r.iterations > 0).then(|| (r.t_s + ts / 2.0, ms(get(r))))),
-            );
-            line(&mut chart, &pts, color, width, true)?;
-            legend.push((label.into(), Swatch::Line(color)));
-        }
-        legend.push(("late starts".into(), Swatch::Fill(LATE)));
-        legend.push(("dropped, skipped".into(), Swatch::Fill(DROPPED)));
-        draw_legend(&root, &legend)?;
-        root.present()?;
-    }
-    Ok(svg)
 }
 
 #[cfg(test)]
