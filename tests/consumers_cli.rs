@@ -32,7 +32,9 @@ fn need(path: &Path, what: &str) {
 /// Runs a consumer; its stdout parsed as JSON. A failure is one line with
 /// what it said.
 fn run_json(cmd: &mut Command) -> Value {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}: run {SETUP} first"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}: run {SETUP} first"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

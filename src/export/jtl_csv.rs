@@ -1,5 +1,5 @@
-//! `results.jtl`: JMeter's CSV JTL, with JMeter's default header (the
-//! columns of JMeter 3.1 and later, `sentBytes` the newest), so its
+//! `results.jtl`: JMeter's CSV JTL, with JMeter 5.x's default header (read
+//! by JMeter 3.1 and later: `sentBytes` came in 3.1), so its
 //! dashboard generator (`jmeter -g results.jtl -o dashboard/`) and other
 //! JTL readers load it.
 //!

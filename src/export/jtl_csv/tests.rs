@@ -133,12 +133,20 @@ fn a_transaction_with_a_failing_step_fails_with_jmeters_message() {
     assert_eq!(tx.len(), 2, "one row per iteration");
     let failed = tx[0];
     assert_eq!(&failed[col("success")], "false");
-    assert_eq!(&failed[col("elapsed")], "500", "the iteration's elapsed time");
+    assert_eq!(
+        &failed[col("elapsed")],
+        "500",
+        "the iteration's elapsed time"
+    );
     assert_eq!(
         &failed[col("responseMessage")],
         "Number of samples in transaction : 2, number of failing samples : 1"
     );
-    assert_eq!(&failed[col("responseCode")], "500", "the first failing step's");
+    assert_eq!(
+        &failed[col("responseCode")],
+        "500",
+        "the first failing step's"
+    );
     assert_eq!(&failed[col("URL")], "null", "what marks a transaction row");
     assert_eq!(&failed[col("bytes")], "200");
     assert_eq!(&failed[col("sentBytes")], "120");
@@ -166,7 +174,10 @@ fn idle_time_is_the_iterations_time_outside_its_steps() {
     // Latency and Connect sum the steps', as JMeter's controller does.
     assert_eq!(&tx[1][col("Latency")], "150");
     assert_eq!(&tx[1][col("Connect")], "12");
-    for r in labelled(&rows, "home").into_iter().chain(labelled(&rows, "login")) {
+    for r in labelled(&rows, "home")
+        .into_iter()
+        .chain(labelled(&rows, "login"))
+    {
         assert_eq!(&r[col("IdleTime")], "0", "a sample is never idle");
         assert_eq!(&r[col("sentBytes")], "60");
     }
