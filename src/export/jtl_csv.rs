@@ -69,12 +69,15 @@ pub struct Transaction {
     /// The first failing step's `responseCode` (JMeter's transaction takes
     /// the code of its samples up to the first failure).
     pub code: Option<String>,
-    /// Response body bytes, request bytes.
+    /// Response body bytes received, summed.
     pub bytes: u64,
+    /// Request bytes (see `Sample::sent_bytes`), summed.
     pub sent_bytes: u64,
-    /// Sums of the steps' `elapsed`, `Latency` and `Connect`, ms.
+    /// The steps' `elapsed`, summed, ms.
     pub elapsed_ms: i64,
+    /// The steps' `Latency` (to the response headers), summed, ms.
     pub latency_ms: i64,
+    /// The steps' `Connect`, summed, ms.
     pub connect_ms: i64,
 }
 
