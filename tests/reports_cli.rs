@@ -333,6 +333,12 @@ fn xml_jtl_nests_steps_in_their_transaction() {
     }
     assert_eq!(attr(&first.2, "lb"), "g");
     assert_eq!(attr(&first.2, "t"), "600", "the iteration's 0.6 s");
+    // Idle: the 600 ms outside its steps' 1 + 100 ms. A samples.csv from
+    // before pace measured request bytes and connects says 0 for both.
+    assert_eq!(attr(&first.2, "it"), "499");
+    assert_eq!(attr(&steps[1].2, "it"), "0");
+    assert_eq!(attr(&first.2, "sby"), "0");
+    assert_eq!(attr(&first.2, "ct"), "0");
     assert_eq!(attr(&steps[1].2, "lb"), "b");
     assert_eq!(attr(&steps[1].2, "t"), "100");
     assert_eq!(attr(&steps[1].2, "lt"), "50");

@@ -230,3 +230,21 @@ impl Exporter for Junit {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ant's schema: `YYYY-MM-DDTHH:MM:SS`, no fraction, no zone.
+    #[test]
+    fn the_timestamp_has_no_zone() {
+        assert_eq!(timestamp(0), "1970-01-01T00:00:00");
+        assert_eq!(timestamp(1_767_225_600_999), "2026-01-01T00:00:00");
+    }
+
+    #[test]
+    fn a_hostname_is_never_empty() {
+        let h = hostname();
+        assert!(!h.is_empty() && h.trim() == h, "{h:?}");
+    }
+}
