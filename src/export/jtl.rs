@@ -15,6 +15,8 @@ pub struct Label {
     urls: HashMap<(String, String), String>,
     /// Group name -> the label of its iterations' transaction rows.
     transactions: HashMap<String, String>,
+    /// The transactions' own names: every step's, every script group's.
+    steps: std::collections::HashSet<String>,
 }
 
 impl Label {
@@ -24,7 +26,12 @@ impl Label {
         let mut groups = HashMap::new();
         let mut urls = HashMap::new();
         let mut transactions = HashMap::new();
+        let mut steps = std::collections::HashSet::new();
         for (i, g) in r.plan.groups.iter().enumerate() {
+            if g.script.is_some() {
+                steps.insert(g.name.clone());
+            }
+            steps.extend(g.steps.iter().map(|s| s.name.clone()));
             groups.insert(g.name.clone(), i + 1);
             // A script's transaction (its step row) already has the group's
             // name, as may a step: the iteration's row takes another, or a
@@ -47,6 +54,18 @@ impl Label {
             groups,
             urls,
             transactions,
+            steps,
+        }
+    }
+
+    /// The label of a custom timer's rows: its name, or, where a
+    /// transaction has that name, `<name> (custom timer)`, as summary.json
+    /// and the report call it, so no label mixes the two.
+    pub fn timer<'a>(&self, name: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.steps.contains(name) {
+            std::borrow::Cow::Owned(format!("{name} (custom timer)"))
+        } else {
+            std::borrow::Cow::Borrowed(name)
         }
     }
 

@@ -9,7 +9,8 @@
 //! - a **step** (an HTTP request, or a script's `run()`): a row labelled
 //!   with the step's name;
 //! - a script's **custom timer**: a row labelled with the timer's name
-//!   (JMeter writes sub-results as rows);
+//!   (`<name> (custom timer)` where a transaction has that name, as in
+//!   summary.json), as JMeter writes sub-results as rows;
 //! - an **iteration**: the Transaction Controller's row, labelled with the
 //!   group's name ([`Label::transaction`]), `URL` the text `null` (what
 //!   tells transaction readers such as parse-jtl that it is one), its
@@ -145,12 +146,24 @@ impl Exporter for JtlCsv {
                 Kind::Step => {
                     let (code, message) = labels.response(&s);
                     open.entry(key).or_default().add(&s, &code);
-                    let url = labels.url(&s.group, &s.name);
-                    sample_row(&mut w, r, &labels, &threads, &s, &code, &message, url)?;
+                    let row = Row {
+                        label: &s.name,
+                        code: &code,
+                        message: &message,
+                        url: labels.url(&s.group, &s.name),
+                    };
+                    sample_row(&mut w, r, &labels, &threads, &s, row)?;
                 }
                 Kind::Timer => {
                     let (code, message) = labels.response(&s);
-                    sample_row(&mut w, r, &labels, &threads, &s, &code, &message, "")?;
+                    let label = labels.timer(&s.name);
+                    let row = Row {
+                        label: &label,
+                        code: &code,
+                        message: &message,
+                        url: "",
+                    };
+                    sample_row(&mut w, r, &labels, &threads, &s, row)?;
                 }
                 Kind::Iteration => {
                     let tx = open.remove(&key).unwrap_or_default();
@@ -164,25 +177,30 @@ impl Exporter for JtlCsv {
     }
 }
 
+/// The text columns of a sample's row.
+struct Row<'a> {
+    label: &'a str,
+    code: &'a str,
+    message: &'a str,
+    url: &'a str,
+}
+
 /// A step's or a custom timer's row.
-#[allow(clippy::too_many_arguments)]
 fn sample_row<W: Write>(
     w: &mut csv::Writer<W>,
     r: &Results,
     labels: &Label,
     threads: &ThreadCounts,
     s: &Sample,
-    code: &str,
-    message: &str,
-    url: &str,
+    row: Row<'_>,
 ) -> anyhow::Result<()> {
     let (grp, all) = threads.at(&s.group);
     w.write_record([
         r.epoch_ms(s.t).to_string().as_str(),
         &ms(s.latency).to_string(),
-        &s.name,
-        code,
-        message,
+        row.label,
+        row.code,
+        row.message,
         &labels.thread_name(s),
         "text",
         if s.ok { "true" } else { "false" },
@@ -191,7 +209,7 @@ fn sample_row<W: Write>(
         &s.sent_bytes.to_string(),
         &grp.to_string(),
         &all.to_string(),
-        url,
+        row.url,
         &ms(s.ttfb.min(s.latency)).to_string(),
         "0",
         &ms(s.connect.min(s.latency)).to_string(),

@@ -196,12 +196,16 @@ fn write_step<W: Write>(
 ) -> anyhow::Result<()> {
     let s = &p.sample;
     let (code, message) = labels.response(s);
+    let label = match s.kind {
+        Kind::Timer => labels.timer(&s.name),
+        _ => std::borrow::Cow::Borrowed(s.name.as_str()),
+    };
     let e = attributes(
         r,
         labels,
         s,
         Fields {
-            label: &s.name,
+            label: &label,
             code,
             message,
             threads: p.threads,

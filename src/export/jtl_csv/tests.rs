@@ -83,7 +83,11 @@ fn rows() -> Vec<csv::StringRecord> {
     let mut timer = Sample::event(Kind::Timer, 0.0, "shop", 0);
     timer.name = "cart".into();
     timer.latency = 0.12;
-    samples.extend([run, timer, iteration(0.0, "shop", 0, 0.31, true)]);
+    // A timer named like a transaction (the script's own).
+    let mut clash = Sample::event(Kind::Timer, 0.0, "shop", 0);
+    clash.name = "shop".into();
+    clash.latency = 0.05;
+    samples.extend([run, timer, clash, iteration(0.0, "shop", 0, 0.31, true)]);
     let mut agg = Aggregate::for_plan(&plan, (0.0, 10.0));
     {
         let f = std::fs::File::create(tmp.path().join("samples.csv")).unwrap();
@@ -205,5 +209,9 @@ fn a_custom_timer_is_a_row_of_its_own() {
         "a custom timer is not a sample of the transaction"
     );
     assert_eq!(&it[0][col("IdleTime")], "10");
-    assert_eq!(rows.len(), 4 + 2 + 1 + 1 + 1);
+    // One named like a transaction is told apart, as in summary.json.
+    let clash = labelled(&rows, "shop (custom timer)");
+    assert_eq!(clash.len(), 1);
+    assert_eq!(&clash[0][col("elapsed")], "50");
+    assert_eq!(rows.len(), 4 + 2 + 1 + 2 + 1);
 }
