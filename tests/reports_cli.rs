@@ -138,7 +138,7 @@ fn another_interval_regroups_the_same_samples() {
 }
 
 #[test]
-fn jtl_has_jmeter_header_and_a_row_per_transaction() {
+fn jtl_has_jmeter_header_a_row_per_step_and_one_per_iteration() {
     let (_tmp, dir) = golden();
     report(&dir, &[]);
     let mut rdr = csv::Reader::from_path(dir.join("results.jtl")).unwrap();
@@ -148,7 +148,14 @@ fn jtl_has_jmeter_header_and_a_row_per_transaction() {
         "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,\
          failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect"
     );
-    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    let all: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    // Each iteration's Transaction Controller row (URL "null") after its
+    // steps: 15 iterations.
+    let tx: Vec<&csv::StringRecord> = all.iter().filter(|r| &r[13] == "null").collect();
+    assert_eq!(tx.len(), 15);
+    assert!(tx.iter().all(|r| &r[2] == "g"));
+    assert!(tx[0][4].starts_with("Number of samples in transaction : "));
+    let rows: Vec<csv::StringRecord> = all.iter().filter(|r| &r[13] != "null").cloned().collect();
     assert_eq!(rows.len(), 20, "15 a + 5 b, failures included");
     let s = json(&dir.join("summary.json"));
     let start = s["meta"]["started_epoch_ms"].as_i64().unwrap();
@@ -326,6 +333,12 @@ fn xml_jtl_nests_steps_in_their_transaction() {
     }
     assert_eq!(attr(&first.2, "lb"), "g");
     assert_eq!(attr(&first.2, "t"), "600", "the iteration's 0.6 s");
+    // Idle: the 600 ms outside its steps' 1 + 100 ms. A samples.csv from
+    // before pace measured request bytes and connects says 0 for both.
+    assert_eq!(attr(&first.2, "it"), "499");
+    assert_eq!(attr(&steps[1].2, "it"), "0");
+    assert_eq!(attr(&first.2, "sby"), "0");
+    assert_eq!(attr(&first.2, "ct"), "0");
     assert_eq!(attr(&steps[1].2, "lb"), "b");
     assert_eq!(attr(&steps[1].2, "t"), "100");
     assert_eq!(attr(&steps[1].2, "lt"), "50");
@@ -436,13 +449,20 @@ fn a_run_writes_every_report_and_reprocessing_reproduces_it() {
         std::fs::read_to_string(dir.join("results.jtl")).unwrap(),
         jtl
     );
-    // The JTL's rows are the samples' steps.
+    // The JTL's sample rows are the samples' steps; its transaction rows
+    // (URL "null") the iterations.
     let s: Value = serde_json::from_str(&original).unwrap();
-    let rows = jtl.lines().count() - 1;
-    assert_eq!(
-        rows as u64,
-        s["achieved"]["all_transactions"].as_u64().unwrap()
-    );
+    let mut rdr = csv::Reader::from_reader(jtl.as_bytes());
+    let (mut steps, mut iterations) = (0u64, 0u64);
+    for r in rdr.records() {
+        if &r.unwrap()[13] == "null" {
+            iterations += 1;
+        } else {
+            steps += 1;
+        }
+    }
+    assert_eq!(steps, s["achieved"]["all_transactions"].as_u64().unwrap());
+    assert_eq!(iterations, s["whole_run"]["iterations"].as_u64().unwrap());
 }
 
 /// The cells of every body row of

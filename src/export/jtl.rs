@@ -13,6 +13,10 @@ pub struct Label {
     groups: HashMap<String, usize>,
     /// (group, step) -> the URL sent, with pace's own variables expanded.
     urls: HashMap<(String, String), String>,
+    /// Group name -> the label of its iterations' transaction rows.
+    transactions: HashMap<String, String>,
+    /// The transactions' own names: every step's, every script group's.
+    steps: std::collections::HashSet<String>,
 }
 
 impl Label {
@@ -21,8 +25,24 @@ impl Label {
         let lookup = |k: &str| vars.get(k).cloned();
         let mut groups = HashMap::new();
         let mut urls = HashMap::new();
+        let mut transactions = HashMap::new();
+        let mut steps = std::collections::HashSet::new();
         for (i, g) in r.plan.groups.iter().enumerate() {
+            if g.script.is_some() {
+                steps.insert(g.name.clone());
+            }
+            steps.extend(g.steps.iter().map(|s| s.name.clone()));
             groups.insert(g.name.clone(), i + 1);
+            // A script's transaction (its step row) already has the group's
+            // name, as may a step: the iteration's row takes another, or a
+            // reader aggregating by label would mix the two.
+            let taken = g.script.is_some() || g.steps.iter().any(|s| s.name == g.name);
+            let label = if taken {
+                format!("{} iteration", g.name)
+            } else {
+                g.name.clone()
+            };
+            transactions.insert(g.name.clone(), label);
             for st in &g.steps {
                 // A variable pace did not set (the environment's) stays as
                 // written rather than being read back from this machine.
@@ -30,12 +50,40 @@ impl Label {
                 urls.insert((g.name.clone(), st.name.clone()), url);
             }
         }
-        Label { groups, urls }
+        Label {
+            groups,
+            urls,
+            transactions,
+            steps,
+        }
+    }
+
+    /// The label of a custom timer's rows: its name, or, where a
+    /// transaction has that name, `<name> (custom timer)`, as summary.json
+    /// and the report call it, so no label mixes the two.
+    pub fn timer<'a>(&self, name: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.steps.contains(name) {
+            std::borrow::Cow::Owned(format!("{name} (custom timer)"))
+        } else {
+            std::borrow::Cow::Borrowed(name)
+        }
+    }
+
+    /// The group's 1-based index in the plan (0 for a group it lacks).
+    pub fn group_index(&self, group: &str) -> usize {
+        self.groups.get(group).copied().unwrap_or(0)
+    }
+
+    /// The label of the group's transaction (iteration) rows: the group's
+    /// name, or `<group> iteration` where a step (a script's transaction)
+    /// already has that name.
+    pub fn transaction<'a>(&'a self, group: &'a str) -> &'a str {
+        self.transactions.get(group).map_or(group, String::as_str)
     }
 
     /// JMeter's thread name: `<group> <group index>-<user number>`.
     pub fn thread_name(&self, s: &Sample) -> String {
-        let gi = self.groups.get(&s.group).copied().unwrap_or(0);
+        let gi = self.group_index(&s.group);
         format!("{} {gi}-{}", s.group, u64::from(s.user) + 1)
     }
 

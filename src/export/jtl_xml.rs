@@ -91,16 +91,24 @@ struct Fields<'a> {
     message: String,
     threads: (i64, i64),
     bytes: u64,
-    /// Time to the response headers.
+    /// Request bytes (`sby`).
+    sent_bytes: u64,
+    /// Time to the response headers, seconds.
     lt: f64,
+    /// `it` and `ct`, whole milliseconds: the time outside the samples (a
+    /// transaction's), opening connections.
+    idle_ms: i64,
+    connect_ms: i64,
 }
 
 /// The attributes JMeter writes on every sample.
 fn attributes(r: &Results, labels: &Label, s: &Sample, f: Fields<'_>) -> BytesStart<'static> {
     let mut e = BytesStart::new("sample");
-    let attrs: [(&str, String); 14] = [
+    let attrs: [(&str, String); 17] = [
         ("t", ms(s.latency).to_string()),
+        ("it", f.idle_ms.to_string()),
         ("lt", ms(f.lt.min(s.latency)).to_string()),
+        ("ct", f.connect_ms.to_string()),
         ("ts", r.epoch_ms(s.t).to_string()),
         ("s", s.ok.to_string()),
         ("lb", f.label.to_string()),
@@ -109,6 +117,7 @@ fn attributes(r: &Results, labels: &Label, s: &Sample, f: Fields<'_>) -> BytesSt
         ("tn", labels.thread_name(s)),
         ("dt", "text".into()),
         ("by", f.bytes.to_string()),
+        ("sby", f.sent_bytes.to_string()),
         ("sc", "1".into()),
         ("ec", u64::from(!s.ok).to_string()),
         ("ng", f.threads.0.to_string()),
@@ -128,8 +137,18 @@ fn write_transaction<W: Write>(
     threads: (i64, i64),
     steps: &[Pending],
 ) -> anyhow::Result<()> {
-    let failing = steps.iter().filter(|p| !p.sample.ok).count();
+    let samples = steps.iter().filter(|p| p.sample.kind == Kind::Step);
+    let failing = samples.clone().filter(|p| !p.sample.ok).count();
     let bytes = steps.iter().map(|p| p.sample.bytes).sum();
+    let sent_bytes = steps.iter().map(|p| p.sample.sent_bytes).sum();
+    // Custom timers nest here too, but only steps are the transaction's
+    // samples (their times are inside the step's).
+    let sampled: i64 = steps
+        .iter()
+        .filter(|p| p.sample.kind == Kind::Step)
+        .map(|p| ms(p.sample.latency))
+        .sum();
+    let connect_ms = steps.iter().map(|p| ms(p.sample.connect)).sum();
     // JMeter's Transaction Controller: the first failing child's code.
     let code = steps
         .iter()
@@ -139,7 +158,7 @@ fn write_transaction<W: Write>(
         .unwrap_or_default();
     let message = format!(
         "Number of samples in transaction : {}, number of failing samples : {failing}",
-        steps.len()
+        samples.count()
     );
     let e = attributes(
         r,
@@ -151,7 +170,10 @@ fn write_transaction<W: Write>(
             message,
             threads,
             bytes,
+            sent_bytes,
             lt: 0.0,
+            idle_ms: (ms(it.latency) - sampled).max(0),
+            connect_ms,
         },
     );
     if steps.is_empty() {
@@ -174,17 +196,24 @@ fn write_step<W: Write>(
 ) -> anyhow::Result<()> {
     let s = &p.sample;
     let (code, message) = labels.response(s);
+    let label = match s.kind {
+        Kind::Timer => labels.timer(&s.name),
+        _ => std::borrow::Cow::Borrowed(s.name.as_str()),
+    };
     let e = attributes(
         r,
         labels,
         s,
         Fields {
-            label: &s.name,
+            label: &label,
             code,
             message,
             threads: p.threads,
             bytes: s.bytes,
+            sent_bytes: s.sent_bytes,
             lt: s.ttfb,
+            idle_ms: 0,
+            connect_ms: ms(s.connect.min(s.latency)),
         },
     );
     let url = labels.url(&s.group, &s.name);

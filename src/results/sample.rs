@@ -113,6 +113,18 @@ pub struct Sample {
     /// read as NaN: use [`Sample::planned`].
     #[serde(default = "not_recorded")]
     pub iter_planned: f64,
+    /// Step rows: the bytes of the request pace asked to send, computed
+    /// once per step from its HTTP/1.1 form (request line, the headers
+    /// pace and its client set, the body); not counted on the socket, so
+    /// over HTTP/2 (HPACK) or through a proxy the wire differs. 0 where no
+    /// HTTP request was made (script transactions) and in older files.
+    #[serde(default)]
+    pub sent_bytes: u64,
+    /// Step rows: seconds spent opening the connection the request went on
+    /// (DNS, TCP connect and any TLS handshake), 0 when it reused a kept-
+    /// alive connection, as JMeter's `Connect`. 0 in older files.
+    #[serde(default)]
+    pub connect: f64,
 }
 
 fn not_recorded() -> f64 {
@@ -141,6 +153,8 @@ impl Sample {
             overrun: false,
             ttfb: 0.0,
             iter_planned: t,
+            sent_bytes: 0,
+            connect: 0.0,
         }
     }
 
@@ -185,6 +199,7 @@ impl Sample {
             ("latency_sched", self.latency_sched),
             ("late", self.late),
             ("ttfb", self.ttfb),
+            ("connect", self.connect),
         ];
         for (name, v) in spans {
             if !v.is_finite() || !(0.0..=horizon).contains(&v) {
@@ -394,6 +409,19 @@ mod tests {
         let back: Vec<Sample> = read_samples(&buf[..]).map(|r| r.unwrap()).collect();
         assert_eq!(back[0], s);
         assert_eq!(back[1].kind, Kind::UserStart);
+    }
+
+    /// A file written before pace measured request bytes and connect
+    /// times reads them as 0.
+    #[test]
+    fn older_rows_without_sent_bytes_or_connect_read_as_zero() {
+        let old = "kind,t,iter_start,iter_sched,group,user,iteration,name,latency,latency_sched,\
+                   status,ok,error_kind,error,bytes,late,overrun,ttfb,iter_planned\n\
+                   step,1.0,1.0,1.0,g,0,0,home,0.1,0.1,200,true,,,10,0,false,0.05,1.0\n";
+        let rows: Vec<Sample> = read_samples(old.as_bytes()).map(|r| r.unwrap()).collect();
+        assert_eq!(rows[0].sent_bytes, 0);
+        assert_eq!(rows[0].connect, 0.0);
+        assert_eq!(rows[0].bytes, 10);
     }
 
     /// A bad row is named by its line, with LF endings (as pace writes)

@@ -13,7 +13,11 @@ use crate::plan::file::StepSection;
 use crate::plan::vars::expand;
 use crate::results::sample::ErrorKind;
 use memchr::memmem::Finder;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// The longest body, in bytes, a step with `expect.body_contains` accepts
@@ -36,6 +40,9 @@ pub struct Step {
     pub expect_body: Option<String>,
     /// The longest body accepted, in bytes; `None`: no limit.
     pub max_body: Option<u64>,
+    /// Bytes of the request in its HTTP/1.1 form (see [`request_size`]):
+    /// the same on every send, so computed once here, not per request.
+    pub sent_bytes: u64,
 }
 
 impl Step {
@@ -82,6 +89,7 @@ impl Step {
             None => None,
         };
         let expect = s.expect.clone().unwrap_or_default();
+        let sent_bytes = request_size(&method, &url, &headers, body.as_deref());
         let max_body = s
             .max_body
             .map(|b| b.0)
@@ -97,6 +105,111 @@ impl Step {
             expect_status: expect.status,
             expect_body: expect.body_contains,
             max_body,
+            sent_bytes,
+        })
+    }
+}
+
+/// The bytes of a request as hyper writes it over HTTP/1.1 for pace's
+/// client: the request line (origin form), `host`, reqwest's default
+/// `accept: */*`, the step's headers, `content-length` when there is a
+/// body, the blank line, and the body. What pace asks to send, not what
+/// a socket counted: over HTTP/2 (HPACK-compressed headers) or through a
+/// proxy the bytes on the wire differ.
+pub fn request_size(
+    method: &reqwest::Method,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<&str>,
+) -> u64 {
+    let Ok(u) = reqwest::Url::parse(url) else {
+        return 0;
+    };
+    let target = u.path().len() + u.query().map_or(0, |q| q.len() + 1);
+    // "GET /path?q HTTP/1.1\r\n"
+    let mut n = method.as_str().len() + 1 + target + " HTTP/1.1\r\n".len();
+    let host = u.host_str().unwrap_or("").len() + u.port().map_or(0, |p| p.to_string().len() + 1);
+    let line = |name: usize, value: usize| name + ": ".len() + value + "\r\n".len();
+    let sets = |h: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(h));
+    if !sets("host") {
+        n += line("host".len(), host);
+    }
+    if !sets("accept") {
+        n += line("accept".len(), "*/*".len());
+    }
+    for (k, v) in headers {
+        n += line(k.len(), v.len());
+    }
+    if let Some(b) = body {
+        if !sets("content-length") {
+            n += line("content-length".len(), b.len().to_string().len());
+        }
+        n += b.len();
+    }
+    (n + "\r\n".len()) as u64
+}
+
+/// Times the connections one client opens: a layer around reqwest's
+/// connector (DNS, TCP connect, TLS handshake) that stores how long the
+/// last one took. A user sends one request at a time on its own client,
+/// so [`ConnectClock::take`] after a send is that request's connect
+/// time, 0 when it went on a kept-alive connection.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectClock(Arc<AtomicU64>);
+
+impl ConnectClock {
+    /// Forgets the last connect, before a send.
+    pub fn reset(&self) {
+        self.0.store(0, Ordering::Relaxed);
+    }
+
+    /// The connect time since the last [`reset`](Self::reset).
+    pub fn take(&self) -> Duration {
+        Duration::from_nanos(self.0.swap(0, Ordering::Relaxed))
+    }
+}
+
+impl<S> tower_layer::Layer<S> for ConnectClock {
+    type Service = TimedConnect<S>;
+
+    fn layer(&self, inner: S) -> TimedConnect<S> {
+        TimedConnect {
+            inner,
+            clock: self.clone(),
+        }
+    }
+}
+
+/// reqwest's connector, timed by a [`ConnectClock`].
+#[derive(Debug, Clone)]
+pub struct TimedConnect<S> {
+    inner: S,
+    clock: ConnectClock,
+}
+
+impl<S, R> tower_service::Service<R> for TimedConnect<S>
+where
+    S: tower_service::Service<R>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    // Boxed: only a new connection pays for it, never a reused one.
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: R) -> Self::Future {
+        let started = Instant::now();
+        let connecting = self.inner.call(req);
+        let clock = self.clock.clone();
+        Box::pin(async move {
+            let conn = connecting.await;
+            let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            clock.0.store(nanos, Ordering::Relaxed);
+            conn
         })
     }
 }
@@ -108,6 +221,8 @@ pub struct Outcome {
     pub latency: Duration,
     /// To the response headers.
     pub ttfb: Duration,
+    /// Opening the connection (DNS, TCP, TLS); zero on a reused one.
+    pub connect: Duration,
     pub status: u16,
     /// Response body bytes received: the payload after chunked transfer
     /// decoding, headers not counted; also when the body failed part way.
@@ -123,6 +238,7 @@ impl Outcome {
             sent,
             latency: sent.elapsed(),
             ttfb: Duration::ZERO,
+            connect: Duration::ZERO,
             status: 0,
             bytes,
             error: Some((ErrorKind::Cutoff, super::work::CUT_OFF.into())),
@@ -132,8 +248,14 @@ impl Outcome {
 
 /// Sends the step once and reads its whole response. `received` counts the
 /// body bytes as they arrive, so a caller that drops this future (a cut
-/// off) still knows how many came.
-pub async fn send(client: &reqwest::Client, step: &Step, received: &AtomicU64) -> Outcome {
+/// off) still knows how many came. `clock` is the one `client` was built
+/// with (see [`ConnectClock`]).
+pub async fn send(
+    client: &reqwest::Client,
+    clock: &ConnectClock,
+    step: &Step,
+    received: &AtomicU64,
+) -> Outcome {
     let mut req = client
         .request(step.method.clone(), &step.url)
         .timeout(step.timeout);
@@ -143,9 +265,11 @@ pub async fn send(client: &reqwest::Client, step: &Step, received: &AtomicU64) -
     if let Some(b) = &step.body {
         req = req.body(b.clone());
     }
+    clock.reset();
     let sent = Instant::now();
     let resp = req.send().await;
     let ttfb = sent.elapsed();
+    let connect = clock.take().min(ttfb);
     let (status, bytes, error) = match resp {
         Err(e) => (0, 0, Some(classify(&e))),
         Ok(mut r) => {
@@ -162,6 +286,7 @@ pub async fn send(client: &reqwest::Client, step: &Step, received: &AtomicU64) -
         sent,
         latency: sent.elapsed(),
         ttfb,
+        connect,
         status,
         bytes,
         error,
@@ -414,6 +539,66 @@ mod tests {
         );
         let plan = crate::plan::file::PlanFile::parse(&text, "plan.toml").unwrap();
         Step::build(&plan.groups[0].steps[0], &|_| None).unwrap()
+    }
+
+    /// The computed request size is what the client writes on the socket
+    /// (HTTP/1.1), and the connect time of a new connection is measured,
+    /// that of a kept-alive one 0.
+    #[test]
+    fn sent_bytes_are_the_bytes_on_the_wire_and_connect_is_timed() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // One connection, two requests on it: each read to its body's end.
+        let server = std::thread::spawn(move || {
+            let (mut c, _) = listener.accept().unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            let mut sizes = Vec::new();
+            for _ in 0..2 {
+                let mut got = Vec::new();
+                let mut byte = [0u8; 1];
+                while !got.ends_with(b"\r\n\r\n") {
+                    c.read_exact(&mut byte).unwrap();
+                    got.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&got).to_lowercase();
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length: "))
+                    .map_or(0, |v| v.trim().parse().unwrap());
+                let mut body = vec![0u8; len];
+                c.read_exact(&mut body).unwrap();
+                sizes.push(got.len() + len);
+                c.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                    .unwrap();
+            }
+            sizes
+        });
+        let text = format!(
+            "[[group]]\nname = \"g\"\nusers = 1\npacing = {{ mode = \"none\" }}\n\
+             [[group.step]]\nname = \"s\"\nmethod = \"POST\"\n\
+             url = \"http://127.0.0.1:{port}/a/b?q=1&r=two\"\nbody = \"{{\\\"k\\\": 1}}\"\n\
+             headers = {{ X-Trace = \"abc\", Content-Type = \"application/json\" }}\n"
+        );
+        let plan = crate::plan::file::PlanFile::parse(&text, "plan.toml").unwrap();
+        let step = Step::build(&plan.groups[0].steps[0], &|_| None).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let clock = ConnectClock::default();
+        let client = crate::runner::client(&clock);
+        let (first, second) = rt.block_on(async {
+            let a = send(&client, &clock, &step, &AtomicU64::new(0)).await;
+            let b = send(&client, &clock, &step, &AtomicU64::new(0)).await;
+            (a, b)
+        });
+        let sizes = server.join().unwrap();
+        assert_eq!(first.error, None);
+        assert_eq!(sizes, vec![step.sent_bytes as usize; 2]);
+        assert!(first.connect > Duration::ZERO, "a new connection");
+        assert!(first.connect <= first.ttfb);
+        assert_eq!(second.connect, Duration::ZERO, "a kept-alive one");
     }
 
     #[test]

@@ -276,11 +276,13 @@ fn tls() -> Option<rustls::ClientConfig> {
     .clone()
 }
 
-fn client() -> reqwest::Client {
+/// A virtual user's HTTP client; `clock` times the connections it opens.
+pub(crate) fn client(clock: &http::ConnectClock) -> reqwest::Client {
     // One connection per virtual user, kept alive across its iterations.
     let mut b = reqwest::Client::builder()
         .pool_max_idle_per_host(1)
-        .tcp_nodelay(true);
+        .tcp_nodelay(true)
+        .connector_layer(clock.clone());
     if let Some(t) = tls() {
         b = b.tls_backend_preconfigured(t);
     }

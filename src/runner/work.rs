@@ -27,10 +27,14 @@ impl GroupWork {
     /// User `u`'s own work.
     pub fn user(self: &Arc<Self>, u: u32) -> Work {
         match &**self {
-            GroupWork::Http(steps) => Work::Http {
-                client: client(),
-                steps: steps.clone(),
-            },
+            GroupWork::Http(steps) => {
+                let clock = http::ConnectClock::default();
+                Work::Http {
+                    client: client(&clock),
+                    clock,
+                    steps: steps.clone(),
+                }
+            }
             GroupWork::Script { spec, ready, .. } => {
                 let worker = ready
                     .lock()
@@ -51,6 +55,8 @@ impl GroupWork {
 pub enum Work {
     Http {
         client: reqwest::Client,
+        /// Times the connections `client` opens.
+        clock: http::ConnectClock,
         steps: Arc<Vec<Step>>,
     },
     Script {
@@ -66,7 +72,11 @@ impl Work {
     /// Runs one iteration, recording its transactions.
     pub async fn iteration(&mut self, ctx: &Ctx, it: &Iter<'_>) -> Outcome {
         match self {
-            Work::Http { client, steps } => http_iteration(ctx, client, it, steps).await,
+            Work::Http {
+                client,
+                clock,
+                steps,
+            } => http_iteration(ctx, client, clock, it, steps).await,
             Work::Script {
                 user,
                 group,
@@ -126,6 +136,7 @@ impl Work {
 async fn http_iteration(
     ctx: &Ctx,
     client: &reqwest::Client,
+    clock: &http::ConnectClock,
     it: &Iter<'_>,
     steps: &[Step],
 ) -> Outcome {
@@ -135,7 +146,7 @@ async fn http_iteration(
         let sent_at = std::time::Instant::now();
         let received = AtomicU64::new(0);
         let (o, cut) = tokio::select! {
-            o = http::send(client, step, &received) => (o, false),
+            o = http::send(client, clock, step, &received) => (o, false),
             _ = ctx.cut_off() => (
                 http::Outcome::cut_off(sent_at, received.load(Ordering::Relaxed)),
                 true,
@@ -159,6 +170,10 @@ async fn http_iteration(
         s.error = error;
         s.bytes = o.bytes;
         s.ttfb = o.ttfb.as_secs_f64();
+        s.connect = o.connect.as_secs_f64();
+        // A request cut off before it was written may not have been sent
+        // whole; the size is what pace asked to send either way.
+        s.sent_bytes = step.sent_bytes;
         ctx.record(s);
         if cut || (!step.think.is_zero() && !ctx.think(step.think).await) {
             return Outcome {

@@ -27,6 +27,7 @@ const FLOAT_COLUMNS: &[&str] = &[
     "late",
     "ttfb",
     "iter_planned",
+    "connect",
 ];
 const KINDS: &[&str] = &[
     "step",
