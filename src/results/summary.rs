@@ -32,11 +32,12 @@ pub struct RunMeta {
 
 impl RunMeta {
     /// What reports call the plan: the file's stem, or its folder's name
-    /// for a project's `plan.toml` (`my_project/plan.toml` is "my_project").
+    /// for a project's `plan.toml` or Pyak47 `config.cfg`
+    /// (`my_project/plan.toml` is "my_project").
     pub fn plan_name(&self) -> String {
         let p = std::path::Path::new(&self.plan_file);
         let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("plan");
-        if stem == "plan" {
+        if stem == "plan" || p.file_name().is_some_and(|f| f == "config.cfg") {
             // `./plan.toml` names no folder: ask the file system for one.
             let parent = p.parent().map(|d| {
                 if d.file_name().is_some() {

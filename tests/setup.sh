@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what `cargo test` needs beyond Rust, on a Debian machine, once;
+# a second run with everything in place takes about a second:
+#
+#   python3, python3-venv  script groups run Pyak47 Transaction scripts
+#   gcc                    rusqlite's bundled SQLite is C
+#   chromium               tests/report_browser.rs renders report.html
+#   node, npm              tests/consumers_cli.rs feeds results.jtl to parse-jtl
+#   tests/consumers/       parse-jtl (npm), junitparser and xmlschema (PyPI),
+#                          the Jenkins JUnit XSD (tests/consumers/setup.sh)
+#
+# System packages come from apt and need root; without root, the missing
+# ones are named and the script stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
+command -v cc >/dev/null 2>&1 || missing+=(gcc)
+[ -x "${PACE_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "tests/setup.sh: missing ${missing[*]}: install them (sudo apt-get install -y ${missing[*]}) and run again" >&2
+    exit 1
+  fi
+  echo "tests/setup.sh: installing ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+bash tests/consumers/setup.sh
