@@ -2,8 +2,10 @@
 //! they met the plan.
 //!
 //! Data flows one way: [`cli`] -> [`plan`] (pure arithmetic, no I/O) ->
-//! runner -> results -> exporters -> verdict.
+//! runner -> results -> exporters -> verdict. [`capacity`] models, pure
+//! arithmetic too, read the same results.
 
+pub mod capacity;
 pub mod cli;
 pub mod export;
 pub mod input;

@@ -1,0 +1,4 @@
+//! Capacity models: pure arithmetic like [`crate::plan`] (no I/O, no
+//! async), reading measured numbers and answering what the system will do
+//! at loads not yet tried. Formulas, reference data sets and the published
+//! answers the tests reproduce are in `shared/reference/capacity.md`.
