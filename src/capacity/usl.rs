@@ -1,0 +1,779 @@
+//! Gunther's Universal Scalability Law (USL): the model, a bounded
+//! least-squares fit of it to measured (N, X) pairs, the fit's statistics
+//! and what the fitted curve predicts. Pure arithmetic, no I/O.
+//!
+//! The model (Gunther, *Guerrilla Capacity Planning*, Springer 2007,
+//! eq. 4.31):
+//!
+//! ```text
+//! X(N) = λ·N / (1 + σ·(N−1) + κ·N·(N−1))
+//! ```
+//!
+//! N is the concurrency (users, threads, load level; dimensionless), X the
+//! throughput (any unit per second or per hour: λ comes out in the same
+//! unit), σ the contention (serial fraction, Amdahl), κ the coherency
+//! (crosstalk) and λ the throughput of a single worker. The `usl` R package
+//! (`smoeding/usl`, CRAN 3.0.3) calls them α, β, γ; its `summary` is the
+//! reference for how the fit's uncertainty is reported here: coefficient
+//! standard errors from the Jacobian at the optimum, s²·(JᵀJ)⁻¹, and the
+//! residual standard error on n − 3 degrees of freedom. Unlike R's
+//! `confint` (a one-sided `qt(level, n−1)`), the intervals here are
+//! two-sided with Student's t on n − 3 degrees of freedom.
+
+use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
+use nalgebra::{DMatrix, DVector, Dyn, Owned};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// Below this many points the fit is reported with a warning: both
+/// `codahale/usl` ("at least six different concurrency levels") and the
+/// `usl` R package ("'data' has only a few values") ask for six.
+pub const RECOMMENDED_POINTS: usize = 6;
+
+/// The three USL coefficients (Gunther 2007, eq. 4.31).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Usl {
+    /// σ, contention: the serial fraction (dimensionless, ≥ 0).
+    pub sigma: f64,
+    /// κ, coherency: the crosstalk penalty (dimensionless, ≥ 0).
+    pub kappa: f64,
+    /// λ, the throughput of one worker, in the unit of the measured X.
+    pub lambda: f64,
+}
+
+/// Which term limits the scaling (as `codahale/usl`, `usl-rs`, `usl4j`
+/// classify a model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Regime {
+    /// σ > κ: queueing on a shared resource dominates.
+    Contention,
+    /// σ ≤ κ (κ > 0): the cost of keeping workers consistent dominates.
+    Coherency,
+    /// κ = 0: no retrograde region; X only approaches λ/σ (or grows
+    /// linearly when σ = 0 too).
+    Limitless,
+}
+
+impl Regime {
+    /// The word the table and JSON print.
+    pub fn name(self) -> &'static str {
+        match self {
+            Regime::Contention => "contention-bound",
+            Regime::Coherency => "coherency-bound",
+            Regime::Limitless => "limitless",
+        }
+    }
+}
+
+impl Usl {
+    /// The denominator 1 + σ(N−1) + κN(N−1): how much slower than ideal
+    /// each worker runs at concurrency `n`.
+    fn penalty(&self, n: f64) -> f64 {
+        1.0 + self.sigma * (n - 1.0) + self.kappa * n * (n - 1.0)
+    }
+
+    /// X(N), throughput at concurrency `n` (Gunther 2007, eq. 4.31), in the
+    /// unit of λ.
+    pub fn throughput(&self, n: f64) -> f64 {
+        self.lambda * n / self.penalty(n)
+    }
+
+    /// R(N) in seconds for a closed system with think time `think` (s), by
+    /// the interactive response-time law R = N/X − Z (Denning & Buzen
+    /// 1978); with Z = 0 this is `codahale/usl`'s `LatencyAtConcurrency`,
+    /// (1 + σ(N−1) + κN(N−1))/λ. Only meaningful when X is per second.
+    pub fn response_time(&self, n: f64, think: f64) -> f64 {
+        self.penalty(n) / self.lambda - think
+    }
+
+    /// N* = √((1−σ)/κ), the concurrency of peak throughput (Gunther 2007,
+    /// eq. 4.33; R `peak.scalability`). `None` when κ = 0 (no peak: X
+    /// rises for ever) or σ ≥ 1.
+    pub fn peak_concurrency(&self) -> Option<f64> {
+        (self.kappa > 0.0 && self.sigma < 1.0).then(|| ((1.0 - self.sigma) / self.kappa).sqrt())
+    }
+
+    /// λ/σ, the Amdahl ceiling X approaches when κ = 0 (R
+    /// `limit.scalability`). `None` when σ = 0.
+    pub fn amdahl_ceiling(&self) -> Option<f64> {
+        (self.sigma > 0.0).then(|| self.lambda / self.sigma)
+    }
+
+    /// 1/σ, the load below which capacity is underused (R
+    /// `optimal.scalability`). `None` when σ = 0.
+    pub fn optimal_load(&self) -> Option<f64> {
+        (self.sigma > 0.0).then(|| 1.0 / self.sigma)
+    }
+
+    /// Contention- or coherency-bound, or limitless when κ = 0.
+    pub fn regime(&self) -> Regime {
+        if self.kappa <= 0.0 {
+            Regime::Limitless
+        } else if self.sigma > self.kappa {
+            Regime::Contention
+        } else {
+            Regime::Coherency
+        }
+    }
+
+    /// The concurrency at which R(N) = `r` seconds with think time `think`
+    /// seconds (both ≥ 0), or `None` when no N ≥ 1 gives it (r below the
+    /// single-user R(1) = 1/λ − Z, or no growth at all when σ = κ = 0).
+    ///
+    /// R(N) + Z = (1 + σ(N−1) + κN(N−1))/λ is a quadratic in N; its
+    /// positive root is Schwartz's "Equation 10" (as in `usl4j`, `usl-rs`)
+    /// with R replaced by R + Z: N = (κ − σ + √(σ² + κ² + 2κ(2λ(R+Z) + σ −
+    /// 2)))/(2κ); with κ = 0 it is linear, N = (λ(R+Z) − 1 + σ)/σ.
+    pub fn concurrency_for_response_time(&self, r: f64, think: f64) -> Option<f64> {
+        let (s, k, l) = (self.sigma, self.kappa, self.lambda);
+        let rz = r + think;
+        let n = if k > 0.0 {
+            let disc = s * s + k * k + 2.0 * k * (2.0 * l * rz + s - 2.0);
+            if disc < 0.0 {
+                return None;
+            }
+            (k - s + disc.sqrt()) / (2.0 * k)
+        } else if s > 0.0 {
+            (l * rz - 1.0 + s) / s
+        } else {
+            return None;
+        };
+        (n.is_finite() && n >= 1.0 - 1e-9).then_some(n)
+    }
+
+    /// The smallest concurrency N ≥ 0 at which X(N) reaches `x` (in the
+    /// unit of λ), on the rising side of the curve, or `None` when `x`
+    /// exceeds the peak (or the Amdahl ceiling when κ = 0).
+    ///
+    /// X(N) = x rearranges to x·κ·N² + (x(σ−κ) − λ)·N + x(1−σ) = 0; the
+    /// smaller root is taken. This solves the full model: the κ-free
+    /// "Equation 8" of Schwartz's e-book that `usl-rs` uses for
+    /// `concurrency_at_throughput` gives a smaller N once κ matters.
+    pub fn concurrency_for_throughput(&self, x: f64) -> Option<f64> {
+        let (s, k, l) = (self.sigma, self.kappa, self.lambda);
+        let a = x * k;
+        let b = x * (s - k) - l;
+        let c = x * (1.0 - s);
+        let n = if a > 0.0 {
+            let disc = b * b - 4.0 * a * c;
+            if disc < 0.0 {
+                return None;
+            }
+            // The smaller root, written as 2c/(−b + √disc) so that it does
+            // not lose digits when a·c is small against b².
+            let q = -b + disc.sqrt();
+            if q <= 0.0 {
+                return None;
+            }
+            2.0 * c / q
+        } else if b < 0.0 {
+            -c / b
+        } else {
+            return None;
+        };
+        (n.is_finite() && n >= 0.0).then_some(n)
+    }
+}
+
+/// One coefficient as the fit estimated it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// The least-squares value.
+    pub value: f64,
+    /// Standard error from s²·(JᵀJ)⁻¹ (as R's `summary.nls`), `None` with
+    /// no residual degrees of freedom, a singular JᵀJ, or at a bound.
+    pub std_error: Option<f64>,
+    /// Two-sided interval value ± t((1+level)/2, n−3)·std_error.
+    pub interval: Option<(f64, f64)>,
+    /// The bound σ ≥ 0 or κ ≥ 0 is active: the estimate sits on 0 and has
+    /// no standard error (the usual asymptotics do not hold there).
+    pub at_bound: bool,
+}
+
+/// A fitted USL with the statistics R's `summary` prints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fit {
+    /// The coefficients.
+    pub model: Usl,
+    /// σ with its uncertainty.
+    pub sigma: Estimate,
+    /// κ with its uncertainty.
+    pub kappa: Estimate,
+    /// λ with its uncertainty.
+    pub lambda: Estimate,
+    /// Number of measured points, n.
+    pub points: usize,
+    /// Residual degrees of freedom, n − 3 (three coefficients are always
+    /// counted, as R does).
+    pub df: usize,
+    /// Sum of squared residuals, in X's unit squared.
+    pub sse: f64,
+    /// √(SSE/(n−3)), in X's unit; `None` when n = 3.
+    pub residual_std_error: Option<f64>,
+    /// 1 − SSE/SST (SST about the mean of X).
+    pub r_squared: f64,
+    /// Fitted minus measured X, in input order.
+    pub residuals: Vec<f64>,
+    /// The confidence level of the intervals, in (0, 1).
+    pub level: f64,
+}
+
+/// Why a fit could not be made. The caller names the file and line; these
+/// name the point by its 0-based index in the input slice.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FitError {
+    /// Three coefficients need at least three points.
+    #[error("{0} point(s): the USL has 3 coefficients, so at least 3 load levels are needed")]
+    TooFewPoints(usize),
+    /// N must be finite and > 0.
+    #[error("point {index}: N = {value} must be a number greater than 0")]
+    BadConcurrency { index: usize, value: f64 },
+    /// X must be finite and > 0.
+    #[error("point {index}: X = {value} must be a number greater than 0")]
+    BadThroughput { index: usize, value: f64 },
+    /// The same N twice (average repeated runs before fitting).
+    #[error("point {index}: N = {value} appears twice")]
+    DuplicateConcurrency { index: usize, value: f64 },
+    /// The confidence level is not in (0, 1).
+    #[error("confidence level {0} must be between 0 and 1")]
+    BadLevel(f64),
+    /// No start converged to finite numbers (not seen on real data).
+    #[error("the least-squares fit did not converge")]
+    NoConvergence,
+}
+
+/// Checks the points as [`fit`] needs them.
+pub fn validate(points: &[(f64, f64)]) -> Result<(), FitError> {
+    for (index, &(n, x)) in points.iter().enumerate() {
+        if !(n.is_finite() && n > 0.0) {
+            return Err(FitError::BadConcurrency { index, value: n });
+        }
+        if !(x.is_finite() && x > 0.0) {
+            return Err(FitError::BadThroughput { index, value: x });
+        }
+        if points[..index].iter().any(|&(m, _)| m == n) {
+            return Err(FitError::DuplicateConcurrency { index, value: n });
+        }
+    }
+    if points.len() < 3 {
+        return Err(FitError::TooFewPoints(points.len()));
+    }
+    Ok(())
+}
+
+/// Which of σ, κ, λ the solver moves; a fixed σ or κ sits on its bound 0.
+type Free = [bool; 3];
+
+/// The least-squares problem over the free coefficients.
+struct Problem<'a> {
+    n: &'a [f64],
+    x: &'a [f64],
+    free: Free,
+    /// σ, κ, λ, with the fixed ones at 0.
+    full: [f64; 3],
+}
+
+impl Problem<'_> {
+    fn model(&self) -> Usl {
+        Usl {
+            sigma: self.full[0],
+            kappa: self.full[1],
+            lambda: self.full[2],
+        }
+    }
+
+    /// ∂X/∂(σ, κ, λ) at every point, all three columns.
+    fn full_jacobian(&self) -> DMatrix<f64> {
+        let m = self.model();
+        DMatrix::from_fn(self.n.len(), 3, |i, j| {
+            let n = self.n[i];
+            let d = m.penalty(n);
+            match j {
+                0 => -m.lambda * n * (n - 1.0) / (d * d),
+                1 => -m.lambda * n * n * (n - 1.0) / (d * d),
+                _ => n / d,
+            }
+        })
+    }
+
+    fn free_columns(&self) -> Vec<usize> {
+        (0..3).filter(|&j| self.free[j]).collect()
+    }
+}
+
+impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
+    type ResidualStorage = Owned<f64, Dyn>;
+    type JacobianStorage = Owned<f64, Dyn, Dyn>;
+    type ParameterStorage = Owned<f64, Dyn>;
+
+    fn set_params(&mut self, p: &DVector<f64>) {
+        for (k, j) in self.free_columns().into_iter().enumerate() {
+            self.full[j] = p[k];
+        }
+    }
+
+    fn params(&self) -> DVector<f64> {
+        DVector::from_iterator(
+            self.free.iter().filter(|f| **f).count(),
+            self.free_columns().into_iter().map(|j| self.full[j]),
+        )
+    }
+
+    fn residuals(&self) -> Option<DVector<f64>> {
+        let m = self.model();
+        let r = DVector::from_fn(self.n.len(), |i, _| m.throughput(self.n[i]) - self.x[i]);
+        r.iter().all(|v| v.is_finite()).then_some(r)
+    }
+
+    fn jacobian(&self) -> Option<DMatrix<f64>> {
+        let full = self.full_jacobian();
+        let j = full.select_columns(&self.free_columns());
+        j.iter().all(|v| v.is_finite()).then_some(j)
+    }
+}
+
+/// Starting points: the linearised fit (below), the `usl` R package's
+/// defaults (σ = 0.01, κ = 1e-4) and `codahale/usl`'s (σ = 0.1, κ = 0.01),
+/// each with λ = max X/N. Taking the best of several keeps the fit from
+/// settling in a poor local minimum on awkward data.
+fn starts(n: &[f64], x: &[f64]) -> Vec<[f64; 3]> {
+    let lambda0 = n
+        .iter()
+        .zip(x)
+        .map(|(n, x)| x / n)
+        .fold(f64::MIN, f64::max);
+    let mut out = vec![linearised(n, x, lambda0)];
+    out.push([0.01, 1e-4, lambda0]);
+    out.push([0.1, 0.01, lambda0]);
+    out
+}
+
+/// Gunther's linearisation (GCaP ch. 5): with λ fixed, λN/X − 1 =
+/// σ(N−1) + κN(N−1) is linear in σ and κ; solve it by least squares
+/// through the origin, then clamp into the bounds. λ is the X/N of the
+/// smallest N (the single-user rate when N = 1 was measured), else λ0.
+fn linearised(n: &[f64], x: &[f64], lambda0: f64) -> [f64; 3] {
+    let i0 = (0..n.len())
+        .min_by(|&a, &b| n[a].total_cmp(&n[b]))
+        .unwrap_or(0);
+    let lambda = if n[i0] == 1.0 { x[i0] } else { lambda0 };
+    let (mut aa, mut ab, mut bb, mut ay, mut by) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for (&n, &x) in n.iter().zip(x) {
+        let a = n - 1.0;
+        let b = n * (n - 1.0);
+        let y = lambda * n / x - 1.0;
+        aa += a * a;
+        ab += a * b;
+        bb += b * b;
+        ay += a * y;
+        by += b * y;
+    }
+    let det = aa * bb - ab * ab;
+    let (s, k) = if det.abs() > f64::EPSILON * aa * bb && det != 0.0 {
+        ((ay * bb - by * ab) / det, (aa * by - ab * ay) / det)
+    } else {
+        (0.01, 1e-4)
+    };
+    let s = if s.is_finite() { s.max(1e-6) } else { 0.01 };
+    let k = if k.is_finite() { k.max(1e-8) } else { 1e-4 };
+    [s, k, lambda]
+}
+
+/// Fits the USL to `points` = (N, X) pairs by least squares with σ ≥ 0
+/// and κ ≥ 0, all three coefficients free (fixing λ = X(1), as the old R
+/// package did, gives a different and worse answer: capacity.md A1).
+///
+/// Method: Levenberg–Marquardt (the `levenberg-marquardt` crate, a port
+/// of MINPACK's `lmder`) with the analytic Jacobian. The bounds are
+/// enforced by active sets: the unconstrained fit is kept when σ and κ
+/// come out ≥ 0; otherwise the fits with σ, κ or both held at 0 are tried
+/// and the feasible one with the least squared error wins, which is the
+/// bounded optimum for this three-parameter problem.
+///
+/// `level` is the two-sided confidence of the intervals (0.95 for 95 %).
+///
+/// # Errors
+/// [`FitError`] for fewer than 3 points, N or X not finite and > 0, a
+/// repeated N, or a level outside (0, 1).
+pub fn fit(points: &[(f64, f64)], level: f64) -> Result<Fit, FitError> {
+    if !(level > 0.0 && level < 1.0) {
+        return Err(FitError::BadLevel(level));
+    }
+    validate(points)?;
+    let n: Vec<f64> = points.iter().map(|p| p.0).collect();
+    let x: Vec<f64> = points.iter().map(|p| p.1).collect();
+    let solver = LevenbergMarquardt::new()
+        .with_ftol(1e-15)
+        .with_xtol(1e-15)
+        .with_gtol(1e-15)
+        .with_patience(500);
+    let mut best: Option<(f64, Problem)> = None;
+    let active_sets: [Free; 4] = [
+        [true, true, true],
+        [false, true, true],
+        [true, false, true],
+        [false, false, true],
+    ];
+    for free in active_sets {
+        for start in starts(&n, &x) {
+            let mut full = start;
+            for j in 0..2 {
+                if !free[j] {
+                    full[j] = 0.0;
+                }
+            }
+            let problem = Problem {
+                n: &n,
+                x: &x,
+                free,
+                full,
+            };
+            let (p, _report) = solver.minimize(problem);
+            let Some(r) = p.residuals() else { continue };
+            let m = p.model();
+            // A tiny negative is rounding at the bound, not a violation.
+            if m.sigma < -1e-12 || m.kappa < -1e-12 || m.lambda <= 0.0 {
+                continue;
+            }
+            let sse = r.norm_squared();
+            if !sse.is_finite() {
+                continue;
+            }
+            if best.as_ref().is_none_or(|(b, _)| sse < *b) {
+                best = Some((sse, p));
+            }
+        }
+        // The unconstrained optimum, when feasible, is the bounded one.
+        if free == [true, true, true] && best.is_some() {
+            break;
+        }
+    }
+    let (sse, mut p) = best.ok_or(FitError::NoConvergence)?;
+    for j in 0..2 {
+        if p.full[j] < 0.0 {
+            p.full[j] = 0.0;
+        }
+    }
+    Ok(statistics(&p, sse, level))
+}
+
+/// R's `summary.nls` numbers at the optimum.
+fn statistics(p: &Problem, sse: f64, level: f64) -> Fit {
+    let model = p.model();
+    let count = p.n.len();
+    let df = count - 3;
+    let residuals: Vec<f64> = p
+        .n
+        .iter()
+        .zip(p.x)
+        .map(|(&n, &x)| model.throughput(n) - x)
+        .collect();
+    let mean = p.x.iter().sum::<f64>() / count as f64;
+    let sst: f64 = p.x.iter().map(|x| (x - mean).powi(2)).sum();
+    let r_squared = if sst > 0.0 { 1.0 - sse / sst } else { 1.0 };
+    let s2 = (df > 0).then(|| sse / df as f64);
+    let t = s2.and_then(|_| {
+        StudentsT::new(0.0, 1.0, df as f64)
+            .ok()
+            .map(|d| d.inverse_cdf(0.5 + level / 2.0))
+    });
+    // Covariance over the free coefficients only: one held on its bound
+    // has no sampling distribution of the usual kind.
+    let cols = p.free_columns();
+    let j = p.full_jacobian().select_columns(&cols);
+    let cov = s2.and_then(|s2| (j.transpose() * &j).try_inverse().map(|inv| inv * s2));
+    let estimate = |idx: usize| {
+        let value = p.full[idx];
+        let at_bound = !p.free[idx];
+        let std_error = cols.iter().position(|&c| c == idx).and_then(|k| {
+            cov.as_ref()
+                .map(|c| c[(k, k)])
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .map(f64::sqrt)
+        });
+        let interval = std_error.zip(t).map(|(se, t)| (value - t * se, value + t * se));
+        Estimate {
+            value,
+            std_error,
+            interval,
+            at_bound,
+        }
+    };
+    Fit {
+        model,
+        sigma: estimate(0),
+        kappa: estimate(1),
+        lambda: estimate(2),
+        points: count,
+        df,
+        sse,
+        residual_std_error: s2.map(f64::sqrt),
+        r_squared,
+        residuals,
+        level,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cisco benchmark, 32 points (Schwartz, *Practical Scalability
+    /// Analysis with the USL*; as in `codahale/usl4j` and `usl-rs` tests).
+    const CISCO: [f64; 32] = [
+        955.16, 1878.91, 2688.01, 3548.68, 4315.54, 5130.43, 5931.37, 6531.08, 7219.8, 7867.61,
+        8278.71, 8646.7, 9047.84, 9426.55, 9645.37, 9897.24, 10097.6, 10240.5, 10532.39,
+        10798.52, 11151.43, 11518.63, 11806.0, 12089.37, 12075.41, 12177.29, 12211.41,
+        12158.93, 12155.27, 12118.04, 12140.4, 12074.39,
+    ];
+
+    /// SPEC SDM91 on a Sun SPARCcenter 2000 (Gunther, GCaP; the `usl` R
+    /// package's `specsdm91`): N and scripts per hour.
+    const SPECSDM91: [(f64, f64); 7] = [
+        (1.0, 64.9),
+        (18.0, 995.9),
+        (36.0, 1652.4),
+        (72.0, 1853.2),
+        (108.0, 1828.9),
+        (144.0, 1775.0),
+        (216.0, 1702.2),
+    ];
+
+    fn cisco() -> Vec<(f64, f64)> {
+        CISCO
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| ((i + 1) as f64, x))
+            .collect()
+    }
+
+    fn rel(a: f64, b: f64) -> f64 {
+        ((a - b) / b).abs()
+    }
+
+    #[test]
+    fn cisco_reproduces_the_book() {
+        let f = fit(&cisco(), 0.95).unwrap();
+        let m = f.model;
+        assert!(rel(m.sigma, 0.02671591) < 1e-5, "σ {}", m.sigma);
+        assert!(rel(m.kappa, 7.690945e-4) < 1e-5, "κ {}", m.kappa);
+        assert!(rel(m.lambda, 995.6486) < 1e-5, "λ {}", m.lambda);
+        let peak = m.peak_concurrency().unwrap();
+        assert_eq!(peak.floor(), 35.0);
+        assert!(rel(m.throughput(35.0), 12341.7457) < 1e-5);
+        // usl-rs's asserted predictions.
+        assert!(rel(m.throughput(20.0), 11063.6331) < 1e-5);
+        assert!(rel(m.response_time(1.0, 0.0), 0.00100437) < 1e-5);
+        let n = m.concurrency_for_response_time(0.05, 0.0).unwrap();
+        assert!(rel(n, 235.6147) < 1e-5, "N(R=0.05) {n}");
+        // usl-rs also asserts X(R=0.03 s) = 7047.844 from Schwartz's
+        // "Equation 9", which disagrees with the model's own N/R(N) (that
+        // gives 5923): not a test value.
+        assert_eq!(m.regime(), Regime::Contention);
+        assert_eq!(f.df, 29);
+        assert!(f.sigma.interval.is_some() && !f.sigma.at_bound);
+    }
+
+    #[test]
+    fn specsdm91_reproduces_the_r_summary() {
+        let f = fit(&SPECSDM91, 0.95).unwrap();
+        let m = f.model;
+        assert!(rel(m.sigma, 0.0277285) < 1e-4, "σ {}", m.sigma);
+        assert!(rel(m.kappa, 1.04365e-4) < 1e-4, "κ {}", m.kappa);
+        assert!(rel(m.lambda, 89.9952) < 1e-4, "λ {}", m.lambda);
+        assert!((m.sigma - 2.773e-2).abs() < 5e-6);
+        assert!((m.kappa - 1.0437e-4).abs() < 5e-8);
+        assert!((m.lambda - 89.995).abs() < 5e-4);
+        // R summary: standard errors 9.122e-3, 1.988e-5, 14.21.
+        assert!((f.sigma.std_error.unwrap() - 9.122e-3).abs() < 5e-7);
+        assert!((f.kappa.std_error.unwrap() - 1.988e-5).abs() < 5e-9);
+        assert!((f.lambda.std_error.unwrap() - 14.21).abs() < 5e-3);
+        assert_eq!(f.df, 4);
+        assert!((f.residual_std_error.unwrap() - 82.85).abs() < 5e-3);
+        assert!((f.r_squared - 0.9896).abs() < 5e-5);
+        let peak = m.peak_concurrency().unwrap();
+        assert!((peak - 96.52).abs() < 5e-3);
+        assert!((m.throughput(peak) - 1884.0).abs() < 0.5);
+        assert!((m.amdahl_ceiling().unwrap() - 3245.6).abs() < 0.05);
+        assert!((m.optimal_load().unwrap() - 36.06).abs() < 5e-3);
+        assert!((m.throughput(m.optimal_load().unwrap()) - 1542.0).abs() < 0.5);
+    }
+
+    #[test]
+    fn specsdm91_two_sided_intervals_use_n_minus_3_df() {
+        let f = fit(&SPECSDM91, 0.95).unwrap();
+        // t(0.975, 4) = 2.776445 (any t table).
+        let (lo, hi) = f.sigma.interval.unwrap();
+        let se = f.sigma.std_error.unwrap();
+        assert!(((hi - lo) / (2.0 * se) - 2.776445).abs() < 1e-5);
+        assert!((lo + hi) / 2.0 - f.model.sigma < 1e-15);
+    }
+
+    #[test]
+    fn rounded_specsdm91_matches_the_go_tool() {
+        // codahale/usl README: the rounded data and its printed fit.
+        let n = [1.0, 18.0, 36.0, 72.0, 108.0, 144.0, 216.0];
+        let x = [65.0, 996.0, 1652.0, 1853.0, 1829.0, 1775.0, 1702.0];
+        let pts: Vec<_> = n.into_iter().zip(x).collect();
+        let m = fit(&pts, 0.95).unwrap().model;
+        assert!(rel(m.sigma, 0.0277299) < 1e-4);
+        assert!(rel(m.kappa, 0.000104343) < 1e-4);
+        assert!(rel(m.lambda, 89.9878) < 1e-4);
+        let want = [
+            (10.0, 714.78),
+            (50.0, 1721.00),
+            (100.0, 1883.28),
+            (150.0, 1808.48),
+            (200.0, 1686.57),
+            (250.0, 1562.28),
+            (300.0, 1447.46),
+        ];
+        for (n, x) in want {
+            assert!((m.throughput(n) - x).abs() < 0.05, "X({n}) {}", m.throughput(n));
+        }
+        assert_eq!(m.peak_concurrency().unwrap().floor(), 96.0);
+        assert!((m.throughput(96.0) - 1883.76).abs() < 0.05);
+    }
+
+    #[test]
+    fn gunther_synthetic_check() {
+        let n = [1.0, 2.0, 4.0, 6.0, 8.0, 10.0];
+        let x = [1.0, 1.8868, 3.0769, 3.5294, 3.5398, 3.3557];
+        let pts: Vec<_> = n.into_iter().zip(x).collect();
+        let m = fit(&pts, 0.95).unwrap().model;
+        assert!((m.sigma - 0.02).abs() < 5e-5, "σ {}", m.sigma);
+        assert!((m.kappa - 0.02).abs() < 5e-5, "κ {}", m.kappa);
+        assert!((m.lambda - 1.0).abs() < 5e-4, "λ {}", m.lambda);
+        assert_eq!(m.peak_concurrency().unwrap().round(), 7.0);
+    }
+
+    #[test]
+    fn throughput_target_is_on_the_rising_side() {
+        let m = fit(&cisco(), 0.95).unwrap().model;
+        let n = m.concurrency_for_throughput(12201.0).unwrap();
+        assert!(rel(m.throughput(n), 12201.0) < 1e-9);
+        assert!(n < m.peak_concurrency().unwrap());
+        let peak = m.throughput(m.peak_concurrency().unwrap());
+        assert_eq!(m.concurrency_for_throughput(peak * 1.001), None);
+    }
+
+    #[test]
+    fn a_linear_system_fits_sigma_and_kappa_near_zero() {
+        let pts: Vec<_> = (1..=8).map(|n| (n as f64, 10.0 * n as f64)).collect();
+        let f = fit(&pts, 0.95).unwrap();
+        assert!(f.model.sigma.abs() < 1e-9 && f.model.kappa.abs() < 1e-9);
+        assert!(rel(f.model.lambda, 10.0) < 1e-9);
+        let linear = Usl {
+            sigma: 0.0,
+            kappa: 0.0,
+            lambda: 10.0,
+        };
+        assert_eq!(linear.regime(), Regime::Limitless);
+        assert_eq!(linear.peak_concurrency(), None);
+        assert_eq!(linear.amdahl_ceiling(), None);
+        assert_eq!(linear.concurrency_for_response_time(1.0, 0.0), None);
+        assert_eq!(linear.concurrency_for_throughput(50.0), Some(5.0));
+    }
+
+    #[test]
+    fn superlinear_data_holds_sigma_at_zero() {
+        // X grows faster than N: the unconstrained σ would be negative.
+        let pts = [(1.0, 10.0), (2.0, 21.0), (4.0, 44.0), (8.0, 90.0), (16.0, 170.0)];
+        let f = fit(&pts, 0.95).unwrap();
+        assert!(f.model.sigma >= 0.0 && f.model.kappa >= 0.0);
+        assert!(f.sigma.at_bound || f.kappa.at_bound);
+    }
+
+    #[test]
+    fn bad_points_are_refused() {
+        assert_eq!(
+            fit(&[(1.0, 1.0), (2.0, 2.0)], 0.95),
+            Err(FitError::TooFewPoints(2))
+        );
+        assert!(matches!(
+            fit(&[(1.0, 1.0), (0.0, 2.0), (3.0, 3.0)], 0.95),
+            Err(FitError::BadConcurrency { index: 1, .. })
+        ));
+        assert!(matches!(
+            fit(&[(1.0, 1.0), (2.0, -2.0), (3.0, 3.0)], 0.95),
+            Err(FitError::BadThroughput { index: 1, .. })
+        ));
+        assert!(matches!(
+            fit(&[(1.0, 1.0), (2.0, 2.0), (1.0, 3.0)], 0.95),
+            Err(FitError::DuplicateConcurrency { index: 2, .. })
+        ));
+        assert!(matches!(
+            fit(&SPECSDM91, 1.0),
+            Err(FitError::BadLevel(_))
+        ));
+    }
+
+    #[test]
+    fn three_points_fit_without_statistics() {
+        let f = fit(&SPECSDM91[..3], 0.95).unwrap();
+        assert_eq!(f.df, 0);
+        assert_eq!(f.residual_std_error, None);
+        assert_eq!(f.sigma.interval, None);
+    }
+
+    mod props {
+        use super::super::*;
+        use super::rel;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            /// Noise-free points from a USL give its coefficients back.
+            #[test]
+            fn recovers_noise_free_models(
+                sigma in 0.001f64..0.2,
+                kappa in 1e-5f64..0.01,
+                lambda in 0.5f64..2000.0,
+                levels in 6usize..20,
+            ) {
+                let truth = Usl { sigma, kappa, lambda };
+                let pts: Vec<_> = (1..=levels)
+                    .map(|i| {
+                        let n = (i * i) as f64;
+                        (n, truth.throughput(n))
+                    })
+                    .collect();
+                let m = fit(&pts, 0.95).unwrap().model;
+                prop_assert!(rel(m.lambda, lambda) < 1e-5, "λ {} vs {}", m.lambda, lambda);
+                prop_assert!(rel(m.sigma, sigma) < 1e-4, "σ {} vs {}", m.sigma, sigma);
+                prop_assert!(rel(m.kappa, kappa) < 1e-4, "κ {} vs {}", m.kappa, kappa);
+            }
+
+            /// X never exceeds the Amdahl ceiling λ/σ, nor the peak X(N*).
+            #[test]
+            fn throughput_is_bounded(
+                sigma in 1e-4f64..1.0,
+                kappa in 0f64..0.1,
+                lambda in 1e-3f64..1e4,
+                n in 1f64..1e6,
+            ) {
+                let m = Usl { sigma, kappa, lambda };
+                let x = m.throughput(n);
+                prop_assert!(x <= m.amdahl_ceiling().unwrap() * (1.0 + 1e-12));
+                if let Some(p) = m.peak_concurrency() {
+                    prop_assert!(x <= m.throughput(p) * (1.0 + 1e-12));
+                }
+            }
+
+            /// The N found for an R target gives that R back.
+            #[test]
+            fn response_time_target_round_trips(
+                sigma in 1e-4f64..0.5,
+                kappa in 0f64..0.01,
+                lambda in 1f64..1e3,
+                extra in 0f64..10.0,
+                think in 0f64..5.0,
+            ) {
+                let m = Usl { sigma, kappa, lambda };
+                let r = m.response_time(1.0, think) + extra;
+                let n = m.concurrency_for_response_time(r, think).unwrap();
+                prop_assert!((m.response_time(n, think) - r).abs() < 1e-6 * (r + think + 1.0));
+            }
+        }
+    }
+}
