@@ -336,11 +336,7 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
 /// each with λ = max X/N. Taking the best of several keeps the fit from
 /// settling in a poor local minimum on awkward data.
 fn starts(n: &[f64], x: &[f64]) -> Vec<[f64; 3]> {
-    let lambda0 = n
-        .iter()
-        .zip(x)
-        .map(|(n, x)| x / n)
-        .fold(f64::MIN, f64::max);
+    let lambda0 = n.iter().zip(x).map(|(n, x)| x / n).fold(f64::MIN, f64::max);
     let mut out = vec![linearised(n, x, lambda0)];
     out.push([0.01, 1e-4, lambda0]);
     out.push([0.1, 0.01, lambda0]);
@@ -461,12 +457,11 @@ fn statistics(p: &Problem, sse: f64, level: f64) -> Fit {
     let model = p.model();
     let count = p.n.len();
     let df = count - 3;
-    let residuals: Vec<f64> = p
-        .n
-        .iter()
-        .zip(p.x)
-        .map(|(&n, &x)| model.throughput(n) - x)
-        .collect();
+    let residuals: Vec<f64> =
+        p.n.iter()
+            .zip(p.x)
+            .map(|(&n, &x)| model.throughput(n) - x)
+            .collect();
     let mean = p.x.iter().sum::<f64>() / count as f64;
     let sst: f64 = p.x.iter().map(|x| (x - mean).powi(2)).sum();
     let r_squared = if sst > 0.0 { 1.0 - sse / sst } else { 1.0 };
@@ -490,7 +485,9 @@ fn statistics(p: &Problem, sse: f64, level: f64) -> Fit {
                 .filter(|v| v.is_finite() && *v >= 0.0)
                 .map(f64::sqrt)
         });
-        let interval = std_error.zip(t).map(|(se, t)| (value - t * se, value + t * se));
+        let interval = std_error
+            .zip(t)
+            .map(|(se, t)| (value - t * se, value + t * se));
         Estimate {
             value,
             std_error,
@@ -521,9 +518,9 @@ mod tests {
     /// Analysis with the USL*; as in `codahale/usl4j` and `usl-rs` tests).
     const CISCO: [f64; 32] = [
         955.16, 1878.91, 2688.01, 3548.68, 4315.54, 5130.43, 5931.37, 6531.08, 7219.8, 7867.61,
-        8278.71, 8646.7, 9047.84, 9426.55, 9645.37, 9897.24, 10097.6, 10240.5, 10532.39,
-        10798.52, 11151.43, 11518.63, 11806.0, 12089.37, 12075.41, 12177.29, 12211.41,
-        12158.93, 12155.27, 12118.04, 12140.4, 12074.39,
+        8278.71, 8646.7, 9047.84, 9426.55, 9645.37, 9897.24, 10097.6, 10240.5, 10532.39, 10798.52,
+        11151.43, 11518.63, 11806.0, 12089.37, 12075.41, 12177.29, 12211.41, 12158.93, 12155.27,
+        12118.04, 12140.4, 12074.39,
     ];
 
     /// SPEC SDM91 on a Sun SPARCcenter 2000 (Gunther, GCaP; the `usl` R
@@ -628,7 +625,11 @@ mod tests {
             (300.0, 1447.46),
         ];
         for (n, x) in want {
-            assert!((m.throughput(n) - x).abs() < 0.05, "X({n}) {}", m.throughput(n));
+            assert!(
+                (m.throughput(n) - x).abs() < 0.05,
+                "X({n}) {}",
+                m.throughput(n)
+            );
         }
         assert_eq!(m.peak_concurrency().unwrap().floor(), 96.0);
         assert!((m.throughput(96.0) - 1883.76).abs() < 0.05);
@@ -677,7 +678,13 @@ mod tests {
     #[test]
     fn superlinear_data_holds_sigma_at_zero() {
         // X grows faster than N: the unconstrained σ would be negative.
-        let pts = [(1.0, 10.0), (2.0, 21.0), (4.0, 44.0), (8.0, 90.0), (16.0, 170.0)];
+        let pts = [
+            (1.0, 10.0),
+            (2.0, 21.0),
+            (4.0, 44.0),
+            (8.0, 90.0),
+            (16.0, 170.0),
+        ];
         let f = fit(&pts, 0.95).unwrap();
         assert!(f.model.sigma >= 0.0 && f.model.kappa >= 0.0);
         assert!(f.sigma.at_bound || f.kappa.at_bound);
@@ -701,10 +708,7 @@ mod tests {
             fit(&[(1.0, 1.0), (2.0, 2.0), (1.0, 3.0)], 0.95),
             Err(FitError::DuplicateConcurrency { index: 2, .. })
         ));
-        assert!(matches!(
-            fit(&SPECSDM91, 1.0),
-            Err(FitError::BadLevel(_))
-        ));
+        assert!(matches!(fit(&SPECSDM91, 1.0), Err(FitError::BadLevel(_))));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The command line: clap definitions and dispatch. Each subcommand lives in
 //! its own file; this one only parses and routes, and owns the exit codes.
 
+mod capacity_cmd;
 mod console;
 #[doc(hidden)]
 pub mod finish;
@@ -75,6 +76,9 @@ pub enum Command {
     /// Convert a Pyak47 project's config.cfg into a plan file, with a table
     /// of what each option became (optionally paced to a rate).
     Import(import_cmd::ImportArgs),
+    /// Fit the Universal Scalability Law to measured N,X[,R] points: σ, κ,
+    /// λ with intervals, peak N*, knee, and the N that meets an X or R target.
+    Capacity(capacity_cmd::CapacityArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -122,6 +126,7 @@ pub fn main_from(args_os: Vec<std::ffi::OsString>) -> i32 {
         Command::History(a) => history_cmd::run(a),
         Command::New(a) => new_cmd::run(a),
         Command::Import(a) => import_cmd::run(a),
+        Command::Capacity(a) => capacity_cmd::run(a),
     }
 }
 
