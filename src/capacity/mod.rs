@@ -2,3 +2,9 @@
 //! async), reading measured numbers and answering what the system will do
 //! at loads not yet tried. Formulas, reference data sets and the published
 //! answers the tests reproduce are in `shared/reference/capacity.md`.
+
+pub mod bounds;
+pub mod erlang;
+pub mod laws;
+pub mod mva;
+pub mod network;

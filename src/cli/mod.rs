@@ -7,6 +7,7 @@ pub mod finish;
 mod history_cmd;
 mod hook;
 mod import_cmd;
+mod model_cmd;
 mod new_cmd;
 mod plan_cmd;
 mod report_cmd;
@@ -75,6 +76,10 @@ pub enum Command {
     /// Convert a Pyak47 project's config.cfg into a plan file, with a table
     /// of what each option became (optionally paced to a rate).
     Import(import_cmd::ImportArgs),
+    /// What-if queueing models without a test: throughput and response
+    /// time over a range of users (exact MVA, bounds, N*, bottleneck), or
+    /// pool sizing with Erlang C (`pace model erlang`).
+    Model(model_cmd::ModelArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -122,6 +127,7 @@ pub fn main_from(args_os: Vec<std::ffi::OsString>) -> i32 {
         Command::History(a) => history_cmd::run(a),
         Command::New(a) => new_cmd::run(a),
         Command::Import(a) => import_cmd::run(a),
+        Command::Model(a) => model_cmd::run(a),
     }
 }
 
