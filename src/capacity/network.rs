@@ -117,7 +117,8 @@ impl Network {
             .iter()
             .filter(|c| c.kind == Kind::Delay)
             .map(|c| c.demand_s)
-            .sum()
+            // fold from +0.0: an empty f64 `sum()` is −0.0, which JSON shows.
+            .fold(0.0, |a, b| a + b)
     }
 
     /// The bottleneck: the queueing centre with the largest demand (the
