@@ -3,5 +3,10 @@
 //! at loads not yet tried. Formulas, reference data sets and the published
 //! answers the tests reproduce are in `shared/reference/capacity.md`.
 
+pub mod bounds;
+pub mod erlang;
 pub mod knee;
+pub mod laws;
+pub mod mva;
+pub mod network;
 pub mod usl;

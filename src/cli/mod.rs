@@ -8,6 +8,7 @@ pub mod finish;
 mod history_cmd;
 mod hook;
 mod import_cmd;
+mod model_cmd;
 mod new_cmd;
 mod plan_cmd;
 mod report_cmd;
@@ -79,6 +80,10 @@ pub enum Command {
     /// Fit the Universal Scalability Law to measured N,X[,R] points: σ, κ,
     /// λ with intervals, peak N*, knee, and the N that meets an X or R target.
     Capacity(capacity_cmd::CapacityArgs),
+    /// What-if queueing models without a test: throughput and response
+    /// time over a range of users (exact MVA, bounds, N*, bottleneck), or
+    /// pool sizing with Erlang C (`pace model erlang`).
+    Model(model_cmd::ModelArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -127,6 +132,7 @@ pub fn main_from(args_os: Vec<std::ffi::OsString>) -> i32 {
         Command::New(a) => new_cmd::run(a),
         Command::Import(a) => import_cmd::run(a),
         Command::Capacity(a) => capacity_cmd::run(a),
+        Command::Model(a) => model_cmd::run(a),
     }
 }
 
