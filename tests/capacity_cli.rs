@@ -184,3 +184,308 @@ fn bad_inputs_exit_2_with_one_line() {
     let e = refused(&[dir.path().to_str().unwrap()], None);
     assert!(e.contains("a folder"), "{e}");
 }
+
+/// A stair run's summary.json with one level per (N, X, R); the shape
+/// the stair runner writes (issue 12 §2).
+fn stair_summary(levels: &[(f64, f64, f64)], partial: bool) -> String {
+    let lv: Vec<Value> = levels
+        .iter()
+        .enumerate()
+        .map(|(i, &(n, x, r))| {
+            serde_json::json!({
+                "level": i + 1, "users": n as u64, "rate_per_s": null,
+                "dir": format!("level-{:02}-{}users", i + 1, n as u64),
+                "n": n, "x_per_s": x, "expected_per_s": x * 1.02,
+                "r_avg_s": r, "r_p50_s": r, "r_p95_s": r * 2.0, "r_p99_s": r * 3.0,
+                "transactions": (x * 120.0) as u64, "errors": 0, "error_rate": 0.0,
+                "late_starts": 0, "pass": true, "reasons": []
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "partial": partial,
+        "meta": { "partial_reason": if partial { Value::from("interrupted") } else { Value::Null } },
+        "achieved": { "tpm": 0.0 },
+        "stairs": {
+            "model": "closed", "hold_s": 120.0, "ramp_s": 20.0, "levels": lv,
+            "not_run": [400], "stopped": null, "knee": null, "knee_note": ""
+        }
+    })
+    .to_string()
+}
+
+/// An ordinary run's folder: plan.toml with `users` closed users and a
+/// summary.json with the steady rate and the all-transactions mean.
+fn run_folder(
+    root: &std::path::Path,
+    name: &str,
+    users: u64,
+    tps: f64,
+    r: f64,
+    partial: bool,
+) -> PathBuf {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let plan = format!(
+        r#"[target]
+tps = {users}
+response_time = "1s"
+
+[run]
+duration = "60s"
+ramp_up = "5s"
+
+[[group]]
+name = "browse"
+users = {users}
+
+[group.pacing]
+mode = "none"
+
+[[group.step]]
+name = "home"
+url = "http://127.0.0.1:1/"
+"#
+    );
+    std::fs::write(dir.join("plan.toml"), plan).unwrap();
+    let summary = serde_json::json!({
+        "partial": partial,
+        "meta": { "partial_reason": if partial { Value::from("interrupted by Ctrl-C") } else { Value::Null } },
+        "achieved": { "tpm": tps * 60.0, "transactions": 1000, "errors": 0, "window_s": 55.0, "scope": "window" },
+        "all_transactions": { "count": 1000, "min": 0.001, "avg": r, "p50": r, "p80": r, "p90": r,
+                              "p95": r, "p99": r, "max": r, "stdev": 0.0 },
+        "timers": {}
+    });
+    std::fs::write(dir.join("summary.json"), summary.to_string()).unwrap();
+    dir
+}
+
+/// SPEC SDM91 as per-second rates (scripts per hour / 3600), so the fit's
+/// σ and κ are the R summary's and λ is 89.995/3600.
+const SPEC: [(f64, f64); 7] = [
+    (1.0, 64.9),
+    (18.0, 995.9),
+    (36.0, 1652.4),
+    (72.0, 1853.2),
+    (108.0, 1828.9),
+    (144.0, 1775.0),
+    (216.0, 1702.2),
+];
+
+#[test]
+fn a_stair_run_folder_is_fitted_level_by_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let levels: Vec<(f64, f64, f64)> = SPEC
+        .iter()
+        .map(|&(n, x)| (n, x / 3600.0, n / (x / 3600.0)))
+        .collect();
+    std::fs::write(
+        dir.path().join("summary.json"),
+        stair_summary(&levels, false),
+    )
+    .unwrap();
+    let v = json(&[dir.path().to_str().unwrap()]);
+    assert!((f(&v["sigma"]["value"]) - 2.773e-2).abs() < 5e-6);
+    assert!((f(&v["kappa"]["value"]) - 1.0437e-4).abs() < 5e-8);
+    assert!((f(&v["lambda"]["value"]) * 3600.0 - 89.995).abs() < 5e-3);
+    assert_eq!(v["points"], 7);
+    // R comes through from r_avg_s.
+    assert!((f(&v["measured"][1]["r_s"]) - 18.0 / (995.9 / 3600.0)).abs() < 1e-9);
+    assert!(
+        v["warnings"].as_array().unwrap().is_empty(),
+        "{}",
+        v["warnings"]
+    );
+}
+
+#[test]
+fn run_folders_give_a_point_each_and_mix_with_a_csv() {
+    let root = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = Vec::new();
+    // Gunther's synthetic check (σ = κ = 0.02, λ = 1): four runs as
+    // folders, the other two levels in a CSV.
+    let synthetic = [
+        (1, 1.0),
+        (2, 1.8868),
+        (4, 3.0769),
+        (6, 3.5294),
+        (8, 3.5398),
+        (10, 3.3557),
+    ];
+    for &(n, x) in &synthetic[..4] {
+        let d = run_folder(
+            root.path(),
+            &format!("run-{n}u"),
+            n,
+            x,
+            0.5 * n as f64,
+            false,
+        );
+        args.push(d.to_str().unwrap().into());
+    }
+    let csv = root.path().join("more.csv");
+    std::fs::write(&csv, "N,X\n8,3.5398\n10,3.3557\n").unwrap();
+    args.push(csv.to_str().unwrap().into());
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let v = json(&a);
+    assert_eq!(v["points"], 6);
+    assert!((f(&v["sigma"]["value"]) - 0.02).abs() < 5e-5);
+    assert!((f(&v["kappa"]["value"]) - 0.02).abs() < 5e-5);
+    assert!((f(&v["lambda"]["value"]) - 1.0).abs() < 5e-4);
+    // N from the plan's users, X = tpm/60, R = the all-transactions mean.
+    assert_eq!(f(&v["measured"][2]["n"]), 4.0);
+    assert!((f(&v["measured"][2]["x"]) - 3.0769).abs() < 1e-9);
+    assert_eq!(f(&v["measured"][2]["r_s"]), 2.0);
+    assert!(v["measured"][4]["r_s"].is_null());
+}
+
+#[test]
+fn a_partial_run_is_left_out_with_a_warning() {
+    let root = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = Vec::new();
+    for (i, &(n, x)) in SPEC.iter().enumerate() {
+        let d = run_folder(root.path(), &format!("r{i}"), n as u64, x, 1.0, i == 6);
+        args.push(d.to_str().unwrap().into());
+    }
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let v = json(&a);
+    assert_eq!(v["points"], 6);
+    let w = v["warnings"].as_array().unwrap();
+    assert!(
+        w.iter().any(|w| {
+            let w = w.as_str().unwrap();
+            w.contains("r6: a partial run (interrupted by Ctrl-C): left out")
+        }),
+        "{w:?}"
+    );
+    // The table prints it too.
+    pace()
+        .arg("capacity")
+        .args(&a)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("warning:").and(predicate::str::contains("left out")));
+}
+
+#[test]
+fn folders_that_are_not_runs_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let p = root.path();
+    let spec = fixture("specsdm91.csv");
+    let spec = spec.to_str().unwrap();
+
+    let other = p.join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("summary.json"), r#"{"hello": 1}"#).unwrap();
+    let e = refused(&[other.to_str().unwrap(), spec], None);
+    assert!(e.contains("other/summary.json: neither a stair run"), "{e}");
+
+    let broken = p.join("broken");
+    std::fs::create_dir(&broken).unwrap();
+    std::fs::write(
+        broken.join("summary.json"),
+        "{\"stairs\": {\"model\": \"closed\",\n \"levels\": [{\"level\": 1}]}}",
+    )
+    .unwrap();
+    let e = refused(&[broken.to_str().unwrap()], None);
+    assert!(
+        e.contains("broken/summary.json: not pace's summary.json: missing field `n` at line 2"),
+        "{e}"
+    );
+
+    let open = run_folder(p, "open", 10, 5.0, 0.1, false);
+    let plan = std::fs::read_to_string(open.join("plan.toml")).unwrap();
+    std::fs::write(
+        open.join("plan.toml"),
+        plan.replace(
+            "mode = \"none\"",
+            "mode = \"arrival-rate\"\nrate = \"10/s\"",
+        ),
+    )
+    .unwrap();
+    let e = refused(&[open.to_str().unwrap(), spec], None);
+    assert!(
+        e.contains(
+            "open/plan.toml: group \"browse\": group.pacing.mode = \"arrival-rate\" is open"
+        ),
+        "{e}"
+    );
+
+    let noplan = run_folder(p, "noplan", 10, 5.0, 0.1, false);
+    std::fs::remove_file(noplan.join("plan.toml")).unwrap();
+    let e = refused(&[noplan.to_str().unwrap(), spec], None);
+    assert!(e.contains("noplan/plan.toml: cannot read"), "{e}");
+
+    // A run whose N is already in the CSV.
+    let dup = run_folder(p, "dup", 18, 995.9, 0.1, false);
+    let e = refused(&[spec, dup.to_str().unwrap()], None);
+    assert!(
+        e.contains("dup: N = 18 already given by") && e.contains("specsdm91.csv line"),
+        "{e}"
+    );
+
+    // Only partial runs: too few points, said once.
+    let a = run_folder(p, "pa", 1, 1.0, 0.1, true);
+    let b = run_folder(p, "pb", 2, 2.0, 0.1, true);
+    let c = run_folder(p, "pc", 3, 3.0, 0.1, false);
+    let e = refused(
+        &[
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            c.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(e.contains("1 point(s)"), "{e}");
+
+    let e = refused(&[spec, "--demand", "5ms,zero"], None);
+    assert!(e.contains("--demand"), "{e}");
+}
+
+#[test]
+fn html_page_has_the_fit_and_two_graphs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cap.html");
+    pace()
+        .arg("capacity")
+        .arg(fixture("specsdm91.csv"))
+        .args(["--target-x", "1800", "--think", "0", "--html"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("σ contention"));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let doc = scraper::Html::parse_document(&text);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    let rows: Vec<String> = doc
+        .select(&sel("table.capacity tbody tr"))
+        .map(|r| r.text().collect::<String>())
+        .collect();
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("σ contention") && r.contains("0.0277285")),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("peak concurrency N*") && r.contains("96.52"))
+    );
+    let svgs: Vec<_> = doc.select(&sel("figure.graph svg")).collect();
+    assert_eq!(svgs.len(), 2);
+    for s in &svgs {
+        // Drawn, not empty: lines and text.
+        assert!(
+            s.select(&sel("polyline, path, polygon")).count() > 3,
+            "{}",
+            s.html()
+        );
+        assert!(s.select(&sel("text")).count() > 10);
+    }
+    // A dot per measured level, and the band's polygon.
+    assert!(svgs[0].select(&sel("circle")).count() >= 7);
+    assert_eq!(svgs[0].select(&sel("polygon")).count(), 1);
+    let x = svgs[0].html();
+    assert!(x.contains("N* 96.52") && x.contains("planned 1800"), "{x}");
+    assert!(svgs[1].html().contains("USL: N/X(N)"));
+}

@@ -215,6 +215,54 @@ pub struct Fit {
     pub residuals: Vec<f64>,
     /// The confidence level of the intervals, in (0, 1).
     pub level: f64,
+    /// s²·(JᵀJ)⁻¹ over (σ, κ, λ), in the coefficients' units squared; a
+    /// coefficient held at its bound has zero rows and columns. `None`
+    /// where the standard errors are `None` for want of degrees of freedom
+    /// or a singular JᵀJ.
+    pub covariance: Option<[[f64; 3]; 3]>,
+    /// Student's t quantile at (1 + level)/2 on `df` degrees of freedom,
+    /// the multiplier of every interval here; `None` when df = 0.
+    pub t: Option<f64>,
+}
+
+impl Fit {
+    /// The two-sided confidence interval of the fitted curve X(N) at
+    /// concurrency `n` (X's unit), by the delta method: Var X̂(N) ≈
+    /// gᵀ·Cov·g with g = ∂X/∂(σ, κ, λ) at the estimate, and the interval
+    /// X̂ ± t·√Var (Bates & Watts, *Nonlinear Regression Analysis and Its
+    /// Applications*, 1988, §2.3.1: the linear-approximation band). The
+    /// lower end is clipped at 0, which no throughput is below. `None`
+    /// without a covariance.
+    ///
+    /// At N = 1 the gradient is (0, 0, 1), so the interval is λ's own.
+    pub fn throughput_interval(&self, n: f64) -> Option<(f64, f64)> {
+        let cov = self.covariance?;
+        let t = self.t?;
+        let g = gradient(&self.model, n);
+        let mut var = 0.0;
+        for i in 0..3 {
+            for j in 0..3 {
+                var += g[i] * cov[i][j] * g[j];
+            }
+        }
+        if !(var.is_finite() && var >= 0.0) {
+            return None;
+        }
+        let x = self.model.throughput(n);
+        let half = t * var.sqrt();
+        Some(((x - half).max(0.0), x + half))
+    }
+}
+
+/// ∂X/∂(σ, κ, λ) at concurrency `n`: −λN(N−1)/D², −λN²(N−1)/D², N/D with
+/// D = 1 + σ(N−1) + κN(N−1).
+fn gradient(m: &Usl, n: f64) -> [f64; 3] {
+    let d = m.penalty(n);
+    [
+        -m.lambda * n * (n - 1.0) / (d * d),
+        -m.lambda * n * n * (n - 1.0) / (d * d),
+        n / d,
+    ]
 }
 
 /// Why a fit could not be made. The caller names the file and line; these
@@ -284,15 +332,7 @@ impl Problem<'_> {
     /// ∂X/∂(σ, κ, λ) at every point, all three columns.
     fn full_jacobian(&self) -> DMatrix<f64> {
         let m = self.model();
-        DMatrix::from_fn(self.n.len(), 3, |i, j| {
-            let n = self.n[i];
-            let d = m.penalty(n);
-            match j {
-                0 => -m.lambda * n * (n - 1.0) / (d * d),
-                1 => -m.lambda * n * n * (n - 1.0) / (d * d),
-                _ => n / d,
-            }
-        })
+        DMatrix::from_fn(self.n.len(), 3, |i, j| gradient(&m, self.n[i])[j])
     }
 
     fn free_columns(&self) -> Vec<usize> {
@@ -476,6 +516,15 @@ fn statistics(p: &Problem, sse: f64, level: f64) -> Fit {
     let cols = p.free_columns();
     let j = p.full_jacobian().select_columns(&cols);
     let cov = s2.and_then(|s2| (j.transpose() * &j).try_inverse().map(|inv| inv * s2));
+    let covariance = cov.as_ref().and_then(|c| {
+        let mut full = [[0.0; 3]; 3];
+        for (a, &ia) in cols.iter().enumerate() {
+            for (b, &ib) in cols.iter().enumerate() {
+                full[ia][ib] = c[(a, b)];
+            }
+        }
+        full.iter().flatten().all(|v| v.is_finite()).then_some(full)
+    });
     let estimate = |idx: usize| {
         let value = p.full[idx];
         let at_bound = !p.free[idx];
@@ -507,277 +556,10 @@ fn statistics(p: &Problem, sse: f64, level: f64) -> Fit {
         r_squared,
         residuals,
         level,
+        covariance,
+        t,
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Cisco benchmark, 32 points (Schwartz, *Practical Scalability
-    /// Analysis with the USL*; as in `codahale/usl4j` and `usl-rs` tests).
-    const CISCO: [f64; 32] = [
-        955.16, 1878.91, 2688.01, 3548.68, 4315.54, 5130.43, 5931.37, 6531.08, 7219.8, 7867.61,
-        8278.71, 8646.7, 9047.84, 9426.55, 9645.37, 9897.24, 10097.6, 10240.5, 10532.39, 10798.52,
-        11151.43, 11518.63, 11806.0, 12089.37, 12075.41, 12177.29, 12211.41, 12158.93, 12155.27,
-        12118.04, 12140.4, 12074.39,
-    ];
-
-    /// SPEC SDM91 on a Sun SPARCcenter 2000 (Gunther, GCaP; the `usl` R
-    /// package's `specsdm91`): N and scripts per hour.
-    const SPECSDM91: [(f64, f64); 7] = [
-        (1.0, 64.9),
-        (18.0, 995.9),
-        (36.0, 1652.4),
-        (72.0, 1853.2),
-        (108.0, 1828.9),
-        (144.0, 1775.0),
-        (216.0, 1702.2),
-    ];
-
-    fn cisco() -> Vec<(f64, f64)> {
-        CISCO
-            .iter()
-            .enumerate()
-            .map(|(i, &x)| ((i + 1) as f64, x))
-            .collect()
-    }
-
-    fn rel(a: f64, b: f64) -> f64 {
-        ((a - b) / b).abs()
-    }
-
-    #[test]
-    fn cisco_reproduces_the_book() {
-        let f = fit(&cisco(), 0.95).unwrap();
-        let m = f.model;
-        assert!(rel(m.sigma, 0.02671591) < 1e-5, "σ {}", m.sigma);
-        assert!(rel(m.kappa, 7.690945e-4) < 1e-5, "κ {}", m.kappa);
-        assert!(rel(m.lambda, 995.6486) < 1e-5, "λ {}", m.lambda);
-        let peak = m.peak_concurrency().unwrap();
-        assert_eq!(peak.floor(), 35.0);
-        assert!(rel(m.throughput(35.0), 12341.7457) < 1e-5);
-        // usl-rs's asserted predictions.
-        assert!(rel(m.throughput(20.0), 11063.6331) < 1e-5);
-        assert!(rel(m.response_time(1.0, 0.0), 0.00100437) < 1e-5);
-        let n = m.concurrency_for_response_time(0.05, 0.0).unwrap();
-        assert!(rel(n, 235.6147) < 1e-5, "N(R=0.05) {n}");
-        // usl-rs also asserts X(R=0.03 s) = 7047.844 from Schwartz's
-        // "Equation 9", which disagrees with the model's own N/R(N) (that
-        // gives 5923): not a test value.
-        assert_eq!(m.regime(), Regime::Contention);
-        assert_eq!(f.df, 29);
-        assert!(f.sigma.interval.is_some() && !f.sigma.at_bound);
-    }
-
-    #[test]
-    fn specsdm91_reproduces_the_r_summary() {
-        let f = fit(&SPECSDM91, 0.95).unwrap();
-        let m = f.model;
-        assert!(rel(m.sigma, 0.0277285) < 1e-4, "σ {}", m.sigma);
-        assert!(rel(m.kappa, 1.04365e-4) < 1e-4, "κ {}", m.kappa);
-        assert!(rel(m.lambda, 89.9952) < 1e-4, "λ {}", m.lambda);
-        assert!((m.sigma - 2.773e-2).abs() < 5e-6);
-        assert!((m.kappa - 1.0437e-4).abs() < 5e-8);
-        assert!((m.lambda - 89.995).abs() < 5e-4);
-        // R summary: standard errors 9.122e-3, 1.988e-5, 14.21.
-        assert!((f.sigma.std_error.unwrap() - 9.122e-3).abs() < 5e-7);
-        assert!((f.kappa.std_error.unwrap() - 1.988e-5).abs() < 5e-9);
-        assert!((f.lambda.std_error.unwrap() - 14.21).abs() < 5e-3);
-        assert_eq!(f.df, 4);
-        assert!((f.residual_std_error.unwrap() - 82.85).abs() < 5e-3);
-        assert!((f.r_squared - 0.9896).abs() < 5e-5);
-        let peak = m.peak_concurrency().unwrap();
-        assert!((peak - 96.52).abs() < 5e-3);
-        assert!((m.throughput(peak) - 1884.0).abs() < 0.5);
-        assert!((m.amdahl_ceiling().unwrap() - 3245.6).abs() < 0.05);
-        assert!((m.optimal_load().unwrap() - 36.06).abs() < 5e-3);
-        assert!((m.throughput(m.optimal_load().unwrap()) - 1542.0).abs() < 0.5);
-    }
-
-    #[test]
-    fn specsdm91_two_sided_intervals_use_n_minus_3_df() {
-        let f = fit(&SPECSDM91, 0.95).unwrap();
-        // t(0.975, 4) = 2.776445 (any t table).
-        let (lo, hi) = f.sigma.interval.unwrap();
-        let se = f.sigma.std_error.unwrap();
-        assert!(((hi - lo) / (2.0 * se) - 2.776445).abs() < 1e-5);
-        assert!((lo + hi) / 2.0 - f.model.sigma < 1e-15);
-    }
-
-    #[test]
-    fn rounded_specsdm91_matches_the_go_tool() {
-        // codahale/usl README: the rounded data and its printed fit.
-        let n = [1.0, 18.0, 36.0, 72.0, 108.0, 144.0, 216.0];
-        let x = [65.0, 996.0, 1652.0, 1853.0, 1829.0, 1775.0, 1702.0];
-        let pts: Vec<_> = n.into_iter().zip(x).collect();
-        let m = fit(&pts, 0.95).unwrap().model;
-        assert!(rel(m.sigma, 0.0277299) < 1e-4);
-        assert!(rel(m.kappa, 0.000104343) < 1e-4);
-        assert!(rel(m.lambda, 89.9878) < 1e-4);
-        let want = [
-            (10.0, 714.78),
-            (50.0, 1721.00),
-            (100.0, 1883.28),
-            (150.0, 1808.48),
-            (200.0, 1686.57),
-            (250.0, 1562.28),
-            (300.0, 1447.46),
-        ];
-        for (n, x) in want {
-            assert!(
-                (m.throughput(n) - x).abs() < 0.05,
-                "X({n}) {}",
-                m.throughput(n)
-            );
-        }
-        assert_eq!(m.peak_concurrency().unwrap().floor(), 96.0);
-        assert!((m.throughput(96.0) - 1883.76).abs() < 0.05);
-    }
-
-    #[test]
-    fn gunther_synthetic_check() {
-        let n = [1.0, 2.0, 4.0, 6.0, 8.0, 10.0];
-        let x = [1.0, 1.8868, 3.0769, 3.5294, 3.5398, 3.3557];
-        let pts: Vec<_> = n.into_iter().zip(x).collect();
-        let m = fit(&pts, 0.95).unwrap().model;
-        assert!((m.sigma - 0.02).abs() < 5e-5, "σ {}", m.sigma);
-        assert!((m.kappa - 0.02).abs() < 5e-5, "κ {}", m.kappa);
-        assert!((m.lambda - 1.0).abs() < 5e-4, "λ {}", m.lambda);
-        assert_eq!(m.peak_concurrency().unwrap().round(), 7.0);
-    }
-
-    #[test]
-    fn throughput_target_is_on_the_rising_side() {
-        let m = fit(&cisco(), 0.95).unwrap().model;
-        let n = m.concurrency_for_throughput(12201.0).unwrap();
-        assert!(rel(m.throughput(n), 12201.0) < 1e-9);
-        assert!(n < m.peak_concurrency().unwrap());
-        let peak = m.throughput(m.peak_concurrency().unwrap());
-        assert_eq!(m.concurrency_for_throughput(peak * 1.001), None);
-    }
-
-    #[test]
-    fn a_linear_system_fits_sigma_and_kappa_near_zero() {
-        let pts: Vec<_> = (1..=8).map(|n| (n as f64, 10.0 * n as f64)).collect();
-        let f = fit(&pts, 0.95).unwrap();
-        assert!(f.model.sigma.abs() < 1e-9 && f.model.kappa.abs() < 1e-9);
-        assert!(rel(f.model.lambda, 10.0) < 1e-9);
-        let linear = Usl {
-            sigma: 0.0,
-            kappa: 0.0,
-            lambda: 10.0,
-        };
-        assert_eq!(linear.regime(), Regime::Limitless);
-        assert_eq!(linear.peak_concurrency(), None);
-        assert_eq!(linear.amdahl_ceiling(), None);
-        assert_eq!(linear.concurrency_for_response_time(1.0, 0.0), None);
-        assert_eq!(linear.concurrency_for_throughput(50.0), Some(5.0));
-    }
-
-    #[test]
-    fn superlinear_data_holds_sigma_at_zero() {
-        // X grows faster than N: the unconstrained σ would be negative.
-        let pts = [
-            (1.0, 10.0),
-            (2.0, 21.0),
-            (4.0, 44.0),
-            (8.0, 90.0),
-            (16.0, 170.0),
-        ];
-        let f = fit(&pts, 0.95).unwrap();
-        assert!(f.model.sigma >= 0.0 && f.model.kappa >= 0.0);
-        assert!(f.sigma.at_bound || f.kappa.at_bound);
-    }
-
-    #[test]
-    fn bad_points_are_refused() {
-        assert_eq!(
-            fit(&[(1.0, 1.0), (2.0, 2.0)], 0.95),
-            Err(FitError::TooFewPoints(2))
-        );
-        assert!(matches!(
-            fit(&[(1.0, 1.0), (0.0, 2.0), (3.0, 3.0)], 0.95),
-            Err(FitError::BadConcurrency { index: 1, .. })
-        ));
-        assert!(matches!(
-            fit(&[(1.0, 1.0), (2.0, -2.0), (3.0, 3.0)], 0.95),
-            Err(FitError::BadThroughput { index: 1, .. })
-        ));
-        assert!(matches!(
-            fit(&[(1.0, 1.0), (2.0, 2.0), (1.0, 3.0)], 0.95),
-            Err(FitError::DuplicateConcurrency { index: 2, .. })
-        ));
-        assert!(matches!(fit(&SPECSDM91, 1.0), Err(FitError::BadLevel(_))));
-    }
-
-    #[test]
-    fn three_points_fit_without_statistics() {
-        let f = fit(&SPECSDM91[..3], 0.95).unwrap();
-        assert_eq!(f.df, 0);
-        assert_eq!(f.residual_std_error, None);
-        assert_eq!(f.sigma.interval, None);
-    }
-
-    mod props {
-        use super::super::*;
-        use super::rel;
-        use proptest::prelude::*;
-
-        proptest! {
-            #![proptest_config(ProptestConfig::with_cases(64))]
-
-            /// Noise-free points from a USL give its coefficients back.
-            #[test]
-            fn recovers_noise_free_models(
-                sigma in 0.001f64..0.2,
-                kappa in 1e-5f64..0.01,
-                lambda in 0.5f64..2000.0,
-                levels in 6usize..20,
-            ) {
-                let truth = Usl { sigma, kappa, lambda };
-                let pts: Vec<_> = (1..=levels)
-                    .map(|i| {
-                        let n = (i * i) as f64;
-                        (n, truth.throughput(n))
-                    })
-                    .collect();
-                let m = fit(&pts, 0.95).unwrap().model;
-                prop_assert!(rel(m.lambda, lambda) < 1e-5, "λ {} vs {}", m.lambda, lambda);
-                prop_assert!(rel(m.sigma, sigma) < 1e-4, "σ {} vs {}", m.sigma, sigma);
-                prop_assert!(rel(m.kappa, kappa) < 1e-4, "κ {} vs {}", m.kappa, kappa);
-            }
-
-            /// X never exceeds the Amdahl ceiling λ/σ, nor the peak X(N*).
-            #[test]
-            fn throughput_is_bounded(
-                sigma in 1e-4f64..1.0,
-                kappa in 0f64..0.1,
-                lambda in 1e-3f64..1e4,
-                n in 1f64..1e6,
-            ) {
-                let m = Usl { sigma, kappa, lambda };
-                let x = m.throughput(n);
-                prop_assert!(x <= m.amdahl_ceiling().unwrap() * (1.0 + 1e-12));
-                if let Some(p) = m.peak_concurrency() {
-                    prop_assert!(x <= m.throughput(p) * (1.0 + 1e-12));
-                }
-            }
-
-            /// The N found for an R target gives that R back.
-            #[test]
-            fn response_time_target_round_trips(
-                sigma in 1e-4f64..0.5,
-                kappa in 0f64..0.01,
-                lambda in 1f64..1e3,
-                extra in 0f64..10.0,
-                think in 0f64..5.0,
-            ) {
-                let m = Usl { sigma, kappa, lambda };
-                let r = m.response_time(1.0, think) + extra;
-                let n = m.concurrency_for_response_time(r, think).unwrap();
-                prop_assert!((m.response_time(n, think) - r).abs() < 1e-6 * (r + think + 1.0));
-            }
-        }
-    }
-}
+mod tests;

@@ -2,6 +2,7 @@
 //! its own file; this one only parses and routes, and owns the exit codes.
 
 mod capacity_cmd;
+mod capacity_input;
 mod console;
 #[doc(hidden)]
 pub mod finish;

@@ -230,20 +230,15 @@ fn uncertainty(e: &Estimate, level: f64) -> String {
     }
 }
 
-/// The table; `width` bounds it as in `pace plan`.
-pub fn capacity_table(rep: &CapacityReport, width: Option<u16>) -> String {
+/// The table's rows, (quantity, value, how): the console table and the
+/// HTML page show the same.
+pub fn capacity_rows(rep: &CapacityReport) -> Vec<[String; 3]> {
     let f = &rep.fit;
     let m = f.model;
     let z = rep.questions.think;
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec!["", "value", "how"]);
-    if let Some(w) = width {
-        t.set_width(w);
-    }
+    let mut rows: Vec<[String; 3]> = Vec::new();
     let mut row = |a: &str, b: String, c: String| {
-        t.add_row(vec![Cell::new(a), Cell::new(b), Cell::new(c)]);
+        rows.push([a.to_string(), b, c]);
     };
     let (lo, hi) = (
         rep.measured.first().map_or(0.0, |p| p.n),
@@ -360,6 +355,21 @@ pub fn capacity_table(rep: &CapacityReport, width: Option<u16>) -> String {
                 None => "below the single-user response time".into(),
             },
         );
+    }
+    rows
+}
+
+/// The table; `width` bounds it as in `pace plan`.
+pub fn capacity_table(rep: &CapacityReport, width: Option<u16>) -> String {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec!["", "value", "how"]);
+    if let Some(w) = width {
+        t.set_width(w);
+    }
+    for [a, b, c] in capacity_rows(rep) {
+        t.add_row(vec![Cell::new(a), Cell::new(b), Cell::new(c)]);
     }
     let mut out = t.to_string();
     out.push('\n');

@@ -15,6 +15,7 @@
 //! from the plan or the run is escaped (maud for the HTML, plotters for the
 //! SVG text). It reads only [`Results`].
 
+pub mod capacity_page;
 mod charts;
 mod overview;
 mod tables;

@@ -6,6 +6,7 @@
 //! never covers the data. A time axis always starts at the run's start and
 //! shades the ramp-up, where the target does not apply.
 
+pub mod capacity;
 mod distribution;
 mod load;
 

@@ -1,0 +1,590 @@
+//! The capacity graphs: measured throughput X against concurrency N with
+//! the fitted Universal Scalability Law, its confidence band, the bounds
+//! that cap it and the planned rate; and response time R against N.
+//!
+//! Pure: a plain [`CapacityData`] in, SVG strings and the numbers drawn
+//! out ([`CapacitySeries`]), so a test checks the numbers, not pixels.
+
+use super::{
+    AVG, Area, BAND, Chart, FAILED, FONT, HEIGHT, Legend, MAX, OK, P90, P99, Swatch, TARGET, TEXT,
+    TITLE, USERS, WIDTH, builder, draw_legend, line, tick, tint,
+};
+use crate::capacity::usl::Fit;
+use crate::units::round_sig;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::ops::Range;
+
+/// Asymptotic bounds of a closed system (QSP ch. 5; Jain §33.6): X(N) ≤
+/// min(N/(D+Z), 1/D_max), R(N) ≥ max(D, N·D_max − Z). Seconds; they
+/// apply when X is per second.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Demands {
+    /// D, the total service demand of one job over the queueing centres (s).
+    pub total_s: f64,
+    /// D_max, the bottleneck's service demand (s).
+    pub max_s: f64,
+    /// Z, the think time (s).
+    pub think_s: f64,
+}
+
+/// One measured load level.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Level {
+    /// Concurrency N.
+    pub n: f64,
+    /// Throughput X, in [`CapacityData::x_unit`].
+    pub x: f64,
+    /// Mean response time R (s), when measured.
+    pub r: Option<f64>,
+}
+
+/// What the two graphs draw.
+#[derive(Debug, Clone)]
+pub struct CapacityData<'a> {
+    /// The measured levels.
+    pub levels: &'a [Level],
+    /// The USL fitted to them, with its covariance for the band.
+    pub fit: Option<&'a Fit>,
+    /// Throughput X the system must carry (a horizontal line).
+    pub planned_x: Option<f64>,
+    /// Response time (s) not to exceed (a horizontal line on R vs N).
+    pub planned_r: Option<f64>,
+    /// The asymptotic bounds, when service demands are known.
+    pub demands: Option<Demands>,
+    /// Think time Z (s): with it the fit implies R(N) = N/X(N) − Z.
+    pub think_s: Option<f64>,
+    /// How X's axis names its unit: "per second", "scripts per hour".
+    pub x_unit: &'a str,
+}
+
+/// The numbers the graphs draw.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CapacitySeries {
+    /// The fitted X(N) at every N drawn: whole N from 1 while the axis
+    /// ends at or below 600 users, coarser steps beyond.
+    pub curve: Vec<(f64, f64)>,
+    /// The fit's confidence band at the same N: (N, low, high), before
+    /// clipping to the graph.
+    pub band: Vec<(f64, f64, f64)>,
+    /// The peak marked in whole users: (⌊N*⌋, X(⌊N*⌋)), as `codahale/usl`
+    /// reports max concurrency and throughput.
+    pub peak: Option<(f64, f64)>,
+    /// N* = √((1−σ)/κ) itself, unrounded.
+    pub peak_exact: Option<f64>,
+    /// λ/σ, the Amdahl ceiling drawn (X's unit).
+    pub amdahl: Option<f64>,
+    /// min(N/(D+Z), 1/D_max) at the same N, per second.
+    pub bound_x: Vec<(f64, f64)>,
+    /// R(N) = N/X(N) − Z implied by the fit at the same N (s).
+    pub response: Vec<(f64, f64)>,
+    /// max(D, N·D_max − Z) at the same N (s).
+    pub bound_r: Vec<(f64, f64)>,
+}
+
+/// Both graphs as SVG, and what they draw.
+#[derive(Debug, Clone)]
+pub struct CapacityCharts {
+    /// X vs N.
+    pub throughput: String,
+    /// R vs N.
+    pub response: String,
+    /// The numbers behind them.
+    pub series: CapacitySeries,
+}
+
+/// At most this many N along a curve: a smooth line, a small file.
+const MAX_STEPS: f64 = 600.0;
+
+/// The N axis ends past the data, so the reader sees where the curve
+/// heads: at 1.5 × the largest measured N, or 1.25 × N* when the peak
+/// lies beyond that (but never past 3 × the data: an extrapolation that
+/// far is not worth drawing).
+fn n_end(levels: &[Level], peak: Option<f64>) -> f64 {
+    let n_max = levels.iter().map(|l| l.n).fold(1.0, f64::max);
+    let mut end = 1.5 * n_max;
+    if let Some(p) = peak {
+        end = end.max((1.25 * p).min(3.0 * n_max));
+    }
+    end.max(2.0)
+}
+
+/// N values along the axis: the smallest N (1, or a measured N below it),
+/// then every multiple of a whole step up to `end`.
+fn grid(start: f64, end: f64) -> Vec<f64> {
+    let step = (end / MAX_STEPS).ceil().max(1.0);
+    let mut out = vec![start];
+    let mut k = (start / step).floor() + 1.0;
+    while k * step <= end + 1e-9 {
+        out.push(k * step);
+        k += 1.0;
+    }
+    out
+}
+
+/// The series of `d`, in N order.
+pub fn series(d: &CapacityData) -> CapacitySeries {
+    let model = d.fit.map(|f| f.model);
+    let peak_exact = model.and_then(|m| m.peak_concurrency());
+    let end = n_end(d.levels, peak_exact);
+    let start = d.levels.iter().map(|l| l.n).fold(1.0, f64::min);
+    let ns = grid(start, end);
+    let mut s = CapacitySeries {
+        peak_exact,
+        ..Default::default()
+    };
+    if let (Some(m), Some(f)) = (model, d.fit) {
+        s.curve = ns.iter().map(|&n| (n, m.throughput(n))).collect();
+        s.band = ns
+            .iter()
+            .filter_map(|&n| f.throughput_interval(n).map(|(lo, hi)| (n, lo, hi)))
+            .collect();
+        s.peak = peak_exact.map(|p| {
+            let whole = p.floor().max(1.0);
+            (whole, m.throughput(whole))
+        });
+        s.amdahl = m.amdahl_ceiling();
+        if let Some(z) = d.think_s {
+            s.response = ns.iter().map(|&n| (n, m.response_time(n, z))).collect();
+        }
+    }
+    if let Some(dm) = d.demands {
+        s.bound_x = ns
+            .iter()
+            .map(|&n| (n, (n / (dm.total_s + dm.think_s)).min(1.0 / dm.max_s)))
+            .collect();
+        s.bound_r = ns
+            .iter()
+            .map(|&n| (n, dm.total_s.max(n * dm.max_s - dm.think_s)))
+            .collect();
+    }
+    s
+}
+
+/// A line drawn only where it is on the graph: a bound far above the data
+/// would flatten it.
+fn within(v: f64, top: f64) -> bool {
+    v.is_finite() && v > 0.0 && v <= top
+}
+
+/// Axes, grid and titles of an N graph.
+fn mesh(
+    chart: &mut Chart<'_, '_>,
+    x: &Range<f64>,
+    y: &Range<f64>,
+    y_desc: &str,
+) -> anyhow::Result<()> {
+    let (xs, ys) = (x.end - x.start, y.end - y.start);
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(tint(BLACK, 0.12))
+        .x_labels(12)
+        .y_labels(6)
+        .x_label_formatter(&|v| tick(*v, xs))
+        .y_label_formatter(&|v| tick(*v, ys))
+        .label_style((FONT, TEXT))
+        .axis_desc_style((FONT, TEXT))
+        .x_desc("concurrency N (users)")
+        .y_desc(y_desc)
+        .draw()?;
+    Ok(())
+}
+
+/// A dashed line through `pts`, cut where it leaves the graph's top.
+fn dashed(
+    chart: &mut Chart<'_, '_>,
+    pts: impl Iterator<Item = (f64, f64)>,
+    top: f64,
+    c: RGBColor,
+) -> anyhow::Result<()> {
+    let pts: Vec<(f64, f64)> = pts.filter(|p| p.1 <= top).collect();
+    if pts.len() > 1 {
+        chart.draw_series(DashedLineSeries::new(pts, 8, 5, c.stroke_width(2)))?;
+    }
+    Ok(())
+}
+
+/// A titled N graph; `draw` adds the series and returns the legend.
+fn n_chart(
+    title: &str,
+    x: Range<f64>,
+    y: Range<f64>,
+    y_desc: &str,
+    draw: impl FnOnce(&mut Chart<'_, '_>) -> anyhow::Result<Legend>,
+) -> anyhow::Result<String> {
+    let mut svg = String::new();
+    {
+        let root: Area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = builder(&root, title).build_cartesian_2d(x.clone(), y.clone())?;
+        mesh(&mut chart, &x, &y, y_desc)?;
+        let legend = draw(&mut chart)?;
+        draw_legend(&root, &legend)?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// The top of a y axis: a little above `max`, never empty.
+fn top_of(max: f64) -> f64 {
+    if max.is_finite() && max > 0.0 {
+        max * 1.08
+    } else {
+        1.0
+    }
+}
+
+/// Both graphs of `d`.
+pub fn capacity_charts(d: &CapacityData) -> anyhow::Result<CapacityCharts> {
+    let s = series(d);
+    let end = s
+        .curve
+        .last()
+        .map_or_else(|| n_end(d.levels, None), |p| p.0);
+    let x_range = 0.0..end;
+    let throughput = throughput_chart(d, &s, x_range.clone())?;
+    let response = response_chart(d, &s, x_range)?;
+    Ok(CapacityCharts {
+        throughput,
+        response,
+        series: s,
+    })
+}
+
+fn throughput_chart(d: &CapacityData, s: &CapacitySeries, x: Range<f64>) -> anyhow::Result<String> {
+    let data_max = d
+        .levels
+        .iter()
+        .map(|l| l.x)
+        .chain(s.curve.iter().map(|p| p.1))
+        .fold(0.0, f64::max);
+    // Lines that cap the data are drawn when they lie within twice its
+    // top; beyond that they are named in the legend with ↑.
+    let reach = 2.0 * data_max;
+    let x_max = s.bound_x.last().map(|p| p.1);
+    let mut max = data_max;
+    for v in [d.planned_x, s.amdahl, x_max].into_iter().flatten() {
+        if within(v, reach) {
+            max = max.max(v);
+        }
+    }
+    // The band may widen far from the data; it is cut at the axis, which
+    // it does not size beyond half again the data's top.
+    let band_top = s.band.iter().map(|b| b.2).fold(0.0, f64::max);
+    max = max.max(band_top.min(1.5 * data_max));
+    let top = top_of(max);
+    let title = "Throughput X against concurrency N";
+    let y_desc = format!("X ({})", d.x_unit);
+    n_chart(title, x.clone(), 0.0..top, &y_desc, |chart| {
+        let mut legend = Legend::new();
+        if let Some(f) = d.fit
+            && !s.band.is_empty()
+        {
+            let mut poly: Vec<(f64, f64)> = s.band.iter().map(|b| (b.0, b.2.min(top))).collect();
+            poly.extend(s.band.iter().rev().map(|b| (b.0, b.1.min(top))));
+            chart.draw_series(std::iter::once(Polygon::new(
+                poly,
+                tint(BAND, 0.25).filled(),
+            )))?;
+            legend.push((
+                format!("{} % band of the fit", round_sig(f.level * 100.0, 3)),
+                Swatch::Fill(BAND),
+            ));
+        }
+        if let Some(f) = d.fit {
+            let m = f.model;
+            // Ideal scaling λN, the line every USL curve starts along.
+            dashed(
+                chart,
+                s.curve.iter().map(|p| (p.0, m.lambda * p.0)),
+                top,
+                MAX,
+            )?;
+            legend.push(("linear λN".into(), Swatch::Dashed(MAX)));
+        }
+        if let Some(a) = s.amdahl {
+            if within(a, top) {
+                dashed(chart, [(x.start, a), (x.end, a)].into_iter(), top, P90)?;
+                legend.push((format!("λ/σ {}", round_sig(a, 4)), Swatch::Dashed(P90)));
+            } else {
+                legend.push((format!("λ/σ {} ↑", round_sig(a, 4)), Swatch::Dashed(P90)));
+            }
+        }
+        if !s.bound_x.is_empty() {
+            dashed(chart, s.bound_x.iter().copied(), top, USERS)?;
+            let xm = x_max.unwrap_or(0.0);
+            let arrow = if within(xm, top) { "" } else { " ↑" };
+            legend.push((
+                format!("bound, 1/Dmax {}{arrow}", round_sig(xm, 4)),
+                Swatch::Dashed(USERS),
+            ));
+        }
+        if let Some(p) = d.planned_x {
+            if within(p, top) {
+                dashed(chart, [(x.start, p), (x.end, p)].into_iter(), top, TARGET)?;
+                legend.push((
+                    format!("planned {}", round_sig(p, 4)),
+                    Swatch::Dashed(TARGET),
+                ));
+            } else {
+                legend.push((
+                    format!("planned {} ↑", round_sig(p, 4)),
+                    Swatch::Dashed(TARGET),
+                ));
+            }
+        }
+        if !s.curve.is_empty() {
+            line(chart, &[s.curve.clone()], AVG, 2, false)?;
+            legend.push(("USL fit".into(), Swatch::Line(AVG)));
+        }
+        if let (Some(p), Some((pn, px))) = (s.peak_exact, s.peak)
+            && p <= x.end
+        {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(p, 0.0), (p, top)],
+                tint(FAILED, 0.6).stroke_width(1),
+            )))?;
+            chart.draw_series(std::iter::once(Cross::new(
+                (pn, px),
+                6,
+                FAILED.stroke_width(2),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                format!("N* {}", round_sig(p, 4)),
+                (p, top),
+                (FONT, TEXT)
+                    .into_font()
+                    .color(&FAILED)
+                    .pos(Pos::new(HPos::Left, VPos::Top)),
+            )))?;
+            legend.push((
+                format!("peak X({pn}) {}", round_sig(px, 6)),
+                Swatch::Cross(FAILED),
+            ));
+        }
+        chart.draw_series(
+            d.levels
+                .iter()
+                .map(|l| Circle::new((l.n, l.x), 4, OK.filled())),
+        )?;
+        legend.push((format!("measured ({})", d.levels.len()), Swatch::Dot(OK)));
+        Ok(legend)
+    })
+}
+
+fn response_chart(d: &CapacityData, s: &CapacitySeries, x: Range<f64>) -> anyhow::Result<String> {
+    let measured: Vec<(f64, f64)> = d
+        .levels
+        .iter()
+        .filter_map(|l| l.r.map(|r| (l.n, r)))
+        .collect();
+    let data_max = measured.iter().map(|p| p.1).fold(0.0, f64::max);
+    // The fitted R(N) grows without bound (quadratically with κ); the
+    // axis follows it to twice the measured top, or all of it with no
+    // measured R.
+    let curve_max = s.response.iter().map(|p| p.1).fold(0.0, f64::max);
+    let mut max = if data_max > 0.0 {
+        data_max.max(curve_max.min(2.0 * data_max))
+    } else {
+        curve_max
+    };
+    if let Some(p) = d.planned_r
+        && (max == 0.0 || p <= 2.0 * max)
+    {
+        max = max.max(p);
+    }
+    let top = top_of(max);
+    let empty = measured.is_empty() && s.response.is_empty();
+    n_chart(
+        "Response time R against concurrency N",
+        x.clone(),
+        0.0..top,
+        "R (s)",
+        |chart| {
+            let mut legend = Legend::new();
+            if empty {
+                chart.draw_series(std::iter::once(Text::new(
+                    "no measured R, and no think time Z for the fit's R(N)",
+                    ((x.start + x.end) / 2.0, top / 2.0),
+                    (FONT, TITLE)
+                        .into_font()
+                        .color(&tint(BLACK, 0.5))
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                )))?;
+                return Ok(legend);
+            }
+            if !s.bound_r.is_empty() {
+                dashed(chart, s.bound_r.iter().copied(), top, USERS)?;
+                legend.push(("bound max(D, N·Dmax−Z)".into(), Swatch::Dashed(USERS)));
+            }
+            if let Some(p) = d.planned_r {
+                if p <= top {
+                    dashed(chart, [(x.start, p), (x.end, p)].into_iter(), top, TARGET)?;
+                    legend.push((
+                        format!("target {}", crate::units::human_duration(p)),
+                        Swatch::Dashed(TARGET),
+                    ));
+                } else {
+                    legend.push((
+                        format!("target {} ↑", crate::units::human_duration(p)),
+                        Swatch::Dashed(TARGET),
+                    ));
+                }
+            }
+            if !s.response.is_empty() {
+                let pts: Vec<(f64, f64)> = s
+                    .response
+                    .iter()
+                    .copied()
+                    .filter(|p| p.1 <= top && p.1 >= 0.0)
+                    .collect();
+                line(chart, &[pts], AVG, 2, false)?;
+                let z = d.think_s.unwrap_or(0.0);
+                legend.push((
+                    if z > 0.0 {
+                        format!("USL: N/X − {}", crate::units::human_duration(z))
+                    } else {
+                        "USL: N/X(N)".into()
+                    },
+                    Swatch::Line(AVG),
+                ));
+            }
+            if !measured.is_empty() {
+                chart.draw_series(measured.iter().map(|&p| Circle::new(p, 4, P99.filled())))?;
+                legend.push((format!("measured ({})", measured.len()), Swatch::Dot(P99)));
+            }
+            Ok(legend)
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capacity::usl::fit;
+
+    /// SPEC SDM91 rounded as in the `codahale/usl` README.
+    fn rounded_specsdm91() -> Vec<Level> {
+        let n = [1.0, 18.0, 36.0, 72.0, 108.0, 144.0, 216.0];
+        let x = [65.0, 996.0, 1652.0, 1853.0, 1829.0, 1775.0, 1702.0];
+        n.into_iter()
+            .zip(x)
+            .map(|(n, x)| Level { n, x, r: None })
+            .collect()
+    }
+
+    fn at(series: &[(f64, f64)], n: f64) -> f64 {
+        series
+            .iter()
+            .find(|p| p.0 == n)
+            .unwrap_or_else(|| panic!("N = {n} not drawn"))
+            .1
+    }
+
+    #[test]
+    fn specsdm91_series_match_the_go_tool() {
+        let levels = rounded_specsdm91();
+        let pts: Vec<(f64, f64)> = levels.iter().map(|l| (l.n, l.x)).collect();
+        let f = fit(&pts, 0.95).unwrap();
+        let d = CapacityData {
+            levels: &levels,
+            fit: Some(&f),
+            planned_x: Some(1500.0),
+            planned_r: None,
+            demands: None,
+            think_s: None,
+            x_unit: "scripts per hour",
+        };
+        let c = capacity_charts(&d).unwrap();
+        // codahale/usl README: X(10, 50, …, 300) on the rounded data.
+        let want = [
+            (10.0, 714.78),
+            (50.0, 1721.00),
+            (100.0, 1883.28),
+            (150.0, 1808.48),
+            (200.0, 1686.57),
+            (250.0, 1562.28),
+            (300.0, 1447.46),
+        ];
+        for (n, x) in want {
+            let got = at(&c.series.curve, n);
+            assert!((got - x).abs() < 0.05, "X({n}) = {got}, want {x}");
+        }
+        // …and "max throughput 1883.76 at max concurrency 96".
+        let (pn, px) = c.series.peak.unwrap();
+        assert_eq!(pn, 96.0);
+        assert!((px - 1883.76).abs() < 0.05, "{px}");
+        assert!(c.throughput.starts_with("<svg") && c.throughput.contains("N* 96.5"));
+        assert!(c.throughput.contains("planned 1500"));
+        // The band holds the curve everywhere it is drawn.
+        assert_eq!(c.series.band.len(), c.series.curve.len());
+        for (b, p) in c.series.band.iter().zip(&c.series.curve) {
+            assert!(b.1 <= p.1 && p.1 <= b.2, "{b:?} {p:?}");
+        }
+        // No R measured and no Z: the R graph says so instead of a line.
+        assert!(c.series.response.is_empty());
+        assert!(c.response.contains("no measured R"));
+    }
+
+    #[test]
+    fn response_and_bounds_follow_the_laws() {
+        // PDQ closed1 (capacity.md A2): Z = 300 s, D = D_max = 0.63 s, so
+        // 1/D_max = 1.5873/s and the bounds cross at N* = (D+Z)/D_max
+        // = 477.19.
+        let levels: Vec<Level> = [(1.0, 0.0033), (100.0, 0.3325), (400.0, 1.2)]
+            .into_iter()
+            .map(|(n, x)| Level { n, x, r: Some(0.8) })
+            .collect();
+        let d = CapacityData {
+            levels: &levels,
+            fit: None,
+            planned_x: None,
+            planned_r: Some(1.0),
+            demands: Some(Demands {
+                total_s: 0.63,
+                max_s: 0.63,
+                think_s: 300.0,
+            }),
+            think_s: Some(300.0),
+            x_unit: "per second",
+        };
+        let c = capacity_charts(&d).unwrap();
+        assert!((at(&c.series.bound_x, 100.0) - 100.0 / 300.63).abs() < 1e-12);
+        assert!((at(&c.series.bound_x, 600.0) - 1.0 / 0.63).abs() < 1e-12);
+        assert!((at(&c.series.bound_r, 100.0) - 0.63).abs() < 1e-12);
+        assert!((at(&c.series.bound_r, 600.0) - (600.0 * 0.63 - 300.0)).abs() < 1e-9);
+        assert!(c.series.curve.is_empty() && c.series.peak.is_none());
+        assert!(c.response.contains("measured (3)"));
+
+        // With a fit and Z, R(N) = N/X(N) − Z at every N drawn.
+        let pts: Vec<(f64, f64)> = rounded_specsdm91()
+            .iter()
+            .map(|l| (l.n, l.x / 3600.0))
+            .collect();
+        let f = fit(&pts, 0.95).unwrap();
+        let lv = rounded_specsdm91();
+        let d = CapacityData {
+            levels: &lv,
+            fit: Some(&f),
+            planned_x: None,
+            planned_r: None,
+            demands: None,
+            think_s: Some(2.0),
+            x_unit: "per second",
+        };
+        let s = series(&d);
+        for &(n, r) in &s.response {
+            let x = f.model.throughput(n);
+            assert!((r - (n / x - 2.0)).abs() < 1e-9 * (1.0 + r), "R({n})");
+        }
+    }
+
+    #[test]
+    fn the_grid_is_whole_users_then_coarser() {
+        assert_eq!(grid(1.0, 5.0), vec![1.0, 2.0, 3.0, 4.0, 5.0]);
+        let g = grid(1.0, 3000.0);
+        assert!(g.len() <= 601 && g[1] == 5.0 && *g.last().unwrap() == 3000.0);
+        assert_eq!(grid(0.5, 2.0), vec![0.5, 1.0, 2.0]);
+    }
+}
