@@ -61,8 +61,9 @@ pub struct CapacityData<'a> {
 /// The numbers the graphs draw.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CapacitySeries {
-    /// The fitted X(N) at every N drawn: whole N from 1 while the axis
-    /// ends at or below 600 users, coarser steps beyond.
+    /// The fitted X(N) at every N drawn: every whole N and fractions
+    /// between while the axis ends at or below 600 users, whole steps
+    /// beyond.
     pub curve: Vec<(f64, f64)>,
     /// The fit's confidence band at the same N: (N, low, high), before
     /// clipping to the graph.
@@ -110,14 +111,26 @@ fn n_end(levels: &[Level], peak: Option<f64>) -> f64 {
 }
 
 /// N values along the axis: the smallest N (1, or a measured N below it),
-/// then every multiple of a whole step up to `end`.
+/// then every multiple of a step up to `end`. Up to MAX_STEPS users the
+/// step is a whole fraction 1/k of a user, each N computed as i/k (not
+/// summed), so every whole N is on the grid exactly; beyond, a whole
+/// number of users.
 fn grid(start: f64, end: f64) -> Vec<f64> {
-    let step = (end / MAX_STEPS).ceil().max(1.0);
     let mut out = vec![start];
-    let mut k = (start / step).floor() + 1.0;
-    while k * step <= end + 1e-9 {
-        out.push(k * step);
-        k += 1.0;
+    if end <= MAX_STEPS {
+        let k = (MAX_STEPS / end).floor().max(1.0);
+        let mut i = (start * k).floor() + 1.0;
+        while i / k <= end + 1e-9 {
+            out.push(i / k);
+            i += 1.0;
+        }
+    } else {
+        let step = (end / MAX_STEPS).ceil();
+        let mut i = (start / step).floor() + 1.0;
+        while i * step <= end + 1e-9 {
+            out.push(i * step);
+            i += 1.0;
+        }
     }
     out
 }
@@ -316,7 +329,7 @@ fn throughput_chart(d: &CapacityData, s: &CapacitySeries, x: Range<f64>) -> anyh
             let xm = x_max.unwrap_or(0.0);
             let arrow = if within(xm, top) { "" } else { " ↑" };
             legend.push((
-                format!("bound, 1/Dmax {}{arrow}", round_sig(xm, 4)),
+                format!("bound 1/Dmax {}{arrow}", round_sig(xm, 4)),
                 Swatch::Dashed(USERS),
             ));
         }
@@ -416,7 +429,7 @@ fn response_chart(d: &CapacityData, s: &CapacitySeries, x: Range<f64>) -> anyhow
             }
             if !s.bound_r.is_empty() {
                 dashed(chart, s.bound_r.iter().copied(), top, USERS)?;
-                legend.push(("bound max(D, N·Dmax−Z)".into(), Swatch::Dashed(USERS)));
+                legend.push(("asymptotic bound".into(), Swatch::Dashed(USERS)));
             }
             if let Some(p) = d.planned_r {
                 if p <= top {
@@ -582,9 +595,14 @@ mod tests {
 
     #[test]
     fn the_grid_is_whole_users_then_coarser() {
-        assert_eq!(grid(1.0, 5.0), vec![1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(grid(1.0, 400.0)[..4], [1.0, 2.0, 3.0, 4.0]);
+        let g = grid(1.0, 48.0);
+        // 600/48 = 12.5: twelve steps to a user.
+        assert_eq!(g[12], 2.0);
+        assert!((1..=48).all(|n| g.contains(&(n as f64))));
+        assert!(g.len() <= 601 && *g.last().unwrap() == 48.0);
         let g = grid(1.0, 3000.0);
         assert!(g.len() <= 601 && g[1] == 5.0 && *g.last().unwrap() == 3000.0);
-        assert_eq!(grid(0.5, 2.0), vec![0.5, 1.0, 2.0]);
+        assert_eq!(grid(0.5, 300.0)[..3], [0.5, 1.0, 1.5]);
     }
 }
