@@ -348,7 +348,7 @@ fn throughput_chart(d: &CapacityData, s: &CapacitySeries, x: Range<f64>) -> anyh
             }
         }
         if !s.curve.is_empty() {
-            line(chart, &[s.curve.clone()], AVG, 2, false)?;
+            line(chart, std::slice::from_ref(&s.curve), AVG, 2, false)?;
             legend.push(("USL fit".into(), Swatch::Line(AVG)));
         }
         if let (Some(p), Some((pn, px))) = (s.peak_exact, s.peak)
