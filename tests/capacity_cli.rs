@@ -489,3 +489,32 @@ fn html_page_has_the_fit_and_two_graphs() {
     assert!(x.contains("N* 96.52") && x.contains("planned 1800"), "{x}");
     assert!(svgs[1].html().contains("USL: N/X(N)"));
 }
+
+#[test]
+fn a_partial_stair_keeps_its_levels_and_drops_an_empty_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut levels: Vec<(f64, f64, f64)> =
+        SPEC.iter().map(|&(n, x)| (n, x / 3600.0, 1.0)).collect();
+    levels.push((300.0, 0.0, 0.0));
+    // As the stair runner writes it: no `meta`, the reason in the verdict.
+    let mut s: Value = serde_json::from_str(&stair_summary(&levels, true)).unwrap();
+    s.as_object_mut().unwrap().remove("meta");
+    s["verdict"] =
+        serde_json::json!({"pass": false, "reasons": ["the stair did not finish: interrupted"]});
+    std::fs::write(dir.path().join("summary.json"), s.to_string()).unwrap();
+    let v = json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(v["points"], 7);
+    let w: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(w.iter().any(|w| w.contains("the stair run is partial (the stair did not finish: interrupted): its 8 measured level(s) are used")), "{w:?}");
+    assert!(
+        w.iter()
+            .any(|w| w.contains("level 8 (N = 300) completed no transaction: left out of the fit")),
+        "{w:?}"
+    );
+    assert!((f(&v["sigma"]["value"]) - 2.773e-2).abs() < 5e-6);
+}

@@ -83,11 +83,21 @@ struct SummaryProbe {
     #[serde(default)]
     meta: Option<MetaProbe>,
     #[serde(default)]
+    verdict: Option<VerdictProbe>,
+    #[serde(default)]
     stairs: Option<Stairs>,
     #[serde(default)]
     achieved: Option<AchievedProbe>,
     #[serde(default)]
     all_transactions: Option<StatsProbe>,
+}
+
+/// A stair's summary.json has no `meta`: its verdict says why it is
+/// partial.
+#[derive(Debug, Deserialize)]
+struct VerdictProbe {
+    #[serde(default)]
+    reasons: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,6 +154,12 @@ fn read_folder(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Point>, Str
         .meta
         .as_ref()
         .and_then(|m| m.partial_reason.clone())
+        .or_else(|| {
+            probe
+                .verdict
+                .as_ref()
+                .and_then(|v| v.reasons.first().cloned())
+        })
         .unwrap_or_else(|| "no reason recorded".into());
     if let Some(stairs) = probe.stairs {
         if probe.partial {
@@ -188,8 +204,8 @@ fn stair_points(dir: &Path, s: &Stairs, warnings: &mut Vec<String>) -> Result<Ve
     let mut out = Vec::new();
     for (i, l) in s.levels.iter().enumerate() {
         let at = format!("{d}/summary.json: stairs.levels[{i}] (level {})", l.level);
-        if !(l.n.is_finite() && l.n > 0.0) {
-            return Err(format!("{at}: n = {} must be a number greater than 0", l.n));
+        if !(l.n.is_finite() && l.n >= 0.0) {
+            return Err(format!("{at}: n = {} must be a number, 0 or more", l.n));
         }
         if !l.x_per_s.is_finite() || l.x_per_s < 0.0 {
             return Err(format!(
@@ -197,9 +213,10 @@ fn stair_points(dir: &Path, s: &Stairs, warnings: &mut Vec<String>) -> Result<Ve
                 l.x_per_s
             ));
         }
-        if l.x_per_s == 0.0 {
-            // The USL has no zero throughput at N > 0; a level that broke
-            // completely is shown by the stair report, not fitted.
+        if l.x_per_s == 0.0 || l.n == 0.0 {
+            // The USL has no zero throughput or concurrency; a level that
+            // broke completely (an open level's N = X·R is 0 with it) is
+            // shown by the stair report, not fitted.
             warnings.push(format!(
                 "{d}: level {} (N = {}) completed no transaction: left out of the fit",
                 l.level, l.n
