@@ -161,6 +161,21 @@ fn defaults_describe_themselves() {
 }
 
 #[test]
+fn workers_describe_their_capacity() {
+    let t = Target::start(&["--latency", "20ms", "--workers", "4", "--queue", "50"]);
+    assert!(
+        t.line.ends_with(
+            "/ latency fixed 20 ms, no errors, 200 OK with 100-byte body, 4 workers, \
+             queue 50, capacity 200/s; Ctrl-C to stop"
+        ),
+        "{}",
+        t.line
+    );
+    let r = t.client().get("/");
+    assert_eq!((r.status, r.body.len()), (200, 100));
+}
+
+#[test]
 fn latency_flag_and_override() {
     let t = Target::start(&["--latency", "50ms"]);
     let mut c = t.client();
@@ -263,6 +278,10 @@ fn bad_flags_exit_2_naming_the_flag() {
         (&["--size", "big"], "--size"),
         (&["--port", "70000"], "--port"),
         (&["--seed", "-1"], "--seed"),
+        (&["--workers", "0"], "--workers"),
+        (&["--workers", "four"], "--workers"),
+        (&["--workers", "2", "--queue", "-1"], "--queue"),
+        (&["--queue", "10"], "--workers"),
     ] {
         let out = Command::cargo_bin("pace")
             .unwrap()
