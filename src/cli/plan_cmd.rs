@@ -197,7 +197,7 @@ fn measured_baseline(
     };
     // Whole microseconds: the plan file shows rt as written, and a
     // microsecond is far inside any interval a baseline measures.
-    let rt = ((m.mean / tx as f64) * 1e6).round().max(1.0) / 1e6;
+    let rt = crate::units::round_to_micros(m.mean / tx as f64);
     Ok((rt, tx, Some(source)))
 }
 
