@@ -59,6 +59,7 @@
 //! on every run.
 
 mod embedded;
+mod gate;
 mod latency;
 mod server;
 

@@ -7,6 +7,8 @@ use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use super::gate::Gate;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,7 +22,7 @@ use hyper_util::rt::TokioIo;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::{Latency, MAX_SIZE, TargetConfig, parse_error_rate, parse_size, parse_status};
@@ -44,43 +46,6 @@ struct Shared {
     served: AtomicU64,
     /// With `workers`: who may be served now, and who may wait.
     gate: Option<Gate>,
-}
-
-/// `workers` permits and a bounded count of waiters. Tokio's semaphore is
-/// fair: a released permit goes to the longest waiter, and `try_acquire`
-/// fails while anyone waits, so service is FIFO.
-struct Gate {
-    permits: Arc<Semaphore>,
-    waiting: AtomicUsize,
-    queue: usize,
-}
-
-/// Holds one place in the queue; dropping it (served, or the client gave
-/// up and hyper dropped the request future) gives the place back.
-struct QueuePlace<'a>(&'a AtomicUsize);
-
-impl Drop for QueuePlace<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-impl Gate {
-    /// A worker for one request, waiting in line if all are busy; `None`
-    /// if the queue is full (the request is then answered 503).
-    async fn admit(&self) -> Option<OwnedSemaphorePermit> {
-        if let Ok(p) = self.permits.clone().try_acquire_owned() {
-            return Some(p);
-        }
-        // Reserve the place first, so concurrent arrivals cannot overfill.
-        if self.waiting.fetch_add(1, Ordering::Relaxed) >= self.queue {
-            self.waiting.fetch_sub(1, Ordering::Relaxed);
-            return None;
-        }
-        let _place = QueuePlace(&self.waiting);
-        // The semaphore is never closed, so acquiring only fails if it were.
-        self.permits.clone().acquire_owned().await.ok()
-    }
 }
 
 /// A target serving on 127.0.0.1. Dropping it stops accepting and closes
