@@ -244,6 +244,19 @@ pub fn format_duration(secs: f64) -> String {
     format!("{secs}s")
 }
 
+/// Seconds rounded to whole microseconds (at least one), chosen among the
+/// nearest doubles so that [`format_duration`] writes it short
+/// (`"154.133ms"`, not `"154.13299999999998ms"`): a measured time put in a
+/// plan file.
+pub fn round_to_micros(secs: f64) -> f64 {
+    let ms = (secs * 1e6).round().max(1.0) / 1000.0;
+    let x = ms / 1000.0;
+    [x, x.next_up(), x.next_down()]
+        .into_iter()
+        .find(|c| c * 1000.0 == ms && (ms / 1000.0) == *c)
+        .unwrap_or(x)
+}
+
 /// A duration for tables: rounded to a sensible number of digits.
 pub fn human_duration(secs: f64) -> String {
     if !secs.is_finite() {
@@ -290,6 +303,16 @@ pub fn round_sig(v: f64, sig: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn micros_are_written_short() {
+        assert_eq!(
+            format_duration(round_to_micros(0.154_132_999_7)),
+            "154.133ms"
+        );
+        assert_eq!(format_duration(round_to_micros(0.105_683_489)), "105.683ms");
+        assert_eq!(round_to_micros(0.0), 1e-6);
+    }
 
     #[test]
     fn durations_in_every_form() {

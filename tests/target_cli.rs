@@ -161,6 +161,21 @@ fn defaults_describe_themselves() {
 }
 
 #[test]
+fn workers_describe_their_capacity() {
+    let t = Target::start(&["--latency", "20ms", "--workers", "4", "--queue", "50"]);
+    assert!(
+        t.line.ends_with(
+            "/ latency fixed 20 ms, no errors, 200 OK with 100-byte body, 4 workers, \
+             queue 50, capacity 200/s; Ctrl-C to stop"
+        ),
+        "{}",
+        t.line
+    );
+    let r = t.client().get("/");
+    assert_eq!((r.status, r.body.len()), (200, 100));
+}
+
+#[test]
 fn latency_flag_and_override() {
     let t = Target::start(&["--latency", "50ms"]);
     let mut c = t.client();
@@ -263,6 +278,10 @@ fn bad_flags_exit_2_naming_the_flag() {
         (&["--size", "big"], "--size"),
         (&["--port", "70000"], "--port"),
         (&["--seed", "-1"], "--seed"),
+        (&["--workers", "0"], "--workers"),
+        (&["--workers", "four"], "--workers"),
+        (&["--workers", "2", "--queue", "-1"], "--queue"),
+        (&["--queue", "10"], "--workers"),
     ] {
         let out = Command::cargo_bin("pace")
             .unwrap()
@@ -370,4 +389,77 @@ fn holds_socket(inode: u64) -> bool {
         .expect("/proc/self/fd")
         .flatten()
         .any(|e| std::fs::read_link(e.path()).is_ok_and(|l| l.to_str() == Some(want.as_str())))
+}
+
+/// `pace run` against an embedded target with c = 2 workers and a 50 ms
+/// service time, N = 8 users back to back: beyond saturation the target
+/// completes X = c/S = 40/s (2400 per minute) and, by Little's law, each
+/// request takes R = N·S/c = 200 ms, four times its service time. The
+/// lower limits are exact (workers cannot beat c/S); the others allow a
+/// loaded machine's scheduling delays without letting a target without
+/// workers (X = N/S = 160/s, R = S) pass.
+#[test]
+fn a_run_against_workers_meets_the_capacity() {
+    let d = tempfile::tempdir().unwrap();
+    let plan = d.path().join("plan.toml");
+    std::fs::write(
+        &plan,
+        r#"[target.embedded]
+latency = "50ms"
+workers = 2
+queue = 100
+
+[run]
+duration = "3s"
+ramp_up = "0s"
+ts_interval = "1s"
+grace = "2s"
+
+[[group]]
+name = "closed"
+users = 8
+
+[group.pacing]
+mode = "none"
+
+[[group.step]]
+name = "home"
+url = "${PACE_TARGET}/"
+"#,
+    )
+    .unwrap();
+    let out = Command::cargo_bin("pace")
+        .unwrap()
+        .args(["run", "-q", "--results-dir"])
+        .arg(d.path().join("results"))
+        .arg(&plan)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    // No rate and no threshold: nothing judged (exit 4), but measured.
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = std::fs::read_dir(d.path().join("results"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap();
+    let x = s["achieved"]["tpm"].as_f64().unwrap() / 60.0;
+    // Transactions are counted by their iteration's start, so up to N
+    // requests begun before the end and finished after it count too: at
+    // most N / window = 8/3 per second above c/S.
+    assert!(
+        (0.8 * 40.0..=40.0 + 8.0 / 3.0 + 0.1).contains(&x),
+        "X = {x}/s"
+    );
+    assert_eq!(s["achieved"]["errors"].as_u64(), Some(0), "{s}");
+    let r = s["timers"]["home"]["avg"].as_f64().unwrap();
+    assert!((0.9 * 0.2..=1.25 * 0.2 + 0.02).contains(&r), "R = {r}");
 }

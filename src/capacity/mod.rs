@@ -5,6 +5,7 @@
 
 pub mod bounds;
 pub mod erlang;
+pub mod interval;
 pub mod knee;
 pub mod laws;
 pub mod mva;

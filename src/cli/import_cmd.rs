@@ -2,8 +2,11 @@
 //! with a table of what each option became.
 
 use super::exit;
+use crate::capacity::interval::{MAX_RELATIVE_HALF_WIDTH, MeanInterval};
+use crate::plan::solve::MeasuredBaseline;
 use crate::pyak47::convert::{Options, Rate, RateUnit, Row};
 use crate::pyak47::{self, SCRIPTS_DIR};
+use crate::results::baseline::Baseline;
 use crate::units;
 use clap::Args;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
@@ -15,7 +18,9 @@ Examples:
       writes my_project/plan.toml: the same users, run time and ramp-up, run() back to back
   pace import my_project --tpm 1200 --rt 2s
       the same, paced: the 1200 TPM are split over the groups in proportion to users
-  pace import my_project/config.cfg -o plans/my_project.toml --force";
+  pace import my_project/config.cfg -o plans/my_project.toml --force
+  pace import my_project --tpm 1200 --from my_project/results/baseline/20261130-181919Z
+      the same, checked against each group's run() time measured by `pace baseline`";
 
 #[derive(Debug, Args)]
 #[command(after_help = IMPORT_EXAMPLES)]
@@ -41,6 +46,19 @@ pub struct ImportArgs {
     /// The expected time of one run(): a rate the users cannot reach at it is refused.
     #[arg(long, value_parser = positive_duration, requires = "rate", help_heading = "Pacing on top (one of)")]
     rt: Option<f64>,
+    /// Instead of --rt: the time of one run() measured by `pace baseline`
+    /// (its folder). Every group of the project must be in the baseline
+    /// under its own name; as one pacing interval serves every group, the
+    /// largest (slowest) of their B is used. Warns when that B's 95 %
+    /// interval is wider than ±10 % of its mean.
+    #[arg(
+        long,
+        value_name = "BASELINE_DIR",
+        conflicts_with = "rt",
+        requires = "rate",
+        help_heading = "Pacing on top (one of)"
+    )]
+    from: Option<PathBuf>,
 }
 
 fn positive(s: &str) -> Result<f64, String> {
@@ -85,6 +103,72 @@ fn scripts_dir(plan: &Path, project: &Path) -> Result<String, String> {
         return Ok(SCRIPTS_DIR.into());
     }
     Ok(pyak47::relative(&from, &to.join(SCRIPTS_DIR)))
+}
+
+/// The names of the groups the project converts to (its user groups).
+fn group_names(cfg: &Path, scripts_dir: &str) -> Result<Vec<String>, String> {
+    let opts = Options {
+        scripts_dir: scripts_dir.to_string(),
+        ..Options::default()
+    };
+    let conv = pyak47::convert_file(cfg, &opts)?;
+    let plan = crate::plan::file::PlanFile::parse(&conv.text, &cfg.display().to_string())
+        .map_err(|e| format!("error: {e}"))?;
+    Ok(plan.groups.into_iter().map(|g| g.name).collect())
+}
+
+/// The slowest of the project's groups' measured B, and where it came
+/// from in words. Each group must be in the baseline under its own name.
+fn measured_rt(dir: &Path, names: &[String]) -> Result<(f64, String), String> {
+    let b = Baseline::load(dir).map_err(|e| format!("error: --from {e}"))?;
+    let mut slowest: Option<(&str, MeanInterval)> = None;
+    for name in names {
+        let g = b.group(name).ok_or_else(|| {
+            format!(
+                "error: --from {}: no group '{name}' in the baseline (it has {}); measure the plan this project imports to",
+                dir.display(),
+                b.groups
+                    .iter()
+                    .map(|g| format!("'{}'", g.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+        let m = g.iteration_time.ok_or_else(|| {
+            format!(
+                "error: --from {}: group '{name}' has no B (fewer than 2 successful iterations)",
+                dir.display()
+            )
+        })?;
+        if g.has_errors() {
+            eprintln!(
+                "warning: --from {}: group '{name}' had {} failed iteration(s) in its baseline; B leaves them out",
+                dir.display(),
+                g.failed_iterations
+            );
+        }
+        if slowest.is_none_or(|(_, s)| m.mean > s.mean) {
+            slowest = Some((name, m));
+        }
+    }
+    let (name, m) = slowest.ok_or_else(|| "error: the project has no user group".to_string())?;
+    if !m.narrow_enough() {
+        let more = m.samples_for(MAX_RELATIVE_HALF_WIDTH);
+        eprintln!(
+            "warning: --from {}: group '{name}': the measured B is too uncertain to plan from: its 95% interval is ±{}% of the mean, wider than ±{}%; measure again with more iterations (about {more}: pace baseline --iterations {more})",
+            dir.display(),
+            units::round_sig(100.0 * m.relative_half_width(), 2),
+            units::round_sig(100.0 * MAX_RELATIVE_HALF_WIDTH, 2)
+        );
+    }
+    let words = MeasuredBaseline {
+        source: dir.display().to_string(),
+        group: name.to_string(),
+        b: m,
+    }
+    .describe();
+    let rt = units::round_to_micros(m.mean);
+    Ok((rt, words))
 }
 
 pub fn run(a: ImportArgs) -> i32 {
@@ -149,9 +233,20 @@ fn import(a: ImportArgs) -> Result<(), String> {
     if let Some(rt) = a.rt {
         command.push_str(&format!(" --rt {}", units::format_duration(rt)));
     }
+    let (rt, measured) = match &a.from {
+        None => (a.rt, None),
+        Some(dir) => {
+            command.push_str(&format!(" --from {}", dir.display()));
+            let scripts_dir = scripts_dir(&output, &project)?;
+            let names = group_names(&cfg, &scripts_dir)?;
+            let (rt, m) = measured_rt(dir, &names)?;
+            (Some(rt), Some(m))
+        }
+    };
     let opts = Options {
         rate,
-        rt: a.rt,
+        rt,
+        measured,
         scripts_dir: scripts_dir(&output, &project)?,
         command,
     };

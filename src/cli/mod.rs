@@ -1,6 +1,7 @@
 //! The command line: clap definitions and dispatch. Each subcommand lives in
 //! its own file; this one only parses and routes, and owns the exit codes.
 
+mod baseline_cmd;
 mod capacity_cmd;
 mod capacity_input;
 mod console;
@@ -60,6 +61,9 @@ pub enum Command {
     /// Serve HTTP on 127.0.0.1 with a chosen latency distribution, error
     /// rate and payload: a target to aim a plan at when nothing else runs.
     Target(target_cmd::TargetArgs),
+    /// Measure the baseline: each group with one user back to back; the
+    /// iteration time B and each step's response time with a 95 % interval.
+    Baseline(baseline_cmd::BaselineArgs),
     /// Execute a plan with virtual users and judge it: PASS (exit 0), FAIL
     /// with the reason (exit 1), INCOMPLETE (3) or NO CHECKS (4); bad plan 2.
     Run(run_cmd::RunArgs),
@@ -127,6 +131,7 @@ pub fn main_from(args_os: Vec<std::ffi::OsString>) -> i32 {
         Command::Plan(a) => plan_cmd::run(a, &args),
         Command::Target(a) => target_cmd::run(a),
         Command::Run(a) => run_cmd::run(a),
+        Command::Baseline(a) => baseline_cmd::run(a),
         Command::Verify(a) => run_cmd::verify(a),
         Command::Report(a) => report_cmd::run(a),
         Command::History(a) => history_cmd::run(a),

@@ -2,8 +2,10 @@
 
 use super::exit;
 use crate::output::{plan_json::plan_json, plan_table::plan_table};
+use crate::plan::solve::MeasuredBaseline;
 use crate::plan::write::{RateUnit, render};
 use crate::plan::{DistKind, PlanInput, file::PlanFile, solve};
+use crate::results::baseline::Baseline;
 use crate::units::{self, RampUp};
 use clap::Args;
 use std::path::PathBuf;
@@ -20,6 +22,9 @@ Examples (the seed's worked numbers):
       random pacing 72-168 s (mean 120 s), not the naive 72-360 s that averages only 6.67 TPM
   pace plan --tpm 12 --tpm-min 4 --tpm-max 20 --users 24 --rt 2 --pacing-dist beta -o plan.toml
       Beta(1, 5) over the whole 72-360 s with mean 120 s, written as a plan file
+
+  pace plan --from results/baseline/20261130-181919Z --tps 50 --users 100
+      the same Little's law, with the iteration time B that `pace baseline` measured
 
 Durations: 0.5 (seconds), 500ms, 2s, 5m, 1h, 1h30m. Ramp-up: a total (5m) or a rate (1/5s = one user every 5 s).";
 
@@ -41,8 +46,17 @@ pub struct PlanArgs {
     iterations: Option<f64>,
 
     /// Average response time of one transaction: 0.5, 500ms, 2s.
-    #[arg(long, value_parser = positive_duration)]
-    rt: f64,
+    #[arg(long, value_parser = positive_duration, required_unless_present = "from")]
+    rt: Option<f64>,
+    /// Plan with the iteration time B measured by `pace baseline` (its
+    /// folder) instead of --rt: the mean of the baseline's only group, or of
+    /// --group. Transactions per iteration default to those it saw. Warns
+    /// when B's 95 % interval is wider than ±10 % of its mean.
+    #[arg(long, value_name = "BASELINE_DIR", conflicts_with = "rt")]
+    from: Option<PathBuf>,
+    /// With --from: the baseline group to take B from (needed when it has several).
+    #[arg(long, requires = "from", value_name = "NAME")]
+    group: Option<String>,
     /// Virtual users.
     #[arg(long, value_parser = count)]
     users: Option<u64>,
@@ -52,9 +66,10 @@ pub struct PlanArgs {
     /// Pacing: start-to-start interval of one user's iterations.
     #[arg(long, value_parser = positive_duration)]
     pacing: Option<f64>,
-    /// Transactions per iteration.
-    #[arg(long, default_value = "1", value_parser = count_u32)]
-    tx_per_iter: u32,
+    /// Transactions per iteration [default: 1, or with --from the rounded
+    /// mean the baseline saw].
+    #[arg(long, value_parser = count_u32)]
+    tx_per_iter: Option<u32>,
     /// Test duration.
     #[arg(long, default_value = "1h", value_parser = positive_duration)]
     duration: f64,
@@ -118,6 +133,74 @@ fn probability(s: &str) -> Result<f64, String> {
     units::parse_probability(s)
 }
 
+/// B from a baseline folder: `(rt, transactions per iteration, source)`,
+/// with rt = B / transactions so that the planner's B = tx x rt is the
+/// measured mean. Errors are one line naming --from or --group.
+fn measured_baseline(
+    dir: &std::path::Path,
+    group: Option<&str>,
+    tx_per_iter: Option<u32>,
+) -> Result<(f64, u32, Option<MeasuredBaseline>), String> {
+    let b = Baseline::load(dir).map_err(|e| format!("--from {e}"))?;
+    let names = || {
+        b.groups
+            .iter()
+            .map(|g| format!("'{}'", g.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let g = match group {
+        Some(name) => b.group(name).ok_or_else(|| {
+            format!(
+                "--group {name}: no such group in {} (it has {})",
+                dir.display(),
+                names()
+            )
+        })?,
+        None => match b.groups.as_slice() {
+            [g] => g,
+            [] => {
+                return Err(format!(
+                    "--from {}: the baseline has no group",
+                    dir.display()
+                ));
+            }
+            _ => {
+                return Err(format!(
+                    "--from {}: the baseline has several groups ({}); choose one with --group",
+                    dir.display(),
+                    names()
+                ));
+            }
+        },
+    };
+    let m = g.iteration_time.ok_or_else(|| {
+        format!(
+            "--from {}: group '{}' has no B (fewer than 2 successful iterations)",
+            dir.display(),
+            g.name
+        )
+    })?;
+    if g.has_errors() {
+        eprintln!(
+            "warning: --from {}: group '{}' had {} failed iteration(s) in its baseline; B leaves them out",
+            dir.display(),
+            g.name,
+            g.failed_iterations
+        );
+    }
+    let tx = tx_per_iter.unwrap_or_else(|| (g.transactions_per_iteration.round() as u32).max(1));
+    let source = MeasuredBaseline {
+        source: dir.display().to_string(),
+        group: g.name.clone(),
+        b: m,
+    };
+    // Whole microseconds: the plan file shows rt as written, and a
+    // microsecond is far inside any interval a baseline measures.
+    let rt = crate::units::round_to_micros(m.mean / tx as f64);
+    Ok((rt, tx, Some(source)))
+}
+
 pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
     let (rate, unit) = match (a.tps, a.tpm, a.tph) {
         (Some(v), _, _) => (Some((v, "--tps")), RateUnit::Tps),
@@ -125,13 +208,23 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
         (_, _, Some(v)) => (Some((v / 3600.0, "--tph")), RateUnit::Tph),
         _ => (None, RateUnit::Tps),
     };
+    let (rt, tx_per_iter, measured) = match &a.from {
+        None => (a.rt.unwrap_or_default(), a.tx_per_iter.unwrap_or(1), None),
+        Some(dir) => match measured_baseline(dir, a.group.as_deref(), a.tx_per_iter) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::BAD_INPUT;
+            }
+        },
+    };
     let input = PlanInput {
         rate,
-        rt: a.rt,
+        rt,
         users: a.users,
         think: a.think,
         pacing: a.pacing,
-        tx_per_iter: a.tx_per_iter,
+        tx_per_iter,
         duration: a.duration,
         ramp_up: a.ramp_up,
         iterations: a.iterations,
@@ -142,6 +235,7 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
         dist: a.pacing_dist,
         alpha: a.alpha,
         confidence: a.confidence,
+        measured,
     };
     let sol = match solve(&input) {
         Ok(s) => s,

@@ -246,7 +246,7 @@ fn writable_folder(root: &Path) -> Result<(), String> {
 /// such: `20261130-181919Z` (sortable, no `:` for Windows shares, and never
 /// mistaken for local time, which Pyak47 used unmarked). A second run in
 /// the same second gets `-1`, `-2`, ...
-fn timestamp_dir(root: &Path) -> std::io::Result<PathBuf> {
+pub(super) fn timestamp_dir(root: &Path) -> std::io::Result<PathBuf> {
     let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
         .to_string()
         .replace([':', '-'], "")
@@ -312,6 +312,7 @@ pub fn run(a: RunArgs) -> i32 {
         vars: Vec::new(),
         plan_dir: plan_dir.clone(),
         workers_log: None,
+        max_iterations: None,
     };
     let commands = match runner::preflight(&plan, &probe) {
         Ok(c) => c,
@@ -386,6 +387,7 @@ pub fn run(a: RunArgs) -> i32 {
             .iter()
             .any(|g| g.script.is_some())
             .then(|| dir.join("workers.log")),
+        max_iterations: None,
     };
     let exec = match rt.block_on(runner::execute(&plan, cfg)) {
         Ok(x) => x,

@@ -15,7 +15,8 @@ Per-request overrides in the query string: ?latency=<spec>&status=<code>&size=<b
 
 Examples:
   pace target --latency lognormal:20ms,0.5 --error-rate 1%
-  pace target --port 0 --latency uniform:10ms..30ms --size 2048 --seed 42")]
+  pace target --port 0 --latency uniform:10ms..30ms --size 2048 --seed 42
+  pace target --latency 20ms --workers 4 --queue 100   # capacity 4/20ms = 200/s")]
 pub struct TargetArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 8080, allow_hyphen_values = true)]
@@ -39,6 +40,13 @@ pub struct TargetArgs {
     /// Seed for repeatable delays and errors.
     #[arg(long, allow_hyphen_values = true)]
     pub seed: Option<u64>,
+    /// Serve at most this many requests at once (--latency is then each
+    /// request's service time); the rest wait in FIFO order.
+    #[arg(long, allow_hyphen_values = true, value_parser = target::parse_workers)]
+    pub workers: Option<usize>,
+    /// With --workers: how many requests may wait; more are answered 503.
+    #[arg(long, allow_hyphen_values = true, value_parser = target::parse_queue, requires = "workers")]
+    pub queue: Option<usize>,
 }
 
 fn latency(s: &str) -> Result<Latency, String> {
@@ -53,6 +61,8 @@ pub fn run(a: TargetArgs) -> i32 {
         error_status: a.error_status,
         size: a.size,
         seed: a.seed,
+        workers: a.workers,
+        queue: a.queue.unwrap_or(target::DEFAULT_QUEUE),
     };
     if let Err((key, e)) = cfg.validate() {
         eprintln!("error: --{}: {e}", key.replace('_', "-"));

@@ -74,5 +74,15 @@ pub fn plan_json(sol: &Solution) -> Value {
         },
         "notes": sol.notes,
         "warnings": sol.warnings,
+        "baseline_measured": sol.measured.as_ref().map(|m| serde_json::json!({
+            "source": m.source,
+            "group": m.group,
+            "n": m.b.n,
+            "mean_s": m.b.mean,
+            "sd_s": m.b.sd,
+            "low_s": m.b.low,
+            "high_s": m.b.high,
+            "confidence": m.b.confidence,
+        })),
     })
 }

@@ -62,11 +62,14 @@ pub fn plan_table(sol: &Solution, width: Option<u16>) -> String {
     row(
         "baseline (one iteration)",
         h(sol.baseline),
-        format!(
-            "{} transaction(s) x {} response time",
-            sol.tx_per_iter,
-            h(sol.rt)
-        ),
+        match &sol.measured {
+            Some(m) => m.describe(),
+            None => format!(
+                "{} transaction(s) x {} response time",
+                sol.tx_per_iter,
+                h(sol.rt)
+            ),
+        },
     );
     row(
         "pacing interval (start to start)",
@@ -80,7 +83,12 @@ pub fn plan_table(sol: &Solution, width: Option<u16>) -> String {
         "think time (end to start)",
         h(sol.think),
         format!(
-            "pacing - baseline, at the assumed {} response time",
+            "pacing - baseline, at the {} {} response time",
+            if sol.measured.is_some() {
+                "measured"
+            } else {
+                "assumed"
+            },
             h(sol.rt)
         ),
     );

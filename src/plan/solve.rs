@@ -10,6 +10,7 @@
 use super::PlanError;
 use super::band::{Band, Load, band};
 use super::pacing::{DistKind, Pacing, beta_shape};
+use crate::capacity::interval::{MAX_RELATIVE_HALF_WIDTH, MeanInterval};
 use crate::units::{RampUp, human_duration, round_sig};
 
 /// Relative tolerance under which two derived quantities count as equal.
@@ -37,6 +38,39 @@ pub struct PlanInput {
     pub dist: Option<DistKind>,
     pub alpha: Option<f64>,
     pub confidence: f64,
+    /// B measured by `pace baseline` (`--from`); `rt` is then its mean
+    /// divided by `tx_per_iter`.
+    pub measured: Option<MeasuredBaseline>,
+}
+
+/// An iteration time B measured by `pace baseline`, in place of the
+/// `--rt` guess.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasuredBaseline {
+    /// The baseline folder, as given.
+    pub source: String,
+    /// The baseline group B was taken from.
+    pub group: String,
+    /// B's mean and t interval, seconds.
+    pub b: MeanInterval,
+}
+
+impl MeasuredBaseline {
+    /// `measured by pace baseline in DIR, group 'g': n = 30, mean 102 ms,
+    /// 95% interval 101 ms - 103 ms (±1%)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "measured by pace baseline in {}, group '{}': n = {}, mean {}, {}% interval {} - {} (±{}%)",
+            self.source,
+            self.group,
+            self.b.n,
+            human_duration(self.b.mean),
+            round_sig(100.0 * self.b.confidence, 3),
+            human_duration(self.b.low),
+            human_duration(self.b.high),
+            round_sig(100.0 * self.b.relative_half_width(), 2)
+        )
+    }
 }
 
 impl Default for PlanInput {
@@ -58,6 +92,7 @@ impl Default for PlanInput {
             dist: None,
             alpha: None,
             confidence: 0.99,
+            measured: None,
         }
     }
 }
@@ -134,6 +169,8 @@ pub struct Solution {
     pub notes: Vec<String>,
     /// Things the user should know before running this plan.
     pub warnings: Vec<String>,
+    /// Where B came from when it was measured (`--from`).
+    pub measured: Option<MeasuredBaseline>,
 }
 
 impl Solution {
@@ -362,6 +399,17 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
             n(window / pacing.mean())
         ));
     }
+    if let Some(m) = &input.measured
+        && !m.b.narrow_enough()
+    {
+        let more = m.b.samples_for(MAX_RELATIVE_HALF_WIDTH);
+        warnings.push(format!(
+            "the measured B is too uncertain to plan from: its {}% interval is ±{}% of the mean, wider than ±{}%; measure again with more iterations (about {more}: pace baseline --iterations {more})",
+            round_sig(100.0 * m.b.confidence, 3),
+            round_sig(100.0 * m.b.relative_half_width(), 2),
+            round_sig(100.0 * MAX_RELATIVE_HALF_WIDTH, 2)
+        ));
+    }
     let per_tpm = uf * tpi * 60.0;
     Ok(Solution {
         users,
@@ -389,6 +437,7 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
         per_user,
         notes,
         warnings,
+        measured: input.measured.clone(),
     })
 }
 

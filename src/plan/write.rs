@@ -96,6 +96,9 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
         o,
         "# Edit freely: `pace run --check` re-validates the numbers before any traffic."
     );
+    if let Some(m) = &sol.measured {
+        let _ = writeln!(o, "# Baseline B {}.", m.describe());
+    }
     o.push('\n');
 
     o.push_str("[target]\n");
@@ -114,7 +117,10 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
         &mut o,
         "response_time",
         &dur(sol.rt),
-        "assumed average response time of one transaction (--rt)",
+        &match &sol.measured {
+            Some(_) => "measured B / transactions_per_iteration (--from)".to_string(),
+            None => "assumed average response time of one transaction (--rt)".to_string(),
+        },
     );
     kv(
         &mut o,

@@ -3,6 +3,7 @@
 //! none of them reaches back into the runner.
 
 pub mod aggregate;
+pub mod baseline;
 pub mod distribution;
 pub mod error_table;
 pub mod judgement;

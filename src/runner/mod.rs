@@ -40,6 +40,10 @@ pub struct RunConfig {
     pub plan_dir: PathBuf,
     /// Where script workers' stderr is kept (created only for script groups).
     pub workers_log: Option<PathBuf>,
+    /// Each closed-loop user stops after this many iterations (`pace
+    /// baseline --iterations`); the run ends once every user has, even
+    /// before `run.duration`. `None`: users run until the duration.
+    pub max_iterations: Option<u64>,
 }
 
 /// What a run leaves for the results.
@@ -132,6 +136,8 @@ struct Ctx {
     tx: mpsc::UnboundedSender<Sample>,
     /// The run's secrets, kept out of every recorded text.
     redactor: Redactor,
+    /// See [`RunConfig::max_iterations`].
+    max_iterations: Option<u64>,
 }
 
 impl Ctx {
@@ -304,6 +310,7 @@ pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Vec<String>, RunErr
         samples_path: cfg.samples_path.clone(),
         seed: cfg.seed,
         quiet: true,
+        max_iterations: cfg.max_iterations,
     };
     if let Some(e) = &plan.target.embedded {
         e.to_config().map_err(|(k, message)| RunError::Plan {
@@ -375,6 +382,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         signals: signals.clone(),
         tx,
         redactor,
+        max_iterations: cfg.max_iterations,
     });
     let progress = recorder::Progress {
         quiet: cfg.quiet,
@@ -685,6 +693,9 @@ async fn paced_user(
         let ended = ctx.now();
         ctx.record(iteration_sample(&it, ended, o));
         n += 1;
+        if ctx.max_iterations.is_some_and(|m| n >= m) && !o.cut {
+            break;
+        }
         if o.cut {
             // The schedule moves on past the iteration that never ended,
             // so its backlog below counts the starts it blocked.

@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Latency, TargetConfig, check_error_rate, check_size, check_status, parse_error_rate};
+use super::{
+    DEFAULT_QUEUE, Latency, TargetConfig, check_error_rate, check_queue, check_size, check_status,
+    check_workers, parse_error_rate,
+};
 
 /// A value a plan may write as a string or as a number: `latency = "20ms"`
 /// or `latency = 0.02`; `error_rate = "1%"` or `error_rate = 0.01`.
@@ -24,6 +27,8 @@ pub enum TextOrNumber {
 /// error_status = 500
 /// size = 100                       # response body bytes
 /// seed = 42                        # optional, for repeatable delays and errors
+/// workers = 4                      # optional: serve 4 at a time, `latency` is the service time
+/// queue = 1000                     # with workers: at most this many wait; more get 503
 /// ```
 #[derive(Deserialize, Serialize, Debug, Clone, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
@@ -40,6 +45,12 @@ pub struct EmbeddedTarget {
     pub size: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// Requests served at once; absent = all at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<u64>,
+    /// Requests that may wait for a worker (only with `workers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<u64>,
 }
 
 impl EmbeddedTarget {
@@ -75,6 +86,30 @@ impl EmbeddedTarget {
                 s
             }
         };
+        let workers = match self.workers {
+            None => None,
+            Some(v) => {
+                let w = usize::try_from(v).unwrap_or(usize::MAX);
+                check_workers(w).map_err(|e| ("workers", e))?;
+                Some(w)
+            }
+        };
+        let queue = match (self.queue, workers) {
+            (None, _) => DEFAULT_QUEUE,
+            // A queue without workers would silently do nothing.
+            (Some(_), None) => {
+                return Err((
+                    "queue",
+                    "a queue needs `workers` (without workers every request is served at once)"
+                        .into(),
+                ));
+            }
+            (Some(v), Some(_)) => {
+                let q = usize::try_from(v).unwrap_or(usize::MAX);
+                check_queue(q).map_err(|e| ("queue", e))?;
+                q
+            }
+        };
         Ok(TargetConfig {
             latency,
             error_rate,
@@ -82,6 +117,8 @@ impl EmbeddedTarget {
             error_status,
             size,
             seed: self.seed,
+            workers,
+            queue,
         })
     }
 
@@ -95,6 +132,8 @@ impl EmbeddedTarget {
             error_status: Some(cfg.error_status),
             size: Some(cfg.size as u64),
             seed: cfg.seed,
+            workers: cfg.workers.map(|w| w as u64),
+            queue: cfg.workers.map(|_| cfg.queue as u64),
         }
     }
 }
@@ -168,6 +207,22 @@ mod tests {
         assert_eq!(key("status = 99"), "status");
         assert_eq!(key("error_status = 700"), "error_status");
         assert_eq!(key("size = 999999999999"), "size");
+        assert_eq!(key("workers = 0"), "workers");
+        assert_eq!(key("workers = 4\nqueue = 99999999"), "queue");
+        assert_eq!(key("queue = 10"), "queue");
+    }
+
+    #[test]
+    fn workers_and_queue() {
+        let c = load("latency = \"20ms\"\nworkers = 4")
+            .unwrap()
+            .to_config()
+            .unwrap();
+        assert_eq!((c.workers, c.queue), (Some(4), DEFAULT_QUEUE));
+        let c = load("workers = 2\nqueue = 0").unwrap().to_config().unwrap();
+        assert_eq!((c.workers, c.queue), (Some(2), 0));
+        assert!(load("workers = -1").is_err());
+        assert!(load("workers = \"4\"").is_err());
     }
 
     #[test]
@@ -186,6 +241,8 @@ mod tests {
             error_status: 503,
             size: 10,
             seed: Some(3),
+            workers: Some(4),
+            queue: 20,
         };
         let e = EmbeddedTarget::from_config(&cfg);
         let text = toml::to_string(&e).unwrap();

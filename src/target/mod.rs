@@ -37,12 +37,29 @@
 //! welcome); an invalid override is answered at once with 400 and a one-line
 //! message. `%XX` escapes are decoded.
 //!
+//! # Workers and a queue: a target with a known capacity
+//!
+//! By default every request is served at once, however many arrive
+//! together, so latency does not grow with load. With `workers = c` the
+//! target behaves like an M/G/c station instead: at most `c` requests are in
+//! service at a time, each holding its worker for a service time `S` drawn
+//! from the latency distribution; the others wait in FIFO order. At most
+//! `queue` requests wait; one more is answered at once with
+//! `503 Service Unavailable` and the body `queue full` (so memory stays
+//! bounded and overload is visible as errors, not as an unbounded backlog).
+//! Its capacity is then known in advance: `X_max = c / E[S]` requests per
+//! second, and a closed load of `N` users with think time `Z` saturates it
+//! from `N* = c·(E[S] + Z) / E[S]` users on (the asymptotic bounds
+//! `X(N) <= min(N / (E[S] + Z), c / E[S])`). A `?latency=` override sets the
+//! service time of that request; a bad override is refused without queueing.
+//!
 //! Each connection has its own random generator. With a `seed`, connection
 //! *n* (counted from 0 in accept order) is seeded from the seed and *n*, so
 //! a single keep-alive connection sees the same sequence of delays and errors
 //! on every run.
 
 mod embedded;
+mod gate;
 mod latency;
 mod server;
 
@@ -70,7 +87,20 @@ pub struct TargetConfig {
     pub size: usize,
     /// Seeds the per-connection random generators; `None` draws from the OS.
     pub seed: Option<u64>,
+    /// How many requests are served at once (1..=[`MAX_WORKERS`]); `None`
+    /// serves every request at once (no queueing, unlimited capacity).
+    pub workers: Option<usize>,
+    /// With `workers`: how many requests may wait for a worker
+    /// (0..=[`MAX_QUEUE`]); one more is answered 503 at once.
+    pub queue: usize,
 }
+
+/// The most workers a target may have.
+pub const MAX_WORKERS: usize = 100_000;
+/// The longest queue a target with workers may have.
+pub const MAX_QUEUE: usize = 1_000_000;
+/// The queue length when `workers` is set without `queue`.
+pub const DEFAULT_QUEUE: usize = 1000;
 
 impl Default for TargetConfig {
     fn default() -> Self {
@@ -81,6 +111,8 @@ impl Default for TargetConfig {
             error_status: 500,
             size: 100,
             seed: None,
+            workers: None,
+            queue: DEFAULT_QUEUE,
         }
     }
 }
@@ -94,7 +126,19 @@ impl TargetConfig {
         check_status(self.status).map_err(|e| ("status", e))?;
         check_status(self.error_status).map_err(|e| ("error_status", e))?;
         check_size(self.size).map_err(|e| ("size", e))?;
+        if let Some(w) = self.workers {
+            check_workers(w).map_err(|e| ("workers", e))?;
+        }
+        check_queue(self.queue).map_err(|e| ("queue", e))?;
         Ok(())
+    }
+
+    /// The most requests per second the target can complete, `c / E[S]`, or
+    /// `None` without workers (unbounded) or with a zero mean service time.
+    pub fn capacity_per_s(&self) -> Option<f64> {
+        let c = self.workers? as f64;
+        let s = self.latency.mean();
+        (s > 0.0).then(|| c / s)
     }
 
     /// What the target serves, as printed after "serving <url> ":
@@ -109,8 +153,18 @@ impl TargetConfig {
         } else {
             "no errors".to_string()
         };
+        let workers = match self.workers {
+            None => String::new(),
+            Some(c) => {
+                let cap = match self.capacity_per_s() {
+                    Some(x) => format!(", capacity {}/s", units::round_sig(x, 4)),
+                    None => String::new(),
+                };
+                format!(", {c} workers, queue {}{cap}", self.queue)
+            }
+        };
         format!(
-            "latency {}, {errors}, {} with {}-byte body",
+            "latency {}, {errors}, {} with {}-byte body{workers}",
             self.latency.describe(),
             status_text(self.status),
             self.size
@@ -180,6 +234,40 @@ fn check_size(size: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// Parses a worker count (1 to [`MAX_WORKERS`]).
+pub fn parse_workers(text: &str) -> Result<usize, String> {
+    let v: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a whole number of workers"))?;
+    check_workers(v)?;
+    Ok(v)
+}
+
+fn check_workers(v: usize) -> Result<(), String> {
+    if !(1..=MAX_WORKERS).contains(&v) {
+        return Err(format!("{v} workers: use 1 to {MAX_WORKERS}"));
+    }
+    Ok(())
+}
+
+/// Parses a queue length (0 to [`MAX_QUEUE`]).
+pub fn parse_queue(text: &str) -> Result<usize, String> {
+    let v: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a whole number of waiting requests"))?;
+    check_queue(v)?;
+    Ok(v)
+}
+
+fn check_queue(v: usize) -> Result<(), String> {
+    if v > MAX_QUEUE {
+        return Err(format!("a queue of {v} is too long (at most {MAX_QUEUE})"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +306,7 @@ mod tests {
             error_status: 503,
             size: 0,
             seed: Some(1),
+            ..TargetConfig::default()
         };
         assert_eq!(
             c.describe(),
@@ -239,6 +328,33 @@ mod tests {
         assert_eq!(bad(|c| c.status = 600), "status");
         assert_eq!(bad(|c| c.error_status = 100), "error_status");
         assert_eq!(bad(|c| c.size = MAX_SIZE + 1), "size");
+        assert_eq!(bad(|c| c.workers = Some(0)), "workers");
+        assert_eq!(bad(|c| c.queue = MAX_QUEUE + 1), "queue");
+    }
+
+    #[test]
+    fn workers_give_a_known_capacity() {
+        let c = TargetConfig {
+            latency: "20ms".parse().unwrap(),
+            workers: Some(4),
+            queue: 50,
+            ..TargetConfig::default()
+        };
+        assert!(c.validate().is_ok());
+        assert!((c.capacity_per_s().unwrap() - 200.0).abs() < 1e-9);
+        assert_eq!(
+            c.describe(),
+            "latency fixed 20 ms, no errors, 200 OK with 100-byte body, 4 workers, queue 50, capacity 200/s"
+        );
+        assert_eq!(TargetConfig::default().capacity_per_s(), None);
+        assert_eq!(parse_workers("4").unwrap(), 4);
+        for bad in ["0", "-1", "1.5", "many", "100001"] {
+            assert!(parse_workers(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_queue("0").unwrap(), 0);
+        for bad in ["-1", "x", "1000001"] {
+            assert!(parse_queue(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

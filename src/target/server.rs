@@ -6,7 +6,9 @@ use std::cell::RefCell;
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use super::gate::Gate;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,7 +22,7 @@ use hyper_util::rt::TokioIo;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::{Latency, MAX_SIZE, TargetConfig, parse_error_rate, parse_size, parse_status};
@@ -42,6 +44,8 @@ struct Shared {
     body: Bytes,
     prebuilt: Bytes,
     served: AtomicU64,
+    /// With `workers`: who may be served now, and who may wait.
+    gate: Option<Gate>,
 }
 
 /// A target serving on 127.0.0.1. Dropping it stops accepting and closes
@@ -105,6 +109,11 @@ pub async fn start(cfg: TargetConfig, port: u16) -> std::io::Result<RunningTarge
         body: prebuilt.slice(..cfg.size),
         prebuilt,
         served: AtomicU64::new(0),
+        gate: cfg.workers.map(|c| Gate {
+            permits: Arc::new(Semaphore::new(c)),
+            waiting: AtomicUsize::new(0),
+            queue: cfg.queue,
+        }),
     });
     let (stop, stop_rx) = watch::channel(None);
     let (done_tx, conns_done) = mpsc::channel(1);
@@ -180,9 +189,24 @@ async fn serve_conn(
                 Err(msg) => (Duration::ZERO, StatusCode::BAD_REQUEST, Bytes::from(msg)),
             };
             drain(body).await;
-            if !delay.is_zero() {
+            // A refused override (400) is answered at once, without a worker.
+            let (permit, status, payload) = match &shared.gate {
+                Some(gate) if status != StatusCode::BAD_REQUEST => match gate.admit().await {
+                    Some(p) => (Some(p), status, payload),
+                    None => (
+                        None,
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        Bytes::from_static(b"queue full\n"),
+                    ),
+                },
+                _ => (None, status, payload),
+            };
+            let serve = permit.is_some() || shared.gate.is_none();
+            if serve && !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
+            // The worker is free once the service time is over.
+            drop(permit);
             let mut resp = Response::new(Full::new(payload));
             *resp.status_mut() = status;
             resp.headers_mut()
@@ -322,6 +346,7 @@ mod tests {
             body: prebuilt.slice(..cfg.size),
             prebuilt,
             served: AtomicU64::new(0),
+            gate: None,
         }
     }
 
@@ -466,6 +491,132 @@ mod tests {
         let e = start(bad, 0).await.err().unwrap();
         assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
         assert!(e.to_string().starts_with("status: "), "{e}");
+        t.shutdown().await;
+    }
+
+    /// `n` closed-loop clients (no think time) each send `per_client`
+    /// requests back to back; returns each client's statuses and response
+    /// times (seconds, in order), and the elapsed time.
+    async fn closed_loop(
+        base: &str,
+        n: usize,
+        per_client: usize,
+    ) -> (Vec<(Vec<u16>, Vec<f64>)>, Duration) {
+        let client = reqwest::Client::new();
+        let start = std::time::Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..n {
+            let (client, url) = (client.clone(), format!("{base}/"));
+            tasks.push(tokio::spawn(async move {
+                let (mut statuses, mut times) = (Vec::new(), Vec::new());
+                for _ in 0..per_client {
+                    let t = std::time::Instant::now();
+                    let r = client.get(&url).send().await.unwrap();
+                    statuses.push(r.status().as_u16());
+                    r.bytes().await.unwrap();
+                    times.push(t.elapsed().as_secs_f64());
+                }
+                (statuses, times)
+            }));
+        }
+        let mut all = Vec::new();
+        for t in tasks {
+            all.push(t.await.unwrap());
+        }
+        (all, start.elapsed())
+    }
+
+    /// Below c the target serves at N/S; beyond c it is an M/D/c station in
+    /// a closed loop: X = c/S and, by Little's law, R = N/X = N*S/c. The
+    /// lower limits are exact (a timer never fires early, so c workers
+    /// cannot finish k requests in less than k*S/c); the upper ones allow
+    /// for a loaded machine's scheduling delays (25 % and 20 ms) without
+    /// letting an unbounded target (X = N/S, R = S) pass.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn workers_bound_the_throughput_and_queue_the_rest() {
+        let s = 0.05; // service time, seconds
+        let c = 2;
+        let cfg = TargetConfig {
+            latency: Latency::Fixed(s),
+            workers: Some(c),
+            queue: 100,
+            ..TargetConfig::default()
+        };
+        let t = start(cfg, 0).await.unwrap();
+        let base = t.base_url();
+
+        // Below c: one user, 10 requests, X = 1/S = 20/s, R = S.
+        let (runs, el) = closed_loop(&base, 1, 10).await;
+        assert!(runs[0].0.iter().all(|&x| x == 200), "{runs:?}");
+        let x_below = 10.0 / el.as_secs_f64();
+        assert!(
+            x_below <= 1.0 / s + 1e-9 && x_below >= 0.75 / s,
+            "{x_below}"
+        );
+
+        // Beyond c: N = 8 users, 12 requests each: X_max = c/S = 40/s and
+        // R = N*S/c = 0.2 s, four times the service time.
+        let n = 8;
+        let per = 12;
+        let (runs, el) = closed_loop(&base, n, per).await;
+        let el = el.as_secs_f64();
+        let x = (n * per) as f64 / el;
+        let x_max = c as f64 / s;
+        assert!(x <= x_max + 1e-9, "X {x} above c/S {x_max}");
+        assert!(x >= 0.8 * x_max, "X {x} well below c/S {x_max}");
+        // The first request of each user meets the start-up transient (the
+        // 8 arrive together and leave in pairs), so R is read on the rest.
+        let steady: Vec<f64> = runs
+            .iter()
+            .flat_map(|(st, times)| {
+                assert!(st.iter().all(|&x| x == 200), "{st:?}");
+                times[1..].iter().copied()
+            })
+            .collect();
+        let r = steady.iter().sum::<f64>() / steady.len() as f64;
+        let r_law = n as f64 * s / c as f64;
+        assert!(r >= 0.9 * r_law, "R {r} below N*S/c {r_law}");
+        assert!(r <= 1.25 * r_law + 0.02, "R {r} above N*S/c {r_law}");
+        t.shutdown().await;
+    }
+
+    /// With every worker busy and the queue full, one more request is
+    /// answered 503 at once. The first request's service time (5 s, by
+    /// override) is far longer than it takes to send the second, so the
+    /// first is still in service when the second arrives.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_answers_503_at_once() {
+        let cfg = TargetConfig {
+            latency: Latency::Fixed(0.0),
+            workers: Some(1),
+            queue: 0,
+            ..TargetConfig::default()
+        };
+        let t = start(cfg, 0).await.unwrap();
+        let url = format!("{}/", t.base_url());
+        let client = reqwest::Client::new();
+        let first = tokio::spawn({
+            let (client, url) = (client.clone(), format!("{url}?latency=5s"));
+            async move { client.get(&url).send().await.unwrap().status().as_u16() }
+        });
+        // Wait until the first request holds the only worker.
+        let gate = t.shared.gate.as_ref().unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while gate.permits.available_permits() > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "first request never arrived"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let r = client.get(&url).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 503);
+        assert_eq!(r.text().await.unwrap(), "queue full\n");
+        assert_eq!(first.await.unwrap(), 200);
+        // The worker is free again and the queue empty.
+        assert_eq!(gate.waiting.load(Ordering::Relaxed), 0);
+        let r = client.get(&url).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
         t.shutdown().await;
     }
 }

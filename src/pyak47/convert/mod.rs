@@ -45,6 +45,9 @@ pub struct Options {
     /// The expected time of one `run()`, seconds: a rate the users cannot
     /// reach at it is refused.
     pub rt: Option<f64>,
+    /// Where `rt` was measured (`pace import --from`), in words; `None`
+    /// when it is the `--rt` guess.
+    pub measured: Option<String>,
     /// The project's test_scripts/ folder as seen from the plan file's folder.
     pub scripts_dir: String,
     /// What made the plan, for its first comment (e.g. `pace import my_project`).
@@ -56,6 +59,7 @@ impl Default for Options {
         Options {
             rate: None,
             rt: None,
+            measured: None,
             scripts_dir: "test_scripts".into(),
             command: "pace import".into(),
         }
@@ -248,9 +252,14 @@ pub fn convert(ini: &Ini, opts: &Options) -> Result<Conversion, ConvertError> {
                 && interval < rt
             {
                 return Err(ConvertError::Rate(format!(
-                    "{}: {total_users} users would each start run() every {}, but --rt says one run() takes {}: at most {} is reachable with {total_users} users (add threads, or lower the rate)",
+                    "{}: {total_users} users would each start run() every {}, but {} says one run() takes {}: at most {} is reachable with {total_users} users (add threads, or lower the rate)",
                     rate.flag(),
                     human_duration(interval),
+                    if opts.measured.is_some() {
+                        "the baseline (--from)"
+                    } else {
+                        "--rt"
+                    },
                     human_duration(rt),
                     rate.show(total_users as f64 / rt)
                 )));
@@ -265,14 +274,22 @@ pub fn convert(ini: &Ini, opts: &Options) -> Result<Conversion, ConvertError> {
                 ),
             });
             if let Some(rt) = opts.rt {
+                let left = format!(
+                    "{} of each interval is left between a run()'s end and the next start",
+                    human_duration(interval - rt)
+                );
                 rows.push(Row {
-                    option: "--rt".into(),
+                    option: if opts.measured.is_some() {
+                        "--from".into()
+                    } else {
+                        "--rt".into()
+                    },
                     value: human_duration(rt),
                     key: format!("target.response_time = {}", q(&format_duration(rt))),
-                    note: format!(
-                        "{} of each interval is left between a run()'s end and the next start",
-                        human_duration(interval - rt)
-                    ),
+                    note: match &opts.measured {
+                        Some(m) => format!("{m}; {left}"),
+                        None => left,
+                    },
                 });
             }
             for g in &groups {

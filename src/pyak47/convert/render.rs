@@ -49,6 +49,9 @@ pub(super) fn render(
             );
         }
     }
+    if let Some(m) = &opts.measured {
+        let _ = writeln!(o, "# Baseline B {}.", one_line(m));
+    }
     o.push_str(
         "# Edit freely: `pace run --check` re-validates the numbers before any traffic.\n\n",
     );
@@ -71,7 +74,11 @@ pub(super) fn render(
                 &mut o,
                 "response_time",
                 &q(&format_duration(rt)),
-                "--rt: the expected time of one run()",
+                if opts.measured.is_some() {
+                    "--from: the measured time of one run() (the slowest group's B)"
+                } else {
+                    "--rt: the expected time of one run()"
+                },
             );
         }
         kv(
