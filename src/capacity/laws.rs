@@ -218,7 +218,7 @@ mod tests {
         // Menascé et al. Example 3.9: at the bottleneck bound X = 1/0.142
         // = 7.04 tps the bottleneck (D 0.142 s) is 100 % busy and the
         // disk with D 0.092 s is 0.092/0.142 = 64.8 % busy.
-        let x_max = 1.0 / 0.142;
+        let x_max: f64 = 1.0 / 0.142;
         assert!((x_max - 7.04).abs() < 0.005);
         assert!((utilization(x_max, 0.142) - 1.0).abs() < 1e-12);
         assert!((utilization(x_max, 0.092) - 0.6479).abs() < 1e-4);

@@ -32,15 +32,19 @@ use crate::units::round_sig;
 
 /// The fewest whole cycles (R + Z) per user the window must hold for the
 /// interactive law to be judged: below it, what straddles the window's
-/// two edges alone can move the count by more than [`LAW_TOLERANCE`].
-pub const MIN_CYCLES: f64 = 2.0 / LAW_TOLERANCE;
+/// edges alone could move the count by more than [`LAW_TOLERANCE`].
+pub const MIN_CYCLES: f64 = 1.0 / LAW_TOLERANCE;
 
-/// What the window's edges can explain: up to one cycle per user at each
-/// edge (a completion counted whole or not at all, and a user's presence
-/// that ends with its last iteration when its next start falls after the
-/// end), so twice [`boundary_allowance`].
+/// What the window's edges can explain of the interactive law: one cycle
+/// per user. A user with cycle C present through the window has its
+/// completions counted whole, T/C ± 1 of them; one whose next start falls
+/// after the end stops with its last iteration, and then its ends lie in
+/// [a, its stop] and number (stop − a)/C + at most 1. Either way E·C is
+/// within C of its presence, so N and X·(R + Z) differ by at most C/T of
+/// N ([`boundary_allowance`]). Measured on honest runs (bench/laws.py,
+/// docs/verdict.md): at most 4 % on 14 cycles, 1.1 % on 58.
 fn edges(cycle_s: f64, window_s: f64) -> f64 {
-    2.0 * boundary_allowance(cycle_s, window_s)
+    boundary_allowance(cycle_s, window_s)
 }
 
 /// Audits every group of `plan` and every `[[resource]]` on `agg`'s window.
@@ -158,7 +162,14 @@ fn little(c: &mut LawCheck, g: &GroupTally, w: (f64, f64)) {
         );
         return;
     }
-    judge(c, terms, a.predicted_users / l, LAW_TOLERANCE + edges(r, t));
+    // Each edge cuts about L iterations, each counted whole (up to W
+    // too much or too little) against L·T in flight: 2W/T of L.
+    judge(
+        c,
+        terms,
+        a.predicted_users / l,
+        LAW_TOLERANCE + 2.0 * boundary_allowance(r, t),
+    );
 }
 
 /// The utilisation law U = X·D (Jain §33.1) for a `[[resource]]`.
@@ -236,4 +247,143 @@ fn judge(c: &mut LawCheck, terms: String, ratio: f64, tolerance: f64) {
             round_sig(ratio, 4)
         )
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::sample::{Kind, Sample};
+    use crate::verdict::{Ending, judge};
+
+    fn plan(extra: &str) -> PlanFile {
+        PlanFile::parse(
+            &format!(
+                "[run]\nduration = \"22s\"\nramp_up = \"2s\"\n\n[[group]]\nname = \"g\"\nusers = 2\n\
+                 pacing = {{ mode = \"fixed\", interval = \"1s\" }}\n\n[[group.step]]\nname = \"s\"\n\
+                 url = \"http://127.0.0.1:9/\"\n{extra}"
+            ),
+            "plan.toml",
+        )
+        .unwrap()
+    }
+
+    fn user(a: &mut Aggregate, u: u32, t: f64, kind: Kind) {
+        a.add(&Sample::event(kind, t, "g", u));
+    }
+
+    fn iteration(a: &mut Aggregate, u: u32, start: f64, took: f64) {
+        let mut it = Sample::event(Kind::Iteration, start, "g", u);
+        it.latency = took;
+        a.add(&it);
+        // Its one step: the always-on check wants real work done.
+        let mut st = Sample::event(Kind::Step, start, "g", u);
+        st.name = "s".into();
+        st.latency = took;
+        a.add(&st);
+    }
+
+    /// Two users on a 1 s cycle (0.25 s iterations) through the 20 s
+    /// window [2, 22): N = 2, X = 2/s, R = 0.25 s, Z = 0.75 s, so
+    /// X·(R + Z) = 2, as PDQ closed1's 0.3325·(0.7943 + 300) = 100.
+    fn steady(a: &mut Aggregate, users: u32) {
+        for u in 0..users {
+            user(a, u, 0.1 * u as f64, Kind::UserStart);
+            for k in 0..22 {
+                iteration(a, u, 0.5 + 0.1 * u as f64 + k as f64, 0.25);
+            }
+            user(a, u, 22.0, Kind::UserStop);
+        }
+    }
+
+    #[test]
+    fn a_steady_closed_run_holds_the_law_exactly() {
+        let p = plan("");
+        let mut a = Aggregate::for_plan(&p, (2.0, 22.0));
+        steady(&mut a, 2);
+        let laws = audit(&p, &a);
+        let l = &laws[0];
+        assert_eq!(l.ok, Some(true), "{l:?}");
+        assert!((l.n.unwrap() - 2.0).abs() < 1e-9);
+        assert!((l.x_per_s.unwrap() - 2.0).abs() < 1e-9);
+        assert!((l.r_s.unwrap() - 0.25).abs() < 1e-9);
+        assert!((l.z_s.unwrap() - 0.75).abs() < 1e-9);
+        assert!((l.ratio.unwrap() - 1.0).abs() < 1e-9);
+        // 10 % and one 1 s cycle of the 20 s window.
+        assert!((l.tolerance.unwrap() - 0.15).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_user_stalled_through_the_window_breaks_the_law_as_a_note() {
+        // A third user starts one iteration at 2.5 s that never ends in
+        // the window: present, so N = 3, but cycling nowhere: X·(R + Z)
+        // stays 2, a ratio of 0.67.
+        let p = plan("");
+        let mut a = Aggregate::for_plan(&p, (2.0, 22.0));
+        steady(&mut a, 2);
+        user(&mut a, 2, 0.2, Kind::UserStart);
+        iteration(&mut a, 2, 0.7, 0.25);
+        iteration(&mut a, 2, 1.7, 21.0);
+        user(&mut a, 2, 22.7, Kind::UserStop);
+        let (_, v) = judge(&p, &a, &Ending::default());
+        let l = &v.laws[0];
+        assert_eq!(l.ok, Some(false), "{l:?}");
+        assert!((l.n.unwrap() - 3.0).abs() < 1e-9);
+        assert!((l.ratio.unwrap() - 2.0 / 3.0).abs() < 1e-9);
+        assert!(
+            v.notes
+                .iter()
+                .any(|n| n.contains("operational law broken") && n.contains("not steady state")),
+            "{:?}",
+            v.notes
+        );
+        // A warning: the run's throughput promise held, and it still PASSes.
+        assert_eq!(v.state, crate::results::judgement::State::Pass);
+        // Asked to hold, the broken law fails the run.
+        let strict = plan("\n[acceptance]\nlaws_must_hold = true\n");
+        let (_, v) = judge(&strict, &a, &Ending::default());
+        assert_eq!(v.state, crate::results::judgement::State::Fail);
+        assert!(
+            v.reasons[0].starts_with("operational laws broken"),
+            "{:?}",
+            v.reasons
+        );
+    }
+
+    #[test]
+    fn too_short_a_window_is_not_checked_and_says_why() {
+        // A 5 s window of 1 s cycles: 5 cycles per user, under 10.
+        let p = plan("\n[acceptance]\nlaws_must_hold = true\n");
+        let mut a = Aggregate::for_plan(&p, (2.0, 7.0));
+        steady(&mut a, 2);
+        let (_, v) = judge(&p, &a, &Ending::default());
+        let l = &v.laws[0];
+        assert_eq!(l.ok, None);
+        assert!(
+            l.detail.starts_with("not checked:") && l.detail.contains("5 cycles"),
+            "{}",
+            l.detail
+        );
+        // Asked to hold, a law not checked leaves the run unjudged.
+        assert_eq!(v.state, crate::results::judgement::State::Incomplete);
+        assert!(v.unjudged[0].contains("not checked"), "{:?}", v.unjudged);
+    }
+
+    #[test]
+    fn a_resource_demand_in_the_wrong_unit_is_caught() {
+        // X = 2 iterations/s; 0.1 s each is 20 % busy. Stated as 100 ms it
+        // holds; "100" (seconds, meant as ms) predicts 20,000 %.
+        let resource = |d: &str| {
+            format!("\n[[resource]]\nname = \"db\"\nutilization = \"20%\"\ndemand = \"{d}\"\n")
+        };
+        let p = plan(&resource("100ms"));
+        let mut a = Aggregate::for_plan(&p, (2.0, 22.0));
+        steady(&mut a, 2);
+        let u = audit(&p, &a).pop().unwrap();
+        assert_eq!((u.law.as_str(), u.ok), ("utilization", Some(true)), "{u:?}");
+        assert!((u.predicted_utilization.unwrap() - 0.2).abs() < 1e-9);
+        let u = audit(&plan(&resource("100")), &a).pop().unwrap();
+        assert_eq!(u.ok, Some(false), "{u:?}");
+        assert!((u.ratio.unwrap() - 1000.0).abs() < 1e-6);
+        assert!(u.detail.ends_with("not steady state or units mixed"));
+    }
 }
