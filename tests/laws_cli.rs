@@ -94,14 +94,18 @@ fn an_honest_run_obeys_the_interactive_and_littles_laws() {
         closed["r_s"].as_f64().unwrap(),
         closed["z_s"].as_f64().unwrap(),
     );
-    // Five users present the whole window, 25 iterations a second, and
+    // Five users present the whole window (less, for each, the part of
+    // its last 200 ms cycle after its last iteration: it stops when its
+    // next start would fall after the end), 25 iterations a second, and
     // each user's cycle is its 200 ms pacing: R + Z = 0.2 s.
-    assert!((n - 5.0).abs() < 0.05, "N {n}");
+    assert!(n > 5.0 - 5.0 * 0.2 / 5.0 && n <= 5.0, "N {n}");
     assert!((x - 25.0).abs() < 25.0 * 0.1, "X {x}");
     assert!(r >= 0.02 && r < 0.2, "R {r}");
     assert!((r + z - 0.2).abs() < 0.01, "R + Z {}", r + z);
     let ratio = closed["ratio"].as_f64().unwrap();
-    assert!((ratio - 1.0).abs() < 0.05, "ratio {ratio}");
+    // Within one 200 ms cycle of the 5 s window (4 %), and a margin for
+    // the generator waking late.
+    assert!((ratio - 1.0).abs() < 0.06, "ratio {ratio}");
     assert!((closed["predicted_n"].as_f64().unwrap() - x * (r + z)).abs() < 1e-9);
 
     let open = &laws[1];
@@ -117,14 +121,16 @@ fn an_honest_run_obeys_the_interactive_and_littles_laws() {
 
     // Each audit is printed, and drawn in the report's verdict section.
     assert!(
-        out.contains("law: interactive response time law, group 'closed': N 5")
-            && out.contains("holds"),
+        out.contains("law N = X·(R + Z), group 'closed': N ") && out.contains("holds"),
         "{out}"
     );
     let html = std::fs::read_to_string(res.join("report.html")).unwrap();
     assert!(
-        html.contains("operational law") && html.contains("group &#39;closed&#39;")
-            || html.contains("group 'closed'")
+        html.contains("operational law")
+            && html.contains("N = X·(R + Z)")
+            && html.contains("L = λ·W")
+            && html.contains("holds"),
+        "report.html has no law table"
     );
 }
 
@@ -174,7 +180,7 @@ group = "closed"
     );
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("law: utilization law, resource 'db-cpu': U 25 % stated"),
+        out.contains("law U = X·D, resource 'db-cpu': U 25 % stated"),
         "{out}"
     );
     let strict = dir.path().join("strict.toml");
@@ -204,8 +210,9 @@ fn a_bad_resource_key_exits_2_naming_it_and_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("plan.toml");
     for (bad, key, line) in [
-        ("utilization = \"150%\"", "resource[0].utilization", 52),
-        ("utilisation = \"50%\"", "utilisation", 52),
+        ("utilization = \"150%\"", "resource.utilization", 36),
+        ("utilisation = \"50%\"", "utilisation", 36),
+        ("utilization = \"0%\"", "resource[0].utilization", 36),
     ] {
         let text = plan(
             "http://127.0.0.1:9",

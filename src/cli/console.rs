@@ -68,7 +68,7 @@ pub fn print_verdict(s: &Summary) {
         // A broken law is already a note; the others say they held or
         // why they were not checked, so no audit passes unseen.
         if l.ok != Some(false) {
-            println!("law: {} law, {}: {}", l.law, l.subject, l.detail);
+            println!("law {}, {}: {}", l.formula(), l.subject, l.detail);
         }
     }
     for n in &v.notes {

@@ -96,6 +96,17 @@ pub struct Verdict {
     pub laws: Vec<LawCheck>,
 }
 
+impl LawCheck {
+    /// The law as a formula: "N = X·(R + Z)", "L = λ·W" or "U = X·D".
+    pub fn formula(&self) -> &'static str {
+        match self.law.as_str() {
+            "little" => "L = λ·W",
+            "utilization" => "U = X·D",
+            _ => "N = X·(R + Z)",
+        }
+    }
+}
+
 /// One operational law audited on a run's steady window. Times in
 /// seconds, rates per second; a term pace could not measure is absent,
 /// and then `ok` is absent too and `detail` says why it was not checked.

@@ -159,7 +159,7 @@ fn law_audit(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) -> usize {
         .laws
         .iter()
         .filter(|l| l.ok.is_none())
-        .map(|l| format!("{} law, {}: {}", l.law, l.subject, l.detail))
+        .map(|l| format!("law {}, {}: {}", l.formula(), l.subject, l.detail))
         .collect();
     let checked = v.laws.iter().filter(|l| l.ok.is_some()).count();
     let reason =

@@ -155,7 +155,7 @@ pub fn summary(r: &Results) -> Markup {
                     tbody {
                         @for l in &v.laws {
                             tr {
-                                td { (l.law) }
+                                td { (l.law) " (" (l.formula()) ")" }
                                 td { (l.subject) }
                                 td.num { @if let Some(x) = l.ratio { (num(x)) } }
                                 td { (match l.ok { Some(true) => "holds", Some(false) => "BROKEN: not steady state or units mixed", None => "not checked" }) }
