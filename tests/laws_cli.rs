@@ -100,7 +100,7 @@ fn an_honest_run_obeys_the_interactive_and_littles_laws() {
     // each user's cycle is its 200 ms pacing: R + Z = 0.2 s.
     assert!(n > 5.0 - 5.0 * 0.2 / 5.0 && n <= 5.0, "N {n}");
     assert!((x - 25.0).abs() < 25.0 * 0.1, "X {x}");
-    assert!(r >= 0.02 && r < 0.2, "R {r}");
+    assert!((0.02..0.2).contains(&r), "R {r}");
     assert!((r + z - 0.2).abs() < 0.01, "R + Z {}", r + z);
     let ratio = closed["ratio"].as_f64().unwrap();
     // Within one 200 ms cycle of the 5 s window (4 %), and a margin for
@@ -113,7 +113,7 @@ fn an_honest_run_obeys_the_interactive_and_littles_laws() {
     assert_eq!(open["ok"], true, "{open}");
     // 20 arrivals/s of ~20 ms iterations: about 0.4 in flight.
     let l = open["n"].as_f64().unwrap();
-    assert!(l > 0.3 && l < 0.8, "L {l}");
+    assert!((0.3..0.8).contains(&l), "L {l}");
     assert!(
         (open["ratio"].as_f64().unwrap() - 1.0).abs() < 0.05,
         "{open}"
