@@ -98,6 +98,77 @@ pub fn audit_interactive(
     })
 }
 
+/// How far a measured run may stray from an operational law before the
+/// verdict warns "not steady state or units mixed": 10 % of the measured
+/// side. The laws are identities over an interval in which arrivals equal
+/// completions, so an honest run misses them only by what straddles the
+/// interval's edges (see [`boundary_allowance`], added on top); a mixed
+/// unit misses by a factor (60 for minutes and seconds, 1000 for ms), a
+/// run still ramping or collapsing by the share of the window it spent so.
+pub const LAW_TOLERANCE: f64 = 0.10;
+
+/// How far utilisations measured outside pace may stray from X·D (20 %):
+/// another tool samples them over its own interval (a CPU's one-minute
+/// average is not pace's window), so they are rougher than pace's own
+/// counts; a mixed unit is still a factor of 60 or 1000 away.
+pub const UTILIZATION_TOLERANCE: f64 = 0.20;
+
+/// The share of a law's measured side that the window's edges alone can
+/// explain: each user (or worker) has at most one cycle of length
+/// `cycle_s` (R + Z, seconds) cut by each edge of a `window_s`-second
+/// window, and counting completions keeps or drops it whole, so the
+/// count is off by less than one cycle per user: cycle_s / window_s.
+/// Returns infinity for an empty window (nothing can be judged).
+pub fn boundary_allowance(cycle_s: f64, window_s: f64) -> f64 {
+    if window_s > 0.0 && cycle_s.is_finite() && cycle_s >= 0.0 {
+        cycle_s / window_s
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// Audits Little's law L = λ·W (Jain §33.2) for an open system: mean
+/// number in the box `in_system` (L), throughput `throughput_per_s` (λ,
+/// per second) and mean time in the box `residence_s` (W, seconds). The
+/// interactive law with no think time, so [`Audit::users`] is L.
+pub fn audit_little(in_system: f64, throughput_per_s: f64, residence_s: f64) -> Option<Audit> {
+    audit_interactive(in_system, throughput_per_s, residence_s, 0.0)
+}
+
+/// How a measured utilisation agrees with the utilisation law U = X·D.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct UtilizationAudit {
+    /// X·D, a fraction (1 = always busy).
+    pub predicted: f64,
+    /// The utilisation measured, a fraction.
+    pub measured: f64,
+    /// (predicted − measured)/measured.
+    pub relative_deviation: f64,
+}
+
+/// Audits the utilisation law U_k = X·D_k (Jain §33.1; QSP §3.2): a
+/// centre's measured busy fraction `utilization` against the system
+/// throughput `throughput_per_s` (per second) times its service demand
+/// `demand_s` (seconds per job). `None` when U <= 0 or an input is not
+/// finite. PDQ closed1: X 0.3325/s × D 0.63 s = 20.95 %, its U.
+pub fn audit_utilization(
+    utilization: f64,
+    throughput_per_s: f64,
+    demand_s: f64,
+) -> Option<UtilizationAudit> {
+    if !(utilization.is_finite() && throughput_per_s.is_finite() && demand_s.is_finite())
+        || utilization <= 0.0
+    {
+        return None;
+    }
+    let predicted = throughput_per_s * demand_s;
+    Some(UtilizationAudit {
+        predicted,
+        measured: utilization,
+        relative_deviation: (predicted - utilization) / utilization,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +202,35 @@ mod tests {
         assert_eq!(little_n(2.0, 3.0), 6.0);
         assert!(audit_interactive(0.0, 1.0, 1.0, 1.0).is_none());
         assert!(audit_interactive(1.0, f64::NAN, 1.0, 1.0).is_none());
+    }
+
+    #[test]
+    fn little_and_utilisation_audits_on_published_numbers() {
+        // PDQ closed1: the one centre holds Q = X·R = 0.3325·0.7943 = 0.2641.
+        let a = audit_little(0.2641, 0.3325, 0.7943).unwrap();
+        assert!(a.relative_deviation.abs() < 1e-3, "{a:?}");
+        // PDQ closed1: U = X·D = 0.3325·0.63 = 20.9445 % (published).
+        let u = audit_utilization(0.209_445, 0.332_452, 0.63).unwrap();
+        assert!(u.relative_deviation.abs() < 1e-5, "{u:?}");
+        // The same demand written in ms (630) mixes units: off by 1000.
+        let mixed = audit_utilization(0.209_445, 0.332_452, 630.0).unwrap();
+        assert!((mixed.relative_deviation - 999.0).abs() < 0.01, "{mixed:?}");
+        // Menascé et al. Example 3.9: at the bottleneck bound X = 1/0.142
+        // = 7.04 tps the bottleneck (D 0.142 s) is 100 % busy and the
+        // disk with D 0.092 s is 0.092/0.142 = 64.8 % busy.
+        let x_max: f64 = 1.0 / 0.142;
+        assert!((x_max - 7.04).abs() < 0.005);
+        assert!((utilization(x_max, 0.142) - 1.0).abs() < 1e-12);
+        assert!((utilization(x_max, 0.092) - 0.6479).abs() < 1e-4);
+        assert!(audit_utilization(0.0, 1.0, 1.0).is_none());
+        assert!(audit_utilization(0.5, f64::INFINITY, 1.0).is_none());
+    }
+
+    #[test]
+    fn the_edges_allow_one_cycle_per_user() {
+        // 500 ms cycles in a 7 s window: at most 1/14 = 7.1 % off.
+        assert!((boundary_allowance(0.5, 7.0) - 0.5 / 7.0).abs() < 1e-12);
+        assert_eq!(boundary_allowance(0.5, 0.0), f64::INFINITY);
+        assert_eq!(boundary_allowance(f64::NAN, 7.0), f64::INFINITY);
     }
 }

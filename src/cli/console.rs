@@ -64,6 +64,13 @@ pub fn print_verdict(s: &Summary) {
     ]);
     println!("{t}");
     print_views(s);
+    for l in &v.laws {
+        // A broken law is already a note; the others say they held or
+        // why they were not checked, so no audit passes unseen.
+        if l.ok != Some(false) {
+            println!("law {}, {}: {}", l.formula(), l.subject, l.detail);
+        }
+    }
     for n in &v.notes {
         println!("note: {n}");
     }

@@ -320,6 +320,7 @@ impl PlanFile {
                 ),
             ));
         }
+        errors.extend(super::resource::check(&self.resources, &self.groups));
         errors
     }
 }

@@ -377,6 +377,10 @@ pub struct AcceptanceSection {
     pub p99: Option<Secs>,
     pub max: Option<Secs>,
     pub error_rate: Option<Fraction>,
+    /// When true, an operational law the run breaks (the verdict's
+    /// `laws`, docs/verdict.md) is a failed check, not only a warning.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub laws_must_hold: bool,
 }
 
 fn default_tolerance() -> Tolerance {
@@ -395,6 +399,7 @@ impl Default for AcceptanceSection {
             p99: None,
             max: None,
             error_rate: None,
+            laws_must_hold: false,
         }
     }
 }
@@ -411,6 +416,10 @@ pub struct PlanFile {
     pub groups: Vec<GroupSection>,
     #[serde(default)]
     pub acceptance: AcceptanceSection,
+    /// Centres measured outside pace, for the utilisation-law audit
+    /// (`[[resource]]`, see [`super::resource::ResourceSection`]).
+    #[serde(rename = "resource", default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<super::resource::ResourceSection>,
 }
 
 /// A plan-file error: where (line and key) and what.

@@ -8,6 +8,7 @@ pub mod check;
 pub mod file;
 pub mod pacing;
 pub mod rate;
+pub mod resource;
 pub mod solve;
 pub mod vars;
 pub mod write;

@@ -6,6 +6,7 @@
 
 use super::distribution::{Curves, UserSteps, curve};
 use super::error_table::ErrorTable;
+use super::occupancy::Occupancy;
 use super::sample::{ErrorKind, Kind, Sample};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -399,6 +400,9 @@ pub struct GroupTally {
     /// When users retired (seconds since the start).
     pub retired: Vec<f64>,
     pub users_started: u64,
+    /// Users, iterations and idle gaps over the window, for the
+    /// operational-law audit.
+    pub occupancy: Occupancy,
 }
 
 impl GroupTally {
@@ -424,6 +428,7 @@ impl GroupTally {
             iteration_latency: hist(),
             retired: Vec::new(),
             users_started: 0,
+            occupancy: Occupancy::default(),
         }
     }
 }
@@ -639,7 +644,9 @@ impl Aggregate {
                 let slot = self.slot(s.t);
                 self.iterations.add(s, slot);
                 let planned_in_window = self.in_window(s.planned());
+                let w = self.window;
                 let g = &mut self.groups[gi];
+                g.occupancy.iteration(s.user, s.t, s.latency, w);
                 g.iterations += 1;
                 g.iteration_time.add(s.latency);
                 let _ = g.iteration_latency.record(micros(s.latency));
@@ -695,12 +702,15 @@ impl Aggregate {
                 self.active_users += 1;
                 self.users_started += 1;
                 self.groups[gi].users_started += 1;
+                self.groups[gi].occupancy.user_start(s.user, s.t);
                 let n = self.active_users;
                 self.user_steps.add(s.t, n);
                 let b = self.bucket(s.t);
                 b.active_users_max = b.active_users_max.max(n);
             }
             Kind::UserStop => {
+                let w = self.window;
+                self.groups[gi].occupancy.user_stop(s.user, s.t, w);
                 self.active_users -= 1;
                 self.user_steps.add(s.t, self.active_users);
                 // Later buckets start from the new count.

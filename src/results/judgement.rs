@@ -90,6 +90,68 @@ pub struct Verdict {
     /// applied, users that retired).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The operational-law audit of the steady window: one entry per
+    /// group (and per `[[resource]]`), checked or not and why.
+    #[serde(default)]
+    pub laws: Vec<LawCheck>,
+}
+
+impl LawCheck {
+    /// The law as a formula: "N = X·(R + Z)", "L = λ·W" or "U = X·D".
+    pub fn formula(&self) -> &'static str {
+        match self.law.as_str() {
+            "little" => "L = λ·W",
+            "utilization" => "U = X·D",
+            _ => "N = X·(R + Z)",
+        }
+    }
+}
+
+/// One operational law audited on a run's steady window. Times in
+/// seconds, rates per second; a term pace could not measure is absent,
+/// and then `ok` is absent too and `detail` says why it was not checked.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LawCheck {
+    /// "interactive response time" (N = X·(R + Z), closed groups),
+    /// "little" (L = λ·W, arrival-rate groups) or "utilization" (U = X·D).
+    pub law: String,
+    /// What it was applied to: "group 'web'" or "resource 'db-cpu'".
+    pub subject: String,
+    /// Measured mean users (interactive) or iterations in flight (Little).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<f64>,
+    /// Throughput: completions per second (iterations, or transactions
+    /// for a resource whose demand is per transaction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_per_s: Option<f64>,
+    /// Mean iteration time R (Little's W).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r_s: Option<f64>,
+    /// Mean idle time between a user's iterations Z.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub z_s: Option<f64>,
+    /// X·(R + Z), or X·W.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicted_n: Option<f64>,
+    /// The utilisation stated by the plan, and X·D (fractions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utilization: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demand_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicted_utilization: Option<f64>,
+    /// Predicted over measured: 1 when the law holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+    /// The |ratio − 1| allowed: the law's tolerance plus what the
+    /// window's edges can explain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<f64>,
+    /// Whether it held; absent when it was not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ok: Option<bool>,
+    /// The audit in words: the numbers, or why it was not checked.
+    pub detail: String,
 }
 
 /// summary.json files written before pace recorded a state.

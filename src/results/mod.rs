@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod distribution;
 pub mod error_table;
 pub mod judgement;
+pub mod occupancy;
 pub mod sample;
 pub mod summary;
 

@@ -10,6 +10,7 @@
 
 pub mod causes;
 pub mod expect;
+pub mod laws;
 
 use crate::plan::file::{AcceptanceSection, PlanFile, Tolerance};
 use crate::results::aggregate::Aggregate;
@@ -40,6 +41,7 @@ pub fn judge(plan: &PlanFile, agg: &Aggregate, ending: &Ending) -> (Option<Expec
         causes: Vec::new(),
         unjudged: Vec::new(),
         notes: Vec::new(),
+        laws: Vec::new(),
     };
     // Promises the plan makes (not the always-on checks).
     let mut promises = 0;
@@ -109,6 +111,7 @@ pub fn judge(plan: &PlanFile, agg: &Aggregate, ending: &Ending) -> (Option<Expec
     promises += latency_checks(plan, agg, &mut v);
     promises += error_rate_check(plan, agg, &mut v);
     did_real_work(plan, agg, &mut v);
+    promises += law_audit(plan, agg, &mut v);
 
     let failed = v.checks.iter().any(|c| !c.pass);
     v.state = if let Some(why) = &ending.incomplete {
@@ -128,6 +131,51 @@ pub fn judge(plan: &PlanFile, agg: &Aggregate, ending: &Ending) -> (Option<Expec
     };
     v.pass = v.state == State::Pass;
     (expected, v)
+}
+
+/// The name of the verdict's check of the operational laws (only when
+/// the plan sets `acceptance.laws_must_hold`).
+pub const LAWS_CHECK: &str = "operational laws";
+
+/// The operational-law audit (`laws`): every law a run breaks is a note,
+/// "not steady state or units mixed", that leaves the verdict's word as it
+/// is; a plan with `laws_must_hold` makes it a check, and then a law that
+/// could not be checked leaves the run unjudged, never passed.
+fn law_audit(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) -> usize {
+    v.laws = laws::audit(plan, agg);
+    let broken: Vec<&str> = v
+        .laws
+        .iter()
+        .filter(|l| l.ok == Some(false))
+        .map(|l| l.detail.as_str())
+        .collect();
+    for b in &broken {
+        v.notes.push(format!("operational law broken: {b}"));
+    }
+    if !plan.acceptance.laws_must_hold {
+        return 0;
+    }
+    let unchecked: Vec<String> = v
+        .laws
+        .iter()
+        .filter(|l| l.ok.is_none())
+        .map(|l| format!("law {}, {}: {}", l.formula(), l.subject, l.detail))
+        .collect();
+    let checked = v.laws.iter().filter(|l| l.ok.is_some()).count();
+    let reason =
+        (!broken.is_empty()).then(|| format!("operational laws broken: {}", broken.join("; ")));
+    push(
+        v,
+        Check {
+            name: LAWS_CHECK.into(),
+            target: "hold within tolerance".into(),
+            achieved: format!("{} of {checked} hold", checked - broken.len()),
+            pass: broken.is_empty(),
+            reason,
+        },
+    );
+    v.unjudged.extend(unchecked);
+    1
 }
 
 /// One latency threshold of a plan's `[acceptance]`: judged on all

@@ -149,6 +149,22 @@ pub fn summary(r: &Results) -> Markup {
             }
             @for n in &v.notes { p.note { "Note: " (n) } }
             @for u in &v.unjudged { p.note { "Not judged: " (u) } }
+            @if !v.laws.is_empty() {
+                div.scroll { table.laws {
+                    thead { tr { th { "operational law" } th { "applied to" } th { "ratio" } th { "result" } th { "measured" } } }
+                    tbody {
+                        @for l in &v.laws {
+                            tr {
+                                td { (l.law) " (" (l.formula()) ")" }
+                                td { (l.subject) }
+                                td.num { @if let Some(x) = l.ratio { (num(x)) } }
+                                td { (match l.ok { Some(true) => "holds", Some(false) => "BROKEN: not steady state or units mixed", None => "not checked" }) }
+                                td { (l.detail) }
+                            }
+                        }
+                    }
+                } }
+            }
             @if s.partial {
                 p.partial {
                     strong { "PARTIAL run: " }
