@@ -299,6 +299,7 @@ impl PlanFile {
                 }
             }
         }
+        errors.extend(super::stairs::check(self));
         // The target rate must be what the groups actually produce.
         if errors.is_empty()
             && let (Some(target), Some(planned)) = (self.target.tps(), self.planned_tps())
@@ -319,6 +320,9 @@ impl PlanFile {
                     units::round_sig(target * scale, 6)
                 ),
             ));
+        }
+        if errors.is_empty() {
+            errors.extend(super::stairs::check_levels(self));
         }
         errors
     }

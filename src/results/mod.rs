@@ -7,6 +7,7 @@ pub mod distribution;
 pub mod error_table;
 pub mod judgement;
 pub mod sample;
+pub mod stairs;
 pub mod summary;
 
 use crate::plan::file::PlanFile;

@@ -17,6 +17,7 @@
 
 mod charts;
 mod overview;
+pub mod stairs;
 mod tables;
 #[cfg(test)]
 mod tests;
