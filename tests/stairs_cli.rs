@@ -21,9 +21,9 @@ fn run(dir: &Path, extra: &[&str]) -> (i32, String, String, Option<PathBuf>) {
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
-    let stair = std::fs::read_dir(dir.join("results")).ok().and_then(|mut d| {
-        d.find_map(|e| e.ok().map(|e| e.path()))
-    });
+    let stair = std::fs::read_dir(dir.join("results"))
+        .ok()
+        .and_then(|mut d| d.find_map(|e| e.ok().map(|e| e.path())));
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -80,7 +80,10 @@ fn a_stair_on_an_unsaturated_target_runs_every_level_and_x_grows() {
     assert_eq!(t["not_run"], serde_json::json!([]));
     let levels = t["levels"].as_array().unwrap();
     assert_eq!(levels.len(), 3);
-    let xs: Vec<f64> = levels.iter().map(|l| l["x_per_s"].as_f64().unwrap()).collect();
+    let xs: Vec<f64> = levels
+        .iter()
+        .map(|l| l["x_per_s"].as_f64().unwrap())
+        .collect();
     for (l, users) in levels.iter().zip([1u64, 2, 4]) {
         assert_eq!(l["users"], users);
         assert_eq!(l["n"], users as f64);
@@ -94,7 +97,10 @@ fn a_stair_on_an_unsaturated_target_runs_every_level_and_x_grows() {
         let r = l["r_p50_s"].as_f64().unwrap();
         assert!((0.02..0.1).contains(&r), "R is the target's 20 ms: {l}");
         let dir = stair.join(l["dir"].as_str().unwrap());
-        assert_eq!(dir.file_name().unwrap().to_str().unwrap(), format!("level-0{}-{users}users", l["level"]));
+        assert_eq!(
+            dir.file_name().unwrap().to_str().unwrap(),
+            format!("level-0{}-{users}users", l["level"])
+        );
         for f in ["summary.json", "report.html", "plan.toml", "samples.csv"] {
             assert!(dir.join(f).is_file(), "{} has no {f}", dir.display());
         }
@@ -119,10 +125,14 @@ fn a_stair_on_an_unsaturated_target_runs_every_level_and_x_grows() {
         .success();
     // The database has each level's run and the stair's table.
     let db = rusqlite::Connection::open(tmp.path().join("stairs.db")).unwrap();
-    let runs: i64 = db.query_row("SELECT count(*) FROM runs", [], |r| r.get(0)).unwrap();
+    let runs: i64 = db
+        .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(runs, 3);
     let (verdict, stopped): (String, Option<String>) = db
-        .query_row("SELECT verdict, stopped_rule FROM stairs", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT verdict, stopped_rule FROM stairs", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
     assert_eq!((verdict.as_str(), stopped), ("pass", None));
     let linked: i64 = db
@@ -154,7 +164,8 @@ fn serial_server() -> String {
                 }
             }
             std::thread::sleep(Duration::from_millis(20));
-            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+            let _ =
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
         }
     });
     format!("http://{addr}")
@@ -187,7 +198,10 @@ p95 = "60ms"
     std::fs::write(tmp.path().join("plan.toml"), plan).unwrap();
     let (code, stdout, stderr, stair) = run(tmp.path(), &[]);
     assert_eq!(code, 1, "{stdout}\n{stderr}");
-    assert!(stdout.contains("stopped at level 2 by rule thresholds"), "{stdout}");
+    assert!(
+        stdout.contains("stopped at level 2 by rule thresholds"),
+        "{stdout}"
+    );
     assert!(stdout.contains("stair verdict: FAIL"), "{stdout}");
     let stair = stair.unwrap();
     let s = summary(&stair);
@@ -196,14 +210,20 @@ p95 = "60ms"
     assert_eq!(t["not_run"], serde_json::json!([10]));
     assert_eq!(t["stopped"]["level"], 2);
     assert_eq!(t["stopped"]["rule"], "thresholds");
-    assert!(t["stopped"]["why"].as_str().unwrap().contains("p95"), "{t:#}");
+    assert!(
+        t["stopped"]["why"].as_str().unwrap().contains("p95"),
+        "{t:#}"
+    );
     assert_eq!(t["levels"][0]["pass"], true);
     assert_eq!(t["levels"][1]["pass"], false);
     // 5 users queue behind one another: R p95 well above one service time.
     assert!(t["levels"][1]["r_p95_s"].as_f64().unwrap() > 0.06, "{t:#}");
     assert_eq!(s["verdict"]["pass"], false);
     let why = s["verdict"]["reasons"][0].as_str().unwrap();
-    assert!(why.contains("level 2 (5 users) broke the stair by rule thresholds"), "{why}");
+    assert!(
+        why.contains("level 2 (5 users) broke the stair by rule thresholds"),
+        "{why}"
+    );
     assert!(!stair.join("level-03-10users").exists());
 }
 
@@ -216,7 +236,9 @@ fn a_bad_stair_key_is_one_line_naming_it() {
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains("plan.toml:11: run.stairs.users[2]: levels must increase strictly: 2 follows 4"),
+        stderr.contains(
+            "plan.toml:11: run.stairs.users[2]: levels must increase strictly: 2 follows 4"
+        ),
         "{stderr}"
     );
     assert!(stair.is_none(), "nothing ran");

@@ -294,7 +294,10 @@ fn print_end(s: &StairSummary) {
         println!("not run: {}", rest.join(", "));
     }
     match &t.stopped {
-        Some(st) => println!("stopped at level {} by rule {}: {}", st.level, st.rule, st.why),
+        Some(st) => println!(
+            "stopped at level {} by rule {}: {}",
+            st.level, st.rule, st.why
+        ),
         None => println!("stopped: no, every level ran"),
     }
     match t.knee {

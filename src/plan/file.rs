@@ -452,12 +452,17 @@ impl PlanFile {
         // intervals, its steady window) as one level.
         if let Some(st) = &plan.run.stairs {
             if super::stairs::explicit_duration(text) {
-                let path = [PathPart::Key("run".into()), PathPart::Key("duration".into())];
+                let path = [
+                    PathPart::Key("run".into()),
+                    PathPart::Key("duration".into()),
+                ];
                 return Err(PlanFileError {
                     origin: origin.to_string(),
                     line: locate_path(text, &path),
                     key: display_path(&path),
-                    message: "does not apply with [run.stairs]: each level lasts run.stairs.ramp + hold".into(),
+                    message:
+                        "does not apply with [run.stairs]: each level lasts run.stairs.ramp + hold"
+                            .into(),
                 });
             }
             plan.run.duration = Secs(st.ramp() + st.hold.0);

@@ -119,9 +119,9 @@ impl StairsSection {
 
     /// The stop rules in the order they are checked.
     pub fn stop_rules(&self) -> Vec<StopRule> {
-        self.stop.clone().unwrap_or_else(|| {
-            vec![StopRule::Thresholds, StopRule::Retrograde, StopRule::Rate]
-        })
+        self.stop
+            .clone()
+            .unwrap_or_else(|| vec![StopRule::Thresholds, StopRule::Retrograde, StopRule::Rate])
     }
 
     /// The levels, in order.
@@ -296,7 +296,12 @@ pub fn check(plan: &PlanFile) -> Vec<(Vec<PathPart>, String)> {
                 ),
             ));
         }
-        if let Some(&u) = st.users.iter().flatten().find(|&&u| u > super::check::MAX_USERS) {
+        if let Some(&u) = st
+            .users
+            .iter()
+            .flatten()
+            .find(|&&u| u > super::check::MAX_USERS)
+        {
             errors.push((
                 key(&["run", "stairs", "users"]),
                 format!(
@@ -527,7 +532,10 @@ url = "http://127.0.0.1:1/"
         let e = err(&CLOSED.replace("users = [1, 5, 10]", "rates = [1, 2]"));
         assert_eq!(e.key, "run.stairs.rates", "{e}");
         assert!(e.message.contains("group 'a'"), "{e}");
-        let e = err(&CLOSED.replace("ts_interval = \"1s\"", "ts_interval = \"1s\"\nramp_up = \"5s\""));
+        let e = err(&CLOSED.replace(
+            "ts_interval = \"1s\"",
+            "ts_interval = \"1s\"\nramp_up = \"5s\"",
+        ));
         assert_eq!((e.key.as_str(), e.line), ("run.ramp_up", 6), "{e}");
         let e = err(&CLOSED.replace("ts_interval = \"1s\"", "duration = \"1m\""));
         assert_eq!((e.key.as_str(), e.line), ("run.duration", 5), "{e}");

@@ -115,7 +115,11 @@ pub fn measure(
         .checks
         .iter()
         .filter(|c| !c.pass && c.name != "throughput")
-        .map(|c| c.reason.clone().unwrap_or_else(|| format!("{} failed", c.name)))
+        .map(|c| {
+            c.reason
+                .clone()
+                .unwrap_or_else(|| format!("{} failed", c.name))
+        })
         .collect();
     Measured {
         row: LevelRow {
@@ -190,8 +194,9 @@ pub fn stop_rule(
     let level = cur.row.level;
     for rule in rules {
         let why = match rule {
-            StopRule::Thresholds => (!cur.threshold_failures.is_empty())
-                .then(|| cur.threshold_failures.join("; ")),
+            StopRule::Thresholds => {
+                (!cur.threshold_failures.is_empty()).then(|| cur.threshold_failures.join("; "))
+            }
             StopRule::Retrograde => prev.and_then(|p| {
                 let tol = retrograde_tolerance(p, cur);
                 (cur.row.x_per_s < p.row.x_per_s - tol).then(|| {
@@ -308,10 +313,7 @@ pub fn verdict(t: &StairTable, states: &[State], interrupted: Option<&str>) -> V
         let rest = if t.not_run.is_empty() {
             "it was the last level".to_string()
         } else {
-            format!(
-                "{} level(s) not run",
-                t.not_run.len()
-            )
+            format!("{} level(s) not run", t.not_run.len())
         };
         reasons.push(format!(
             "level {} ({}) broke the stair by rule {}: {}; {rest}. A breakpoint test is expected to stop, but the plan was not met at every level",
@@ -441,7 +443,11 @@ mod tests {
         let cur = level(2, 89.9, 10_788, 120.0);
         let s = stop_rule(&[StopRule::Rate], 0.9, &cur, None).unwrap();
         assert_eq!(s.rule, "rate");
-        assert!(s.why.contains("X 89.9/s < 90% of the expected 100/s"), "{}", s.why);
+        assert!(
+            s.why.contains("X 89.9/s < 90% of the expected 100/s"),
+            "{}",
+            s.why
+        );
         let cur = level(2, 90.0, 10_800, 120.0);
         assert!(stop_rule(&[StopRule::Rate], 0.9, &cur, None).is_none());
         // No expected rate: the rule cannot fire.
@@ -455,7 +461,10 @@ mod tests {
         let prev = level(1, 100.0, 12_000, 120.0);
         let mut cur = level(2, 50.0, 6_000, 120.0);
         cur.threshold_failures = vec!["p95 response time 2 s exceeded the 1 s threshold".into()];
-        assert_eq!(stop_rule(&ALL, 0.9, &cur, Some(&prev)).unwrap().rule, "thresholds");
+        assert_eq!(
+            stop_rule(&ALL, 0.9, &cur, Some(&prev)).unwrap().rule,
+            "thresholds"
+        );
         let rr = [StopRule::Rate, StopRule::Retrograde];
         assert_eq!(stop_rule(&rr, 0.9, &cur, Some(&prev)).unwrap().rule, "rate");
         assert!(stop_rule(&[], 0.9, &cur, Some(&prev)).is_none());
@@ -464,24 +473,41 @@ mod tests {
     #[test]
     fn the_knee_of_a_saturating_curve_and_too_few_levels() {
         // X = 10·N up to N = 20, flat at 200/s after: the knee is N = 20.
-        let rows: Vec<LevelRow> = [(1.0, 10.0), (5.0, 50.0), (10.0, 100.0), (20.0, 200.0), (40.0, 200.0), (80.0, 200.0)]
-            .iter()
-            .enumerate()
-            .map(|(i, &(n, x))| {
-                let mut m = level(i + 1, x, 0, 1.0).row;
-                m.n = n;
-                m
-            })
-            .collect();
+        let rows: Vec<LevelRow> = [
+            (1.0, 10.0),
+            (5.0, 50.0),
+            (10.0, 100.0),
+            (20.0, 200.0),
+            (40.0, 200.0),
+            (80.0, 200.0),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, &(n, x))| {
+            let mut m = level(i + 1, x, 0, 1.0).row;
+            m.n = n;
+            m
+        })
+        .collect();
         let (k, note) = knee(&rows);
-        assert_eq!(k, Some(Knee { n: 20.0, x_per_s: 200.0 }), "{note}");
+        assert_eq!(
+            k,
+            Some(Knee {
+                n: 20.0,
+                x_per_s: 200.0
+            }),
+            "{note}"
+        );
         let (k, note) = knee(&rows[..2]);
         assert!(k.is_none() && note.contains("2 level(s)"), "{note}");
     }
 
     #[test]
     fn a_stopped_stair_fails_naming_level_and_rule() {
-        let rows = vec![level(1, 50.0, 6000, 120.0).row, level(2, 60.0, 7200, 120.0).row];
+        let rows = vec![
+            level(1, 50.0, 6000, 120.0).row,
+            level(2, 60.0, 7200, 120.0).row,
+        ];
         let t = StairTable {
             model: "closed".into(),
             hold_s: 120.0,
@@ -498,11 +524,28 @@ mod tests {
         };
         let v = verdict(&t, &[State::Pass, State::Pass], None);
         assert_eq!(v.state, State::Fail);
-        assert!(v.reasons[0].starts_with("level 2 (20 users) broke the stair by rule rate"), "{:?}", v.reasons);
+        assert!(
+            v.reasons[0].starts_with("level 2 (20 users) broke the stair by rule rate"),
+            "{:?}",
+            v.reasons
+        );
         assert!(v.reasons[0].contains("1 level(s) not run"));
-        let t = StairTable { stopped: None, not_run: vec![], ..t };
-        assert_eq!(verdict(&t, &[State::Pass, State::Pass], None).state, State::Pass);
-        assert_eq!(verdict(&t, &[State::Pass, State::Pass], Some("interrupted")).state, State::Incomplete);
-        assert_eq!(serde_json::to_value(LevelLoad::Users(80)).unwrap(), serde_json::json!(80));
+        let t = StairTable {
+            stopped: None,
+            not_run: vec![],
+            ..t
+        };
+        assert_eq!(
+            verdict(&t, &[State::Pass, State::Pass], None).state,
+            State::Pass
+        );
+        assert_eq!(
+            verdict(&t, &[State::Pass, State::Pass], Some("interrupted")).state,
+            State::Incomplete
+        );
+        assert_eq!(
+            serde_json::to_value(LevelLoad::Users(80)).unwrap(),
+            serde_json::json!(80)
+        );
     }
 }

@@ -1127,7 +1127,11 @@ fn stair_table() -> crate::results::stairs::StairTable {
         error_rate: 0.0,
         late_starts: 0,
         pass,
-        reasons: if pass { vec![] } else { vec!["stop rule rate: X low".into()] },
+        reasons: if pass {
+            vec![]
+        } else {
+            vec!["stop rule rate: X low".into()]
+        },
     };
     StairTable {
         model: "closed".into(),
@@ -1140,7 +1144,10 @@ fn stair_table() -> crate::results::stairs::StairTable {
             rule: "rate".into(),
             why: "X 80/s < 90% of the expected 100/s".into(),
         }),
-        knee: Some(Knee { n: 5.0, x_per_s: 50.0 }),
+        knee: Some(Knee {
+            n: 5.0,
+            x_per_s: 50.0,
+        }),
         knee_note: "note".into(),
     }
 }
@@ -1150,7 +1157,9 @@ fn a_stair_is_stored_with_its_levels_and_linked_runs() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("results.db");
     let mut store = SqliteStore::open(&db).unwrap();
-    let run_id = store.save(&results(tmp.path(), "2026-01-01T00:00:00Z", false)).unwrap();
+    let run_id = store
+        .save(&results(tmp.path(), "2026-01-01T00:00:00Z", false))
+        .unwrap();
     let table = stair_table();
     let rec = crate::store::StairRecord {
         dir: tmp.path().to_path_buf(),
@@ -1173,7 +1182,10 @@ fn a_stair_is_stored_with_its_levels_and_linked_runs() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .unwrap();
-    assert_eq!((rule.as_str(), level, not_run.as_str(), knee), ("rate", 2, "[20]", 5.0));
+    assert_eq!(
+        (rule.as_str(), level, not_run.as_str(), knee),
+        ("rate", 2, "[20]", 5.0)
+    );
     let levels: Vec<(i64, Option<i64>, f64, bool)> = c
         .prepare("SELECT level, run_id, x_per_s, pass FROM stair_levels ORDER BY level")
         .unwrap()
@@ -1181,7 +1193,10 @@ fn a_stair_is_stored_with_its_levels_and_linked_runs() {
         .unwrap()
         .map(|r| r.unwrap())
         .collect();
-    assert_eq!(levels, vec![(1, Some(run_id), 50.0, true), (2, None, 80.0, false)]);
+    assert_eq!(
+        levels,
+        vec![(1, Some(run_id), 50.0, true), (2, None, 80.0, false)]
+    );
 }
 
 #[test]
@@ -1201,7 +1216,9 @@ fn a_version_4_database_gains_the_stair_tables_and_keeps_its_runs() {
     }
     let mut store = SqliteStore::open(&db).unwrap();
     assert_eq!(count(store.connection(), "PRAGMA user_version"), 5);
-    store.save(&results(tmp.path(), "2026-01-01T00:00:00Z", false)).unwrap();
+    store
+        .save(&results(tmp.path(), "2026-01-01T00:00:00Z", false))
+        .unwrap();
     let table = stair_table();
     store
         .save_stair(&crate::store::StairRecord {
@@ -1213,7 +1230,10 @@ fn a_version_4_database_gains_the_stair_tables_and_keeps_its_runs() {
             run_ids: vec![None, None],
         })
         .unwrap();
-    assert_eq!(count(store.connection(), "SELECT count(*) FROM stair_levels"), 2);
+    assert_eq!(
+        count(store.connection(), "SELECT count(*) FROM stair_levels"),
+        2
+    );
     // Its statements run again on a version 5 file change nothing.
     let c = store.connection();
     c.execute_batch(migrate::MIGRATIONS[3].sql).unwrap();
