@@ -217,7 +217,7 @@ impl Publish {
 }
 
 /// What publishing a run came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Published {
     /// The exit code: the verdict's (0 PASS, 1 FAIL, 3 INCOMPLETE, 4 NO
     /// CHECKS), or 3 when a report or the database could not be written,
@@ -226,6 +226,10 @@ pub struct Published {
     pub code: i32,
     /// Every report was written.
     pub reports_written: bool,
+    /// The run's id in the results database, where it was stored.
+    pub run_id: Option<i64>,
+    /// The judged run, as summary.json has it.
+    pub summary: Summary,
 }
 
 /// Judges, writes every report, stores and hooks; prints the verdict.
@@ -247,10 +251,12 @@ pub fn publish(
     if !failures.is_empty() {
         code = exit::INTERRUPTED;
     }
+    let mut run_id = None;
     if let Some(url) = &p.db {
         match crate::store::open(url).and_then(|mut s| s.save_with(&results, p.store)) {
             Ok(saved) => {
                 let id = saved.run_id;
+                run_id = Some(id);
                 // Samples left out for their number are said even with
                 // --quiet: a query over them would otherwise find nothing
                 // and not know why.
@@ -282,6 +288,8 @@ pub fn publish(
     Published {
         code,
         reports_written: failures.is_empty(),
+        run_id,
+        summary: results.summary,
     }
 }
 

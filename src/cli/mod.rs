@@ -15,6 +15,7 @@ mod new_cmd;
 mod plan_cmd;
 mod report_cmd;
 mod run_cmd;
+mod stairs_cmd;
 mod target_cmd;
 
 use clap::{Parser, Subcommand};

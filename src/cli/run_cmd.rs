@@ -338,6 +338,7 @@ pub fn run(a: RunArgs) -> i32 {
     }
     if a.check {
         print_check(&plan);
+        super::stairs_cmd::print_check(&plan);
         let gated = !a.allow_hooks && converted;
         print_commands(&plan, &commands, gated);
         return exit::OK;
@@ -376,12 +377,63 @@ pub fn run(a: RunArgs) -> i32 {
             return exit::INTERRUPTED;
         }
     };
+    let mut publish = Publish::from_plan(&plan, a.xml, a.db.clone(), a.quiet);
+    publish.guard_hooks(&a.plan, a.allow_hooks);
+    let one = OneRun {
+        file: &file,
+        seed,
+        quiet: a.quiet,
+        plan_dir: &plan_dir,
+        publish: &publish,
+    };
+    if plan.run.stairs.is_some() {
+        return super::stairs_cmd::run_stair(&rt, plan, &dir, &one);
+    }
+    match run_one(&rt, plan, &dir, &one) {
+        Ok(r) if r.partial => {
+            eprintln!("pace: incomplete: partial results in {}", dir.display());
+            exit::INTERRUPTED
+        }
+        Ok(r) => r.published.code,
+        Err(code) => code,
+    }
+}
+
+/// What every run of one `pace run` shares: the plan's file and folder, the
+/// seed, and what to do with the results.
+pub(super) struct OneRun<'a> {
+    pub file: &'a Path,
+    pub seed: u64,
+    pub quiet: bool,
+    pub plan_dir: &'a Path,
+    pub publish: &'a Publish,
+}
+
+/// A run executed and published.
+pub(super) struct Ran {
+    pub published: finish::Published,
+    pub agg: Aggregate,
+    /// The run was interrupted (Ctrl-C, a failure): its results are partial.
+    pub partial: bool,
+}
+
+/// Runs `plan` once into the results folder `dir` (made, with its
+/// plan.toml, by the caller), then judges, writes, stores and hooks. A run
+/// that cannot start is `Err` with the exit code, its error printed.
+pub(super) fn run_one(
+    rt: &tokio::runtime::Runtime,
+    plan: PlanFile,
+    dir: &Path,
+    o: &OneRun,
+) -> Result<Ran, i32> {
+    let file = o.file;
+    let seed = o.seed;
     let cfg = RunConfig {
         samples_path: dir.join(SAMPLES_FILE),
         seed,
-        quiet: a.quiet,
+        quiet: o.quiet,
         vars: Vec::new(),
-        plan_dir,
+        plan_dir: o.plan_dir.to_path_buf(),
         workers_log: plan
             .groups
             .iter()
@@ -393,11 +445,11 @@ pub fn run(a: RunArgs) -> i32 {
         Ok(x) => x,
         Err(runner::RunError::Plan { key, message }) => {
             eprintln!("error: {}: {key}: {message}", file.display());
-            return exit::BAD_INPUT;
+            return Err(exit::BAD_INPUT);
         }
         Err(e) => {
             eprintln!("error: the run failed: {e}");
-            return exit::INTERRUPTED;
+            return Err(exit::INTERRUPTED);
         }
     };
     let mut agg = exec.aggregate;
@@ -441,14 +493,12 @@ pub fn run(a: RunArgs) -> i32 {
         partial_reason: exec.interrupted.clone(),
         vars: exec.vars.iter().cloned().collect(),
     };
-    let mut publish = Publish::from_plan(&plan, a.xml, a.db.clone(), a.quiet);
-    publish.guard_hooks(&a.plan, a.allow_hooks);
-    let code = finish::publish(plan, &agg, meta, &dir, &publish).code;
-    if partial {
-        eprintln!("pace: incomplete: partial results in {}", dir.display());
-        return exit::INTERRUPTED;
-    }
-    code
+    let published = finish::publish(plan, &agg, meta, dir, o.publish);
+    Ok(Ran {
+        published,
+        agg,
+        partial,
+    })
 }
 
 pub fn verify(a: VerifyArgs) -> i32 {

@@ -299,6 +299,7 @@ impl PlanFile {
                 }
             }
         }
+        errors.extend(super::stairs::check(self));
         // The target rate must be what the groups actually produce.
         if errors.is_empty()
             && let (Some(target), Some(planned)) = (self.target.tps(), self.planned_tps())
@@ -321,6 +322,9 @@ impl PlanFile {
             ));
         }
         errors.extend(super::resource::check(&self.resources, &self.groups));
+        if errors.is_empty() {
+            errors.extend(super::stairs::check_levels(self));
+        }
         errors
     }
 }

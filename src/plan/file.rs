@@ -146,6 +146,12 @@ pub struct RunSection {
     /// Also write JMeter's XML JTL (Pyak47's `xml_report`).
     #[serde(default)]
     pub xml_report: bool,
+    /// A stair test: load levels run one after another, each a run of its
+    /// own lasting `ramp + hold` seconds (docs/capacity.md, "Stair tests").
+    /// With it, `duration` is one level's (set from the stair, never
+    /// written) and `ramp_up` is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stairs: Option<super::stairs::StairsSection>,
 }
 
 impl Default for RunSection {
@@ -162,6 +168,7 @@ impl Default for RunSection {
             post_run: None,
             post_run_timeout: None,
             xml_report: false,
+            stairs: None,
         }
     }
 }
@@ -438,7 +445,7 @@ impl PlanFile {
     /// Parses and checks a plan. `origin` (usually the file name) prefixes
     /// every error message.
     pub fn parse(text: &str, origin: &str) -> Result<PlanFile, PlanFileError> {
-        let plan: PlanFile = toml::from_str(text).map_err(|e| {
+        let mut plan: PlanFile = toml::from_str(text).map_err(|e| {
             let (line, key) = match e.span() {
                 Some(span) => locate_span(text, span.start),
                 None => (0, String::new()),
@@ -450,6 +457,25 @@ impl PlanFile {
                 message: plain_words(&one_line(e.message())),
             }
         })?;
+        // A stair's levels each last ramp + hold: the plan is checked (its
+        // intervals, its steady window) as one level.
+        if let Some(st) = &plan.run.stairs {
+            if super::stairs::explicit_duration(text) {
+                let path = [
+                    PathPart::Key("run".into()),
+                    PathPart::Key("duration".into()),
+                ];
+                return Err(PlanFileError {
+                    origin: origin.to_string(),
+                    line: locate_path(text, &path),
+                    key: display_path(&path),
+                    message:
+                        "does not apply with [run.stairs]: each level lasts run.stairs.ramp + hold"
+                            .into(),
+                });
+            }
+            plan.run.duration = Secs(st.ramp() + st.hold.0);
+        }
         if let Some((path, message)) = plan.check().into_iter().next() {
             let line = locate_path(text, &path);
             return Err(PlanFileError {

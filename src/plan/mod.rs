@@ -10,6 +10,7 @@ pub mod pacing;
 pub mod rate;
 pub mod resource;
 pub mod solve;
+pub mod stairs;
 pub mod vars;
 pub mod write;
 

@@ -453,6 +453,10 @@ pub struct Aggregate {
     /// All transactions (ok or not) whose iteration was scheduled inside the window.
     pub window_all: u64,
     pub window_iterations: u64,
+    /// Latency of the successful transactions whose iteration was scheduled
+    /// inside the window, microseconds: a stair level's R is its hold's,
+    /// not its ramp's.
+    pub window_latency: Histogram<u64>,
     pub transactions: u64,
     pub errors: BTreeMap<String, ErrorTally>,
     /// The errors deduplicated by timer, kind, status and message.
@@ -498,6 +502,7 @@ impl Aggregate {
             window_ok: 0,
             window_all: 0,
             window_iterations: 0,
+            window_latency: hist(),
             transactions: 0,
             errors: BTreeMap::new(),
             error_table: ErrorTable::default(),
@@ -593,6 +598,7 @@ impl Aggregate {
                     if s.ok {
                         self.window_ok += 1;
                         g.window_ok += 1;
+                        let _ = self.window_latency.record(micros(s.latency));
                     } else {
                         g.window_failed += 1;
                         if s.error_kind == Some(ErrorKind::Cutoff) {

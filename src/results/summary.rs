@@ -35,32 +35,37 @@ impl RunMeta {
     /// for a project's `plan.toml` or Pyak47 `config.cfg`
     /// (`my_project/plan.toml` is "my_project").
     pub fn plan_name(&self) -> String {
-        let p = std::path::Path::new(&self.plan_file);
-        let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("plan");
-        if stem == "plan" || p.file_name().is_some_and(|f| f == "config.cfg") {
-            // `./plan.toml` names no folder: ask the file system for one.
-            let parent = p.parent().map(|d| {
-                if d.file_name().is_some() {
-                    d.to_path_buf()
-                } else {
-                    std::fs::canonicalize(if d.as_os_str().is_empty() {
-                        std::path::Path::new(".")
-                    } else {
-                        d
-                    })
-                    .unwrap_or_default()
-                }
-            });
-            if let Some(dir) = parent
-                .as_deref()
-                .and_then(|d| d.file_name())
-                .and_then(|d| d.to_str())
-            {
-                return dir.to_string();
-            }
-        }
-        stem.to_string()
+        plan_name(&self.plan_file)
     }
+}
+
+/// What reports call the plan file `plan_file`: see [`RunMeta::plan_name`].
+pub fn plan_name(plan_file: &str) -> String {
+    let p = std::path::Path::new(plan_file);
+    let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("plan");
+    if stem == "plan" || p.file_name().is_some_and(|f| f == "config.cfg") {
+        // `./plan.toml` names no folder: ask the file system for one.
+        let parent = p.parent().map(|d| {
+            if d.file_name().is_some() {
+                d.to_path_buf()
+            } else {
+                std::fs::canonicalize(if d.as_os_str().is_empty() {
+                    std::path::Path::new(".")
+                } else {
+                    d
+                })
+                .unwrap_or_default()
+            }
+        });
+        if let Some(dir) = parent
+            .as_deref()
+            .and_then(|d| d.file_name())
+            .and_then(|d| d.to_str())
+        {
+            return dir.to_string();
+        }
+    }
+    stem.to_string()
 }
 
 /// What the run achieved over its steady-state window: every count here

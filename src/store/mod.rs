@@ -110,6 +110,19 @@ pub struct HistoryRow {
     pub verdict: String,
 }
 
+/// A stair test to store: its folder, start, plan name, verdict state and
+/// per-level table, and each level's run id (`None` where the level's run
+/// could not be stored).
+pub struct StairRecord<'a> {
+    pub dir: std::path::PathBuf,
+    pub started_at: String,
+    pub plan_name: String,
+    /// pass, fail, no_checks or incomplete.
+    pub verdict: String,
+    pub table: &'a crate::results::stairs::StairTable,
+    pub run_ids: Vec<Option<i64>>,
+}
+
 /// A results database backend (docs/database.md, "Adding a PostgreSQL
 /// backend").
 pub trait ResultsStore {
@@ -124,6 +137,9 @@ pub trait ResultsStore {
     /// samples.csv into the `samples` table as `options` say, in the same
     /// transaction: the run is stored with its samples or not at all.
     fn save_with(&mut self, results: &Results, options: SaveOptions) -> Result<Saved, StoreError>;
+    /// Stores a stair test's table (its levels' runs are stored each with
+    /// [`ResultsStore::save_with`]); returns the stair's id.
+    fn save_stair(&mut self, stair: &StairRecord) -> Result<i64, StoreError>;
     /// Runs, newest first, at most `limit` (0: all), only those of the plan
     /// named `plan` when given.
     fn history_of(&self, limit: usize, plan: Option<&str>) -> Result<Vec<HistoryRow>, StoreError>;

@@ -18,6 +18,7 @@
 pub mod capacity_page;
 mod charts;
 mod overview;
+pub mod stairs;
 mod tables;
 #[cfg(test)]
 mod tests;

@@ -49,6 +49,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         what: "samples table, groups.script, runs.whole_run_transactions and samples_*",
         sql: include_str!("migrations/v4_samples.sql"),
     },
+    Migration {
+        version: 5,
+        what: "stairs and stair_levels tables (stair tests)",
+        sql: include_str!("migrations/v5_stairs.sql"),
+    },
 ];
 
 // A misnumbered entry fails the build, not a user's database.

@@ -7,14 +7,14 @@
 mod migrate;
 mod write;
 
-use super::{HistoryRow, ResultsStore, SaveOptions, Saved, StoreError};
+use super::{HistoryRow, ResultsStore, SaveOptions, Saved, StairRecord, StoreError};
 use crate::results::Results;
 pub use migrate::SCHEMA_VERSION;
 use migrate::{Found, inspect};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use write::{int, write_run};
+use write::{int, write_run, write_stair};
 
 /// How long a writer waits for another one to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -293,6 +293,31 @@ impl ResultsStore for SqliteStore {
         let saved = write_run(&tx, results, options).map_err(&err)?;
         tx.commit().map_err(&err)?;
         Ok(saved)
+    }
+
+    fn save_stair(&mut self, stair: &StairRecord) -> Result<i64, StoreError> {
+        let path = self.path.clone();
+        let err = backend(&path);
+        if !self.has_schema {
+            return Err(StoreError::Backend(format!(
+                "{}: has no pace schema (opened for reading)",
+                path.display()
+            )));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        let version = migrate::user_version(&tx).map_err(&err)?;
+        if version != SCHEMA_VERSION {
+            return Err(StoreError::Backend(format!(
+                "{}: schema version {version} where {SCHEMA_VERSION} was expected",
+                path.display()
+            )));
+        }
+        let id = write_stair(&tx, stair).map_err(&err)?;
+        tx.commit().map_err(&err)?;
+        Ok(id)
     }
 
     fn history_of(&self, limit: usize, plan: Option<&str>) -> Result<Vec<HistoryRow>, StoreError> {

@@ -143,7 +143,16 @@ fn creates_the_schema_on_first_use() {
     tables.sort();
     assert_eq!(
         tables,
-        ["checks", "groups", "intervals", "runs", "samples", "timers"]
+        [
+            "checks",
+            "groups",
+            "intervals",
+            "runs",
+            "samples",
+            "stair_levels",
+            "stairs",
+            "timers"
+        ]
     );
     let mode: String = c
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -1097,4 +1106,136 @@ fn store_a_million_samples() {
         took.as_secs_f64(),
         size / 1_000_000
     );
+}
+
+fn stair_table() -> crate::results::stairs::StairTable {
+    use crate::results::stairs::{Knee, LevelLoad, LevelRow, StairTable, Stopped};
+    let row = |level: usize, users: u64, x: f64, pass: bool| LevelRow {
+        level,
+        users: Some(users),
+        rate_per_s: None,
+        dir: format!("level-0{level}-{users}users"),
+        n: users as f64,
+        x_per_s: x,
+        expected_per_s: Some(10.0 * users as f64),
+        r_avg_s: 0.1,
+        r_p50_s: 0.09,
+        r_p95_s: 0.2,
+        r_p99_s: 0.3,
+        transactions: (x * 120.0) as u64,
+        errors: 0,
+        error_rate: 0.0,
+        late_starts: 0,
+        pass,
+        reasons: if pass {
+            vec![]
+        } else {
+            vec!["stop rule rate: X low".into()]
+        },
+    };
+    StairTable {
+        model: "closed".into(),
+        hold_s: 120.0,
+        ramp_s: 20.0,
+        levels: vec![row(1, 5, 50.0, true), row(2, 10, 80.0, false)],
+        not_run: vec![LevelLoad::Users(20)],
+        stopped: Some(Stopped {
+            level: 2,
+            rule: "rate".into(),
+            why: "X 80/s < 90% of the expected 100/s".into(),
+        }),
+        knee: Some(Knee {
+            n: 5.0,
+            x_per_s: 50.0,
+        }),
+        knee_note: "note".into(),
+    }
+}
+
+#[test]
+fn a_stair_is_stored_with_its_levels_and_linked_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("results.db");
+    let mut store = SqliteStore::open(&db).unwrap();
+    let run_id = store
+        .save(&results(tmp.path(), "2026-01-01T00:00:00Z", false))
+        .unwrap();
+    let table = stair_table();
+    let rec = crate::store::StairRecord {
+        dir: tmp.path().to_path_buf(),
+        started_at: "2026-01-01T00:00:00Z".into(),
+        plan_name: "p".into(),
+        verdict: "fail".into(),
+        table: &table,
+        run_ids: vec![Some(run_id), None],
+    };
+    store.save_stair(&rec).unwrap();
+    // Saved again, it replaces itself and its levels.
+    store.save_stair(&rec).unwrap();
+    let c = store.connection();
+    assert_eq!(count(c, "SELECT count(*) FROM stairs"), 1);
+    assert_eq!(count(c, "SELECT count(*) FROM stair_levels"), 2);
+    let (rule, level, not_run, knee): (String, i64, String, f64) = c
+        .query_row(
+            "SELECT stopped_rule, stopped_level, not_run, knee_n FROM stairs",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (rule.as_str(), level, not_run.as_str(), knee),
+        ("rate", 2, "[20]", 5.0)
+    );
+    let levels: Vec<(i64, Option<i64>, f64, bool)> = c
+        .prepare("SELECT level, run_id, x_per_s, pass FROM stair_levels ORDER BY level")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(
+        levels,
+        vec![(1, Some(run_id), 50.0, true), (2, None, 80.0, false)]
+    );
+}
+
+#[test]
+fn a_version_4_database_gains_the_stair_tables_and_keeps_its_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("results.db");
+    {
+        // A version 4 database: version 1, then migrations 2 to 4.
+        let mut c = Connection::open(&db).unwrap();
+        c.execute_batch(migrate::V1).unwrap();
+        let tx = c.transaction().unwrap();
+        for m in migrate::MIGRATIONS.iter().filter(|m| m.version <= 4) {
+            tx.execute_batch(m.sql).unwrap();
+        }
+        tx.pragma_update(None, "user_version", 4).unwrap();
+        tx.commit().unwrap();
+    }
+    let mut store = SqliteStore::open(&db).unwrap();
+    assert_eq!(count(store.connection(), "PRAGMA user_version"), 5);
+    store
+        .save(&results(tmp.path(), "2026-01-01T00:00:00Z", false))
+        .unwrap();
+    let table = stair_table();
+    store
+        .save_stair(&crate::store::StairRecord {
+            dir: tmp.path().to_path_buf(),
+            started_at: "s".into(),
+            plan_name: "p".into(),
+            verdict: "fail".into(),
+            table: &table,
+            run_ids: vec![None, None],
+        })
+        .unwrap();
+    assert_eq!(
+        count(store.connection(), "SELECT count(*) FROM stair_levels"),
+        2
+    );
+    // Its statements run again on a version 5 file change nothing.
+    let c = store.connection();
+    c.execute_batch(migrate::MIGRATIONS[3].sql).unwrap();
+    assert_eq!(count(c, "SELECT count(*) FROM stairs"), 1);
 }

@@ -438,3 +438,73 @@ fn timer_kind(s: &crate::results::summary::Summary, name: &str) -> &'static str 
         "step"
     }
 }
+
+/// One stair's rows: replaces a stair stored before from the same folder
+/// and start (`pace` never does so today; a re-import would).
+pub(super) fn write_stair(
+    tx: &rusqlite::Transaction,
+    st: &crate::store::StairRecord,
+) -> rusqlite::Result<i64> {
+    let dir = results_dir(&st.dir);
+    let t = st.table;
+    tx.execute(
+        "DELETE FROM stairs WHERE results_dir = ?1 AND started_at = ?2",
+        params![dir, st.started_at],
+    )?;
+    tx.execute(
+        "INSERT INTO stairs (results_dir, started_at, plan_name, model, hold_s, ramp_s, verdict, \
+         stopped_level, stopped_rule, stopped_why, not_run, knee_n, knee_x_per_s, knee_note) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            dir,
+            st.started_at,
+            st.plan_name,
+            t.model,
+            t.hold_s,
+            t.ramp_s,
+            st.verdict,
+            t.stopped.as_ref().map(|s| s.level as i64),
+            t.stopped.as_ref().map(|s| s.rule.as_str()),
+            t.stopped.as_ref().map(|s| s.why.as_str()),
+            json(&t.not_run),
+            t.knee.map(|k| k.n),
+            t.knee.map(|k| k.x_per_s),
+            t.knee_note,
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    for (row, run_id) in t.levels.iter().zip(st.run_ids.iter()) {
+        tx.execute(
+            "INSERT INTO stair_levels (stair_id, level, run_id, users, rate_per_s, n, x_per_s, \
+             expected_per_s, r_avg_s, r_p50_s, r_p95_s, r_p99_s, transactions, errors, \
+             error_rate, late_starts, pass, reasons) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            params![
+                id,
+                row.level as i64,
+                run_id,
+                row.users.map(int),
+                row.rate_per_s,
+                real(row.n),
+                real(row.x_per_s),
+                row.expected_per_s.and_then(real),
+                real(row.r_avg_s),
+                real(row.r_p50_s),
+                real(row.r_p95_s),
+                real(row.r_p99_s),
+                int(row.transactions),
+                int(row.errors),
+                real(row.error_rate),
+                int(row.late_starts),
+                row.pass,
+                json(&row.reasons),
+            ],
+        )?;
+    }
+    Ok(id)
+}
+
+/// JSON text of a value for a TEXT column.
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}

@@ -1,0 +1,316 @@
+//! `pace run PLAN` for a plan with `[run.stairs]`: each level run as a run
+//! of its own (the single-run path of run_cmd.rs) into its own folder under
+//! the stair's, the stop rules checked after each, then the stair's table,
+//! knee and verdict written to the stair's summary.json, report.html and
+//! the results database (docs/capacity.md, "Stair tests").
+
+use super::exit;
+use super::run_cmd::{OneRun, run_one};
+use crate::plan::file::PlanFile;
+use crate::plan::stairs::{Level, level_plan};
+use crate::results::judgement::State;
+use crate::results::stairs::{
+    LevelRow, Measured, StairSummary, StairTable, knee, measure, stop_rule, verdict,
+};
+use crate::units::{human_duration, round_sig};
+use std::path::Path;
+
+/// What `pace run --check` says of a stair.
+pub fn print_check(plan: &PlanFile) {
+    let Some(st) = &plan.run.stairs else { return };
+    let levels: Vec<String> = st.levels().iter().map(|l| l.label()).collect();
+    let rules: Vec<&str> = st.stop_rules().iter().map(|r| r.name()).collect();
+    println!(
+        "stair: {} model, {} level(s): {}; each ramps up {} then holds {} (run.duration and run.ramp_up do not apply)",
+        st.model(),
+        levels.len(),
+        levels.join(", "),
+        human_duration(st.ramp()),
+        human_duration(st.hold.0)
+    );
+    println!(
+        "  stops at the first level where: {}{}",
+        if rules.is_empty() {
+            "nothing (every level runs)".to_string()
+        } else {
+            rules.join(", ")
+        },
+        if rules.contains(&"rate") {
+            format!(
+                " (rate: X below {}% of the level's expected rate)",
+                round_sig(st.min_rate() * 100.0, 4)
+            )
+        } else {
+            String::new()
+        }
+    );
+    for (i, l) in st.levels().into_iter().enumerate() {
+        let p = level_plan(plan, l);
+        let users: Vec<String> = p
+            .groups
+            .iter()
+            .map(|g| match g.pacing.rate {
+                Some(r) if st.rates.is_some() => format!("{} {}/s", g.name, round_sig(r.0, 6)),
+                _ => format!("{} {}", g.name, g.users),
+            })
+            .collect();
+        let expected = p
+            .planned_tps()
+            .map(|x| format!(", expected {} TPS", round_sig(x, 6)))
+            .unwrap_or_default();
+        println!(
+            "  level {} ({}): {}{expected}",
+            i + 1,
+            l.label(),
+            users.join(", ")
+        );
+    }
+}
+
+fn header() -> String {
+    format!(
+        "{:>5} {:>9} {:>9} {:>10} {:>10} {:>9} {:>9} {:>9} {:>7} {:>6}  result",
+        "level", "load", "N", "X/s", "expected", "R avg", "R p95", "R p99", "err %", "late"
+    )
+}
+
+fn row_line(r: &LevelRow) -> String {
+    let load = match (r.users, r.rate_per_s) {
+        (Some(u), _) => format!("{u}u"),
+        (_, Some(x)) => format!("{}/s", round_sig(x, 4)),
+        _ => String::new(),
+    };
+    let g = |v: f64| round_sig(v, 4).to_string();
+    format!(
+        "{:>5} {:>9} {:>9} {:>10} {:>10} {:>9} {:>9} {:>9} {:>7} {:>6}  {}",
+        r.level,
+        load,
+        g(r.n),
+        g(r.x_per_s),
+        r.expected_per_s.map(g).unwrap_or_else(|| "-".into()),
+        g(r.r_avg_s),
+        g(r.r_p95_s),
+        g(r.r_p99_s),
+        g(r.error_rate * 100.0),
+        r.late_starts,
+        if r.pass { "pass" } else { "FAIL" }
+    )
+}
+
+/// The plan text a level's folder keeps: the level's own plan, which
+/// `pace verify` and `pace report` read like any run's.
+fn level_text(plan: &PlanFile, index: usize, level: Level) -> Result<String, String> {
+    let body = toml::to_string(plan).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "# Level {} ({}) of the stair test in ../plan.toml: its users or rate,\n# run.ramp_up = the stair's ramp and run.duration = ramp + hold.\n{body}",
+        index + 1,
+        level.label()
+    ))
+}
+
+/// Runs every level of `plan`'s stair into `dir` (made, with the plan's
+/// text, by the caller) until a stop rule fires; returns the exit code.
+pub(super) fn run_stair(
+    rt: &tokio::runtime::Runtime,
+    plan: PlanFile,
+    dir: &Path,
+    one: &OneRun,
+) -> i32 {
+    let Some(st) = plan.run.stairs.clone() else {
+        return exit::BAD_INPUT;
+    };
+    let levels = st.levels();
+    let rules = st.stop_rules();
+    let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let mut measured: Vec<Measured> = Vec::new();
+    let mut run_ids: Vec<Option<i64>> = Vec::new();
+    let mut stopped = None;
+    let mut interrupted: Option<String> = None;
+    let mut bad_code: Option<i32> = None;
+    let mut next = levels.len();
+    for (i, &level) in levels.iter().enumerate() {
+        let p = level_plan(&plan, level);
+        let name = level.dir_name(i);
+        let ldir = dir.join(&name);
+        let made = std::fs::create_dir(&ldir)
+            .map_err(|e| e.to_string())
+            .and_then(|()| level_text(&p, i, level))
+            .and_then(|t| std::fs::write(ldir.join("plan.toml"), t).map_err(|e| e.to_string()));
+        if let Err(e) = made {
+            eprintln!("error: {}: {e}", ldir.display());
+            interrupted = Some(format!("level {}'s folder could not be made", i + 1));
+            next = i;
+            break;
+        }
+        if !one.quiet {
+            eprintln!(
+                "pace: stair level {} of {} ({}): ramp {} + hold {}, results in {}",
+                i + 1,
+                levels.len(),
+                level.label(),
+                human_duration(st.ramp()),
+                human_duration(st.hold.0),
+                ldir.display()
+            );
+        }
+        // Each level draws its own schedule, reproducibly from the seed.
+        let lone = OneRun {
+            seed: one.seed.wrapping_add(i as u64),
+            ..*one
+        };
+        let ran = match run_one(rt, p, &ldir, &lone) {
+            Ok(r) => r,
+            Err(code) => {
+                bad_code = Some(code);
+                interrupted = Some(format!("level {} could not run", i + 1));
+                next = i;
+                break;
+            }
+        };
+        let m = measure(i, level, &name, &ran.published.summary, &ran.agg);
+        run_ids.push(ran.published.run_id);
+        let mut m = m;
+        if ran.partial {
+            interrupted = Some(format!("level {} was interrupted", i + 1));
+            m.row.pass = false;
+        }
+        let s = if ran.partial {
+            None
+        } else {
+            stop_rule(&rules, st.min_rate(), &m, measured.last())
+        };
+        if let Some(s) = &s {
+            m.row.pass = false;
+            m.row
+                .reasons
+                .push(format!("stop rule {}: {}", s.rule, s.why));
+        }
+        println!("{}", header());
+        for prev in &measured {
+            println!("{}", row_line(&prev.row));
+        }
+        println!("{}", row_line(&m.row));
+        measured.push(m);
+        if ran.partial || s.is_some() {
+            stopped = s;
+            next = i + 1;
+            break;
+        }
+    }
+    let rows: Vec<LevelRow> = measured.iter().map(|m| m.row.clone()).collect();
+    let (k, knee_note) = knee(&rows);
+    let table = StairTable {
+        model: st.model().into(),
+        hold_s: st.hold.0,
+        ramp_s: st.ramp(),
+        levels: rows,
+        not_run: levels[next.min(levels.len())..]
+            .iter()
+            .map(|&l| l.into())
+            .collect(),
+        stopped,
+        knee: k,
+        knee_note,
+    };
+    let states: Vec<State> = measured.iter().map(|m| m.state).collect();
+    let v = verdict(&table, &states, interrupted.as_deref());
+    let summary = StairSummary {
+        pace_version: env!("CARGO_PKG_VERSION").into(),
+        partial: interrupted.is_some(),
+        plan_file: one.file.display().to_string(),
+        started_at: started,
+        finished_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        verdict: v,
+        stairs: table,
+    };
+    print_end(&summary);
+    let mut code = match summary.verdict.state {
+        State::Pass => exit::OK,
+        State::Fail => exit::FAILED,
+        State::NoChecks => exit::NO_CHECKS,
+        State::Incomplete => exit::INTERRUPTED,
+    };
+    if let Some(c) = bad_code {
+        code = c;
+    }
+    let name = crate::results::summary::plan_name(&summary.plan_file);
+    let written = serde_json::to_string_pretty(&summary)
+        .map_err(|e| e.to_string())
+        .and_then(|j| std::fs::write(dir.join("summary.json"), j).map_err(|e| e.to_string()))
+        .and_then(|()| {
+            std::fs::write(
+                dir.join("report.html"),
+                crate::export::html::stairs::page(&summary, &name),
+            )
+            .map_err(|e| e.to_string())
+        });
+    if let Err(e) = written {
+        eprintln!(
+            "error: could not write the stair's report in {}: {e}",
+            dir.display()
+        );
+        code = exit::INTERRUPTED;
+    }
+    if let Some(url) = &one.publish.db {
+        let rec = crate::store::StairRecord {
+            dir: dir.to_path_buf(),
+            started_at: summary.started_at.clone(),
+            plan_name: name,
+            verdict: summary.verdict.state.name().into(),
+            table: &summary.stairs,
+            run_ids,
+        };
+        match crate::store::open(url).and_then(|mut s| s.save_stair(&rec)) {
+            Ok(id) if !one.quiet => eprintln!("pace: stair stored as stair {id} in {url}"),
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("error: results_database: the stair was not stored: {e}");
+                code = exit::INTERRUPTED;
+            }
+        }
+    }
+    if !one.quiet {
+        eprintln!("pace: stair results in {}", dir.display());
+    }
+    code
+}
+
+/// The stair's end on the console: the whole table, the stop and the knee,
+/// then the verdict.
+fn print_end(s: &StairSummary) {
+    let t = &s.stairs;
+    println!();
+    println!("stair ({} model, hold {} s):", t.model, t.hold_s);
+    println!("{}", header());
+    for r in &t.levels {
+        println!("{}", row_line(r));
+    }
+    if !t.not_run.is_empty() {
+        let rest: Vec<String> = t
+            .not_run
+            .iter()
+            .map(|l| serde_json::to_string(l).unwrap_or_default())
+            .collect();
+        println!("not run: {}", rest.join(", "));
+    }
+    match &t.stopped {
+        Some(st) => println!(
+            "stopped at level {} by rule {}: {}",
+            st.level, st.rule, st.why
+        ),
+        None => println!("stopped: no, every level ran"),
+    }
+    match t.knee {
+        Some(k) => println!(
+            "knee: N {} at X {}/s ({})",
+            round_sig(k.n, 4),
+            round_sig(k.x_per_s, 4),
+            t.knee_note
+        ),
+        None => println!("knee: {}", t.knee_note),
+    }
+    println!("stair verdict: {}", s.verdict.state.word());
+    for r in &s.verdict.reasons {
+        println!("  - {r}");
+    }
+}

@@ -1,0 +1,109 @@
+//! The stair test's own `report.html`: the per-level table, where and why
+//! the stair stopped, the knee, and a link to each level's report. Same
+//! chrome and CSS as a run's report; one self-contained file, every text
+//! escaped by maud.
+
+use super::STYLE;
+use crate::results::stairs::{LevelLoad, StairSummary};
+use crate::units::round_sig;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+fn num(v: f64) -> String {
+    round_sig(v, 4).to_string()
+}
+
+/// The page for `s`; `name` is the plan's name.
+pub fn page(s: &StairSummary, name: &str) -> String {
+    let t = &s.stairs;
+    let word = s.verdict.state.word();
+    let tag = format!("verdict-tag {}", word.to_lowercase().replace(' ', ""));
+    let open = t.model == "open";
+    let markup: Markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "Stair test: " (name) " (" (word) ")" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    h1 { "Stair test: " (name) " " span class=(tag) { (word) } }
+                    nav {
+                        a href="#levels" { "Levels" }
+                        a href="#verdict" { "Verdict" }
+                    }
+                }
+                main {
+                    section id="levels" {
+                        h2 { "Levels" }
+                        p {
+                            (if open { "Open model: arrival rate per level" } else { "Closed model: users per level" })
+                            "; each level ramps up for " (num(t.ramp_s)) " s, then is measured over its hold of " (num(t.hold_s))
+                            " s. N is the users (closed) or the mean transactions in flight X·R (open, Little's law); X is the transactions per second completed without error during the hold; R is the hold's response time, seconds."
+                        }
+                        div class="scroll" {
+                            table {
+                                thead { tr {
+                                    th { "Level" } th { (if open { "Rate /s" } else { "Users" }) } th { "N" } th { "X /s" } th { "Expected /s" }
+                                    th { "R avg" } th { "R p50" } th { "R p95" } th { "R p99" } th { "Transactions" } th { "Errors" } th { "Error %" }
+                                    th { "Late starts" } th { "Result" }
+                                } }
+                                tbody {
+                                    @for l in &t.levels {
+                                        tr {
+                                            td { a href=(format!("{}/report.html", l.dir)) { (l.level) } }
+                                            td { (l.users.map(|u| u.to_string()).or(l.rate_per_s.map(num)).unwrap_or_default()) }
+                                            td { (num(l.n)) }
+                                            td { (num(l.x_per_s)) }
+                                            td { (l.expected_per_s.map(num).unwrap_or_else(|| "-".into())) }
+                                            td { (num(l.r_avg_s)) } td { (num(l.r_p50_s)) } td { (num(l.r_p95_s)) } td { (num(l.r_p99_s)) }
+                                            td { (l.transactions) } td { (l.errors) } td { (num(l.error_rate * 100.0)) }
+                                            td { (l.late_starts) }
+                                            td { (if l.pass { "pass" } else { "FAIL" })
+                                                @if !l.reasons.is_empty() { ": " (l.reasons.join("; ")) } }
+                                        }
+                                    }
+                                    @for n in &t.not_run {
+                                        tr {
+                                            td { "-" }
+                                            td { (match n { LevelLoad::Users(u) => u.to_string(), LevelLoad::Rate(r) => num(*r) }) }
+                                            td colspan="12" { "not run" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    section id="verdict" {
+                        h2 { "Verdict" }
+                        p {
+                            strong { "Stopped: " }
+                            @match &t.stopped {
+                                Some(st) => { "at level " (st.level) " by rule " code { (st.rule) } ": " (st.why) }
+                                None => { "no: every level ran" }
+                            }
+                        }
+                        p {
+                            strong { "Knee: " }
+                            @match t.knee {
+                                Some(k) => { "N " (num(k.n)) ", X " (num(k.x_per_s)) "/s. " }
+                                None => {}
+                            }
+                            (t.knee_note)
+                        }
+                        @if !s.verdict.reasons.is_empty() {
+                            ul { @for r in &s.verdict.reasons { li { (r) } } }
+                        }
+                    }
+                }
+                footer {
+                    p { "pace " (s.pace_version) ", plan " (s.plan_file) ", started " (s.started_at) ", finished " (s.finished_at) "." }
+                }
+            }
+        }
+    };
+    let text = markup.into_string();
+    super::super::xml_chars::clean(&text).into_owned()
+}
