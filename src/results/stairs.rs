@@ -366,6 +366,8 @@ pub fn verdict(t: &StairTable, states: &[State], interrupted: Option<&str>) -> V
         causes: Vec::new(),
         unjudged: Vec::new(),
         notes: vec![t.knee_note.clone()],
+        // Each level audits its own laws in its own summary.
+        laws: Vec::new(),
     }
 }
 
