@@ -252,3 +252,82 @@ fn a_bad_stair_key_is_one_line_naming_it() {
     );
     assert!(stair.is_none(), "nothing ran");
 }
+
+/// A target with a known capacity: c = 4 workers each serving a request in
+/// S = 50 ms, so X_max = c/S = 80/s, and users that loop back to back
+/// (Z = 0) saturate it at N* = c·(S + Z)/S = 4 (the asymptotic bound,
+/// Jain 1991 §33.6). The levels straddle N* so the knee is real.
+const KNOWN_CAPACITY: &str = r#"
+[target]
+tps = 20.0
+response_time = "50ms"
+[target.embedded]
+latency = "50ms"
+workers = 4
+queue = 100
+[run]
+ts_interval = "500ms"
+grace = "1s"
+[run.stairs]
+users = [1, 2, 3, 4, 6, 8, 12]
+hold = "1500ms"
+ramp = "300ms"
+stop = []
+[[group]]
+name = "g"
+users = 1
+pacing = { mode = "none" }
+[[group.step]]
+name = "home"
+url = "${PACE_TARGET}/"
+[acceptance]
+tolerance = "50%"
+"#;
+
+#[test]
+fn a_stair_finds_the_known_capacity_of_the_embedded_target_within_10_percent() {
+    let (c, s) = (4.0, 0.050);
+    let (x_max, n_star) = (c / s, c);
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("plan.toml"), KNOWN_CAPACITY).unwrap();
+    let (code, stdout, stderr, stair) = run(tmp.path(), &["--quiet"]);
+    // Levels above N* cannot meet their expected rate: that is the point.
+    assert!(code == 0 || code == 1, "{stdout}\n{stderr}");
+    let stair = stair.unwrap();
+    let t = summary(&stair)["stairs"].clone();
+    let levels = t["levels"].as_array().unwrap();
+    assert_eq!(levels.len(), 7, "{t:#}");
+    let measured_max = levels
+        .iter()
+        .map(|l| l["x_per_s"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    assert!(
+        (measured_max - x_max).abs() <= 0.1 * x_max,
+        "X_max {measured_max} vs {x_max}: {t:#}"
+    );
+    let knee = t["knee"]["n"].as_f64().unwrap();
+    assert!((knee - n_star).abs() <= 0.1 * n_star, "knee {knee}: {t:#}");
+
+    // The fit reads the stair folder; its peak throughput is the ceiling.
+    let out = Command::cargo_bin("pace")
+        .unwrap()
+        .args(["capacity", "--json"])
+        .arg(&stair)
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let fit: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let peak = fit["peak"]["x"].as_f64().unwrap();
+    assert!(
+        (peak - x_max).abs() <= 0.1 * x_max,
+        "USL X(N*) {peak}: {fit:#}"
+    );
+    assert_eq!(fit["knee"]["n"].as_f64().unwrap(), knee);
+
+    // The stair's report shows the same fit: its Capacity section and graphs.
+    let html = std::fs::read_to_string(stair.join("report.html")).unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    let sel = scraper::Selector::parse("section#capacity svg").unwrap();
+    assert!(doc.select(&sel).count() >= 2, "no capacity graphs");
+}

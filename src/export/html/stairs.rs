@@ -8,6 +8,51 @@ use crate::results::stairs::{LevelLoad, StairSummary};
 use crate::units::round_sig;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+fn none(why: &str) -> Markup {
+    html! { section #capacity { h2 { "Capacity" } p { "No scalability curve: " (why) } } }
+}
+
+/// The Capacity section for the stair's levels: the USL fitted to the
+/// measured X(N) with its graphs (the same section `pace capacity --html`
+/// writes), or why there is none. Levels without throughput or N are left
+/// out, as `pace capacity` leaves them out.
+fn capacity(s: &StairSummary) -> Markup {
+    use crate::output::capacity::{CapacityReport, Measured, Questions};
+    let measured: Vec<Measured> = s
+        .stairs
+        .levels
+        .iter()
+        .filter(|l| l.n > 0.0 && l.x_per_s > 0.0)
+        .map(|l| Measured {
+            n: l.n,
+            x: l.x_per_s,
+            r: (l.r_avg_s > 0.0).then_some(l.r_avg_s),
+        })
+        .collect();
+    let points: Vec<(f64, f64)> = measured.iter().map(|m| (m.n, m.x)).collect();
+    let fit = match crate::capacity::usl::fit(&points, 0.95) {
+        Ok(f) => f,
+        Err(e) => return none(&e.to_string()),
+    };
+    let questions = Questions {
+        at: Vec::new(),
+        target_x: None,
+        target_r: None,
+        think: 0.0,
+    };
+    let report = CapacityReport::new("this stair".into(), measured, fit, questions);
+    let page = super::capacity_page::CapacityPage {
+        report: &report,
+        demands: None,
+        think_s: None,
+        x_unit: "per second",
+    };
+    match super::capacity_page::capacity_section(&page) {
+        Ok(m) => m,
+        Err(e) => none(&e.to_string()),
+    }
+}
+
 fn num(v: f64) -> String {
     round_sig(v, 4).to_string()
 }
@@ -33,6 +78,7 @@ pub fn page(s: &StairSummary, name: &str) -> String {
                     nav {
                         a href="#levels" { "Levels" }
                         a href="#verdict" { "Verdict" }
+                        a href="#capacity" { "Capacity" }
                     }
                 }
                 main {
@@ -93,10 +139,13 @@ pub fn page(s: &StairSummary, name: &str) -> String {
                             }
                             (t.knee_note)
                         }
+                        p { "The Capacity section below fits Gunther's Universal Scalability Law to these levels (as "
+                            code { "pace capacity" } " on this folder does). On a system with a hard ceiling the fit's N* lies past the knee: the knee and the highest X measured are then the better estimates." }
                         @if !s.verdict.reasons.is_empty() {
                             ul { @for r in &s.verdict.reasons { li { (r) } } }
                         }
                     }
+                    (capacity(s))
                 }
                 footer {
                     p { "pace " (s.pace_version) ", plan " (s.plan_file) ", started " (s.started_at) ", finished " (s.finished_at) "." }
