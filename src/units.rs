@@ -300,6 +300,29 @@ pub fn round_sig(v: f64, sig: i32) -> String {
     if s == "-0" { "0".into() } else { s }
 }
 
+/// "1 transaction", "37 transactions", "12.5 transactions".
+pub fn count(n: f64, noun: &str) -> String {
+    let shown = if (n - n.round()).abs() < 1e-9 {
+        format!("{}", n.round())
+    } else {
+        round_sig(n, 3)
+    };
+    if shown == "1" {
+        format!("1 {noun}")
+    } else {
+        format!("{shown} {noun}s")
+    }
+}
+
+/// A duration in seconds as "250 ms" or "1.5 s".
+pub fn secs(v: f64) -> String {
+    if v < 1.0 {
+        format!("{} ms", round_sig(v * 1000.0, 3))
+    } else {
+        format!("{} s", round_sig(v, 3))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,7 +56,7 @@ fn print_check(plan: &PlanFile) {
     println!(
         "plan OK: {} group(s), {}",
         plan.groups.len(),
-        crate::verdict::causes::count(users as f64, "user")
+        crate::units::count(users as f64, "user")
     );
     for (g, c) in plan.groups.iter().zip(plan.cadences()) {
         let tpi = g.transactions_per_iteration();
@@ -92,7 +92,7 @@ fn print_check(plan: &PlanFile) {
         println!(
             "  {}: {}, pacing {}, {work}, {rate}",
             g.name,
-            crate::verdict::causes::count(g.users as f64, "user"),
+            crate::units::count(g.users as f64, "user"),
             g.pacing.mode.name()
         );
     }

@@ -102,7 +102,7 @@ impl Level {
     /// How the console names the level: `5 users`, `20/s`.
     pub fn label(self) -> String {
         match self {
-            Level::Users(u) => crate::verdict::causes::count(u as f64, "user"),
+            Level::Users(u) => crate::units::count(u as f64, "user"),
             Level::Rate(r) => format!("{}/s", units::round_sig(r, 6)),
         }
     }

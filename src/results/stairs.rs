@@ -9,7 +9,7 @@ use super::summary::Summary;
 use crate::capacity::knee::{DEFAULT_SENSITIVITY, KneeError, kneedle};
 use crate::plan::stairs::{Level, StopRule};
 use crate::units::round_sig;
-use crate::verdict::causes::secs;
+use crate::units::secs;
 use serde::{Deserialize, Serialize};
 
 /// The retrograde rule's floor: a drop of less than 2 % of the previous
@@ -301,7 +301,7 @@ pub struct StairTable {
 pub fn verdict(t: &StairTable, states: &[State], interrupted: Option<&str>) -> Verdict {
     let mut reasons = Vec::new();
     let label = |row: &LevelRow| match (row.users, row.rate_per_s) {
-        (Some(u), _) => crate::verdict::causes::count(u as f64, "user"),
+        (Some(u), _) => crate::units::count(u as f64, "user"),
         (_, Some(r)) => format!("{}/s", round_sig(r, 6)),
         _ => String::new(),
     };
