@@ -7,7 +7,7 @@
 
 use super::{
     AVG, Area, BAND, Chart, FAILED, FONT, HEIGHT, Legend, MAX, OK, P90, P99, Swatch, TARGET, TEXT,
-    TITLE, USERS, WIDTH, builder, draw_legend, line, tick, tint,
+    TITLE, USERS, WIDTH, builder, draw_legend, line, tint,
 };
 use crate::capacity::usl::Fit;
 use crate::units::round_sig;
@@ -187,21 +187,7 @@ fn mesh(
     y: &Range<f64>,
     y_desc: &str,
 ) -> anyhow::Result<()> {
-    let (xs, ys) = (x.end - x.start, y.end - y.start);
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(tint(BLACK, 0.12))
-        .x_labels(12)
-        .y_labels(6)
-        .x_label_formatter(&|v| tick(*v, xs))
-        .y_label_formatter(&|v| tick(*v, ys))
-        .label_style((FONT, TEXT))
-        .axis_desc_style((FONT, TEXT))
-        .x_desc("concurrency N (users)")
-        .y_desc(y_desc)
-        .draw()?;
-    Ok(())
+    super::axes(chart, x.end - x.start, y, "concurrency N (users)", y_desc)
 }
 
 /// A dashed line through `pts`, cut where it leaves the graph's top.

@@ -201,25 +201,37 @@ fn line(
     Ok(())
 }
 
-/// Axes, grid, tick labels and axis titles.
+/// Axes, grid, tick labels and axis titles of a time graph.
 fn mesh(
     chart: &mut Chart<'_, '_>,
     tl: Timeline,
     y: &Range<f64>,
     y_desc: &str,
 ) -> anyhow::Result<()> {
-    let (xs, ys) = (tl.end, y.end - y.start);
+    axes(chart, tl.end, y, "time since start (s)", y_desc)
+}
+
+/// Axes, grid, tick labels and axis titles: the one style of every graph;
+/// `x_span` sizes the x ticks' precision.
+fn axes(
+    chart: &mut Chart<'_, '_>,
+    x_span: f64,
+    y: &Range<f64>,
+    x_desc: &str,
+    y_desc: &str,
+) -> anyhow::Result<()> {
+    let ys = y.end - y.start;
     chart
         .configure_mesh()
         .light_line_style(TRANSPARENT)
         .bold_line_style(tint(BLACK, 0.12))
         .x_labels(12)
         .y_labels(6)
-        .x_label_formatter(&|v| tick(*v, xs))
+        .x_label_formatter(&|v| tick(*v, x_span))
         .y_label_formatter(&|v| tick(*v, ys))
         .label_style((FONT, TEXT))
         .axis_desc_style((FONT, TEXT))
-        .x_desc("time since start (s)")
+        .x_desc(x_desc)
         .y_desc(y_desc)
         .draw()?;
     Ok(())
