@@ -92,6 +92,22 @@ impl Usl {
         (self.kappa > 0.0 && self.sigma < 1.0).then(|| ((1.0 - self.sigma) / self.kappa).sqrt())
     }
 
+    /// The whole number of users with the highest X: ⌊N*⌋ or ⌈N*⌉,
+    /// whichever the model gives more throughput (at least 1). The
+    /// published answers and the Go and R tools quote ⌊N*⌋ (Gunther's
+    /// N_max), which is not always the better of the two (Cisco: X(35)
+    /// 12341.75 < X(36) 12342.26), so the table names both.
+    pub fn peak_whole(&self) -> Option<f64> {
+        self.peak_concurrency().map(|p| {
+            let (lo, hi) = (p.floor().max(1.0), p.ceil().max(1.0));
+            if self.throughput(hi) > self.throughput(lo) {
+                hi
+            } else {
+                lo
+            }
+        })
+    }
+
     /// λ/σ, the Amdahl ceiling X approaches when κ = 0 (R
     /// `limit.scalability`). `None` when σ = 0.
     pub fn amdahl_ceiling(&self) -> Option<f64> {

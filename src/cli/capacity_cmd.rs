@@ -27,7 +27,7 @@ Inputs mix; no N may repeat.
 Examples (the Cisco benchmark of Schwartz's USL e-book, 32 levels):
   pace capacity cisco.csv
       σ 0.0267159, κ 0.000769095, λ 995.649 with standard errors and 95% intervals;
-      peak N* 35.57 (35 whole users), X(35) = 12341.7; contention-bound
+      peak N* 35.57, X(35) = 12341.7 at ⌊N*⌋ and X(36) = 12342.3; contention-bound
   pace capacity cisco.csv --at 40 --at 64
       X and R predicted at 40 and 64 users
   pace capacity cisco.csv --target-x 12000

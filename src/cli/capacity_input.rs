@@ -121,6 +121,8 @@ struct StairLevel {
     n: f64,
     x_per_s: f64,
     r_avg_s: Option<f64>,
+    #[serde(default)]
+    partial: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,6 +214,14 @@ fn stair_points(dir: &Path, s: &Stairs, warnings: &mut Vec<String>) -> Result<Ve
                 "{at}: x_per_s = {} must be a number, 0 or more",
                 l.x_per_s
             ));
+        }
+        if l.partial {
+            // As a partial run folder is: its window is not the hold.
+            warnings.push(format!(
+                "{d}: level {} (N = {}) was interrupted before its hold ended: left out of the fit",
+                l.level, l.n
+            ));
+            continue;
         }
         if l.x_per_s == 0.0 || l.n == 0.0 {
             // The USL has no zero throughput or concurrency; a level that

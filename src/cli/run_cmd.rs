@@ -337,7 +337,20 @@ pub fn run(a: RunArgs) -> i32 {
         return exit::BAD_INPUT;
     }
     if a.check {
-        print_check(&plan);
+        match plan
+            .run
+            .stairs
+            .as_ref()
+            .and_then(|st| st.levels().first().copied())
+        {
+            // A stair's window is each level's hold: the checks as level 1
+            // runs them, then every level's split and expected rate.
+            Some(first) => {
+                println!("level 1 of the stair:");
+                print_check(&crate::plan::stairs::level_plan(&plan, first));
+            }
+            None => print_check(&plan),
+        }
         super::stairs_cmd::print_check(&plan);
         let gated = !a.allow_hooks && converted;
         print_commands(&plan, &commands, gated);

@@ -173,6 +173,10 @@ pub(super) fn run_stair(
         if ran.partial {
             interrupted = Some(format!("level {} was interrupted", i + 1));
             m.row.pass = false;
+            m.row.partial = true;
+            m.row
+                .reasons
+                .insert(0, "interrupted before its hold ended".into());
         }
         let s = if ran.partial {
             None
@@ -298,6 +302,9 @@ fn print_end(s: &StairSummary) {
             "stopped at level {} by rule {}: {}",
             st.level, st.rule, st.why
         ),
+        None if t.levels.iter().any(|l| l.partial) => {
+            println!("stopped: interrupted; the partial level is left out of the knee")
+        }
         None => println!("stopped: no, every level ran"),
     }
     match t.knee {

@@ -62,7 +62,7 @@ impl CapacityReport {
         let mut warnings = Vec::new();
         if measured.len() < RECOMMENDED_POINTS {
             warnings.push(format!(
-                "only {} load levels: fit the USL to at least {RECOMMENDED_POINTS} (codahale/usl, the usl R package); the numbers below are fragile",
+                "only {} load levels: fit the USL to at least {RECOMMENDED_POINTS} (codahale/usl, the usl R package); the numbers are fragile",
                 measured.len()
             ));
         }
@@ -84,6 +84,19 @@ impl CapacityReport {
                 "the peak N* = {} lies beyond the largest measured N = {}: it is extrapolated",
                 round_sig(p, 4),
                 round_sig(n_max, 6)
+            ));
+        }
+        // R = N/X − Z (interactive response-time law) is negative when Z is
+        // longer than a user's whole cycle N/X: Z or X's unit is wrong.
+        let z = questions.think;
+        if z > 0.0
+            && let Some(m) = measured.iter().find(|m| m.n / m.x < z)
+        {
+            warnings.push(format!(
+                "--think {} is longer than a user's whole cycle N/X = {} at the measured N = {}: R = N/X − Z would be negative, so Z or X's unit (per second) is wrong",
+                crate::units::secs(z),
+                crate::units::secs(m.n / m.x),
+                round_sig(m.n, 6)
             ));
         }
         CapacityReport {
@@ -146,6 +159,8 @@ pub fn capacity_json(rep: &CapacityReport) -> Value {
             "n_floor": p.floor(),
             "x": m.throughput(p),
             "x_at_floor": m.throughput(p.floor().max(1.0)),
+            "n_whole": m.peak_whole(),
+            "x_at_whole": m.peak_whole().map(|w| m.throughput(w)),
         })
     });
     let optimal = m
@@ -269,15 +284,20 @@ pub fn capacity_rows(rep: &CapacityReport) -> Vec<[String; 3]> {
                 r4(p),
                 format!("√((1−σ)/κ); whole users: {}", p.floor()),
             );
-            row(
-                "peak throughput X(N*)",
-                r6(m.throughput(p)),
-                format!(
-                    "X({}) = {}",
-                    p.floor(),
-                    r6(m.throughput(p.floor().max(1.0)))
-                ),
-            );
+            row("peak throughput X(N*)", r6(m.throughput(p)), {
+                let lo = p.floor().max(1.0);
+                let w = m.peak_whole().unwrap_or(lo);
+                // A difference the table's six digits cannot show is none.
+                if w == lo || m.throughput(w) < m.throughput(lo) * (1.0 + 1e-6) {
+                    format!("X({lo}) = {}", r6(m.throughput(lo)))
+                } else {
+                    format!(
+                        "X({lo}) = {} (⌊N*⌋, Gunther's N_max); X({w}) = {} is higher",
+                        r6(m.throughput(lo)),
+                        r6(m.throughput(w))
+                    )
+                }
+            });
         }
         None => row(
             "peak concurrency N*",

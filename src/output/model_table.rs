@@ -56,7 +56,9 @@ pub fn sweep_tables(doc: &Value, width: Option<u16>) -> String {
         s.add_row(vec![
             Cell::new(format!("centre {name}")),
             Cell::new(h(f(c, "demand_s"))),
-            Cell::new(format!("{kind} centre, demand D = V x S per job{mark}")),
+            Cell::new(format!(
+                "{kind} centre, demand D = V x S (or U/X) per job{mark}"
+            )),
         ]);
     }
     let rows: [(&str, String, String); 4] = [
@@ -68,7 +70,7 @@ pub fn sweep_tables(doc: &Value, width: Option<u16>) -> String {
         (
             "total demand D",
             h(f(doc, "total_demand_s")),
-            "sum of the queueing centres' demands: R with one user".into(),
+            "sum of the queueing centres' demands (R with one user: + delays)".into(),
         ),
         (
             "max throughput",
@@ -81,7 +83,7 @@ pub fn sweep_tables(doc: &Value, width: Option<u16>) -> String {
         (
             "knee N*",
             r(f(doc, "n_star")),
-            "(D + Z) / D_max: above it the bottleneck saturates".into(),
+            "(D + delays + Z) / D_max: above it the bottleneck saturates".into(),
         ),
     ];
     for (a, b, c) in rows {

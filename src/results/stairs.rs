@@ -73,6 +73,10 @@ pub struct LevelRow {
     /// nothing) and no stop rule fired on it.
     pub pass: bool,
     pub reasons: Vec<String>,
+    /// The level was interrupted before its hold ended: its numbers cover
+    /// a shorter window, so neither the knee nor a fit uses them.
+    #[serde(default)]
+    pub partial: bool,
 }
 
 /// A level measured, with what the table does not show but the stop rules
@@ -144,6 +148,7 @@ pub fn measure(
             late_starts: agg.groups.iter().map(|g| g.window_late).sum(),
             pass: matches!(v.state, State::Pass | State::NoChecks),
             reasons: v.reasons.clone(),
+            partial: false,
         },
         window_s: window,
         state: v.state,
@@ -241,6 +246,7 @@ pub struct Knee {
 /// Kneedle (Satopää et al. 2011, offline, S = 1) on the measured X(N) of
 /// the levels that ran, and a note saying what was found or why nothing.
 pub fn knee(levels: &[LevelRow]) -> (Option<Knee>, String) {
+    let levels: Vec<&LevelRow> = levels.iter().filter(|l| !l.partial).collect();
     let n: Vec<f64> = levels.iter().map(|l| l.n).collect();
     let x: Vec<f64> = levels.iter().map(|l| l.x_per_s).collect();
     match kneedle(&n, &x, DEFAULT_SENSITIVITY) {
@@ -398,6 +404,7 @@ mod tests {
                 n: i as f64 * 10.0,
                 x_per_s: x,
                 expected_per_s: Some(50.0 * i as f64),
+                partial: false,
                 r_avg_s: 0.1,
                 r_p50_s: 0.1,
                 r_p95_s: 0.2,

@@ -304,3 +304,24 @@ mod props {
         }
     }
 }
+
+#[test]
+fn the_whole_user_peak_is_the_better_of_floor_and_ceiling() {
+    // Cisco's published fit: N* 35.57; X(35) = 12341.7457 is the book's
+    // floor(N*), yet X(36) is higher, so 36 is the whole-user peak.
+    let m = Usl {
+        sigma: 0.02671591,
+        kappa: 7.690945e-4,
+        lambda: 995.6486,
+    };
+    assert!(m.throughput(36.0) > m.throughput(35.0));
+    assert_eq!(m.peak_whole(), Some(36.0));
+    // Past the peak's midpoint the floor is the better one.
+    let s = Usl {
+        sigma: 0.0,
+        kappa: 1.0 / (10.2 * 10.2),
+        lambda: 1.0,
+    };
+    assert!(s.throughput(10.0) > s.throughput(11.0));
+    assert_eq!(s.peak_whole(), Some(10.0));
+}

@@ -50,7 +50,7 @@ pub fn capacity_section(p: &CapacityPage) -> anyhow::Result<Markup> {
         section #capacity {
             h2 { "Capacity: the Universal Scalability Law fitted" }
             p.note { "X(N) = λN / (1 + σ(N−1) + κN(N−1)) (Gunther, Guerrilla Capacity Planning, 2007, eq. 4.31), fitted by bounded least squares to " (rep.measured.len()) " measured levels from " (rep.source) "." }
-            div.scroll { table.facts.capacity {
+            div.scroll.wide { table.facts.capacity {
                 thead { tr { th { "" } th { "value" } th { "how" } } }
                 tbody {
                     @for [a, b, c] in capacity_rows(rep) {

@@ -1118,6 +1118,7 @@ fn stair_table() -> crate::results::stairs::StairTable {
         n: users as f64,
         x_per_s: x,
         expected_per_s: Some(10.0 * users as f64),
+        partial: false,
         r_avg_s: 0.1,
         r_p50_s: 0.09,
         r_p95_s: 0.2,

@@ -152,6 +152,7 @@ pub fn series(d: &CapacityData) -> CapacitySeries {
             .iter()
             .filter_map(|&n| f.throughput_interval(n).map(|(lo, hi)| (n, lo, hi)))
             .collect();
+        // ⌊N*⌋ as the published answers and the Go and R tools mark it.
         s.peak = peak_exact.map(|p| {
             let whole = p.floor().max(1.0);
             (whole, m.throughput(whole))
