@@ -509,6 +509,15 @@ mod tests {
         );
         let (k, note) = knee(&rows[..2]);
         assert!(k.is_none() && note.contains("2 level(s)"), "{note}");
+
+        // An interrupted level (X from part of its hold) is not a point of
+        // the curve: a low partial X at N = 80 must not move the knee.
+        let mut cut = rows.clone();
+        cut[5].x_per_s = 20.0;
+        cut[5].partial = true;
+        let (k, note) = knee(&cut);
+        assert_eq!(k.map(|k| k.n), Some(20.0), "{note}");
+        assert!(note.contains("of 5 levels"), "{note}");
     }
 
     #[test]
