@@ -165,12 +165,7 @@ pub fn run(a: CapacityArgs) -> i32 {
             serde_json::to_string_pretty(&capacity_json(&report)).expect("JSON of plain numbers")
         );
     } else {
-        use std::io::IsTerminal;
-        let width = if std::io::stdout().is_terminal() {
-            None
-        } else {
-            Some(120)
-        };
+        let width = crate::output::stdout_width();
         print!("{}", capacity_table(&report, width));
     }
     exit::OK

@@ -370,14 +370,7 @@ fn sweep_json(net: &Network, points: &[Point], exact_limit: u64) -> Value {
     })
 }
 
-fn width() -> Option<u16> {
-    use std::io::IsTerminal;
-    if std::io::stdout().is_terminal() {
-        None
-    } else {
-        Some(120)
-    }
-}
+use crate::output::stdout_width as width;
 
 fn run_erlang(e: ErlangArgs) -> i32 {
     let target = match (e.target_wait_probability, e.target_mean_wait, e.target_wait) {

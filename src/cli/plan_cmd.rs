@@ -250,12 +250,7 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
             serde_json::to_string_pretty(&plan_json(&sol)).expect("JSON of plain numbers")
         );
     } else {
-        use std::io::IsTerminal;
-        let width = if std::io::stdout().is_terminal() {
-            None
-        } else {
-            Some(120)
-        };
+        let width = crate::output::stdout_width();
         print!("{}", plan_table(&sol, width));
     }
     if let Some(path) = a.output {

@@ -5,7 +5,7 @@
 use crate::capacity::knee::{DEFAULT_SENSITIVITY, kneedle};
 use crate::capacity::usl::{Estimate, Fit, RECOMMENDED_POINTS, Regime};
 use crate::units::{human_duration as h, round_sig};
-use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::Cell;
 use serde_json::{Value, json};
 
 /// One measured load level.
@@ -212,20 +212,12 @@ pub fn capacity_json(rep: &CapacityReport) -> Value {
 
 /// Six significant digits: enough to compare with published fits.
 fn r6(v: f64) -> String {
-    if v.is_finite() {
-        round_sig(v, 6)
-    } else {
-        "unbounded".into()
-    }
+    super::sig(v, 6)
 }
 
 /// Four significant digits, for standard errors and intervals.
 fn r4(v: f64) -> String {
-    if v.is_finite() {
-        round_sig(v, 4)
-    } else {
-        "unbounded".into()
-    }
+    super::sig(v, 4)
 }
 
 /// How a coefficient's uncertainty reads in the table.
@@ -381,13 +373,7 @@ pub fn capacity_rows(rep: &CapacityReport) -> Vec<[String; 3]> {
 
 /// The table; `width` bounds it as in `pace plan`.
 pub fn capacity_table(rep: &CapacityReport, width: Option<u16>) -> String {
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec!["", "value", "how"]);
-    if let Some(w) = width {
-        t.set_width(w);
-    }
+    let mut t = super::table(width, vec!["", "value", "how"]);
     for [a, b, c] in capacity_rows(rep) {
         t.add_row(vec![Cell::new(a), Cell::new(b), Cell::new(c)]);
     }

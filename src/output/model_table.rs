@@ -2,19 +2,10 @@
 //! so the two can never disagree.
 
 use crate::units::{human_duration as h, round_sig};
-use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::Cell;
 use serde_json::Value;
 
-fn table(width: Option<u16>, header: Vec<&str>) -> Table {
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(header);
-    if let Some(w) = width {
-        t.set_width(w);
-    }
-    t
-}
+use super::table;
 
 fn f(v: &Value, key: &str) -> f64 {
     v[key].as_f64().unwrap_or(f64::NAN)
@@ -23,11 +14,7 @@ fn f(v: &Value, key: &str) -> f64 {
 /// Five significant digits: Jain's tables print three decimals of values
 /// around 1-100, which five digits keep.
 fn r(v: f64) -> String {
-    if v.is_finite() {
-        round_sig(v, 5)
-    } else {
-        "unbounded".into()
-    }
+    super::sig(v, 5)
 }
 
 /// A rate per second, with its per-minute value when that reads better.

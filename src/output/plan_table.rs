@@ -1,24 +1,16 @@
 //! `pace plan`'s table: every derived number with the formula behind it.
 
 use crate::plan::{Pacing, Solution};
-use crate::units::{human_duration as h, round_sig};
-use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use crate::units::human_duration as h;
+use comfy_table::Cell;
 
 /// Three significant digits, for rates that vary (8.57 TPM, 6.67 TPM).
 fn r3(v: f64) -> String {
-    if v.is_finite() {
-        round_sig(v, 3)
-    } else {
-        "unbounded".into()
-    }
+    super::sig(v, 3)
 }
 
 fn r(v: f64) -> String {
-    if v.is_finite() {
-        round_sig(v, 6)
-    } else {
-        "unbounded".into()
-    }
+    super::sig(v, 6)
 }
 
 /// A rate in all three units: `50 TPS = 3000 TPM = 180000 TPH`.
@@ -34,13 +26,7 @@ fn rates(tps: f64) -> String {
 /// The table; `width` bounds it (callers pass the terminal's, or 120 when
 /// the output is not a terminal so that logs stay readable).
 pub fn plan_table(sol: &Solution, width: Option<u16>) -> String {
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec!["", "value", "how"]);
-    if let Some(w) = width {
-        t.set_width(w);
-    }
+    let mut t = super::table(width, vec!["", "value", "how"]);
     let mut row = |a: &str, b: String, c: String| {
         t.add_row(vec![Cell::new(a), Cell::new(b), Cell::new(c)]);
     };
