@@ -3,7 +3,6 @@
 //! sheet, header, footer; inline SVG, no script, no external resource).
 //! [`capacity_section`] is the part another page can embed.
 
-use super::STYLE;
 use super::charts::capacity::{CapacityData, Level, capacity_charts};
 use crate::output::capacity::{CapacityReport, capacity_rows};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -97,12 +96,7 @@ pub fn capacity_html(p: &CapacityPage) -> anyhow::Result<String> {
     let page = html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "Capacity: " (p.report.source) }
-                style { (PreEscaped(STYLE)) }
-            }
+            (super::head(&format!("Capacity: {}", p.report.source)))
             body {
                 header {
                     h1 { "Capacity: " (p.report.source) }

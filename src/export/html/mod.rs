@@ -20,6 +20,19 @@ mod charts;
 mod overview;
 pub mod stairs;
 mod tables;
+/// Every page's `<head>`: UTF-8, the phone viewport, `title` (escaped) and
+/// the one style sheet, inline so the file stands alone.
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) }
+            style { (PreEscaped(STYLE)) }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;
 mod top;
@@ -374,12 +387,7 @@ fn page(r: &Results) -> anyhow::Result<Markup> {
     Ok(html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "Performance Results Report: " (name) " (" (word) ")" }
-                style { (PreEscaped(STYLE)) }
-            }
+            (head(&format!("Performance Results Report: {name} ({word})")))
             body {
                 header {
                     h1 { "Performance Results Report: " (name) " " span class=(tag) { (word) } }

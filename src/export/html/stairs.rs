@@ -3,10 +3,9 @@
 //! chrome and CSS as a run's report; one self-contained file, every text
 //! escaped by maud.
 
-use super::STYLE;
 use crate::results::stairs::{LevelLoad, StairSummary};
 use crate::units::round_sig;
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, Markup, html};
 
 fn none(why: &str) -> Markup {
     html! { section #capacity { h2 { "Capacity" } p { "No scalability curve: " (why) } } }
@@ -66,12 +65,7 @@ pub fn page(s: &StairSummary, name: &str) -> String {
     let markup: Markup = html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "Stair test: " (name) " (" (word) ")" }
-                style { (PreEscaped(STYLE)) }
-            }
+            (super::head(&format!("Stair test: {name} ({word})")))
             body {
                 header {
                     h1 { "Stair test: " (name) " " span class=(tag) { (word) } }
