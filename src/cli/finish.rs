@@ -417,6 +417,7 @@ fn killed_run_meta(
             "the run ended without writing summary.json (killed?): rebuilt from samples.csv".into()
         }),
         vars: Default::default(),
+        shard: None,
     }
 }
 

@@ -10,6 +10,8 @@ pub mod finish;
 mod history_cmd;
 mod hook;
 mod import_cmd;
+mod k8s_cmd;
+mod merge_cmd;
 mod model_cmd;
 mod new_cmd;
 mod plan_cmd;
@@ -33,6 +35,10 @@ pub mod exit {
     /// The run did real work, but the plan sets no target and no threshold:
     /// nothing was judged (as pytest's 5 for "no tests collected").
     pub const NO_CHECKS: i32 = 4;
+    /// A shard was not ready by its `--start-at`: it did not start (a late
+    /// shard would skew the merged schedule), and its results folder is
+    /// marked invalid for `pace merge`.
+    pub const LATE: i32 = 5;
 }
 
 const ABOUT: &str =
@@ -90,6 +96,12 @@ pub enum Command {
     /// time over a range of users (exact MVA, bounds, N*, bottleneck), or
     /// pool sizing with Erlang C (`pace model erlang`).
     Model(model_cmd::ModelArgs),
+    /// Merge the results folders of a plan's shards (`pace run --shard
+    /// I/N`) into one results folder, and judge the whole plan once.
+    Merge(merge_cmd::MergeArgs),
+    /// Write Kubernetes manifests that run a plan as N shards (an Indexed
+    /// Job started together), and the Containerfile of a pace image.
+    K8s(k8s_cmd::K8sArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -140,6 +152,8 @@ pub fn main_from(args_os: Vec<std::ffi::OsString>) -> i32 {
         Command::Import(a) => import_cmd::run(a),
         Command::Capacity(a) => capacity_cmd::run(a),
         Command::Model(a) => model_cmd::run(a),
+        Command::Merge(a) => merge_cmd::run(a),
+        Command::K8s(a) => k8s_cmd::run(a),
     }
 }
 

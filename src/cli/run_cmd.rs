@@ -505,6 +505,7 @@ pub(super) fn run_one(
         partial,
         partial_reason: exec.interrupted.clone(),
         vars: exec.vars.iter().cloned().collect(),
+        shard: None,
     };
     let published = finish::publish(plan, &agg, meta, dir, o.publish);
     Ok(Ran {

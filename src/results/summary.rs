@@ -28,6 +28,43 @@ pub struct RunMeta {
     /// `PACE_TARGET`), so exporters can print the URLs that were sent.
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
+    /// Set when the run was one shard of a plan split over several
+    /// generators (`pace run --shard I/N`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardMeta>,
+}
+
+/// What a shard's summary.json says about the shard, so that `pace merge`
+/// can check that every shard ran the same plan, find each shard's clock
+/// and report the start skew. Times are wall-clock microseconds since the
+/// Unix epoch (each generator's own clock: keep them in sync with NTP).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardMeta {
+    /// 0-based index, as Kubernetes' `JOB_COMPLETION_INDEX`.
+    pub index: u32,
+    /// How many shards the plan was split into.
+    pub count: u32,
+    /// SHA-256 of the plan text the shard ran (hex): the same plan on
+    /// every shard, byte for byte.
+    pub plan_hash: String,
+    /// The absolute start every shard waited for (`--start-at`,
+    /// RFC 3339), if one was set.
+    pub start_at: Option<String>,
+    /// The origin of this shard's sample times (`t` = 0): the start-at
+    /// instant when one was set, else the shard's own start.
+    pub t0_epoch_us: u64,
+    /// When the shard had prepared (clients, script workers) and began
+    /// waiting for the start.
+    pub ready_epoch_us: u64,
+    /// When the shard actually released its users: the start-at instant
+    /// plus how late its timer woke; the merge reports the spread of
+    /// these as the start skew.
+    pub first_start_epoch_us: u64,
+    /// `ok`, `late` (not ready by start-at: it did not run, its results
+    /// are invalid), `interrupted` or `failed`.
+    pub status: String,
+    /// The machine's host name (the pod's, on Kubernetes).
+    pub host: String,
 }
 
 impl RunMeta {

@@ -962,6 +962,7 @@ pub fn runnable(plan: &PlanFile, rng: &mut Rng) -> Outcome {
         partial: false,
         partial_reason: None,
         vars: Default::default(),
+        shard: None,
     };
     let summary = pace::cli::finish::judged(plan, &agg, meta);
     let _ = serde_json::to_string(&summary);

@@ -112,6 +112,7 @@ fn rows() -> Vec<csv::StringRecord> {
         partial: false,
         partial_reason: None,
         vars: Default::default(),
+        shard: None,
     };
     let (exp, verdict) = judge(&plan, &agg, &Ending { incomplete: None });
     let summary = Summary::build(meta, &agg, exp, verdict);

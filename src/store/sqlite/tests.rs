@@ -114,6 +114,7 @@ fn synthetic(dir: &Path, started_at: &str, slow: bool, custom: bool) -> Results 
         partial: false,
         partial_reason: None,
         vars: Default::default(),
+        shard: None,
     };
     let summary = Summary::build(meta, &agg, exp, verdict);
     std::fs::create_dir_all(dir).unwrap();
