@@ -8,6 +8,7 @@
 #   node, npm              tests/consumers_cli.rs feeds results.jtl to parse-jtl
 #   tests/consumers/       parse-jtl (npm), junitparser and xmlschema (PyPI),
 #                          the Jenkins JUnit XSD (tests/consumers/setup.sh)
+#   tests/k8s/             kubernetes-models and yaml (npm) (tests/k8s/setup.sh)
 #
 # System packages come from apt and need root; without root, the missing
 # ones are named and the script stops.
@@ -32,3 +33,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 bash tests/consumers/setup.sh
+bash tests/k8s/setup.sh

@@ -1,0 +1,352 @@
+//! `pace k8s`: the manifest it writes is fed to the Kubernetes API schema,
+//! offline, through the npm `kubernetes-models` classes' `validate()` and
+//! parsed back by the npm `yaml` parser (tests/k8s/validate.mjs); a
+//! corrupted copy must be refused by the same validator. Then plain
+//! assertions on what the parsed documents say, and the command's errors.
+//!
+//! The validator comes from `tests/k8s/setup.sh`; a missing one fails the
+//! test with one line naming that script, never a silent pass. No cluster
+//! and no container engine are involved.
+
+mod common;
+
+use common::pace;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const SETUP: &str = "tests/k8s/setup.sh";
+
+fn k8s_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/k8s")
+}
+
+/// Runs the validator on `file`: (exit code, its JSON report).
+fn validate(file: &Path) -> (i32, Value) {
+    let dir = k8s_dir();
+    assert!(
+        dir.join("node_modules/kubernetes-models/package.json")
+            .exists(),
+        "kubernetes-models is not installed: run {SETUP} first"
+    );
+    let out = Command::new("node")
+        .arg(dir.join("validate.mjs"))
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("node: {e}: run {SETUP} first"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "the validator printed no JSON ({e}): {stdout} {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), report)
+}
+
+/// Two groups, 7 HTTP users (awkward over 3 or 4 shards) and 3 script
+/// users whose script lies in a subfolder; odd bytes in the plan's text
+/// (a tab, trailing spaces, non-ASCII, no final newline) that YAML must
+/// carry byte for byte.
+const PLAN: &str = "# a plan with\ttabs and trailing spaces   \n[target]\ntps = 9.0\n\n[run]\nduration = \"5m\"\nramp_up = \"30s\"\ngrace = \"20s\"\n\n[[group]]\nname = \"web — ünïcode\"\nusers = 7\n\n[group.pacing]\nmode = \"fixed\"\ninterval = \"1s\"\n\n[[group.step]]\nname = \"home\"\nurl = \"${BASE_URL:-http://127.0.0.1:8080}/\"\n\n[[group]]\nname = \"scripted\"\nusers = 3\nscript = \"test_scripts/my mock.py\"\n\n[group.pacing]\nmode = \"fixed\"\ninterval = \"1.5s\"\n# no final newline";
+
+const SCRIPT: &str = "class Transaction:\n    def run(self):\n        pass\n";
+
+fn project() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("shop");
+    std::fs::create_dir_all(dir.join("test_scripts")).unwrap();
+    std::fs::write(dir.join("plan.toml"), PLAN).unwrap();
+    std::fs::write(dir.join("test_scripts/my mock.py"), SCRIPT).unwrap();
+    (tmp, dir)
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Seconds since the epoch of an RFC 3339 UTC time `YYYY-MM-DDTHH:MM:SSZ`
+/// (days from civil: Howard Hinnant's algorithm).
+fn epoch(t: &str) -> u64 {
+    assert_eq!(t.len(), 20, "{t}");
+    assert!(t.ends_with('Z'), "{t}: not UTC");
+    let n = |r: std::ops::Range<usize>| t[r].parse::<i64>().unwrap();
+    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    (days * 86400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19)) as u64
+}
+
+fn env_value<'a>(container: &'a Value, name: &str) -> &'a Value {
+    container["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("no env {name}: {container}"))
+}
+
+#[test]
+fn the_manifest_validates_and_a_corrupted_one_does_not() {
+    let (_tmp, dir) = project();
+    let before = now();
+    let (code, out, err) = pace(
+        &dir,
+        &[
+            "k8s",
+            "plan.toml",
+            "--shards",
+            "4",
+            "--namespace",
+            "load",
+            "--spread",
+            "--image",
+            "registry.example/pace:0.1",
+            "-e",
+            "BASE_URL=http://shop.svc:8080",
+            "-o",
+            "job.yaml",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty(), "the YAML went to -o, not stdout: {out}");
+    for step in [
+        "kubectl -n load apply -f job.yaml",
+        "kubectl -n load cp",
+        "pace merge",
+    ] {
+        assert!(err.contains(step), "no {step:?} in the next steps: {err}");
+    }
+    let file = dir.join("job.yaml");
+    let (vcode, report) = validate(&file);
+    assert_eq!(
+        vcode, 0,
+        "the schema refused the manifest: {}",
+        report["errors"]
+    );
+    let docs = report["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 2);
+    let (cm, job) = (&docs[0], &docs[1]);
+    assert_eq!(cm["kind"], "ConfigMap");
+    assert_eq!(job["kind"], "Job");
+    assert_eq!(cm["metadata"]["namespace"], "load");
+    assert_eq!(job["metadata"]["namespace"], "load");
+
+    // The plan byte for byte, the script at its relative path.
+    assert_eq!(cm["data"]["plan.toml"].as_str().unwrap(), PLAN);
+    let spec = &job["spec"];
+    let pod = &spec["template"]["spec"];
+    let items = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "plan")
+        .unwrap()["configMap"]["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let script_key = items
+        .iter()
+        .find(|i| i["path"] == "test_scripts/my mock.py")
+        .unwrap_or_else(|| panic!("the script is not mounted: {items:?}"))["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(cm["data"][&script_key].as_str().unwrap(), SCRIPT);
+    assert_eq!(
+        pod["volumes"][0]["configMap"]["name"],
+        cm["metadata"]["name"]
+    );
+
+    // Indexed, N at once, never retried.
+    assert_eq!(spec["completionMode"], "Indexed");
+    assert_eq!(spec["completions"], 4);
+    assert_eq!(spec["parallelism"], 4);
+    assert_eq!(spec["backoffLimit"], 0);
+    assert_eq!(pod["restartPolicy"], "Never");
+    assert_eq!(
+        pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]["topologyKey"],
+        "kubernetes.io/hostname"
+    );
+    assert_eq!(job["metadata"]["labels"]["app.kubernetes.io/name"], "pace");
+
+    // One start for all, 60 s ahead by default.
+    let c = &pod["containers"][0];
+    assert_eq!(c["image"], "registry.example/pace:0.1");
+    let start = env_value(c, "PACE_START_AT")["value"].as_str().unwrap();
+    let at = epoch(start);
+    assert!(
+        at >= before + 60 && at <= now() + 61,
+        "PACE_START_AT {start} is not 60 s ahead"
+    );
+    assert_eq!(env_value(c, "BASE_URL")["value"], "http://shop.svc:8080");
+    let args: Vec<&str> = c["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(&args[..4], ["run", "/plan/plan.toml", "--shards", "4"]);
+    // The deadline covers the wait, the run with its grace, the hold.
+    let deadline = spec["activeDeadlineSeconds"].as_i64().unwrap();
+    assert!(
+        deadline >= 60 + 300 + 20 + 600,
+        "activeDeadlineSeconds {deadline}"
+    );
+    // Heaviest shard: 2 of 7 web users (2/s) + 1 of 3 script users
+    // (2/3 /s): 100 + 2 + 10/3 → 110 m; 64 MiB + 32 KiB + 32 MiB → 97 MiB.
+    assert_eq!(c["resources"]["requests"]["cpu"], "110m");
+    assert_eq!(c["resources"]["requests"]["memory"], "97Mi");
+
+    // The same validator refuses what the API would.
+    let text = std::fs::read_to_string(&file).unwrap();
+    for (from, to, why) in [
+        ("completions: 4", "completions: four", "completions"),
+        (
+            "restartPolicy: Never",
+            "restartPolicy: [Never]",
+            "restartPolicy",
+        ),
+        ("backoffLimit: 0", "backoffLimit: none", "backoffLimit"),
+        (
+            "topologyKey: kubernetes.io/hostname",
+            "topologyKeys: kubernetes.io/hostname",
+            "topologyKey",
+        ),
+    ] {
+        assert!(text.contains(from), "no {from:?} in {text}");
+        let bad = dir.join("bad.yaml");
+        std::fs::write(&bad, text.replacen(from, to, 1)).unwrap();
+        let (bcode, breport) = validate(&bad);
+        assert_eq!(bcode, 1, "{to:?} was accepted: {breport}");
+        assert!(
+            breport["errors"].to_string().contains(why),
+            "{to:?}: {}",
+            breport["errors"]
+        );
+    }
+}
+
+#[test]
+fn stdout_by_default_and_a_claim_instead_of_an_empty_dir() {
+    let (_tmp, dir) = project();
+    let (code, out, err) = pace(
+        &dir,
+        &[
+            "k8s",
+            ".",
+            "--shards",
+            "3",
+            "--results-pvc",
+            "pace-results",
+            "--start-in",
+            "2m",
+            "--name",
+            "shop-test",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("---\n"), "{out}");
+    assert!(
+        err.contains("kubectl wait --for=condition=complete"),
+        "{err}"
+    );
+    let file = dir.join("from-stdout.yaml");
+    std::fs::write(&file, &out).unwrap();
+    let (vcode, report) = validate(&file);
+    assert_eq!(vcode, 0, "{}", report["errors"]);
+    let job = &report["documents"][1];
+    assert_eq!(job["metadata"]["name"], "shop-test");
+    assert!(job["metadata"].get("namespace").is_none());
+    let pod = &job["spec"]["template"]["spec"];
+    assert!(pod.get("affinity").is_none(), "no --spread: {pod}");
+    let results = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "results")
+        .unwrap();
+    assert_eq!(
+        results["persistentVolumeClaim"]["claimName"],
+        "pace-results"
+    );
+    let c = &pod["containers"][0];
+    // Nothing to hold for: pace is the entrypoint.
+    assert!(c.get("command").is_none(), "{c}");
+    let run = job["metadata"]["labels"]["app.kubernetes.io/instance"]
+        .as_str()
+        .unwrap();
+    assert!(run.starts_with("shop-test-"), "{run}");
+    assert!(
+        c["args"]
+            .to_string()
+            .contains(&format!("/results/{run}/shard-$(JOB_COMPLETION_INDEX)")),
+        "{}",
+        c["args"]
+    );
+}
+
+#[test]
+fn bad_flags_and_plans_are_one_line_errors() {
+    let (_tmp, dir) = project();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--shards", "0"], "--shards"),
+        (&["--shards", "11"], "--shards 11"),
+        (&["--shards", "2", "--start-in", "0s"], "--start-in"),
+        (&["--shards", "2", "--name", "Not_A_Label"], "--name"),
+        (&["--shards", "2", "--namespace=-x"], "--namespace"),
+        (&["--shards", "2", "-e", "NOEQUALS"], "--env"),
+        (&["--shards", "2", "--image", "a b"], "--image"),
+    ];
+    for (flags, want) in cases {
+        let mut args = vec!["k8s", "plan.toml"];
+        args.extend_from_slice(flags);
+        let (code, out, err) = pace(&dir, &args);
+        assert_eq!(code, 2, "{flags:?}: {err}");
+        assert!(out.is_empty(), "{flags:?}: {out}");
+        assert_eq!(err.trim().lines().count(), 1, "{flags:?}: {err}");
+        assert!(err.contains(want), "{flags:?}: {err}");
+    }
+
+    // The plan's own error, with its line.
+    std::fs::write(dir.join("broken.toml"), "[run]\nduration = \"-5s\"\n").unwrap();
+    let (code, _, err) = pace(&dir, &["k8s", "broken.toml", "--shards", "2"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("broken.toml:"), "{err}");
+
+    // A script that is not there.
+    std::fs::remove_file(dir.join("test_scripts/my mock.py")).unwrap();
+    let (code, _, err) = pace(&dir, &["k8s", "plan.toml", "--shards", "2"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("my mock.py"), "{err}");
+}
+
+#[test]
+fn an_existing_output_is_kept_without_force() {
+    let (_tmp, dir) = project();
+    std::fs::write(dir.join("job.yaml"), "mine").unwrap();
+    let args = ["k8s", "plan.toml", "--shards", "2", "-o", "job.yaml"];
+    let (code, _, err) = pace(&dir, &args);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("job.yaml")).unwrap(),
+        "mine"
+    );
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    let (code, _, err) = pace(&dir, &forced);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        std::fs::read_to_string(dir.join("job.yaml"))
+            .unwrap()
+            .contains("kind: Job")
+    );
+}
