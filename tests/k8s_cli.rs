@@ -329,6 +329,21 @@ fn bad_flags_and_plans_are_one_line_errors() {
 }
 
 #[test]
+fn a_crowded_shard_is_told_how_many_shards_fit() {
+    let (_tmp, dir) = project();
+    // 4 997 web users at 1/s: shard 0 of 2 runs 2 499 of them, 100 m +
+    // 2 499 m + the script share → 2 610 m; of 3, 1 770 m.
+    common::edit(&dir.join("plan.toml"), "users = 7", "users = 4997");
+    common::edit(&dir.join("plan.toml"), "tps = 9.0", "tps = 4999.0");
+    let (code, _, err) = pace(&dir, &["k8s", "plan.toml", "--shards", "2", "-o", "j.yaml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("--shards 3 keeps a pod under 2000m"), "{err}");
+    let (code, _, err) = pace(&dir, &["k8s", "plan.toml", "--shards", "3", "-o", "k.yaml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning"), "{err}");
+}
+
+#[test]
 fn an_existing_output_is_kept_without_force() {
     let (_tmp, dir) = project();
     std::fs::write(dir.join("job.yaml"), "mine").unwrap();

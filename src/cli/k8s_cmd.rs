@@ -101,6 +101,7 @@ fn write(a: K8sArgs) -> Result<(), String> {
         None => print!("{yaml}"),
     }
     warnings(&plan, &o);
+    crowded(&o, &m);
     next_steps(&a, &o, &m);
     Ok(())
 }
@@ -272,6 +273,21 @@ fn warnings(plan: &PlanFile, o: &Options) {
     if plan.run.post_run.is_some() {
         eprintln!(
             "warning: run.post_run runs in each pod, after its shard: the merged run's hook is `pace merge`'s"
+        );
+    }
+}
+
+/// One pod's CPU request past which the plan wants more shards: a load
+/// generator short of CPU starts its iterations late.
+const CROWDED_MILLI: u64 = 2000;
+
+/// Says how many shards keep each pod under [`CROWDED_MILLI`].
+fn crowded(o: &Options, m: &Manifest) {
+    let cpu = m.size.cpu_request_milli;
+    if cpu > CROWDED_MILLI {
+        let more = (o.shards as f64 * cpu as f64 / CROWDED_MILLI as f64).ceil() as u64;
+        eprintln!(
+            "warning: each shard asks for {cpu}m CPU for its share of the plan's rate: --shards {more} keeps a pod under {CROWDED_MILLI}m"
         );
     }
 }
