@@ -129,11 +129,14 @@ fn the_reference_band_splits_into_four_parts() {
     assert!(out.contains("the whole plan 720 ± 17.28"), "{out}");
 }
 
+/// Extra flags, environment variables, and what the error must name.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
 #[test]
 fn bad_shard_flags_and_variables_exit_2_naming_them() {
     let plan = seed_plan();
     let p = plan.to_str().unwrap();
-    let cases: &[(&[&str], &[(&str, &str)], &str)] = &[
+    let cases: &[Case] = &[
         (&["--shard", "4/4"], &[], "--shard"),
         (&["--shard", "one"], &[], "--shard"),
         (&["--shards", "0"], &[], "--shards"),

@@ -311,6 +311,12 @@ pub fn run(a: RunArgs) -> i32 {
         eprintln!("error: {e}");
         return exit::BAD_INPUT;
     }
+    if split.start_at.is_some() && plan.run.stairs.is_some() {
+        eprintln!(
+            "error: --start-at: a stair plan ([run.stairs]) cannot wait for a start: not supported"
+        );
+        return exit::BAD_INPUT;
+    }
     tpi_warning(&plan);
     // Where a plan key is: `plan.toml:LINE`, or only `config.cfg` for a
     // Pyak47 project converted in memory (the converted text's line numbers
@@ -439,14 +445,8 @@ pub fn run(a: RunArgs) -> i32 {
         plan_dir: &plan_dir,
         publish: &publish,
     };
-    if plan.run.stairs.is_some() && split.start_at.is_none() {
-        return super::stairs_cmd::run_stair(&rt, plan, &dir, &one);
-    }
     if plan.run.stairs.is_some() {
-        eprintln!(
-            "error: --start-at: a stair plan ([run.stairs]) cannot wait for a start: not supported"
-        );
-        return exit::BAD_INPUT;
+        return super::stairs_cmd::run_stair(&rt, plan, &dir, &one);
     }
     let shard = split.shard;
     match run_split(&rt, plan, &text, &dir, &one, &split) {

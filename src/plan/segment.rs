@@ -147,7 +147,7 @@ impl SegmentSequence {
                 .copied()
                 .find(|&s| {
                     let at = chosen[s] * l / scale[s];
-                    i > at || (i == at && (chosen[s] * l) % scale[s] == 0)
+                    i > at || (i == at && (chosen[s] * l).is_multiple_of(scale[s]))
                 })
                 .expect("the segments cover (0, 1], so one is always due");
             chosen[s] += 1;
