@@ -318,6 +318,13 @@ pub fn run(a: RunArgs) -> i32 {
         return exit::BAD_INPUT;
     }
     tpi_warning(&plan);
+    if let Some(shard) = split.shard
+        && !a.check
+    {
+        for w in shard_args::empty_pools(&plan, shard) {
+            eprintln!("{w}");
+        }
+    }
     // Where a plan key is: `plan.toml:LINE`, or only `config.cfg` for a
     // Pyak47 project converted in memory (the converted text's line numbers
     // are not config.cfg's).

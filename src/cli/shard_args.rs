@@ -174,7 +174,7 @@ pub fn print_part(plan: &PlanFile, shard: Shard) {
     for (g, whole) in part.groups.iter().zip(&plan.groups) {
         let rate = match g.pacing.rate {
             Some(r) if g.pacing.mode == crate::plan::file::PacingMode::ArrivalRate => format!(
-                ", every {}th arrival: {} arrivals/min",
+                ", 1 arrival in {}: {} arrivals/min",
                 shard.count,
                 round_sig(r.0 * 60.0, 5)
             ),
@@ -187,6 +187,9 @@ pub fn print_part(plan: &PlanFile, shard: Shard) {
             whole.users
         );
     }
+    for w in empty_pools(plan, shard) {
+        println!("{w}");
+    }
     if let (Some((pm, ph, conf)), Some((wm, wh, _))) = (expected_count(&part), expected_count(plan))
     {
         println!(
@@ -198,6 +201,23 @@ pub fn print_part(plan: &PlanFile, shard: Shard) {
             round_sig(conf * 100.0, 4)
         );
     }
+}
+
+/// Warnings for `shard` of `plan`: an arrival-rate group whose pool has
+/// no user on this shard drops every arrival the shard owns.
+pub fn empty_pools(plan: &PlanFile, shard: Shard) -> Vec<String> {
+    plan.groups
+        .iter()
+        .filter(|g| {
+            g.pacing.mode == crate::plan::file::PacingMode::ArrivalRate && shard.part(g.users) == 0
+        })
+        .map(|g| {
+            format!(
+                "warning: group '{}': its {} pool user(s) over {} shards leave none on shard {shard}: every arrival this shard owns will be dropped; give the group at least {} users",
+                g.name, g.users, shard.count, shard.count
+            )
+        })
+        .collect()
 }
 
 /// A run not ready by its start: nothing was sent. Leaves the folder

@@ -83,3 +83,32 @@ fn plan_hash_is_sha256_hex() {
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     );
 }
+
+#[test]
+fn an_arrival_pool_with_no_user_on_a_shard_is_warned() {
+    let text = r#"
+[run]
+duration = "1m"
+
+[[group]]
+name = "open"
+users = 1
+
+[group.pacing]
+mode = "arrival-rate"
+rate = "2/s"
+
+[[group.step]]
+name = "s"
+url = "http://127.0.0.1:1/"
+"#;
+    let plan = PlanFile::parse(text, "t.toml").unwrap();
+    assert!(empty_pools(&plan, Shard::new(0, 2).unwrap()).is_empty());
+    let w = empty_pools(&plan, Shard::new(1, 2).unwrap());
+    assert_eq!(w.len(), 1);
+    assert!(
+        w[0].contains("group 'open'") && w[0].contains("dropped"),
+        "{}",
+        w[0]
+    );
+}
