@@ -131,6 +131,8 @@ pub fn run(a: BaselineArgs) -> i32 {
         _ => PathBuf::from("."),
     };
     let probe = RunConfig {
+        shard: None,
+        start_at: None,
         samples_path: PathBuf::new(),
         seed: 0,
         quiet: true,
@@ -203,6 +205,8 @@ pub fn run(a: BaselineArgs) -> i32 {
             );
         }
         let cfg = RunConfig {
+            shard: None,
+            start_at: None,
             samples_path: dir.join(&samples),
             seed,
             quiet: true,

@@ -13,7 +13,7 @@ use crate::results::aggregate::Aggregate;
 use crate::results::judgement::State;
 use crate::results::sample::open_samples_within;
 use crate::results::summary::{RunMeta, Summary};
-use crate::verdict::{Ending, judge};
+use crate::verdict::{Ending, judge, judge_part};
 use std::path::{Path, PathBuf};
 
 /// The config.cfg that `load_plan(path)` converts: `path` is a folder
@@ -151,12 +151,40 @@ pub fn judged(plan: &PlanFile, agg: &Aggregate, meta: RunMeta) -> Summary {
                 .unwrap_or_else(|| "interrupted".into())
         }),
     };
-    let (exp, verdict) = judge(plan, agg, &ending);
+    // A shard's summary: its part is what it expected, and it is never
+    // judged alone.
+    let shard = meta
+        .shard
+        .as_ref()
+        .map(|s| crate::plan::segment::Shard {
+            index: s.index,
+            count: s.count,
+        })
+        .filter(|s| !s.is_whole());
+    let (exp, verdict) = match shard {
+        Some(s) => judge_part(
+            &crate::plan::segment::part_plan(plan, s),
+            agg,
+            &ending,
+            Some(s),
+        ),
+        None => judge(plan, agg, &ending),
+    };
     Summary::build(meta, agg, exp, verdict)
 }
 
 /// The exit code of a judged run (README's table).
 pub fn exit_code(s: &Summary) -> i32 {
+    // A shard that ran to the end and recorded everything did its part:
+    // the verdict is the merge's (a successful pod means "my part ran").
+    if s.meta
+        .shard
+        .as_ref()
+        .is_some_and(|sh| sh.count > 1 && sh.status == "ok")
+        && !s.meta.partial
+    {
+        return exit::OK;
+    }
     match s.verdict.state {
         State::Pass => exit::OK,
         State::Fail => exit::FAILED,

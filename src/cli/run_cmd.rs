@@ -10,6 +10,9 @@ use crate::results::summary::RunMeta;
 use crate::runner::{self, RunConfig};
 use crate::units::{human_duration, round_sig};
 use clap::Args;
+
+#[path = "shard_args.rs"]
+mod shard_args;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -40,6 +43,21 @@ pub struct RunArgs {
     /// file's own post_run always runs.
     #[arg(long)]
     allow_hooks: bool,
+    /// Run shard I of N of the plan (0-based, e.g. 1/4): users u with
+    /// u mod N = I of every group and every N-th arrival, on the plan's
+    /// one schedule; merge the N results folders with `pace merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Run one of N shards, its index from the environment variable
+    /// JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job).
+    #[arg(long, value_name = "N")]
+    shards: Option<String>,
+    /// Prepare, then release the users at this instant (RFC 3339, e.g.
+    /// 2026-12-01T05:00:00Z) so that every shard starts together; not
+    /// ready by then: no traffic, the results marked late, exit 5
+    /// [default: the environment variable PACE_START_AT].
+    #[arg(long, value_name = "TIME")]
+    start_at: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -269,6 +287,17 @@ pub(super) fn timestamp_dir(root: &Path) -> std::io::Result<PathBuf> {
 }
 
 pub fn run(a: RunArgs) -> i32 {
+    let env = |k: &str| std::env::var(k).ok();
+    let split = match (
+        shard_args::shard(a.shard.as_deref(), a.shards.as_deref(), &env),
+        shard_args::start_at(a.start_at.as_deref(), &env),
+    ) {
+        (Ok(shard), Ok(start_at)) => Sharding { shard, start_at },
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
     let (plan, text, file) = match load_plan(&a.plan) {
         Ok(p) => p,
         Err(e) => {
@@ -276,7 +305,26 @@ pub fn run(a: RunArgs) -> i32 {
             return exit::BAD_INPUT;
         }
     };
+    if split.shard.is_some()
+        && let Err(e) = crate::plan::segment::check_splittable(&plan)
+    {
+        eprintln!("error: {e}");
+        return exit::BAD_INPUT;
+    }
+    if split.start_at.is_some() && plan.run.stairs.is_some() {
+        eprintln!(
+            "error: --start-at: a stair plan ([run.stairs]) cannot wait for a start: not supported"
+        );
+        return exit::BAD_INPUT;
+    }
     tpi_warning(&plan);
+    if let Some(shard) = split.shard
+        && !a.check
+    {
+        for w in shard_args::empty_pools(&plan, shard) {
+            eprintln!("{w}");
+        }
+    }
     // Where a plan key is: `plan.toml:LINE`, or only `config.cfg` for a
     // Pyak47 project converted in memory (the converted text's line numbers
     // are not config.cfg's).
@@ -313,6 +361,8 @@ pub fn run(a: RunArgs) -> i32 {
         plan_dir: plan_dir.clone(),
         workers_log: None,
         max_iterations: None,
+        shard: split.shard,
+        start_at: None,
     };
     let commands = match runner::preflight(&plan, &probe) {
         Ok(c) => c,
@@ -350,6 +400,9 @@ pub fn run(a: RunArgs) -> i32 {
                 print_check(&crate::plan::stairs::level_plan(&plan, first));
             }
             None => print_check(&plan),
+        }
+        if let Some(shard) = split.shard {
+            shard_args::print_part(&plan, shard);
         }
         super::stairs_cmd::print_check(&plan);
         let gated = !a.allow_hooks && converted;
@@ -402,14 +455,33 @@ pub fn run(a: RunArgs) -> i32 {
     if plan.run.stairs.is_some() {
         return super::stairs_cmd::run_stair(&rt, plan, &dir, &one);
     }
-    match run_one(&rt, plan, &dir, &one) {
+    let shard = split.shard;
+    match run_split(&rt, plan, &text, &dir, &one, &split) {
         Ok(r) if r.partial => {
             eprintln!("pace: incomplete: partial results in {}", dir.display());
             exit::INTERRUPTED
         }
-        Ok(r) => r.published.code,
+        Ok(r) => {
+            if let Some(s) = shard {
+                println!(
+                    "pace: shard {s} ran its part: results in {}; the plan is judged once all {} shards are done: pace merge SHARD_DIR... -o MERGED_DIR",
+                    dir.display(),
+                    s.count
+                );
+            }
+            r.published.code
+        }
         Err(code) => code,
     }
+}
+
+/// How a run is split and started: its shard (`--shard`, `--shards`)
+/// and the instant it starts at (`--start-at`).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Sharding {
+    pub shard: Option<crate::plan::segment::Shard>,
+    /// The instant, and as it was written.
+    pub start_at: Option<(std::time::SystemTime, String)>,
 }
 
 /// What every run of one `pace run` shares: the plan's file and folder, the
@@ -439,6 +511,21 @@ pub(super) fn run_one(
     dir: &Path,
     o: &OneRun,
 ) -> Result<Ran, i32> {
+    run_split(rt, plan, "", dir, o, &Sharding::default())
+}
+
+/// [`run_one`] for a run split by `split`: shard `split.shard` of `plan`
+/// (whose text is `text`, hashed into the shard's summary), released at
+/// `split.start_at`. Not ready by then: the folder is marked late and the
+/// error is [`exit::LATE`].
+pub(super) fn run_split(
+    rt: &tokio::runtime::Runtime,
+    plan: PlanFile,
+    text: &str,
+    dir: &Path,
+    o: &OneRun,
+    split: &Sharding,
+) -> Result<Ran, i32> {
     let file = o.file;
     let seed = o.seed;
     let cfg = RunConfig {
@@ -453,9 +540,20 @@ pub(super) fn run_one(
             .any(|g| g.script.is_some())
             .then(|| dir.join("workers.log")),
         max_iterations: None,
+        shard: split.shard,
+        start_at: split.start_at.as_ref().map(|s| s.0),
     };
     let exec = match rt.block_on(runner::execute(&plan, cfg)) {
         Ok(x) => x,
+        Err(runner::RunError::Late {
+            ready_at,
+            start_at,
+            late,
+        }) => {
+            return Err(shard_args::write_late(
+                &plan, text, dir, o, split, ready_at, start_at, late,
+            ));
+        }
         Err(runner::RunError::Plan { key, message }) => {
             eprintln!("error: {}: {key}: {message}", file.display());
             return Err(exit::BAD_INPUT);
@@ -505,7 +603,28 @@ pub(super) fn run_one(
         partial,
         partial_reason: exec.interrupted.clone(),
         vars: exec.vars.iter().cloned().collect(),
-        shard: None,
+        // A run with a start barrier but no shard is the one shard of 1.
+        shard: (split.shard.is_some() || split.start_at.is_some()).then(|| {
+            let s = split.shard.unwrap_or(crate::plan::segment::Shard::WHOLE);
+            crate::results::summary::ShardMeta {
+                index: s.index,
+                count: s.count,
+                plan_hash: shard_args::plan_hash(text),
+                start_at: split.start_at.as_ref().map(|s| s.1.clone()),
+                t0_epoch_us: shard_args::epoch_us(exec.t0_wall),
+                ready_epoch_us: shard_args::epoch_us(exec.ready),
+                first_start_epoch_us: shard_args::epoch_us(exec.released),
+                status: if exec.failure.is_some() {
+                    "failed"
+                } else if partial {
+                    "interrupted"
+                } else {
+                    "ok"
+                }
+                .into(),
+                host: shard_args::host_name(),
+            }
+        }),
     };
     let published = finish::publish(plan, &agg, meta, dir, o.publish);
     Ok(Ran {

@@ -9,6 +9,7 @@ pub mod file;
 pub mod pacing;
 pub mod rate;
 pub mod resource;
+pub mod segment;
 pub mod solve;
 pub mod stairs;
 pub mod vars;

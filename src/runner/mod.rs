@@ -5,24 +5,26 @@
 pub mod http;
 mod recorder;
 pub mod redact;
+pub mod roster;
 pub mod schedule;
 pub mod script;
 mod scripts;
 mod work;
 
-use crate::plan::file::{GroupSection, PacingMode, PlanFile};
+use crate::plan::file::PlanFile;
+use crate::plan::segment::Shard;
 use crate::results::aggregate::Aggregate;
 use crate::results::sample::{ErrorKind, Kind, Sample};
 use http::Step;
-use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use redact::Redactor;
-use schedule::{Cadence, UserSchedule};
+use roster::{Arrivals, Slot};
+use schedule::UserSchedule;
 use scripts::{Scripts, prestart};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Notify, mpsc};
 use work::GroupWork;
 
@@ -44,6 +46,13 @@ pub struct RunConfig {
     /// baseline --iterations`); the run ends once every user has, even
     /// before `run.duration`. `None`: users run until the duration.
     pub max_iterations: Option<u64>,
+    /// Run only this shard of the plan (its users and arrivals, with
+    /// their global ids, phases and random streams); `None`: the whole.
+    pub shard: Option<Shard>,
+    /// Release the users at this wall-clock instant, once everything is
+    /// prepared: every shard of a plan starts together. Already past when
+    /// the run is ready: [`RunError::Late`], and nothing is sent.
+    pub start_at: Option<SystemTime>,
 }
 
 /// What a run leaves for the results.
@@ -58,6 +67,14 @@ pub struct Execution {
     pub failure: Option<String>,
     /// The variables pace set for `${VAR}` (the config's and `PACE_TARGET`).
     pub vars: Vec<(String, String)>,
+    /// The wall-clock instant of t0, the origin of every sample's time:
+    /// `start_at` when one was set.
+    pub t0_wall: SystemTime,
+    /// When everything was prepared and the run began waiting for t0.
+    pub ready: SystemTime,
+    /// When the users were actually released (t0 plus how late the timer
+    /// woke).
+    pub released: SystemTime,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +82,14 @@ pub enum RunError {
     /// A plan key that cannot be used (named with its path).
     #[error("{key}: {message}")]
     Plan { key: String, message: String },
+    /// Not ready by the start: nothing was sent.
+    #[error("ready {late:.3} s after the start at {}", humantime::format_rfc3339_millis(*start_at))]
+    Late {
+        ready_at: SystemTime,
+        start_at: SystemTime,
+        /// Seconds between the start and when the run was ready.
+        late: f64,
+    },
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -198,10 +223,6 @@ impl Ctx {
 struct Group {
     name: String,
     users: u64,
-    mode: PacingMode,
-    cadence: Option<Cadence>,
-    rate: f64,
-    late: crate::plan::file::Late,
     work: Arc<GroupWork>,
 }
 
@@ -249,25 +270,10 @@ fn build_groups(
         out.push(Group {
             name: g.name.clone(),
             users: g.users,
-            mode: g.pacing.mode,
-            cadence: cadence_of(g),
-            rate: g.pacing.rate.map(|r| r.0).unwrap_or(0.0),
-            late: g.pacing.late,
             work: Arc::new(work),
         });
     }
     Ok((out, secrets.into_inner()))
-}
-
-fn cadence_of(g: &GroupSection) -> Option<Cadence> {
-    match g.pacing.mode {
-        PacingMode::AfterEnd => Some(Cadence::AfterEnd(
-            g.pacing.delay.map(|d| d.0).unwrap_or(0.0),
-        )),
-        PacingMode::None => Some(Cadence::BackToBack),
-        PacingMode::ArrivalRate => None,
-        _ => g.pacing.distribution().map(Cadence::Paced),
-    }
 }
 
 /// One TLS configuration for every user. Building it loads the platform's
@@ -311,6 +317,8 @@ pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Vec<String>, RunErr
         seed: cfg.seed,
         quiet: true,
         max_iterations: cfg.max_iterations,
+        shard: cfg.shard,
+        start_at: None,
     };
     if let Some(e) = &plan.target.embedded {
         e.to_config().map_err(|(k, message)| RunError::Plan {
@@ -365,19 +373,38 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
     };
     scripts.redact_log(&redactor);
     // Script workers start before the clock, so iterations begin on time.
-    prestart(&groups, cfg.quiet).await;
+    let shard = cfg.shard.unwrap_or(Shard::WHOLE);
+    prestart(&groups, shard, cfg.quiet).await;
+    // Both clocks read once, so t0 on the monotonic clock is the start on
+    // the wall clock however long the wait.
+    let ready = SystemTime::now();
+    let ready_instant = Instant::now();
+    let start = match cfg.start_at {
+        None => None,
+        Some(at) => match at.duration_since(ready) {
+            Ok(wait) => Some((ready_instant + wait, at)),
+            Err(e) => {
+                teardown(&groups, scripts, embedded).await;
+                return Err(RunError::Late {
+                    ready_at: ready,
+                    start_at: at,
+                    late: e.duration().as_secs_f64(),
+                });
+            }
+        },
+    };
     let duration = plan.run.duration.0;
     let ramp = plan.run.ramp_up();
     let grace = plan.run.grace.0;
     let (tx, rx) = mpsc::unbounded_channel();
     let file = std::fs::File::create(&cfg.samples_path)?;
-    let total_users: u64 = plan.groups.iter().map(|g| g.users).sum();
-    let target_tpm = plan.planned_tps().map(|t| t * 60.0);
+    let total_users: u64 = plan.groups.iter().map(|g| shard.part(g.users)).sum();
+    let target_tpm = plan.planned_tps().map(|t| t * 60.0 / shard.count as f64);
     let agg = Aggregate::for_plan(plan, (ramp, duration));
-    let started = std::time::SystemTime::now();
+    let (t0, started) = start.unwrap_or_else(|| (Instant::now(), SystemTime::now()));
     let signals = Arc::new(Signals::default());
     let ctx = Arc::new(Ctx {
-        t0: Instant::now(),
+        t0,
         duration,
         signals: signals.clone(),
         tx,
@@ -402,36 +429,44 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         signals.clone(),
     ));
 
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut seed_rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed);
-    for g in &groups {
-        let gname: Arc<str> = Arc::from(g.name.as_str());
-        match g.cadence {
-            Some(cadence) => {
-                for u in 0..g.users {
-                    let offset = u as f64 * ramp / g.users as f64;
-                    let rng = Xoshiro256PlusPlus::from_rng(&mut seed_rng);
-                    tasks.spawn(paced_user(
-                        ctx.clone(),
-                        gname.clone(),
-                        u as u32,
-                        offset,
-                        UserSchedule::new(cadence, g.late),
-                        g.work.clone(),
-                        rng,
-                    ));
-                }
+    // Listening from here on: a signal during the wait for the start is
+    // not lost.
+    let mut listener = Interrupts::new();
+    let mut interrupted = None;
+    if t0 > Instant::now() {
+        tokio::select! {
+            _ = tokio::time::sleep_until(t0.into()) => {}
+            sig = listener.recv() => {
+                interrupted = Some(format!("{sig} before the start: nothing was sent"));
+                let _ = signals.stopped_at.set(0.0);
+                signals.stop.turn_on();
             }
-            None => {
-                debug_assert_eq!(g.mode, PacingMode::ArrivalRate);
-                let rng = Xoshiro256PlusPlus::from_rng(&mut seed_rng);
+        }
+    }
+    let released = SystemTime::now();
+
+    let mut tasks = tokio::task::JoinSet::new();
+    let names: Vec<Arc<str>> = groups.iter().map(|g| Arc::from(g.name.as_str())).collect();
+    for slot in roster::roster(plan, cfg.seed, shard) {
+        match slot {
+            Slot::User(m) => {
+                tasks.spawn(paced_user(
+                    ctx.clone(),
+                    names[m.group].clone(),
+                    m.user as u32,
+                    m.offset,
+                    UserSchedule::new(m.cadence, m.late),
+                    groups[m.group].work.clone(),
+                    m.rng,
+                ));
+            }
+            Slot::Arrivals(o) => {
                 tasks.spawn(arrivals(
                     ctx.clone(),
-                    gname.clone(),
-                    g.users,
-                    g.rate,
-                    g.work.clone(),
-                    rng,
+                    names[o.group].clone(),
+                    o.pool,
+                    o.arrivals,
+                    groups[o.group].work.clone(),
                 ));
             }
         }
@@ -439,7 +474,6 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
 
     // Wait for the end, an interrupt, a failure to record, or the grace
     // period after `duration`.
-    let mut interrupted = None;
     let mut recorder_result = None;
     let end = ctx.t0 + Duration::from_secs_f64(duration);
     {
@@ -447,8 +481,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         tokio::pin!(all_done);
         let mut hard_deadline =
             tokio::time::Instant::from_std(end + Duration::from_secs_f64(grace));
-        let mut interrupts = 0;
-        let mut listener = Interrupts::new();
+        let mut interrupts = usize::from(interrupted.is_some());
         loop {
             tokio::select! {
                 _ = &mut all_done => break,
@@ -497,18 +530,8 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
     let run_time = ctx.now();
-    for g in &groups {
-        if let GroupWork::Script { spec, .. } = &*g.work
-            && let Some(z) = spec.zygote.get()
-        {
-            z.shutdown(Duration::from_secs(2)).await;
-        }
-    }
-    scripts.finish();
     drop(ctx);
-    if let Some(t) = embedded {
-        t.shutdown().await;
-    }
+    teardown(&groups, scripts, embedded).await;
     let recorded = match recorder_result {
         Some(r) => r,
         None => recorder.await,
@@ -529,7 +552,29 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         interrupted: failure.clone().or(interrupted),
         failure,
         vars: cfg.vars.clone(),
+        t0_wall: started,
+        ready,
+        released,
     })
+}
+
+/// Stops what a run prepared: script workers, then the embedded target.
+async fn teardown(
+    groups: &[Group],
+    scripts: Scripts,
+    embedded: Option<crate::target::RunningTarget>,
+) {
+    for g in groups {
+        if let GroupWork::Script { spec, .. } = &*g.work
+            && let Some(z) = spec.zygote.get()
+        {
+            z.shutdown(Duration::from_secs(2)).await;
+        }
+    }
+    scripts.finish();
+    if let Some(t) = embedded {
+        t.shutdown().await;
+    }
 }
 
 /// How long users get to record what they cut off before they are aborted.
@@ -749,21 +794,21 @@ struct Job {
 }
 
 /// The open model: iterations start at a constant rate from a pool of
-/// `users` workers; an arrival that finds no free worker is dropped.
+/// `pool` workers (the global ids of the users it owns); an arrival that
+/// finds no free worker is dropped (only the shard's own arrivals).
 async fn arrivals(
     ctx: Arc<Ctx>,
     group: Arc<str>,
-    users: u64,
-    rate: f64,
+    pool: Vec<u64>,
+    mut due: Arrivals,
     work: Arc<GroupWork>,
-    mut rng: Xoshiro256PlusPlus,
 ) {
     // The idle pool; `None` once dispatching is over, so a worker that
     // finishes late exits instead of waiting for work that never comes.
     type Pool = Arc<std::sync::Mutex<Option<Vec<mpsc::UnboundedSender<Job>>>>>;
     let idle: Pool = Arc::new(std::sync::Mutex::new(Some(Vec::new())));
     let mut workers = tokio::task::JoinSet::new();
-    for u in 0..users {
+    for u in pool {
         // A worker holds no sender of its own while idle (the job carries
         // it back), so dropping the pool closes idle workers' channels.
         let (wtx, mut wrx) = mpsc::unbounded_channel::<Job>();
@@ -817,9 +862,8 @@ async fn arrivals(
             }
         });
     }
-    let interval = 1.0 / rate;
-    // A random phase, like paced users, so counts follow the band's model.
-    let mut at = rand::RngExt::random::<f64>(&mut rng) * interval;
+    // The shard's own arrivals on the global clock (roster::Arrivals).
+    let (_, mut at) = due.next_due();
     while at < ctx.duration && ctx.sleep_until(at).await {
         let worker = idle
             .lock()
@@ -835,7 +879,7 @@ async fn arrivals(
             }
             None => ctx.record(Sample::event(Kind::Dropped, at, &group, 0)),
         }
-        at += interval;
+        at = due.next_due().1;
     }
     // Idle workers see their channel close and stop; busy ones find the
     // pool gone when they finish.

@@ -191,20 +191,21 @@ pub(super) fn describe(spec: &script::ScriptSpec) -> String {
     }
 }
 
-/// Starts every script user's worker before the clock starts.
-pub(super) async fn prestart(groups: &[Group], quiet: bool) {
+/// Starts the worker of every script user of `shard` before the clock starts.
+pub(super) async fn prestart(groups: &[Group], shard: crate::plan::segment::Shard, quiet: bool) {
     for g in groups {
         let GroupWork::Script { spec, ready, .. } = &*g.work else {
             continue;
         };
         let t = Instant::now();
-        let workers = script::prestart(spec, g.users).await;
+        let users: Vec<u64> = (0..g.users).filter(|&u| shard.owns(u)).collect();
+        let workers = script::prestart(spec, &users).await;
         let failed = workers.iter().filter(|w| w.is_none()).count();
         if !quiet {
             eprintln!(
                 "pace: group '{}': {} script worker(s) ready in {:.1} s",
                 g.name,
-                g.users as usize - failed,
+                users.len() - failed,
                 t.elapsed().as_secs_f64()
             );
         }

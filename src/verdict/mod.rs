@@ -13,6 +13,7 @@ pub mod expect;
 pub mod laws;
 
 use crate::plan::file::{AcceptanceSection, PlanFile, Tolerance};
+use crate::plan::segment::Shard;
 use crate::results::aggregate::Aggregate;
 use crate::results::judgement::{Check, Expected, State, Verdict};
 use crate::units::round_sig;
@@ -30,9 +31,31 @@ pub struct Ending {
     pub incomplete: Option<String>,
 }
 
+/// Why a shard's run is never judged on its own: the plan's promises hold
+/// for the merged shards (thresholds cannot be judged per generator,
+/// reference F.6).
+pub fn shard_reason(shard: Shard) -> String {
+    format!("shard {shard}: the plan is judged once, on the merged shards (pace merge)")
+}
+
 /// Judges a run: the expected throughput over its window (where the plan
 /// sets a rate) and the verdict.
 pub fn judge(plan: &PlanFile, agg: &Aggregate, ending: &Ending) -> (Option<Expected>, Verdict) {
+    judge_part(plan, agg, ending, None)
+}
+
+/// [`judge`] for one shard of a plan split over generators (`shard` of
+/// more than one; `plan` is then the shard's part, `plan::segment::part_plan`):
+/// its checks are worked out and listed for information, and the verdict
+/// is INCOMPLETE, because the plan is judged once, on the merged shards.
+/// (A separate argument rather than a field of [`Ending`], whose literal
+/// every caller spells out.)
+pub fn judge_part(
+    plan: &PlanFile,
+    agg: &Aggregate,
+    ending: &Ending,
+    shard: Option<Shard>,
+) -> (Option<Expected>, Verdict) {
     let mut v = Verdict {
         pass: false,
         reasons: Vec::new(),
@@ -117,6 +140,9 @@ pub fn judge(plan: &PlanFile, agg: &Aggregate, ending: &Ending) -> (Option<Expec
     v.state = if let Some(why) = &ending.incomplete {
         v.reasons
             .insert(0, format!("the run did not finish: {why}"));
+        State::Incomplete
+    } else if let Some(s) = shard.filter(|s| !s.is_whole()) {
+        v.reasons.insert(0, shard_reason(s));
         State::Incomplete
     } else if failed {
         State::Fail

@@ -531,7 +531,7 @@ fn write_log(log: &Option<Log>, who: &str, line: &str) {
 /// time, so that iterations begin on schedule. A user whose worker fails
 /// here gets `None` and tries again at its first iteration, where the
 /// failure is counted.
-pub async fn prestart(spec: &Arc<ScriptSpec>, users: u64) -> Vec<Option<Worker>> {
+pub async fn prestart(spec: &Arc<ScriptSpec>, users: &[u64]) -> Vec<Option<Worker>> {
     if spec.forkable && spec.zygote.get().is_none() {
         // A script that does not import stays on a process per worker:
         // each user then reports the error at its iteration.
@@ -544,14 +544,16 @@ pub async fn prestart(spec: &Arc<ScriptSpec>, users: u64) -> Vec<Option<Worker>>
         .unwrap_or(8);
     let sem = Arc::new(tokio::sync::Semaphore::new(parallel));
     let mut set = tokio::task::JoinSet::new();
-    for u in 0..users {
+    for &u in users {
         let (spec, sem) = (spec.clone(), sem.clone());
         set.spawn(async move {
             let _permit = sem.acquire_owned().await.ok();
             (u, Worker::start(&spec, u as u32).await.ok())
         });
     }
-    let mut out: Vec<Option<Worker>> = (0..users).map(|_| None).collect();
+    // Indexed by user id: a shard's users are every N-th.
+    let len = users.iter().max().map_or(0, |m| m + 1);
+    let mut out: Vec<Option<Worker>> = (0..len).map(|_| None).collect();
     while let Some(r) = set.join_next().await {
         if let Ok((u, w)) = r {
             out[u as usize] = w;

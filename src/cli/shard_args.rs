@@ -1,0 +1,304 @@
+//! `pace run --shard I/N`, `--shards N` and `--start-at`: which part of
+//! the plan this process runs and when it starts, what `--check` says
+//! about the part, and the results folder of a shard that was late.
+
+use super::{OneRun, Sharding};
+use crate::cli::exit;
+use crate::cli::finish;
+use crate::plan::file::PlanFile;
+use crate::plan::segment::{Shard, part_plan};
+use crate::results::aggregate::Aggregate;
+use crate::results::summary::{RunMeta, ShardMeta};
+use crate::units::round_sig;
+use std::path::Path;
+use std::time::SystemTime;
+
+/// The variable a Kubernetes Indexed Job sets to the pod's 0-based index.
+pub const INDEX_VAR: &str = "JOB_COMPLETION_INDEX";
+/// The variable `--start-at` falls back on.
+pub const START_VAR: &str = "PACE_START_AT";
+
+/// The shard to run: `--shard I/N`, or `--shards N` with the index from
+/// `JOB_COMPLETION_INDEX` (read with `env`). Errors are one line naming
+/// the flag or the variable.
+pub fn shard(
+    shard: Option<&str>,
+    shards: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Shard>, String> {
+    let count = shards
+        .map(|n| match n.trim().parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(format!(
+                "--shards: '{n}' is not a number of shards (a whole number, at least 1)"
+            )),
+        })
+        .transpose()?;
+    match (shard, count) {
+        (Some(s), count) => {
+            let s = Shard::parse(s).map_err(|e| format!("--shard: {e}"))?;
+            match count {
+                Some(n) if n != s.count => Err(format!(
+                    "--shards: {n} disagrees with --shard {s} ({} shards): give one of them",
+                    s.count
+                )),
+                _ => Ok(Some(s)),
+            }
+        }
+        (None, Some(n)) => {
+            let raw = env(INDEX_VAR).ok_or_else(|| {
+                format!(
+                    "{INDEX_VAR}: not set: --shards {n} takes the shard's index from it (a Kubernetes Indexed Job sets it); elsewhere use --shard I/{n}"
+                )
+            })?;
+            let i: u32 = raw.trim().parse().map_err(|_| {
+                format!(
+                    "{INDEX_VAR}: '{}' is not a shard index (0-based: 0..{})",
+                    raw.escape_debug(),
+                    n - 1
+                )
+            })?;
+            Shard::new(i, n).map(Some).map_err(|_| {
+                format!(
+                    "{INDEX_VAR}: {i} is not below --shards {n} (the index is 0-based: 0..{})",
+                    n - 1
+                )
+            })
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// The start instant: `--start-at`, else `PACE_START_AT`; RFC 3339 with
+/// `Z` or a `+HH:MM` offset (a time without either is UTC). Errors name
+/// the flag or the variable.
+pub fn start_at(
+    flag: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<(SystemTime, String)>, String> {
+    let (name, raw) = match (flag, env(START_VAR)) {
+        (Some(f), _) => ("--start-at", f.to_string()),
+        (None, Some(v)) if !v.trim().is_empty() => (START_VAR, v),
+        _ => return Ok(None),
+    };
+    parse_time(raw.trim())
+        .map(|t| Some((t, raw.trim().to_string())))
+        .ok_or_else(|| {
+            format!(
+                "{name}: '{}' is not an RFC 3339 time such as 2026-12-01T05:00:00Z",
+                raw.escape_debug()
+            )
+        })
+}
+
+/// Parses an RFC 3339 time, with `Z`, an offset or neither (UTC).
+fn parse_time(s: &str) -> Option<SystemTime> {
+    let s = s.strip_suffix(['Z', 'z']).unwrap_or(s);
+    // An offset is the last `+` or `-` after the time's `T`.
+    let t = s.find(['T', 't', ' '])?;
+    let (base, offset) = match s[t..].rfind(['+', '-']) {
+        Some(i) => {
+            let (b, o) = s.split_at(t + i);
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            let (h, m) = o[1..].split_once(':')?;
+            let (h, m): (u64, u64) = (h.parse().ok()?, m.parse().ok()?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            (b, sign * (h * 3600 + m * 60) as i64)
+        }
+        None => (s, 0),
+    };
+    let local = humantime::parse_rfc3339_weak(base).ok()?;
+    // Local time = UTC + offset.
+    let secs = std::time::Duration::from_secs(offset.unsigned_abs());
+    if offset >= 0 {
+        local.checked_sub(secs)
+    } else {
+        local.checked_add(secs)
+    }
+}
+
+/// Microseconds since the Unix epoch (0 before it).
+pub fn epoch_us(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+/// SHA-256 of the plan text, hex: every shard must have run the same bytes.
+pub fn plan_hash(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The machine's host name (the pod's, on Kubernetes).
+pub fn host_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname writes at
+    // most that many bytes.
+    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    match std::str::from_utf8(&buf[..end]) {
+        Ok(h) if ok && !h.is_empty() => h.to_string(),
+        _ => std::env::var("HOSTNAME").unwrap_or_default(),
+    }
+}
+
+/// Expected transactions in the window of `plan`, `(mean, half band)`.
+fn expected_count(plan: &PlanFile) -> Option<(f64, f64, f64)> {
+    let empty = Aggregate::for_plan(plan, (plan.run.ramp_up(), plan.run.duration.0));
+    crate::verdict::expect::expected(plan, &empty).map(|e| {
+        (
+            e.transactions,
+            (e.transactions_high - e.transactions_low) / 2.0,
+            e.confidence,
+        )
+    })
+}
+
+/// `--check --shard`: the shard's part of every group, and what it and
+/// the whole plan are expected to complete.
+pub fn print_part(plan: &PlanFile, shard: Shard) {
+    let part = part_plan(plan, shard);
+    let users = |p: &PlanFile| p.groups.iter().map(|g| g.users).sum::<u64>();
+    println!(
+        "shard {shard}: {} of the plan's {}: users u with u mod {} = {} in each group, on the whole plan's schedule",
+        crate::units::count(users(&part) as f64, "user"),
+        users(plan),
+        shard.count,
+        shard.index
+    );
+    for (g, whole) in part.groups.iter().zip(&plan.groups) {
+        let rate = match g.pacing.rate {
+            Some(r) if g.pacing.mode == crate::plan::file::PacingMode::ArrivalRate => format!(
+                ", 1 arrival in {}: {} arrivals/min",
+                shard.count,
+                round_sig(r.0 * 60.0, 5)
+            ),
+            _ => String::new(),
+        };
+        println!(
+            "  {}: {} of {}{rate}",
+            g.name,
+            crate::units::count(g.users as f64, "user"),
+            whole.users
+        );
+    }
+    for w in empty_pools(plan, shard) {
+        println!("{w}");
+    }
+    if let (Some((pm, ph, conf)), Some((wm, wh, _))) = (expected_count(&part), expected_count(plan))
+    {
+        println!(
+            "expected transactions in the window: this shard {} ± {}, the whole plan {} ± {} ({}% confidence); the shard is not judged alone: pace merge judges the whole",
+            round_sig(pm, 6),
+            round_sig(ph, 3),
+            round_sig(wm, 6),
+            round_sig(wh, 4),
+            round_sig(conf * 100.0, 4)
+        );
+    }
+}
+
+/// Warnings for `shard` of `plan`: an arrival-rate group whose pool has
+/// no user on this shard drops every arrival the shard owns.
+pub fn empty_pools(plan: &PlanFile, shard: Shard) -> Vec<String> {
+    plan.groups
+        .iter()
+        .filter(|g| {
+            g.pacing.mode == crate::plan::file::PacingMode::ArrivalRate && shard.part(g.users) == 0
+        })
+        .map(|g| {
+            format!(
+                "warning: group '{}': its {} pool user(s) over {} shards leave none on shard {shard}: every arrival this shard owns will be dropped; give the group at least {} users",
+                g.name, g.users, shard.count, shard.count
+            )
+        })
+        .collect()
+}
+
+/// A run not ready by its start: nothing was sent. Leaves the folder
+/// marked invalid for `pace merge` (an empty samples.csv and a
+/// summary.json with `meta.partial` and `meta.shard.status` = "late"),
+/// prints how late, and returns [`exit::LATE`].
+#[allow(clippy::too_many_arguments)]
+pub fn write_late(
+    plan: &PlanFile,
+    text: &str,
+    dir: &Path,
+    o: &OneRun,
+    split: &Sharding,
+    ready_at: SystemTime,
+    start_at: SystemTime,
+    late: f64,
+) -> i32 {
+    let when = split.start_at.as_ref().map_or_else(
+        || humantime::format_rfc3339_millis(start_at).to_string(),
+        |s| s.1.clone(),
+    );
+    let why = format!(
+        "not ready by the start: ready {} s after {when}; nothing was sent",
+        round_sig(late, 4)
+    );
+    eprintln!("error: --start-at: {why} (exit 5)");
+    let samples = dir.join(crate::results::SAMPLES_FILE);
+    let empty = Aggregate::for_plan(plan, finish::window(plan, true, 0.0));
+    let meta = RunMeta {
+        plan_file: o.file.display().to_string(),
+        seed: o.seed,
+        started_at: humantime::format_rfc3339_seconds(start_at).to_string(),
+        finished_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        started_epoch_ms: epoch_us(start_at) / 1000,
+        run_time_s: 0.0,
+        duration_s: plan.run.duration.0,
+        ramp_up_s: plan.run.ramp_up(),
+        ts_interval_s: plan.run.ts_interval.0,
+        late_policy: finish::late_policy(plan),
+        partial: true,
+        partial_reason: Some(why),
+        vars: Default::default(),
+        shard: Some(ShardMeta {
+            index: split.shard.map_or(0, |s| s.index),
+            count: split.shard.map_or(1, |s| s.count),
+            plan_hash: plan_hash(text),
+            start_at: split.start_at.as_ref().map(|s| s.1.clone()),
+            t0_epoch_us: epoch_us(start_at),
+            ready_epoch_us: epoch_us(ready_at),
+            first_start_epoch_us: 0,
+            status: "late".into(),
+            host: host_name(),
+        }),
+    };
+    let summary = finish::judged(plan, &empty, meta);
+    let written = std::fs::write(&samples, samples_header()).and_then(|()| {
+        let json = serde_json::to_string_pretty(&summary).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join("summary.json"), json + "\n")
+    });
+    if let Err(e) = written {
+        eprintln!("error: {}: {e}", dir.display());
+    }
+    exit::LATE
+}
+
+/// The header row of samples.csv alone: a samples file with no rows.
+fn samples_header() -> String {
+    use crate::results::sample::{Kind, Sample, SampleWriter};
+    let mut buf = Vec::new();
+    {
+        let mut w = SampleWriter::new(&mut buf);
+        let _ = w.write(&Sample::event(Kind::UserStart, 0.0, "", 0));
+        let _ = w.flush();
+    }
+    let text = String::from_utf8_lossy(&buf);
+    text.lines()
+        .next()
+        .map(|h| format!("{h}\n"))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+#[path = "shard_args_tests.rs"]
+mod tests;
