@@ -9,6 +9,7 @@ pub mod capacity;
 pub mod cli;
 pub mod export;
 pub mod input;
+pub mod merge;
 pub mod output;
 pub mod plan;
 pub mod pyak47;
