@@ -4,9 +4,11 @@
 //! plotters and any HdrHistogram library), so that `pace merge` can add the
 //! shards' histograms exactly and other tools can read them.
 //!
-//! The log: a `StartTime` header (the run's clock origin), then one line per
-//! timer and non-empty interval, in time order: `Tag=<timer>`, the
-//! interval's start in seconds since the Unix epoch (origin + interval
+//! The log: a `StartTime` header (the run's clock origin), then per
+//! non-empty interval, in time order, one untagged line for all
+//! transactions together (what HdrHistogram's `HistogramLogProcessor` reads
+//! without `-tag`) and one line per timer: `Tag=<timer>`, the interval's
+//! start in seconds since the Unix epoch (origin + interval
 //! start), its length (the time-series interval), the largest value, and
 //! the histogram, V2-deflate encoded in base64. Values are microseconds;
 //! successful samples only, bucketed by send time, at 2 significant digits
@@ -45,6 +47,7 @@ impl Exporter for Hlog {
             out,
             origin_us(r),
             r.summary.meta.ts_interval_s,
+            &r.all_intervals,
             &r.timer_intervals,
         )
     }
@@ -97,13 +100,15 @@ pub fn name_of_tag(tag: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Writes the interval log of `timers` (each timer's histogram per
-/// interval, microseconds) whose interval `i` starts at `origin_us` + `i` ×
-/// `ts` seconds. Empty intervals are left out.
+/// Writes the interval log of `all` (every transaction's histogram per
+/// interval, untagged) and `timers` (each timer's, tagged), microseconds,
+/// whose interval `i` starts at `origin_us` + `i` × `ts` seconds. Empty
+/// intervals are left out.
 pub fn write_log(
     out: &mut dyn Write,
     origin_us: u64,
     ts: f64,
+    all: &[IntervalHist],
     timers: &BTreeMap<String, Vec<IntervalHist>>,
 ) -> anyhow::Result<()> {
     let origin = Duration::from_micros(origin_us);
@@ -116,12 +121,21 @@ pub fn write_log(
         .begin_log_with(&mut out, &mut ser)?;
     let tags: Vec<(String, &Vec<IntervalHist>)> =
         timers.iter().map(|(k, v)| (tag_of(k), v)).collect();
-    let slots = tags.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+    let slots = tags
+        .iter()
+        .map(|(_, v)| v.len())
+        .chain([all.len()])
+        .max()
+        .unwrap_or(0);
     let len = Duration::from_secs_f64(ts);
     // Interval by interval, as a live log would have them: readers expect
     // start times in order.
     for i in 0..slots {
         let start = origin + Duration::from_secs_f64(i as f64 * ts);
+        if let Some(h) = all.get(i).filter(|h| !h.is_empty()) {
+            log.write_histogram(h, start, len, None)
+                .map_err(|e| anyhow::anyhow!("{FILE}: {e}"))?;
+        }
         for (tag, hists) in &tags {
             let Some(h) = hists.get(i).filter(|h| !h.is_empty()) else {
                 continue;

@@ -51,7 +51,14 @@ fn n_shards_histograms_add_up_to_the_histogram_of_all_samples_bucket_for_bucket(
                 shard.add(s);
             }
             let mut log = Vec::new();
-            hlog::write_log(&mut log, 1_000_000 * k as u64, 5.0, &interval_hists(&shard)).unwrap();
+            hlog::write_log(
+                &mut log,
+                1_000_000 * k as u64,
+                5.0,
+                &[],
+                &interval_hists(&shard),
+            )
+            .unwrap();
             for (name, h) in hlog::sums(&log).unwrap() {
                 match total.get_mut(&name) {
                     Some(t) => t.add(&h).unwrap(),

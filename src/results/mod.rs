@@ -36,6 +36,9 @@ pub struct Results {
     /// (microseconds, the aggregate's `Timer.slots[i].latency`), for
     /// `histograms.hlog`.
     pub timer_intervals: BTreeMap<String, Vec<IntervalHist>>,
+    /// Every transaction's successful latencies per time-series interval
+    /// (the time series' `Bucket.latency`), for `histograms.hlog`.
+    pub all_intervals: Vec<IntervalHist>,
 }
 
 /// A timer's raw points: all of them, or a uniform random sample.
@@ -84,6 +87,7 @@ impl Results {
             summary,
             scatter,
             timer_intervals,
+            all_intervals: agg.series.iter().map(|b| b.latency.clone()).collect(),
         }
     }
 

@@ -55,13 +55,20 @@ fn the_log_reads_back_to_the_same_counts_per_timer_and_interval() {
         .collect();
     let origin_us = 1_700_000_000_123_000;
     let mut buf = Vec::new();
-    write_log(&mut buf, origin_us, 1.0, &timers).unwrap();
+    let all: Vec<IntervalHist> = agg.series.iter().map(|b| b.latency.clone()).collect();
+    write_log(&mut buf, origin_us, 1.0, &all, &timers).unwrap();
     let text = String::from_utf8(buf.clone()).unwrap();
     assert!(text.contains("#[StartTime: 1700000000.123"), "{text}");
     let mut seen = 0;
+    let mut untagged = 0;
     read_log(&buf, |i| {
-        let name = i.timer.clone().unwrap();
         let slot = ((i.start_s - origin_us as f64 / 1e6) / 1.0).round() as usize;
+        let Some(name) = i.timer.clone() else {
+            // All transactions together.
+            assert_eq!(buckets(&i.hist), buckets(&all[slot]), "slot {slot}");
+            untagged += i.hist.len();
+            return;
+        };
         let h = &timers[&name][slot];
         assert_eq!(i.duration_s, 1.0);
         assert_eq!(i.hist.len(), h.len(), "{name} slot {slot}");
@@ -74,6 +81,7 @@ fn the_log_reads_back_to_the_same_counts_per_timer_and_interval() {
         .map(|v| v.iter().filter(|h| !h.is_empty()).count())
         .sum();
     assert_eq!(seen, nonempty);
+    assert_eq!(untagged, agg.all_transactions().count);
     let sums = sums(&buf).unwrap();
     for (name, t) in &agg.timers {
         assert_eq!(sums[name].len(), t.latency.len(), "{name}");
@@ -95,7 +103,7 @@ fn a_torn_log_is_an_error_naming_where() {
         })
         .collect();
     let mut buf = Vec::new();
-    write_log(&mut buf, 0, 1.0, &timers).unwrap();
+    write_log(&mut buf, 0, 1.0, &[], &timers).unwrap();
     let cut = &buf[..buf.len() - 10];
     assert!(sums(cut).is_err());
 }
