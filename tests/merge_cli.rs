@@ -224,7 +224,10 @@ fn merged_shards_hold_the_counts_of_their_sum_and_the_same_verdict() {
     // Rebuilding the merged folder gives the same numbers.
     let (code, o, e) = pace(tmp.path(), &["report", out.to_str().unwrap(), "--quiet"]);
     assert_eq!(code, b.code, "{o}\n{e}");
-    assert_eq!(summary(&out)["achieved"], m["achieved"]);
+    let rebuilt = summary(&out);
+    assert_eq!(rebuilt["achieved"], m["achieved"]);
+    assert_eq!(rebuilt["shards"], m["shards"], "the shards table is kept");
+    assert_eq!(rebuilt["start_skew_s"], m["start_skew_s"]);
 }
 
 #[test]

@@ -18,7 +18,7 @@
 
 pub mod fold;
 
-use crate::results::summary::{RunMeta, ShardMeta, Summary};
+use crate::results::summary::{RunMeta, ShardMeta, ShardRow, Summary};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -335,6 +335,25 @@ pub fn incomplete_reasons(set: &Set, clock: &Clock, max_skew: f64) -> Vec<String
         ));
     }
     why
+}
+
+/// What a merged results folder's summary.json says about its shards (the
+/// `shards` table and the start skew), for `pace report` to keep when it
+/// rebuilds the folder: the samples alone no longer know them. Nothing for
+/// a folder that was not merged, or whose summary.json does not read.
+pub fn merged_shards(dir: &Path) -> (Vec<ShardRow>, Option<f64>) {
+    #[derive(serde::Deserialize)]
+    struct Kept {
+        #[serde(default)]
+        shards: Vec<ShardRow>,
+        #[serde(default)]
+        start_skew_s: Option<f64>,
+    }
+    std::fs::read_to_string(dir.join("summary.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<Kept>(&t).ok())
+        .map(|k| (k.shards, k.start_skew_s))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
