@@ -5,6 +5,7 @@ use crate::results::sample::{Kind, Sample};
 use hdrhistogram::Histogram;
 use rand::RngExt;
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// Steps of `users` users over 60 s, log-normal-ish latencies over four
 /// decades, a few failed.
@@ -198,4 +199,99 @@ fn a_common_start_at_is_the_merged_origin() {
     assert_eq!(c.t0_us, s0);
     assert_eq!(c.shifts, vec![0.0, 0.0]);
     assert!((c.skew_s - 0.002).abs() < 1e-12);
+}
+
+const PLAN: &str = r#"
+[run]
+duration = "10s"
+ramp_up = "2s"
+ts_interval = "1s"
+grace = "2s"
+
+[[group]]
+name = "g"
+users = 4
+
+[group.pacing]
+mode = "fixed"
+interval = "1s"
+
+[[group.step]]
+name = "home"
+url = "http://127.0.0.1:9/"
+"#;
+
+/// Shard `k` of 2 in `dir`: its users' rows of `all`, its histograms.hlog
+/// written from them, its clock origin `t0` µs.
+fn shard_dir(dir: &Path, k: u32, all: &[Sample], t0: u64) -> Shard {
+    use crate::results::sample::SampleWriter;
+    std::fs::create_dir_all(dir).unwrap();
+    let mut w = SampleWriter::new(std::fs::File::create(dir.join("samples.csv")).unwrap());
+    let mut agg = Aggregate::new(1.0, (2.0, 10.0), &["g"], &[]);
+    for s in all.iter().filter(|s| s.user % 2 == k) {
+        w.write(s).unwrap();
+        agg.add(s);
+    }
+    w.flush().unwrap();
+    let mut log = std::fs::File::create(dir.join(hlog::FILE)).unwrap();
+    hlog::write_log(&mut log, t0, 1.0, &[], &interval_hists(&agg)).unwrap();
+    let mut s = shard(k, 2, t0, t0, "ok");
+    s.dir = dir.to_path_buf();
+    s
+}
+
+#[test]
+fn folding_moves_each_shard_onto_the_merged_clock_and_checks_its_histograms() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = crate::plan::file::PlanFile::parse(PLAN, "plan.toml").unwrap();
+    let mut all = Vec::new();
+    for user in 0..4u32 {
+        all.push(Sample::event(Kind::UserStart, 0.1 * user as f64, "g", user));
+        for i in 0..9u64 {
+            let mut s = Sample::event(Kind::Step, 0.1 * user as f64 + i as f64, "g", user);
+            s.name = "home".into();
+            s.latency = 0.001 * (1 + i + user as u64) as f64;
+            s.latency_sched = s.latency;
+            all.push(s);
+        }
+    }
+    // In time order, as a run writes them.
+    all.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let s0 = 1_000_000_000_000u64;
+    let shards = vec![
+        shard_dir(&tmp.path().join("a"), 0, &all, s0),
+        shard_dir(&tmp.path().join("b"), 1, &all, s0 + 500_000),
+    ];
+    let c = clock(&shards);
+    assert_eq!(c.shifts, vec![0.0, 0.5]);
+    let w = window(2.0, 10.0, &shards, &c.shifts);
+    assert_eq!(w, (2.5, 10.0));
+    let out = tmp.path().join("merged.csv");
+    let f = fold::fold(&plan, &shards, &c.shifts, w, &out).unwrap();
+    assert_eq!(f.tallies[0].transactions, 18);
+    assert_eq!(f.tallies[1].users, 2);
+    assert_eq!(f.agg.transactions, 36);
+    // Shard 1's rows moved by 0.5 s, in send-time order with shard 0's.
+    let rows: Vec<Sample> = crate::results::sample::open_samples(&out)
+        .unwrap()
+        .rows
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(rows.len(), all.len());
+    assert!(rows.windows(2).all(|p| p[0].t <= p[1].t));
+    let moved = rows
+        .iter()
+        .find(|r| r.user == 1 && r.kind == Kind::UserStart)
+        .unwrap();
+    assert!((moved.t - 0.6).abs() < 1e-12, "{}", moved.t);
+    // Shard 0's histograms.hlog in shard 1's folder: refused, naming it.
+    std::fs::copy(
+        tmp.path().join("a").join(hlog::FILE),
+        tmp.path().join("b").join(hlog::FILE),
+    )
+    .unwrap();
+    let e = fold::fold(&plan, &shards, &c.shifts, w, &out)
+        .err()
+        .unwrap();
+    assert!(e.contains("/b") && e.contains("edited or torn"), "{e}");
 }
