@@ -10,6 +10,7 @@ pub mod cli;
 pub mod export;
 pub mod input;
 pub mod k8s;
+pub mod merge;
 pub mod output;
 pub mod plan;
 pub mod pyak47;

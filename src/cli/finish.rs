@@ -268,7 +268,22 @@ pub fn publish(
     dir: &Path,
     p: &Publish,
 ) -> Published {
-    let summary = judged(&plan, agg, meta);
+    publish_with(plan, agg, meta, dir, p, |_| {})
+}
+
+/// [`publish`], with `extra` adding to the judged summary what the
+/// aggregate does not know (`pace merge`'s shards) before any report is
+/// written.
+pub fn publish_with(
+    plan: PlanFile,
+    agg: &Aggregate,
+    meta: RunMeta,
+    dir: &Path,
+    p: &Publish,
+    extra: impl FnOnce(&mut Summary),
+) -> Published {
+    let mut summary = judged(&plan, agg, meta);
+    extra(&mut summary);
     let mut code = exit_code(&summary);
     console::print_verdict(&summary);
     let results = Results::new(dir, plan, summary, agg);

@@ -2,6 +2,7 @@
 //! in its own module, from the one [`Results`] model. None reaches back into
 //! the runner, so `pace report` rebuilds every file from the raw samples.
 
+pub mod hlog;
 pub mod html;
 mod jtl;
 pub mod jtl_csv;
@@ -36,6 +37,7 @@ pub fn exporters(opts: Options) -> Vec<Box<dyn Exporter>> {
         Box::new(jtl_csv::JtlCsv),
         Box::new(junit::Junit),
         Box::new(html::HtmlReport),
+        Box::new(hlog::Hlog),
     ];
     if opts.xml {
         v.push(Box::new(jtl_xml::JtlXml));

@@ -13,7 +13,7 @@ pub mod stairs;
 pub mod summary;
 
 use crate::plan::file::PlanFile;
-use aggregate::{Aggregate, Point};
+use aggregate::{Aggregate, IntervalHist, Point};
 use sample::Sample;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -32,6 +32,13 @@ pub struct Results {
     pub summary: Summary,
     /// Raw points per timer for the scatter graphs.
     pub scatter: BTreeMap<String, Scatter>,
+    /// Each timer's successful latencies per time-series interval
+    /// (microseconds, the aggregate's `Timer.slots[i].latency`), for
+    /// `histograms.hlog`.
+    pub timer_intervals: BTreeMap<String, Vec<IntervalHist>>,
+    /// Every transaction's successful latencies per time-series interval
+    /// (the time series' `Bucket.latency`), for `histograms.hlog`.
+    pub all_intervals: Vec<IntervalHist>,
 }
 
 /// A timer's raw points: all of them, or a uniform random sample.
@@ -64,11 +71,23 @@ impl Results {
                 )
             })
             .collect();
+        let timer_intervals = agg
+            .timers
+            .iter()
+            .map(|(k, t)| {
+                (
+                    k.clone(),
+                    t.slots.iter().map(|s| s.latency.clone()).collect(),
+                )
+            })
+            .collect();
         Results {
             dir: dir.to_path_buf(),
             plan,
             summary,
             scatter,
+            timer_intervals,
+            all_intervals: agg.series.iter().map(|b| b.latency.clone()).collect(),
         }
     }
 

@@ -273,6 +273,39 @@ pub struct Summary {
     /// (thinned past `distribution::USER_STEPS` points).
     #[serde(default)]
     pub active_user_steps: Vec<(f64, i64)>,
+    /// A merged run's shards (`pace merge`), by index; absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<ShardRow>,
+    /// A merged run: the spread of the shards' first starts (seconds, the
+    /// latest `first_start_epoch_us` less the earliest); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_skew_s: Option<f64>,
+}
+
+/// One shard of a merged run, as `pace merge` found it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardRow {
+    pub index: u32,
+    pub host: String,
+    /// `ok`, `late`, `interrupted`, `failed` (the shard's own), or
+    /// `partial` for an `ok` shard whose results are not whole.
+    pub status: String,
+    /// The shard's results folder, as given to `pace merge`.
+    pub folder: String,
+    /// How far the shard's clock origin lies after the merged one (its
+    /// samples were moved by this much), seconds.
+    pub t0_shift_s: f64,
+    /// Its first start after the earliest shard's, seconds.
+    pub start_skew_s: f64,
+    /// How long it was ready before its start (start-at, or its own start,
+    /// less its ready time), seconds; negative for a late shard.
+    pub ready_margin_s: f64,
+    /// Users started, iterations, successful and failed transactions: its
+    /// whole run, as folded from its samples.
+    pub users: u64,
+    pub iterations: u64,
+    pub transactions: u64,
+    pub errors: u64,
 }
 
 /// How many time-series intervals a run has: those that cover its run
@@ -412,6 +445,8 @@ impl Summary {
                 .collect(),
             latency_curves_all: agg.all_transactions_curves(),
             active_user_steps: agg.user_steps.points.clone(),
+            shards: Vec::new(),
+            start_skew_s: None,
         }
     }
 }

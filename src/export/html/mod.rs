@@ -18,6 +18,7 @@
 pub mod capacity_page;
 mod charts;
 mod overview;
+mod shards;
 pub mod stairs;
 mod tables;
 /// Every page's `<head>`: UTF-8, the phone viewport, `title` (escaped) and
@@ -396,6 +397,7 @@ fn page(r: &Results) -> anyhow::Result<Markup> {
                         a href="#errors" { "Errors" }
                         a href="#summary" { "Summary" }
                         a href="#plan-vs-achieved" { "Plan vs achieved" }
+                        @if !s.shards.is_empty() { a href="#shards" { "Shards" } }
                         a href="#all-transactions" { "All Transactions" }
                         @for (id, timer) in &nav { a href=(format!("#{id}")) { (timer) } }
                     }
@@ -405,6 +407,7 @@ fn page(r: &Results) -> anyhow::Result<Markup> {
                     (top::errors(&s.error_rows))
                     (overview::summary(r))
                     (overview::plan_vs_achieved(r))
+                    (shards::section(s))
                     @for sec in sections { (sec) }
                 }
                 (footer(r))
