@@ -127,11 +127,15 @@ pub fn write_log(
         .chain([all.len()])
         .max()
         .unwrap_or(0);
-    let len = Duration::from_secs_f64(ts);
+    // A time-series interval too long for the log's timestamps (`pace
+    // report --ts-interval 1e300`: one interval holds the whole run) is
+    // written as the longest the format keeps, never a panic.
+    const LONGEST: Duration = Duration::from_secs(u32::MAX as u64);
+    let len = Duration::try_from_secs_f64(ts).map_or(LONGEST, |d| d.min(LONGEST));
     // Interval by interval, as a live log would have them: readers expect
     // start times in order.
     for i in 0..slots {
-        let start = origin + Duration::from_secs_f64(i as f64 * ts);
+        let start = origin + len * i.min(u32::MAX as usize) as u32;
         if let Some(h) = all.get(i).filter(|h| !h.is_empty()) {
             log.write_histogram(h, start, len, None)
                 .map_err(|e| anyhow::anyhow!("{FILE}: {e}"))?;
