@@ -382,7 +382,16 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
     let start = match cfg.start_at {
         None => None,
         Some(at) => match at.duration_since(ready) {
-            Ok(wait) => Some((ready_instant + wait, at)),
+            Ok(wait) => {
+                if !cfg.quiet {
+                    eprintln!(
+                        "pace: ready; waiting {:.1} s for the start at {}",
+                        wait.as_secs_f64(),
+                        humantime::format_rfc3339_millis(at)
+                    );
+                }
+                Some((ready_instant + wait, at))
+            }
             Err(e) => {
                 teardown(&groups, scripts, embedded).await;
                 return Err(RunError::Late {
