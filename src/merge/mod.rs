@@ -112,6 +112,9 @@ pub fn load(dir: &Path) -> Result<Shard, String> {
             "error: {d}: not a shard: run with --shard (its summary.json has no meta.shard)"
         ));
     };
+    if let Err(e) = crate::plan::segment::Shard::new(info.index, info.count) {
+        return Err(format!("error: {d}: meta.shard: {e}"));
+    }
     if info.count == 0 || info.index >= info.count {
         return Err(format!(
             "error: {d}: meta.shard says shard {} of {}: not a shard index",
@@ -194,8 +197,9 @@ pub fn check(mut shards: Vec<Shard>) -> Result<Set, String> {
         }
     }
     let count = first.info.count;
+    // Sorted by index above: a search per index, not a scan.
     let missing = (0..count)
-        .filter(|i| !shards.iter().any(|s| s.info.index == *i))
+        .filter(|i| shards.binary_search_by_key(i, |s| s.info.index).is_err())
         .collect();
     Ok(Set {
         shards,
@@ -289,12 +293,18 @@ pub fn incomplete_reasons(set: &Set, clock: &Clock, max_skew: f64) -> Vec<String
     let n = set.count;
     let mut why = Vec::new();
     if !set.missing.is_empty() {
-        let list = set
+        // Named one by one up to a point: 99,999 missing shards are a count.
+        const NAMED: usize = 20;
+        let mut list = set
             .missing
             .iter()
+            .take(NAMED)
             .map(u32::to_string)
             .collect::<Vec<_>>()
             .join(", ");
+        if set.missing.len() > NAMED {
+            list.push_str(&format!(" and {} more", set.missing.len() - NAMED));
+        }
         let word = if set.missing.len() == 1 {
             "shard"
         } else {

@@ -83,6 +83,11 @@ fn gcd128(a: u128, b: u128) -> u128 {
 /// longer one would cost its length in memory for no real plan.
 pub const MAX_PATTERN: u64 = 1 << 20;
 
+/// The most shards a plan is split into: far more load generators than
+/// anyone runs, and few enough that listing which are missing from a merge
+/// stays cheap whatever a hand-edited summary.json claims.
+pub const MAX_SHARDS: u32 = 100_000;
+
 /// A k6 execution-segment sequence, `0,1/2,3/4,1`: consecutive segments
 /// (from, to] covering (0, 1], with k6's striping of global indices.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,6 +223,11 @@ impl Shard {
     pub fn new(index: u32, count: u32) -> Result<Shard, String> {
         if count == 0 {
             return Err("the number of shards must be at least 1".into());
+        }
+        if count > MAX_SHARDS {
+            return Err(format!(
+                "{count} shards: at most {MAX_SHARDS} (one load generator per shard)"
+            ));
         }
         if index >= count {
             return Err(format!(

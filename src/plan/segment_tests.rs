@@ -71,6 +71,14 @@ fn shard_parse_and_errors() {
     assert!(Shard::parse("1").unwrap_err().contains("I/N"));
     assert!(Shard::parse("-1/4").is_err());
     assert!(Shard::parse("a/4").unwrap_err().contains("0-based"));
+    // A count no one runs (a hand-edited summary.json's) is refused, so a
+    // merge never lists billions of missing shards.
+    assert!(Shard::parse("0/100000").is_ok());
+    assert!(
+        Shard::parse("0/4000000000")
+            .unwrap_err()
+            .contains("at most 100000")
+    );
 }
 
 #[test]
