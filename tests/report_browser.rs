@@ -184,6 +184,20 @@ fn report(dir: &Path) -> PathBuf {
     s["meta"]["partial"] = false.into();
     s["meta"]["partial_reason"] = serde_json::Value::Null;
     s["meta"]["run_time_s"] = 62.5.into();
+    // As `pace merge` leaves it: the Shards section (a wide table, long
+    // host names and folders) must read at 400 px and print too.
+    s["shards"] = (0..8)
+        .map(|i| {
+            serde_json::json!({
+                "index": i, "host": format!("pace-load-generator-{i}-7f9c4b5d8-x2kqz"),
+                "status": "ok", "folder": format!("/results/pace-shop-20261201t101500z/shard-{i}/20261201-101500Z"),
+                "t0_shift_s": 0.0, "start_skew_s": 0.0012 * i as f64, "ready_margin_s": 41.7,
+                "users": 3, "iterations": 93, "transactions": 270, "errors": 9
+            })
+        })
+        .collect::<Vec<_>>()
+        .into();
+    s["start_skew_s"] = 0.0084.into();
     std::fs::write(&path, serde_json::to_string(&s).unwrap()).unwrap();
     let (code, _, err) = common::pace(dir, &["report", d]);
     assert!(matches!(code, 0 | 1), "pace report exited {code}: {err}");
@@ -295,6 +309,10 @@ fn report_html_reads_at_400_px_and_prints_small() {
     make_folder(&dir);
     let html_path = report(&dir);
     let html = std::fs::read_to_string(&html_path).unwrap();
+    assert!(
+        html.contains("<h2>Shards</h2>") && html.contains("pace-load-generator-7-"),
+        "the merged run's Shards section"
+    );
     assert!(
         !html.contains("<script"),
         "report.html must carry no script"
