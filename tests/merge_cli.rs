@@ -358,3 +358,42 @@ fn a_run_that_is_no_shard_and_a_torn_histogram_log_are_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn a_merged_window_is_judged_again_over_itself_by_verify_and_report() {
+    // Shard 1's clock started 0.4 s after the others' (no common
+    // start-at): its rows move 0.4 s later, and the window every shard
+    // covered starts 0.4 s after ramp-up. `pace verify` and `pace report`
+    // of the merged folder must judge that window, not the plan's.
+    let (tmp, dirs) = copies();
+    edit_shard(&dirs[1], |s| {
+        for k in ["t0_epoch_us", "first_start_epoch_us"] {
+            let t = s[k].as_u64().unwrap();
+            s[k] = json!(t + 400_000);
+        }
+    });
+    let refs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+    let out = tmp.path().join("merged");
+    let (code, stdout, err) = merge(&refs, &out, &["--max-skew", "1s"]);
+    assert!(matches!(code, 0 | 1), "{stdout}\n{err}");
+    let m = summary(&out);
+    let w = m["meta"]["window_s"].as_array().unwrap();
+    let ramp = m["meta"]["ramp_up_s"].as_f64().unwrap();
+    assert!(
+        (w[0].as_f64().unwrap() - (ramp + 0.4)).abs() < 1e-9,
+        "{w:?}"
+    );
+    assert!(
+        (m["achieved"]["window_s"].as_f64().unwrap()
+            - (w[1].as_f64().unwrap() - w[0].as_f64().unwrap()))
+        .abs()
+            < 1e-9
+    );
+    let (vcode, vout, verr) = pace(tmp.path(), &["verify", out.to_str().unwrap()]);
+    assert_eq!(vcode, code, "{vout}\n{verr}");
+    let (rcode, rout, rerr) = pace(tmp.path(), &["report", out.to_str().unwrap(), "--quiet"]);
+    assert_eq!(rcode, code, "{rout}\n{rerr}");
+    let rebuilt = summary(&out);
+    assert_eq!(rebuilt["achieved"], m["achieved"]);
+    assert_eq!(rebuilt["meta"]["window_s"], m["meta"]["window_s"]);
+}

@@ -390,12 +390,12 @@ pub fn reload(
         ));
     }
     meta.ts_interval_s = ts;
-    let folded = reaggregate(
-        &samples,
-        &plan,
-        ts,
-        window(&plan, meta.partial, meta.run_time_s),
-    )?;
+    // A merged run's window is the one every shard covered, as recorded.
+    let judged_window = match meta.window_s {
+        Some([from, to]) if from.is_finite() && to.is_finite() && from <= to => (from, to),
+        _ => window(&plan, meta.partial, meta.run_time_s),
+    };
+    let folded = reaggregate(&samples, &plan, ts, judged_window)?;
     warn_torn(&samples, folded.torn_bytes);
     if folded.torn_bytes > 0 && !meta.partial {
         meta.partial = true;
@@ -461,6 +461,7 @@ fn killed_run_meta(
         }),
         vars: Default::default(),
         shard: None,
+        window_s: None,
     }
 }
 

@@ -272,7 +272,7 @@ fn warnings(plan: &PlanFile, o: &Options) {
     }
     if plan.run.post_run.is_some() {
         eprintln!(
-            "warning: run.post_run runs in each pod, after its shard: the merged run's hook is `pace merge`'s"
+            "warning: run.post_run runs in each pod, on that shard's results; `pace merge` runs no hook: run it yourself on the merged folder"
         );
     }
 }

@@ -120,7 +120,9 @@ fn merge_into(a: &MergeArgs) -> Result<i32, String> {
     if !a.quiet {
         print_shards(&rows, clock.skew_s, a.max_skew);
     }
-    let meta = merged_meta(&plan, &set, &clock, &folded.agg, &plan_out, &why);
+    let mut meta = merged_meta(&plan, &set, &clock, &folded.agg, &plan_out, &why);
+    // Judged again (`pace verify`, `pace report`) over the same window.
+    meta.window_s = Some([window.0, window.1]);
     let mut publish = Publish::from_plan(&plan, a.xml, a.db.clone(), a.quiet);
     // Each shard's hook ran where the shard ran; merging runs none.
     publish.post_run = None;
@@ -182,6 +184,7 @@ fn merged_meta(
         partial_reason: (!why.is_empty()).then(|| why.join("; ")),
         vars: first.meta.vars.clone(),
         shard: None,
+        window_s: None,
     }
 }
 

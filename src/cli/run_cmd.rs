@@ -625,6 +625,7 @@ pub(super) fn run_split(
                 host: shard_args::host_name(),
             }
         }),
+        window_s: None,
     };
     let published = finish::publish(plan, &agg, meta, dir, o.publish);
     Ok(Ran {

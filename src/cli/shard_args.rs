@@ -126,13 +126,7 @@ pub fn epoch_us(t: SystemTime) -> u64 {
 }
 
 /// SHA-256 of the plan text, hex: every shard must have run the same bytes.
-pub fn plan_hash(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use crate::merge::plan_hash;
 
 /// The machine's host name (the pod's, on Kubernetes).
 pub fn host_name() -> String {
@@ -271,6 +265,7 @@ pub fn write_late(
             status: "late".into(),
             host: host_name(),
         }),
+        window_s: None,
     };
     let summary = finish::judged(plan, &empty, meta);
     let written = std::fs::write(&samples, samples_header()).and_then(|()| {

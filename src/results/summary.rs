@@ -32,6 +32,12 @@ pub struct RunMeta {
     /// generators (`pace run --shard I/N`); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardMeta>,
+    /// The steady-state window the run was judged over, `[from, to]` in
+    /// seconds since t0, when it is not the plan's (ramp-up to the end):
+    /// `pace merge` judges only the window every shard covered, and
+    /// `pace verify`/`pace report` judge a merged folder over it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_s: Option<[f64; 2]>,
 }
 
 /// What a shard's summary.json says about the shard, so that `pace merge`

@@ -963,6 +963,7 @@ pub fn runnable(plan: &PlanFile, rng: &mut Rng) -> Outcome {
         partial_reason: None,
         vars: Default::default(),
         shard: None,
+        window_s: None,
     };
     let summary = pace::cli::finish::judged(plan, &agg, meta);
     let _ = serde_json::to_string(&summary);

@@ -89,6 +89,7 @@ fn results(ts: f64, n: usize, partial: bool) -> Results {
         partial_reason: partial.then(|| "interrupted by Ctrl-C".to_string()),
         vars: Default::default(),
         shard: None,
+        window_s: None,
     };
     let ending = Ending {
         incomplete: meta.partial_reason.clone(),

@@ -113,6 +113,7 @@ fn rows() -> Vec<csv::StringRecord> {
         partial_reason: None,
         vars: Default::default(),
         shard: None,
+        window_s: None,
     };
     let (exp, verdict) = judge(&plan, &agg, &Ending { incomplete: None });
     let summary = Summary::build(meta, &agg, exp, verdict);

@@ -115,6 +115,7 @@ fn synthetic(dir: &Path, started_at: &str, slow: bool, custom: bool) -> Results 
         partial_reason: None,
         vars: Default::default(),
         shard: None,
+        window_s: None,
     };
     let summary = Summary::build(meta, &agg, exp, verdict);
     std::fs::create_dir_all(dir).unwrap();
