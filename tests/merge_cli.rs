@@ -261,6 +261,23 @@ fn a_missing_shard_makes_the_verdict_incomplete_naming_it() {
     assert_eq!(m["verdict"]["state"], "incomplete");
     assert_eq!(m["shards"].as_array().unwrap().len(), 2);
     assert!(out.join("report.html").is_file());
+    // Judged on the part that ran (4 of the 6 users): the shortfall of
+    // the missing shard is not blamed on chance or on the target.
+    assert_eq!(
+        m["meta"]["ran_shards"],
+        json!({"count": 3, "indices": [0, 2]})
+    );
+    let whole = summary(&b.run)["expected"]["transactions"]
+        .as_f64()
+        .unwrap();
+    let part = m["expected"]["transactions"].as_f64().unwrap();
+    assert!((part / whole - 4.0 / 6.0).abs() < 0.05, "{part} of {whole}");
+    let causes = m["verdict"]["causes"].to_string();
+    assert!(!causes.contains("chance"), "{causes}");
+    // And judged the same way again.
+    let (vcode, vout, verr) = pace(tmp.path(), &["verify", out.to_str().unwrap()]);
+    assert_eq!(vcode, 3, "{vout}\n{verr}");
+    assert!(!vout.contains("chance"), "{vout}");
 }
 
 #[test]

@@ -310,3 +310,27 @@ fn two_shards_started_together_add_up_to_one_run() {
         "fixed pacing: the shards' iterations sum to one run's"
     );
 }
+
+#[test]
+fn shards_without_a_common_seed_are_refused_before_anything_runs() {
+    let server = Server::new("0ms", 0.0);
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = fixed_plan(tmp.path(), &server.url(), 5, 2);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pace"))
+        .args(["run", plan.to_str().unwrap(), "--shard", "1/2", "--quiet"])
+        .arg("--results-dir")
+        .arg(tmp.path().join("r"))
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("PACE_START_AT")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--seed") && err.contains("--start-at"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!tmp.path().join("r").exists());
+    assert_eq!(server.served(), 0);
+}

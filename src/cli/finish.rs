@@ -161,6 +161,12 @@ pub fn judged(plan: &PlanFile, agg: &Aggregate, meta: RunMeta) -> Summary {
             count: s.count,
         })
         .filter(|s| !s.is_whole());
+    // A merge some of whose shards never ran: judged on the part that ran.
+    let parts = meta
+        .ran_shards
+        .as_ref()
+        .map(|r| crate::plan::segment::parts_plan(plan, r.count, &r.indices));
+    let plan = parts.as_ref().unwrap_or(plan);
     let (exp, verdict) = match shard {
         Some(s) => judge_part(
             &crate::plan::segment::part_plan(plan, s),
@@ -462,6 +468,7 @@ fn killed_run_meta(
         vars: Default::default(),
         shard: None,
         window_s: None,
+        ran_shards: None,
     }
 }
 

@@ -123,6 +123,18 @@ fn merge_into(a: &MergeArgs) -> Result<i32, String> {
     let mut meta = merged_meta(&plan, &set, &clock, &folded.agg, &plan_out, &why);
     // Judged again (`pace verify`, `pace report`) over the same window.
     meta.window_s = Some([window.0, window.1]);
+    let ran: Vec<u32> = set
+        .shards
+        .iter()
+        .filter(|s| s.ran())
+        .map(|s| s.info.index)
+        .collect();
+    if ran.len() < set.count as usize {
+        meta.ran_shards = Some(crate::results::summary::RanShards {
+            count: set.count,
+            indices: ran,
+        });
+    }
     let mut publish = Publish::from_plan(&plan, a.xml, a.db.clone(), a.quiet);
     // Each shard's hook ran where the shard ran; merging runs none.
     publish.post_run = None;
@@ -185,6 +197,7 @@ fn merged_meta(
         vars: first.meta.vars.clone(),
         shard: None,
         window_s: None,
+        ran_shards: None,
     }
 }
 

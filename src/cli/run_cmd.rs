@@ -318,12 +318,14 @@ pub fn run(a: RunArgs) -> i32 {
         return exit::BAD_INPUT;
     }
     tpi_warning(&plan);
+    // A shard that would run nothing, or drop every arrival of a group,
+    // is a split that cannot add up to the plan: refused, as `pace k8s`
+    // refuses to write one.
     if let Some(shard) = split.shard
-        && !a.check
+        && let Some(e) = shard_args::useless(&plan, shard)
     {
-        for w in shard_args::empty_pools(&plan, shard) {
-            eprintln!("{w}");
-        }
+        eprintln!("error: {e}");
+        return exit::BAD_INPUT;
     }
     // Where a plan key is: `plan.toml:LINE`, or only `config.cfg` for a
     // Pyak47 project converted in memory (the converted text's line numbers
@@ -409,6 +411,24 @@ pub fn run(a: RunArgs) -> i32 {
         print_commands(&plan, &commands, gated);
         return exit::OK;
     }
+    // Shards' schedules add up to the plan's only if every shard draws
+    // from one seed: given, the plan's, or derived from the one start
+    // time they share; never each machine's clock.
+    let sharded = split.shard.is_some_and(|s| !s.is_whole());
+    let seed = match (a.seed.or(plan.run.seed), &split.start_at) {
+        (Some(s), _) => s,
+        (None, Some((at, _))) if sharded => shard_args::common_seed(&text, *at),
+        (None, None) if sharded => {
+            eprintln!(
+                "error: --shard: the shards need one seed, or their schedules do not add up to the plan's: give every shard the same --seed N (or run.seed in the plan), or a --start-at (the seed is then derived from it and the plan)"
+            );
+            return exit::BAD_INPUT;
+        }
+        (None, _) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(42),
+    };
     let dir = match timestamp_dir(&root) {
         Ok(d) => d,
         Err(e) => {
@@ -420,12 +440,6 @@ pub fn run(a: RunArgs) -> i32 {
         eprintln!("error: {}: {e}", dir.display());
         return exit::BAD_INPUT;
     }
-    let seed = a.seed.or(plan.run.seed).unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(42)
-    });
     if !a.quiet {
         eprintln!(
             "pace: running {} (seed {seed}); results in {}",
@@ -626,6 +640,7 @@ pub(super) fn run_split(
             }
         }),
         window_s: None,
+        ran_shards: None,
     };
     let published = finish::publish(plan, &agg, meta, dir, o.publish);
     Ok(Ran {

@@ -128,6 +128,19 @@ pub fn epoch_us(t: SystemTime) -> u64 {
 /// SHA-256 of the plan text, hex: every shard must have run the same bytes.
 pub use crate::merge::plan_hash;
 
+/// The seed of a sharded run given none: the first 8 bytes of the SHA-256
+/// of the plan text and the start instant (µs since the epoch), so that
+/// every shard of one run draws the same schedule, and another run (a
+/// new start time) another.
+pub fn common_seed(plan_text: &str, start_at: SystemTime) -> u64 {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(plan_text.as_bytes());
+    h.update(epoch_us(start_at).to_le_bytes());
+    let d = h.finalize();
+    u64::from_le_bytes(d[..8].try_into().expect("SHA-256 has 32 bytes"))
+}
+
 /// The machine's host name (the pod's, on Kubernetes).
 pub fn host_name() -> String {
     let mut buf = [0u8; 256];
@@ -181,9 +194,6 @@ pub fn print_part(plan: &PlanFile, shard: Shard) {
             whole.users
         );
     }
-    for w in empty_pools(plan, shard) {
-        println!("{w}");
-    }
     if let (Some((pm, ph, conf)), Some((wm, wh, _))) = (expected_count(&part), expected_count(plan))
     {
         println!(
@@ -197,21 +207,29 @@ pub fn print_part(plan: &PlanFile, shard: Shard) {
     }
 }
 
-/// Warnings for `shard` of `plan`: an arrival-rate group whose pool has
-/// no user on this shard drops every arrival the shard owns.
-pub fn empty_pools(plan: &PlanFile, shard: Shard) -> Vec<String> {
+/// Why `shard` of `plan` cannot run its part, if so (one line naming
+/// --shard): it would have no user at all (more shards than the largest
+/// group has users), or an arrival-rate group would have no pool user on
+/// it, so every arrival it owns would be dropped.
+pub fn useless(plan: &PlanFile, shard: Shard) -> Option<String> {
+    let n = shard.count;
+    let largest = plan.groups.iter().map(|g| g.users).max().unwrap_or(0);
+    if plan.groups.iter().all(|g| shard.part(g.users) == 0) {
+        return Some(format!(
+            "--shard {shard}: this shard would have no user (the largest group has {largest}, striped over {n} shards): use at most {largest} shards"
+        ));
+    }
     plan.groups
         .iter()
-        .filter(|g| {
+        .find(|g| {
             g.pacing.mode == crate::plan::file::PacingMode::ArrivalRate && shard.part(g.users) == 0
         })
         .map(|g| {
             format!(
-                "warning: group '{}': its {} pool user(s) over {} shards leave none on shard {shard}: every arrival this shard owns will be dropped; give the group at least {} users",
-                g.name, g.users, shard.count, shard.count
+                "--shard {shard}: group '{}' (arrival rate) has {} pool user(s) for {n} shards: this shard would drop every arrival it owns; use at most {} shards, or give the group at least {n} users",
+                g.name, g.users, g.users
             )
         })
-        .collect()
 }
 
 /// A run not ready by its start: nothing was sent. Leaves the folder
@@ -266,6 +284,7 @@ pub fn write_late(
             host: host_name(),
         }),
         window_s: None,
+        ran_shards: None,
     };
     let summary = finish::judged(plan, &empty, meta);
     let written = std::fs::write(&samples, samples_header()).and_then(|()| {

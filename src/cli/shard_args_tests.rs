@@ -85,7 +85,7 @@ fn plan_hash_is_sha256_hex() {
 }
 
 #[test]
-fn an_arrival_pool_with_no_user_on_a_shard_is_warned() {
+fn a_shard_with_no_user_or_no_pool_user_is_refused() {
     let text = r#"
 [run]
 duration = "1m"
@@ -101,14 +101,39 @@ rate = "2/s"
 [[group.step]]
 name = "s"
 url = "http://127.0.0.1:1/"
+
+[[group]]
+name = "closed"
+users = 4
+
+[group.pacing]
+mode = "fixed"
+interval = "1s"
+
+[[group.step]]
+name = "t"
+url = "http://127.0.0.1:1/"
 "#;
     let plan = PlanFile::parse(text, "t.toml").unwrap();
-    assert!(empty_pools(&plan, Shard::new(0, 2).unwrap()).is_empty());
-    let w = empty_pools(&plan, Shard::new(1, 2).unwrap());
-    assert_eq!(w.len(), 1);
+    assert_eq!(useless(&plan, Shard::new(0, 2).unwrap()), None);
+    let e = useless(&plan, Shard::new(1, 2).unwrap()).unwrap();
     assert!(
-        w[0].contains("group 'open'") && w[0].contains("dropped"),
-        "{}",
-        w[0]
+        e.contains("group 'open'") && e.contains("drop every arrival"),
+        "{e}"
     );
+    // A shard past the largest group's users has nobody to run.
+    let e = useless(&plan, Shard::new(4, 5).unwrap()).unwrap();
+    assert!(
+        e.contains("no user") && e.contains("at most 4 shards"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_common_seed_is_the_same_for_one_run_and_another_for_the_next() {
+    let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_micros(1_764_566_400_123_456);
+    let later = at + std::time::Duration::from_secs(60);
+    assert_eq!(common_seed("plan", at), common_seed("plan", at));
+    assert_ne!(common_seed("plan", at), common_seed("plan", later));
+    assert_ne!(common_seed("plan", at), common_seed("plan ", at));
 }

@@ -298,6 +298,27 @@ pub fn part_plan(plan: &PlanFile, shard: Shard) -> PlanFile {
 }
 
 /// Checks that `plan` can be split: stair plans cannot.
+/// The part of `plan` that the shards `ran` of a plan split in `count`
+/// ran together (`pace merge` with shards missing or late): each group's
+/// users are the sum of their parts, an arrival-rate group's rate their
+/// share of it. Indices not below `count` are ignored.
+pub fn parts_plan(plan: &PlanFile, count: u32, ran: &[u32]) -> PlanFile {
+    let shards: Vec<Shard> = ran
+        .iter()
+        .filter_map(|&i| Shard::new(i, count).ok())
+        .collect();
+    let mut p = plan.clone();
+    for g in &mut p.groups {
+        g.users = shards.iter().map(|s| s.part(g.users)).sum();
+        if g.pacing.mode == PacingMode::ArrivalRate
+            && let Some(r) = g.pacing.rate
+        {
+            g.pacing.rate = Some(PerSecond(r.0 * shards.len() as f64 / count.max(1) as f64));
+        }
+    }
+    p
+}
+
 pub fn check_splittable(plan: &PlanFile) -> Result<(), PlanError> {
     if plan.run.stairs.is_some() {
         return Err(PlanError::new(

@@ -38,6 +38,19 @@ pub struct RunMeta {
     /// `pace verify`/`pace report` judge a merged folder over it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_s: Option<[f64; 2]>,
+    /// A merged run some of whose shards never ran (missing, or late):
+    /// which ran, of how many. It is judged against their part of the plan
+    /// (so a shortfall is not blamed on chance or the target), and is
+    /// INCOMPLETE for the shards that did not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ran_shards: Option<RanShards>,
+}
+
+/// The shards of a merged run that ran: `indices` (0-based) of `count`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RanShards {
+    pub count: u32,
+    pub indices: Vec<u32>,
 }
 
 /// What a shard's summary.json says about the shard, so that `pace merge`

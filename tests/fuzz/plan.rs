@@ -964,6 +964,7 @@ pub fn runnable(plan: &PlanFile, rng: &mut Rng) -> Outcome {
         vars: Default::default(),
         shard: None,
         window_s: None,
+        ran_shards: None,
     };
     let summary = pace::cli::finish::judged(plan, &agg, meta);
     let _ = serde_json::to_string(&summary);

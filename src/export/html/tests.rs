@@ -90,6 +90,7 @@ fn results(ts: f64, n: usize, partial: bool) -> Results {
         vars: Default::default(),
         shard: None,
         window_s: None,
+        ran_shards: None,
     };
     let ending = Ending {
         incomplete: meta.partial_reason.clone(),

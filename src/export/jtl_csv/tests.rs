@@ -114,6 +114,7 @@ fn rows() -> Vec<csv::StringRecord> {
         vars: Default::default(),
         shard: None,
         window_s: None,
+        ran_shards: None,
     };
     let (exp, verdict) = judge(&plan, &agg, &Ending { incomplete: None });
     let summary = Summary::build(meta, &agg, exp, verdict);

@@ -116,6 +116,7 @@ fn synthetic(dir: &Path, started_at: &str, slow: bool, custom: bool) -> Results 
         vars: Default::default(),
         shard: None,
         window_s: None,
+        ran_shards: None,
     };
     let summary = Summary::build(meta, &agg, exp, verdict);
     std::fs::create_dir_all(dir).unwrap();
