@@ -52,7 +52,7 @@ fn summary(dir: &Path) -> serde_json::Value {
 
 /// Starts shard `i` of `n` as a pod of an Indexed Job would be started.
 fn shard(tmp: &Path, plan: &Path, i: u32, n: u32, start_at: &str) -> std::process::Child {
-    let results = tmp.join(format!("shard-{i}"));
+    let results = tmp.join("shards").join(i.to_string());
     std::process::Command::new(assert_cmd::cargo::cargo_bin("pace"))
         .current_dir(tmp)
         .args(["run", plan.to_str().unwrap(), "--seed", "11", "--quiet"])
@@ -86,14 +86,15 @@ fn an_indexed_job_of_four_shards_merges_into_the_single_process_run() {
             "shard {i}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        dirs.push(only_results_dir(&tmp.path().join(format!("shard-{i}"))));
+        dirs.push(only_results_dir(
+            &tmp.path().join("shards").join(i.to_string()),
+        ));
     }
     let merged = tmp.path().join("merged");
-    let mut args: Vec<String> = vec!["merge".into()];
-    args.extend(dirs.iter().map(|d| d.display().to_string()));
-    args.extend(["-o".into(), merged.display().to_string()]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, out, err) = pace(tmp.path(), &args);
+    // As pace's own layout leaves them (shards/I/<timestamp>/), found
+    // from the folder that holds them.
+    assert_eq!(dirs.len(), n as usize);
+    let (code, out, err) = pace(tmp.path(), &["merge", "shards", "-o", "merged"]);
     assert_eq!(code, 0, "{out}{err}");
 
     let (code, out, err) = pace(

@@ -476,7 +476,7 @@ pub fn run(a: RunArgs) -> i32 {
             exit::INTERRUPTED
         }
         Ok(r) => {
-            if let Some(s) = shard {
+            if let Some(s) = shard.filter(|s| !s.is_whole()) {
                 println!(
                     "pace: shard {s} ran its part: results in {}; the plan is judged once all {} shards are done: pace merge SHARD_DIR... -o MERGED_DIR",
                     dir.display(),

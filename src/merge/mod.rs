@@ -71,21 +71,42 @@ pub fn plan_hash(text: &str) -> String {
 }
 
 /// The folders to merge: the arguments, or, for a single argument that is
-/// no results folder (no summary.json) but holds some, those folders in
-/// name order.
+/// no results folder (no summary.json) but holds some, one or two levels
+/// down, those folders in name order.
 pub fn expand(args: &[PathBuf]) -> Vec<PathBuf> {
     if let [one] = args
         && one.is_dir()
         && !one.join("summary.json").exists()
-        && let Ok(entries) = std::fs::read_dir(one)
     {
-        let mut dirs: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_dir() && p.join("summary.json").is_file())
+        // The folders holding a summary.json one level down, or else two
+        // (`--results-dir shards/I` makes shards/I/<timestamp>/).
+        let results_in = |d: &Path| -> Vec<PathBuf> {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(d)
+                .map(|es| {
+                    es.filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.is_dir())
+                        .collect()
+                })
+                .unwrap_or_default();
+            v.sort();
+            v
+        };
+        let subs = results_in(one);
+        let direct: Vec<PathBuf> = subs
+            .iter()
+            .filter(|p| p.join("summary.json").is_file())
+            .cloned()
             .collect();
-        if !dirs.is_empty() {
-            dirs.sort();
-            return dirs;
+        if !direct.is_empty() {
+            return direct;
+        }
+        let nested: Vec<PathBuf> = subs
+            .iter()
+            .flat_map(|s| results_in(s))
+            .filter(|p| p.join("summary.json").is_file())
+            .collect();
+        if !nested.is_empty() {
+            return nested;
         }
     }
     args.to_vec()
@@ -100,7 +121,7 @@ pub fn load(dir: &Path) -> Result<Shard, String> {
     let summary = dir.join("summary.json");
     if !summary.exists() {
         return Err(format!(
-            "error: {d}: no summary.json: not a finished shard (a killed shard writes none: leave it out, and the merge names it missing)"
+            "error: {d}: no summary.json: not a finished shard (a shard killed hard, by SIGKILL or out of memory, writes none: leave it out, and the merge names it missing)"
         ));
     }
     let s: Summary = crate::input::read_text(&summary)
