@@ -47,13 +47,13 @@ pub fn check_shards(plan: &PlanFile, shards: u64) -> Result<(), String> {
     Ok(())
 }
 
-/// The names of the plan's `${NAME}`s without a `:-default`, in the order
-/// met and each once, read from the plan's string values (comments do not
-/// count). `None`: the text is not TOML (the plan's parser says why).
+/// The names of the plan's `${NAME}`s without a `:-default`, each once,
+/// sorted, read from the plan's string values (comments do not count). `None`: the text is not TOML (the plan's parser says why).
 pub fn required_vars(plan_text: &str) -> Option<Vec<String>> {
     let value: toml::Table = plan_text.parse().ok()?;
     let mut out = Vec::new();
     walk(&toml::Value::Table(value), &mut out);
+    out.sort();
     Some(out)
 }
 
@@ -91,10 +91,10 @@ pub fn check_vars(
     let Some(names) = required_vars(plan_text) else {
         return Ok(());
     };
-    let missing = names.into_iter().find(|n| {
-        !given.iter().any(|(k, _)| k == n)
-            && !(n == "PACE_TARGET" && plan.target.embedded.is_some())
-    });
+    let set = |n: &str| {
+        given.iter().any(|(k, _)| k == n) || (n == "PACE_TARGET" && plan.target.embedded.is_some())
+    };
+    let missing = names.into_iter().find(|n| !set(n));
     match missing {
         Some(n) => Err(format!(
             "error: the plan uses ${{{n}}} without a default and the pods do not see this shell's environment: pass -e {n}=VALUE"
