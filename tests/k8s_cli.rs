@@ -365,3 +365,216 @@ fn an_existing_output_is_kept_without_force() {
             .contains("kind: Job")
     );
 }
+
+/// The container's args, as strings.
+fn args_of(job: &Value) -> Vec<String> {
+    job["spec"]["template"]["spec"]["containers"][0]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The value after `flag` in `args`.
+fn arg_after<'a>(args: &'a [String], flag: &str) -> &'a str {
+    let i = args
+        .iter()
+        .position(|a| a == flag)
+        .unwrap_or_else(|| panic!("no {flag} in {args:?}"));
+    &args[i + 1]
+}
+
+/// Runs `pace k8s` on `dir`'s plan to stdout: (code, the Job, stderr).
+fn job_of(dir: &Path, flags: &[&str]) -> (i32, Value, String) {
+    let mut args = vec!["k8s", "plan.toml"];
+    args.extend_from_slice(flags);
+    let (code, out, err) = pace(dir, &args);
+    if code != 0 {
+        return (code, Value::Null, err);
+    }
+    let file = dir.join("seeded.yaml");
+    std::fs::write(&file, &out).unwrap();
+    let (vcode, report) = validate(&file);
+    assert_eq!(vcode, 0, "{}", report["errors"]);
+    (code, report["documents"][1].clone(), err)
+}
+
+#[test]
+fn every_shard_gets_one_seed_from_the_flag_the_plan_or_a_draw() {
+    let (_tmp, dir) = project();
+    let (code, job, err) = job_of(&dir, &["--shards", "2", "--seed", "42"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(arg_after(&args_of(&job), "--seed"), "42");
+    assert!(err.contains("seed 42"), "{err}");
+
+    // The plan's run.seed, unless --seed says otherwise.
+    common::edit(&dir.join("plan.toml"), "[run]\n", "[run]\nseed = 7\n");
+    let (code, job, err) = job_of(&dir, &["--shards", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(arg_after(&args_of(&job), "--seed"), "7");
+    assert!(err.contains("seed 7"), "{err}");
+    let (_, job, _) = job_of(&dir, &["--shards", "2", "--seed", "9"]);
+    assert_eq!(arg_after(&args_of(&job), "--seed"), "9");
+
+    // Neither: a number drawn now, written into the manifest.
+    common::edit(&dir.join("plan.toml"), "seed = 7\n", "");
+    let seeds: Vec<u64> = (0..2)
+        .map(|_| {
+            let (code, job, err) = job_of(&dir, &["--shards", "2"]);
+            assert_eq!(code, 0, "{err}");
+            let seed = arg_after(&args_of(&job), "--seed").to_string();
+            assert!(err.contains(&format!("seed {seed}")), "{err}");
+            seed.parse().unwrap()
+        })
+        .collect();
+    assert_ne!(seeds[0], seeds[1], "two manifests drew the same seed");
+}
+
+#[test]
+fn shard_counts_that_leave_a_shard_idle_are_refused() {
+    let (_tmp, dir) = project();
+    let refused = |dir: &Path, n: &str, want: &str| {
+        let (code, out, err) = pace(dir, &["k8s", "plan.toml", "--shards", n]);
+        assert_eq!(code, 2, "--shards {n}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(&format!("--shards {n}")), "{err}");
+        assert!(err.contains(want), "--shards {n}: {err}");
+    };
+    // Groups of 7 and 3: 10 users in all, but shard 7 would have none.
+    refused(&dir, "8", "largest group");
+    refused(&dir, "10", "shards 7..9 would run none");
+    let (code, _, err) = pace(&dir, &["k8s", "plan.toml", "--shards", "7"]);
+    assert_eq!(code, 0, "{err}");
+
+    // An arrival-rate pool of 3 users: a 4th shard would drop its arrivals.
+    let plan = dir.join("plan.toml");
+    common::edit(
+        &plan,
+        "mode = \"fixed\"\ninterval = \"1.5s\"",
+        "mode = \"arrival-rate\"\nrate = \"2/s\"",
+    );
+    refused(&dir, "4", "arrival-rate group 'scripted'");
+    let (code, _, err) = pace(&dir, &["k8s", "plan.toml", "--shards", "3"]);
+    assert_eq!(code, 0, "{err}");
+
+    // A stair plan is never split.
+    common::edit(
+        &plan,
+        "mode = \"arrival-rate\"\nrate = \"2/s\"",
+        "mode = \"fixed\"\ninterval = \"1.5s\"",
+    );
+    common::edit(&plan, "duration = \"5m\"\nramp_up = \"30s\"\n", "");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(
+        &plan,
+        format!("{text}\n[run.stairs]\nusers = [1, 2]\nhold = \"1s\"\nramp = \"200ms\"\n"),
+    )
+    .unwrap();
+    refused(&dir, "2", "stair plans cannot be split over shards");
+}
+
+#[test]
+fn results_kept_nowhere_are_refused_and_a_short_start_is_warned() {
+    let (_tmp, dir) = project();
+    let (code, out, err) = pace(
+        &dir,
+        &["k8s", "plan.toml", "--shards", "2", "--collect-for", "0"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("--collect-for 0"), "{err}");
+    assert!(err.contains("--results-pvc"), "{err}");
+    let (code, _, err) = job_of(
+        &dir,
+        &["--shards", "2", "--collect-for", "0", "--results-pvc", "r"],
+    );
+    assert_eq!(code, 0, "{err}");
+
+    let (code, _, err) = job_of(&dir, &["--shards", "2", "--start-in", "5s"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: --start-in 5s") && err.contains("image pull"),
+        "{err}"
+    );
+    let (_, _, err) = job_of(&dir, &["--shards", "2", "--start-in", "10s"]);
+    assert!(!err.contains("warning"), "{err}");
+}
+
+#[test]
+fn the_container_meets_the_restricted_pod_security_standard() {
+    let (_tmp, dir) = project();
+    let (code, job, err) = job_of(&dir, &["--shards", "2"]);
+    assert_eq!(code, 0, "{err}");
+    let pod = &job["spec"]["template"]["spec"];
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    let sc = &pod["containers"][0]["securityContext"];
+    assert_eq!(sc["allowPrivilegeEscalation"], false, "{sc}");
+    assert_eq!(sc["runAsNonRoot"], true, "{sc}");
+    assert_eq!(sc["seccompProfile"]["type"], "RuntimeDefault", "{sc}");
+    assert_eq!(
+        sc["capabilities"]["drop"],
+        serde_json::json!(["ALL"]),
+        "{sc}"
+    );
+}
+
+#[test]
+fn next_steps_name_the_saved_file_a_failed_shard_and_old_clusters() {
+    let (_tmp, dir) = project();
+    let (code, _, err) = pace(&dir, &["k8s", "plan.toml", "--shards", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("> job.yaml"), "{err}");
+    assert!(err.contains("kubectl apply -f job.yaml"), "{err}");
+    assert!(err.contains("Kubernetes 1.28"), "{err}");
+    assert!(
+        err.contains("annotations.batch\\.kubernetes\\.io/job-completion-index"),
+        "{err}"
+    );
+
+    let (code, _, err) = pace(
+        &dir,
+        &["k8s", "plan.toml", "--shards", "2", "--results-pvc", "r"],
+    );
+    assert_eq!(code, 0, "{err}");
+    for want in [
+        "--for=condition=complete",
+        "--for=condition=failed",
+        "wait -n",
+    ] {
+        assert!(err.contains(want), "no {want:?}: {err}");
+    }
+}
+
+#[test]
+fn a_variable_the_pods_would_miss_is_refused() {
+    let (_tmp, dir) = project();
+    let plan = dir.join("plan.toml");
+    common::edit(
+        &plan,
+        "url = \"${BASE_URL:-http://127.0.0.1:8080}/\"",
+        "url = \"${BASE_URL:-http://127.0.0.1:8080}/${SHOP_PATH}\"\n# ${IN_A_COMMENT}",
+    );
+    // Set here, but the pods do not see this shell's environment.
+    let out = assert_cmd::Command::cargo_bin("pace")
+        .unwrap()
+        .current_dir(&dir)
+        .env("SHOP_PATH", "cart")
+        .args(["k8s", "plan.toml", "--shards", "2"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("${SHOP_PATH}"), "{err}");
+    assert!(err.contains("-e SHOP_PATH=VALUE"), "{err}");
+    assert!(!err.contains("IN_A_COMMENT"), "{err}");
+
+    let (code, job, err) = job_of(&dir, &["--shards", "2", "-e", "SHOP_PATH=cart"]);
+    assert_eq!(code, 0, "{err}");
+    let c = &job["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(env_value(c, "SHOP_PATH")["value"], "cart");
+}

@@ -60,6 +60,11 @@ pub struct K8sArgs {
     /// pods do not see this shell's environment); repeatable.
     #[arg(long, short = 'e', value_name = "NAME=VALUE")]
     env: Vec<String>,
+    /// The seed every shard runs with (`pace merge` refuses shards whose
+    /// seeds differ) [default: the plan's run.seed, else a random one
+    /// drawn now and written into the manifest].
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
     /// Write the YAML here instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -79,9 +84,10 @@ pub fn run(a: K8sArgs) -> i32 {
 }
 
 fn write(a: K8sArgs) -> Result<(), String> {
-    let o = options(&a)?;
     let (plan, text, file) = super::finish::load_plan(&a.plan)?;
-    check_shards(&plan, o.shards)?;
+    let o = options(&a, plan.run.seed)?;
+    k8s::check_shards(&plan, o.shards)?;
+    k8s::check_vars(&plan, &text, &o.env)?;
     let scripts = read_scripts(&plan, &file)?;
     let m = k8s::manifest(&plan, &text, &scripts, &o)?;
     let yaml = m
@@ -106,8 +112,13 @@ fn write(a: K8sArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The flags, checked; the start time read from the clock.
-fn options(a: &K8sArgs) -> Result<Options, String> {
+/// Under this `--start-in`, a warning: scheduling and pulling the image on
+/// every node take seconds.
+const SHORT_START_S: f64 = 10.0;
+
+/// The flags, checked; the start time read from the clock; the seed from
+/// `--seed`, else `plan_seed`, else drawn now.
+fn options(a: &K8sArgs, plan_seed: Option<u64>) -> Result<Options, String> {
     if a.shards == 0 || a.shards > k8s::MAX_SHARDS {
         return Err(format!(
             "error: --shards {}: must be 1 to {} (the pods of one Indexed Job)",
@@ -174,6 +185,12 @@ fn options(a: &K8sArgs) -> Result<Options, String> {
         None if a.results_pvc.is_some() => 0.0,
         None => 600.0,
     };
+    if collect_for == 0.0 && a.results_pvc.is_none() {
+        return Err(format!(
+            "error: --collect-for {}: each pod's results are in an emptyDir that goes with the pod: keep it up to copy them, or pass --results-pvc",
+            a.collect_for.as_deref().unwrap_or_default()
+        ));
+    }
     if collect_for > 86_400.0 {
         return Err(format!(
             "error: --collect-for {}: more than a day",
@@ -220,19 +237,8 @@ fn options(a: &K8sArgs) -> Result<Options, String> {
         results_pvc: a.results_pvc.clone(),
         collect_for,
         env,
+        seed: a.seed.or(plan_seed).unwrap_or_else(rand::random),
     })
-}
-
-/// More shards than users leaves a shard with nothing to run.
-fn check_shards(plan: &PlanFile, shards: u64) -> Result<(), String> {
-    let users: u64 = plan.groups.iter().map(|g| g.users).sum();
-    if shards > users {
-        return Err(format!(
-            "error: --shards {shards}: the plan has {} in all: a shard would run none",
-            crate::units::count(users as f64, "user")
-        ));
-    }
-    Ok(())
 }
 
 /// Every script group's script, read from beside the plan.
@@ -262,6 +268,12 @@ fn read_scripts(plan: &PlanFile, file: &Path) -> Result<Vec<ScriptFile>, String>
 
 /// What the pods cannot have from this machine.
 fn warnings(plan: &PlanFile, o: &Options) {
+    if o.start_in < SHORT_START_S {
+        eprintln!(
+            "warning: --start-in {}: it must cover scheduling and the image pull of every pod; a pod not ready by then exits 5",
+            crate::units::format_duration(o.start_in)
+        );
+    }
     for g in &plan.groups {
         if g.worker.is_some() {
             eprintln!(
@@ -299,20 +311,16 @@ fn next_steps(a: &K8sArgs, o: &Options, m: &Manifest) {
         .as_ref()
         .map(|n| format!(" -n {n}"))
         .unwrap_or_default();
-    let file = a
-        .output
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "job.yaml".into());
     let size = &m.size;
     let rate = size
         .tps
         .map(|t| format!("{} TPS", crate::units::round_sig(t, 3)))
         .unwrap_or_else(|| "a rate the plan does not set".into());
     eprintln!(
-        "pace k8s: {} shards of {}, start at {} (in {}); each pod asks for {}m CPU and {} MiB (heaviest shard: {} users, {rate}); deadline {} s",
+        "pace k8s: {} shards of {}, seed {}, start at {} (in {}); each pod asks for {}m CPU and {} MiB (heaviest shard: {} users, {rate}); deadline {} s",
         o.shards,
         a.plan.display(),
+        o.seed,
         o.start_at,
         crate::units::format_duration(o.start_in),
         size.cpu_request_milli,
@@ -321,12 +329,25 @@ fn next_steps(a: &K8sArgs, o: &Options, m: &Manifest) {
         m.deadline_s
     );
     eprintln!("next:");
-    eprintln!("  kubectl{ns} apply -f {file}     (before {})", o.start_at);
+    match &a.output {
+        Some(p) => eprintln!(
+            "  kubectl{ns} apply -f {}     (before {})",
+            p.display(),
+            o.start_at
+        ),
+        None => eprintln!(
+            "  kubectl{ns} apply -f job.yaml     (the file you saved the YAML to, e.g. `pace k8s ... > job.yaml`; before {})",
+            o.start_at
+        ),
+    }
     let dir = k8s::shard_results_dir(&o.run, "I");
     if let Some(claim) = &o.results_pvc {
+        // `wait --for=condition=complete` alone never returns once a shard
+        // has failed (the Job is then Failed, never Complete).
+        let job = format!("job/{}", o.name);
+        let t = m.deadline_s;
         eprintln!(
-            "  kubectl{ns} wait --for=condition=complete --timeout={}s job/{}",
-            m.deadline_s, o.name
+            "  kubectl{ns} wait --for=condition=complete --timeout={t}s {job} & kubectl{ns} wait --for=condition=failed --timeout={t}s {job} & wait -n     (or watch `kubectl{ns} get {job}`)"
         );
         eprintln!(
             "  copy {}/{}/ off the claim {claim} (every shard's folder is {dir}/)",
@@ -340,10 +361,15 @@ fn next_steps(a: &K8sArgs, o: &Options, m: &Manifest) {
             o.shards.max(5)
         );
         eprintln!(
-            "  for each shard I: kubectl{ns} cp POD:{dir} {}/shard-I     (POD: kubectl{ns} get pods -l batch.kubernetes.io/job-completion-index=I,app.kubernetes.io/instance={}; within {} of its end)",
-            o.run,
+            "  for each shard I: kubectl{ns} cp POD:{dir} {}/shard-I     (within {} of its end)",
             o.run,
             crate::units::format_duration(o.collect_for)
+        );
+        // The job-completion-index label exists from Kubernetes 1.28; the
+        // annotation of the same name from 1.21.
+        eprintln!(
+            "  POD of shard I: kubectl{ns} get pods -l app.kubernetes.io/instance={} -o custom-columns='POD:.metadata.name,I:.metadata.annotations.batch\\.kubernetes\\.io/job-completion-index'     (the label batch.kubernetes.io/job-completion-index exists from Kubernetes 1.28)",
+            o.run
         );
     }
     eprintln!("  pace merge {}/shard-*/* -o {}-merged", o.run, o.run);

@@ -3,10 +3,10 @@
 use super::{Options, PLAN_DIR, PlanFiles, RESULTS_DIR, ShardSize, labels, shard_results_dir};
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    Affinity, ConfigMapVolumeSource, Container, EmptyDirVolumeSource, EnvVar, EnvVarSource,
-    KeyToPath, ObjectFieldSelector, PersistentVolumeClaimVolumeSource, PodAffinityTerm,
-    PodAntiAffinity, PodSecurityContext, PodSpec, PodTemplateSpec, ResourceRequirements,
-    SecurityContext, Volume, VolumeMount,
+    Affinity, Capabilities, ConfigMapVolumeSource, Container, EmptyDirVolumeSource, EnvVar,
+    EnvVarSource, KeyToPath, ObjectFieldSelector, PersistentVolumeClaimVolumeSource,
+    PodAffinityTerm, PodAntiAffinity, PodSecurityContext, PodSpec, PodTemplateSpec,
+    ResourceRequirements, SeccompProfile, SecurityContext, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -116,6 +116,8 @@ fn container(o: &Options, size: &ShardSize) -> Container {
         &format!("{PLAN_DIR}/plan.toml"),
         "--shards",
         &o.shards.to_string(),
+        "--seed",
+        &o.seed.to_string(),
         "--results-dir",
         &shard_results_dir(&o.run, "$(JOB_COMPLETION_INDEX)"),
         "--quiet",
@@ -183,8 +185,18 @@ fn container(o: &Options, size: &ShardSize) -> Container {
             limits: Some(q(size.cpu_limit_milli, size.memory_limit_mib)),
             ..Default::default()
         }),
+        // What the "restricted" Pod Security Standard asks of a container.
         security_context: Some(SecurityContext {
             allow_privilege_escalation: Some(false),
+            run_as_non_root: Some(true),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".into()]),
+                ..Default::default()
+            }),
+            seccomp_profile: Some(SeccompProfile {
+                type_: "RuntimeDefault".into(),
+                ..Default::default()
+            }),
             ..Default::default()
         }),
         volume_mounts: Some(vec![

@@ -11,10 +11,12 @@
 //! so that a stuck shard ends, and optionally a required pod anti-affinity
 //! over `kubernetes.io/hostname` (k6-operator's `separate`).
 
+pub mod checks;
 pub mod files;
 mod job;
 pub mod sizing;
 
+pub use checks::{check_shards, check_vars};
 pub use files::{PlanFiles, ScriptFile, plan_files};
 pub use sizing::{ShardSize, shard_size};
 
@@ -63,6 +65,9 @@ pub struct Options {
     pub collect_for: f64,
     /// Extra environment of the pods (a plan's `${VAR}`s).
     pub env: Vec<(String, String)>,
+    /// The seed every shard runs with (`pace run --seed`): `pace merge`
+    /// refuses shards whose seeds differ.
+    pub seed: u64,
 }
 
 /// The objects of one sharded run, in the order to apply them.
