@@ -110,7 +110,9 @@ pub fn fold(
     let mut torn = Vec::new();
     for s in shards {
         let path = s.dir.join(crate::results::SAMPLES_FILE);
-        if !s.has_samples {
+        // A late shard's results are invalid by definition (it never
+        // started): nothing of it is folded.
+        if !s.has_samples || !s.ran() {
             streams.push(None);
             torn.push(0);
             continue;
