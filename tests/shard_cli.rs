@@ -334,3 +334,33 @@ fn shards_without_a_common_seed_are_refused_before_anything_runs() {
     assert!(!tmp.path().join("r").exists());
     assert_eq!(server.served(), 0);
 }
+
+#[test]
+fn check_says_when_the_start_is_already_past() {
+    let plan = seed_plan();
+    let p = plan.to_str().unwrap();
+    let (code, out, err) = pace_env(
+        &[
+            "run",
+            p,
+            "--check",
+            "--shard",
+            "1/4",
+            "--start-at",
+            "2020-01-01T00:00:00Z",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("already") && out.contains("would not start (exit 5)"),
+        "{out}"
+    );
+    let later = rfc3339(SystemTime::now() + Duration::from_secs(3600));
+    let (code, out, err) = pace_env(
+        &["run", p, "--check", "--shard", "1/4", "--start-at", &later],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("every shard must be ready by then"), "{out}");
+}

@@ -406,6 +406,18 @@ pub fn run(a: RunArgs) -> i32 {
         if let Some(shard) = split.shard {
             shard_args::print_part(&plan, shard);
         }
+        if let Some((at, text)) = &split.start_at {
+            match at.duration_since(std::time::SystemTime::now()) {
+                Ok(d) => println!(
+                    "start at {text}: in {}; every shard must be ready by then",
+                    human_duration(d.as_secs_f64())
+                ),
+                Err(e) => println!(
+                    "start at {text}: already {} past: a run now would not start (exit 5)",
+                    human_duration(e.duration().as_secs_f64())
+                ),
+            }
+        }
         super::stairs_cmd::print_check(&plan);
         let gated = !a.allow_hooks && converted;
         print_commands(&plan, &commands, gated);
