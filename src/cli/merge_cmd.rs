@@ -202,7 +202,8 @@ fn merged_meta(
 }
 
 fn shard_rows(set: &Set, clock: &merge::Clock, tallies: &[fold::Tally]) -> Vec<ShardRow> {
-    set.shards
+    let mut rows: Vec<ShardRow> = set
+        .shards
         .iter()
         .zip(&clock.shifts)
         .zip(tallies)
@@ -223,7 +224,30 @@ fn shard_rows(set: &Set, clock: &merge::Clock, tallies: &[fold::Tally]) -> Vec<S
             transactions: t.transactions,
             errors: t.errors,
         })
-        .collect()
+        .collect();
+    // A missing shard is a row of its own, so the table shows the hole
+    // (the first few; past that the verdict's reason counts them).
+    const MISSING_ROWS: usize = 64;
+    rows.extend(
+        set.missing
+            .iter()
+            .take(MISSING_ROWS)
+            .map(|&index| ShardRow {
+                index,
+                host: String::new(),
+                status: "missing".into(),
+                folder: String::new(),
+                t0_shift_s: 0.0,
+                start_skew_s: 0.0,
+                ready_margin_s: 0.0,
+                users: 0,
+                iterations: 0,
+                transactions: 0,
+                errors: 0,
+            }),
+    );
+    rows.sort_by_key(|r| r.index);
+    rows
 }
 
 /// The shards table and the start skew, on stdout before the verdict.

@@ -306,8 +306,10 @@ pub struct Summary {
 pub struct ShardRow {
     pub index: u32,
     pub host: String,
-    /// `ok`, `late`, `interrupted`, `failed` (the shard's own), or
-    /// `partial` for an `ok` shard whose results are not whole.
+    /// `ok`, `late`, `interrupted`, `failed` (the shard's own),
+    /// `partial` for an `ok` shard whose results are not whole, or
+    /// `missing` for a shard not given to the merge (then every other
+    /// field is empty or 0).
     pub status: String,
     /// The shard's results folder, as given to `pace merge`.
     pub folder: String,
