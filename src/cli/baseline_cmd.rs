@@ -269,9 +269,9 @@ pub fn run(a: BaselineArgs) -> i32 {
         eprintln!("error: {}: {e}", dir.join(BASELINE_FILE).display());
         return exit::INTERRUPTED;
     }
-    println!("{}", table(&baseline));
+    outln!("{}", table(&baseline));
     let code = report(&baseline, &dir);
-    println!("wrote {}", dir.join(BASELINE_FILE).display());
+    outln!("wrote {}", dir.join(BASELINE_FILE).display());
     if let Some(why) = interrupted {
         eprintln!(
             "pace: incomplete: {why}; partial baseline in {}",
@@ -408,7 +408,7 @@ fn report(b: &Baseline, dir: &Path) -> i32 {
         }
     }
     if code == exit::OK {
-        println!(
+        outln!(
             "next: pace plan --from {} --tps RATE --users N",
             dir.display()
         );

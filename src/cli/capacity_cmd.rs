@@ -160,13 +160,13 @@ pub fn run(a: CapacityArgs) -> i32 {
         }
     }
     if a.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&capacity_json(&report)).expect("JSON of plain numbers")
         );
     } else {
         let width = crate::output::stdout_width();
-        print!("{}", capacity_table(&report, width));
+        out!("{}", capacity_table(&report, width));
     }
     exit::OK
 }

@@ -11,8 +11,36 @@ fn ms(v: f64) -> String {
     round_sig(v * 1000.0, 3)
 }
 
-/// Prints the verdict of `s` to stdout.
+/// Prints the verdict of `s` to stdout: its checks, then its word last.
 pub fn print_verdict(s: &Summary) {
+    print_checks(s);
+    outln!("{}", verdict_line(s));
+}
+
+/// The lines that end a run on the console, after its checks: where its
+/// results folder and report are (a path a terminal can open), then the
+/// verdict's word, last. `report` is false when report.html could not be
+/// written.
+pub fn print_end(s: &Summary, dir: &std::path::Path, report: bool) {
+    print_folder(dir, report);
+    outln!("{}", verdict_line(s));
+}
+
+/// `results: DIR/` and `report:  /abs/DIR/report.html`.
+pub fn print_folder(dir: &std::path::Path, report: bool) {
+    outln!(
+        "results: {}/",
+        dir.display().to_string().trim_end_matches('/')
+    );
+    let html = dir.join("report.html");
+    if report && html.is_file() {
+        let abs = std::path::absolute(&html).unwrap_or(html);
+        outln!("report:  {}", abs.display());
+    }
+}
+
+/// Prints everything of the verdict of `s` but its last line.
+pub fn print_checks(s: &Summary) {
     let v = &s.verdict;
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED)
@@ -62,29 +90,34 @@ pub fn print_verdict(s: &Summary) {
         ),
         String::new(),
     ]);
-    println!("{t}");
+    outln!("{t}");
     print_views(s);
     for l in &v.laws {
         // A broken law is already a note; the others say they held or
         // why they were not checked, so no audit passes unseen.
         if l.ok != Some(false) {
-            println!("law {}, {}: {}", l.formula(), l.subject, l.detail);
+            outln!("law {}, {}: {}", l.formula(), l.subject, l.detail);
         }
     }
     for n in &v.notes {
-        println!("note: {n}");
+        outln!("note: {n}");
     }
     for u in &v.unjudged {
-        println!("not judged: {u}");
+        outln!("not judged: {u}");
     }
+}
+
+/// The verdict's word and its reasons, one line.
+pub fn verdict_line(s: &Summary) -> String {
+    let v = &s.verdict;
     match v.state {
-        State::Pass => println!("PASS"),
-        State::Fail => println!("FAIL: {}", v.reasons.join("; ")),
-        State::NoChecks => println!(
+        State::Pass => "PASS".into(),
+        State::Fail => format!("FAIL: {}", v.reasons.join("; ")),
+        State::NoChecks => format!(
             "NO CHECKS: the plan sets no target rate and no threshold, so nothing was judged ({} transactions succeeded, {} failed); add [target] or [acceptance] to judge a run",
             s.whole_run.transactions, s.whole_run.errors
         ),
-        State::Incomplete => println!("INCOMPLETE: {}", v.reasons.join("; ")),
+        State::Incomplete => format!("INCOMPLETE: {}", v.reasons.join("; ")),
     }
 }
 
@@ -122,5 +155,5 @@ fn print_views(s: &Summary) {
         }
         t.add_row(row);
     }
-    println!("{t}");
+    outln!("{t}");
 }

@@ -8,6 +8,7 @@ use super::{console, exit, hook};
 use crate::export;
 use crate::plan::check::{MAX_INTERVALS, intervals_error};
 use crate::plan::file::PlanFile;
+use crate::plan::overrides::Overrides;
 use crate::results::Results;
 use crate::results::aggregate::Aggregate;
 use crate::results::judgement::State;
@@ -214,6 +215,9 @@ pub struct Publish {
     /// Whether `post_run` may run.
     pub hook_gate: hook::Gate,
     pub quiet: bool,
+    /// A line printed just before the results folder and the verdict
+    /// (a shard says how its plan is judged).
+    pub note: Option<String>,
 }
 
 impl Publish {
@@ -235,6 +239,7 @@ impl Publish {
                 .map(|c| (c, plan.run.post_run_timeout())),
             hook_gate: hook::Gate::Open,
             quiet,
+            note: None,
         }
     }
 
@@ -291,7 +296,7 @@ pub fn publish_with(
     let mut summary = judged(&plan, agg, meta);
     extra(&mut summary);
     let mut code = exit_code(&summary);
-    console::print_verdict(&summary);
+    console::print_checks(&summary);
     let results = Results::new(dir, plan, summary, agg);
     let failures = export::write_all(&results, export::Options { xml: p.xml });
     for f in &failures {
@@ -334,6 +339,10 @@ pub fn publish_with(
     {
         code = exit::INTERRUPTED;
     }
+    if let Some(note) = &p.note {
+        outln!("{note}");
+    }
+    console::print_end(&results.summary, dir, failures.is_empty());
     Published {
         code,
         reports_written: failures.is_empty(),
@@ -359,6 +368,18 @@ pub fn reload(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| dir.join("plan.toml"));
     let (plan, _, _) = load_plan(&plan_path)?;
+    // The run as it ran: its plan with the overrides it was run with.
+    let recorded = recorded_overrides(dir)?;
+    let plan = match &recorded {
+        Some(o) => o.apply(&plan).map_err(|e| {
+            format!(
+                "error: {}: the run's overrides ({}) do not apply to this plan: {e}",
+                plan_path.display(),
+                o.describe()
+            )
+        })?,
+        None => plan,
+    };
     let samples = dir.join(crate::results::SAMPLES_FILE);
     if !samples.exists() {
         return Err(format!(
@@ -377,7 +398,9 @@ pub fn reload(
             .last_t;
         let folded = reaggregate(&samples, &plan, ts, window(&plan, true, run_time))?;
         warn_torn(&samples, folded.torn_bytes);
-        let meta = killed_run_meta(&plan, &plan_path, &samples, run_time, ts, folded.torn_bytes);
+        let mut meta =
+            killed_run_meta(&plan, &plan_path, &samples, run_time, ts, folded.torn_bytes);
+        meta.overrides = recorded;
         return Ok((plan, folded.agg, meta));
     }
     let old: Summary = crate::input::read_text(&summary)
@@ -408,6 +431,37 @@ pub fn reload(
         meta.partial_reason = Some(torn_reason(folded.torn_bytes));
     }
     Ok((plan, folded.agg, meta))
+}
+
+/// The file a run with overrides writes beside its plan.toml as it
+/// starts, so that a run killed before its summary.json is judged as it
+/// ran too.
+pub const OVERRIDES_FILE: &str = "overrides.json";
+
+/// The overrides a results folder's run was run with: summary.json's
+/// `meta.overrides`, or for a run without one, overrides.json.
+fn recorded_overrides(dir: &Path) -> Result<Option<Overrides>, String> {
+    let summary = dir.join("summary.json");
+    let from = |path: &Path, pointer: &str| -> Result<Option<Overrides>, String> {
+        let text = crate::input::read_text(path)
+            .map_err(|e| format!("error: {}: unreadable: {e}", path.display()))?;
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("error: {}: unreadable: {e}", path.display()))?;
+        match v.pointer(pointer) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(o) => serde_json::from_value(o.clone())
+                .map(Some)
+                .map_err(|e| format!("error: {}: {pointer}: {e}", path.display())),
+        }
+    };
+    if summary.exists() {
+        return from(&summary, "/meta/overrides");
+    }
+    let file = dir.join(OVERRIDES_FILE);
+    if file.exists() {
+        return from(&file, "");
+    }
+    Ok(None)
 }
 
 /// Says on stderr that a torn last line was left out.
@@ -469,6 +523,7 @@ fn killed_run_meta(
         shard: None,
         window_s: None,
         ran_shards: None,
+        overrides: None,
     }
 }
 

@@ -35,7 +35,7 @@ pub fn run(a: HistoryArgs) -> i32 {
         };
     if a.json {
         match serde_json::to_string_pretty(&rows) {
-            Ok(j) => println!("{j}"),
+            Ok(j) => outln!("{j}"),
             Err(e) => {
                 eprintln!("error: {e}");
                 return exit::BAD_INPUT;
@@ -45,12 +45,12 @@ pub fn run(a: HistoryArgs) -> i32 {
     }
     if rows.is_empty() {
         match &a.plan {
-            Some(p) => println!("no runs of plan '{p}' stored in {}", a.db),
-            None => println!("no runs stored in {}", a.db),
+            Some(p) => outln!("no runs of plan '{p}' stored in {}", a.db),
+            None => outln!("no runs stored in {}", a.db),
         }
         return exit::OK;
     }
-    println!("{}", table(&rows));
+    outln!("{}", table(&rows));
     exit::OK
 }
 

@@ -260,19 +260,19 @@ fn import(a: ImportArgs) -> Result<(), String> {
     let missing = pyak47::check_scripts(&mut conv, &project, &cfg);
     std::fs::write(&output, &conv.text)
         .map_err(|e| format!("error: {}: cannot write: {e}", output.display()))?;
-    println!("{}", table(&conv.rows));
+    outln!("{}", table(&conv.rows));
     for w in &conv.warnings {
         eprintln!("warning: {w}");
     }
     for w in &missing {
         eprintln!("{w}");
     }
-    println!("wrote {}", output.display());
+    outln!("wrote {}", output.display());
     let target = if a.output.is_some() {
         output.display().to_string()
     } else {
         project.display().to_string()
     };
-    println!("next: pace run --check {target}   (then: pace run {target})");
+    outln!("next: pace run --check {target}   (then: pace run {target})");
     Ok(())
 }

@@ -104,7 +104,7 @@ fn write(a: K8sArgs) -> Result<(), String> {
             std::fs::write(path, &yaml)
                 .map_err(|e| format!("error: -o {}: cannot write: {e}", path.display()))?;
         }
-        None => print!("{yaml}"),
+        None => out!("{yaml}"),
     }
     warnings(&plan, &o);
     crowded(&o, &m);

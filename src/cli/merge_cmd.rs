@@ -198,6 +198,7 @@ fn merged_meta(
         shard: None,
         window_s: None,
         ran_shards: None,
+        overrides: None,
     }
 }
 
@@ -281,8 +282,8 @@ fn print_shards(rows: &[ShardRow], skew: f64, max_skew: f64) {
             r.errors.to_string(),
         ]);
     }
-    println!("{t}");
-    println!(
+    outln!("{t}");
+    outln!(
         "start skew: {} s (--max-skew {} s)",
         round_sig(skew, 3),
         round_sig(max_skew, 3)

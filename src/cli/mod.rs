@@ -1,6 +1,24 @@
 //! The command line: clap definitions and dispatch. Each subcommand lives in
 //! its own file; this one only parses and routes, and owns the exit codes.
 
+/// `outln!` through [`out::write`]: a closed pipe stops output, never
+/// panics.
+macro_rules! outln {
+    () => {
+        $crate::cli::out::write(format_args!(""), true)
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::out::write(format_args!($($arg)*), true)
+    };
+}
+
+/// `print!` through [`out::write`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::out::write(format_args!($($arg)*), false)
+    };
+}
+
 mod baseline_cmd;
 mod capacity_cmd;
 mod capacity_input;
@@ -14,6 +32,7 @@ mod k8s_cmd;
 mod merge_cmd;
 mod model_cmd;
 mod new_cmd;
+pub mod out;
 mod plan_cmd;
 mod report_cmd;
 mod run_cmd;
@@ -53,8 +72,18 @@ Examples:
   pace plan --tps 50 --rt 500ms --think 1.5 -o plan.toml
       write the plan file that `pace run` executes";
 
+/// `pace --version`: the version, and the commit it was built from
+/// (build.rs; "commit unknown" without git), e.g. `pace 0.1.0 (commit
+/// abc1234, built 2026-12-01)`.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("PACE_BUILD_INFO"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
-#[command(name = "pace", version, about = ABOUT, after_help = EXAMPLES)]
+#[command(name = "pace", version = VERSION, about = ABOUT, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -102,6 +131,26 @@ pub enum Command {
     /// Write Kubernetes manifests that run a plan as N shards (an Indexed
     /// Job started together), and the Containerfile of a pace image.
     K8s(k8s_cmd::K8sArgs),
+    /// Print a shell completion script: `pace completions bash >
+    /// ~/.local/share/bash-completion/completions/pace`.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+/// Writes the completion script of `pace` for `a.shell` to stdout (a
+/// closed pipe stops it quietly).
+fn completions(a: CompletionsArgs) -> i32 {
+    use clap::CommandFactory;
+    let mut buf = Vec::new();
+    clap_complete::generate(a.shell, &mut Cli::command(), "pace", &mut buf);
+    out!("{}", String::from_utf8_lossy(&buf));
+    exit::OK
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -154,6 +203,7 @@ pub fn main_from(args_os: Vec<std::ffi::OsString>) -> i32 {
         Command::Model(a) => model_cmd::run(a),
         Command::Merge(a) => merge_cmd::run(a),
         Command::K8s(a) => k8s_cmd::run(a),
+        Command::Completions(a) => completions(a),
     }
 }
 

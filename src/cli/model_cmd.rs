@@ -288,12 +288,12 @@ fn run_sweep(a: ModelArgs) -> i32 {
     let points = sweep(&net, &wanted, a.exact_limit);
     let doc = sweep_json(&net, &points, a.exact_limit);
     if a.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&doc).expect("JSON of plain numbers")
         );
     } else {
-        print!("{}", sweep_tables(&doc, width()));
+        out!("{}", sweep_tables(&doc, width()));
     }
     exit::OK
 }
@@ -429,12 +429,12 @@ fn run_erlang(e: ErlangArgs) -> i32 {
         }))),
     });
     if e.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&doc).expect("JSON of plain numbers")
         );
     } else {
-        print!("{}", erlang_table(&doc, width()));
+        out!("{}", erlang_table(&doc, width()));
     }
     exit::OK
 }

@@ -152,12 +152,12 @@ pub fn run(a: NewArgs) -> i32 {
             "a timestamped folder per run",
         ),
     ];
-    println!("created {}/", dir.display());
+    outln!("created {}/", dir.display());
     let width = rows.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
     for (path, what) in rows {
-        println!("  {path:<width$}  {what}");
+        outln!("  {path:<width$}  {what}");
     }
-    println!("next: pace run {}", dir.display());
+    outln!("next: pace run {}", dir.display());
     exit::OK
 }
 

@@ -245,13 +245,13 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
         }
     };
     if a.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&plan_json(&sol)).expect("JSON of plain numbers")
         );
     } else {
         let width = crate::output::stdout_width();
-        print!("{}", plan_table(&sol, width));
+        out!("{}", plan_table(&sol, width));
     }
     if let Some(path) = a.output {
         let command = std::iter::once("pace".to_string())

@@ -11,6 +11,8 @@ use crate::runner::{self, RunConfig};
 use crate::units::{human_duration, round_sig};
 use clap::Args;
 
+#[path = "run_overrides.rs"]
+mod run_overrides;
 #[path = "shard_args.rs"]
 mod shard_args;
 use std::path::{Path, PathBuf};
@@ -58,6 +60,8 @@ pub struct RunArgs {
     /// [default: the environment variable PACE_START_AT].
     #[arg(long, value_name = "TIME")]
     start_at: Option<String>,
+    #[command(flatten)]
+    overrides: run_overrides::OverrideArgs,
 }
 
 #[derive(Debug, Args)]
@@ -71,7 +75,7 @@ pub struct VerifyArgs {
 
 fn print_check(plan: &PlanFile) {
     let users: u64 = plan.groups.iter().map(|g| g.users).sum();
-    println!(
+    outln!(
         "plan OK: {} group(s), {}",
         plan.groups.len(),
         crate::units::count(users as f64, "user")
@@ -107,7 +111,7 @@ fn print_check(plan: &PlanFile) {
             Some(s) => format!("script {s}"),
             None => format!("{} step(s)", g.steps.len()),
         };
-        println!(
+        outln!(
             "  {}: {}, pacing {}, {work}, {rate}",
             g.name,
             crate::units::count(g.users as f64, "user"),
@@ -119,7 +123,7 @@ fn print_check(plan: &PlanFile) {
     let empty = Aggregate::for_plan(plan, (plan.run.ramp_up(), plan.run.duration.0));
     match crate::verdict::expect::expected(plan, &empty) {
         Some(e) => {
-            println!(
+            outln!(
                 "expected: {} TPM over the {} steady-state window, band {}-{} TPM ({} confidence, tolerance {})",
                 round_sig(e.tpm, 6),
                 human_duration(window),
@@ -129,18 +133,18 @@ fn print_check(plan: &PlanFile) {
                 e.tolerance
             );
             if e.approximate {
-                println!(
+                outln!(
                     "  approximate: after-end and back-to-back groups cycle as fast as their iterations, so the band widens with the spread of iteration times the run measures, and the rate follows the response time: 1% more than target.response_time makes about {}% fewer transactions",
                     round_sig(closed_loop_sensitivity(plan), 2)
                 );
             }
         }
         None if window <= 0.0 => {
-            println!(
+            outln!(
                 "expected: no throughput band: the plan has no steady-state window (ramp-up lasts the whole run)"
             )
         }
-        None => println!("expected: no throughput band: the plan sets no rate"),
+        None => outln!("expected: no throughput band: the plan sets no rate"),
     }
     let a = &plan.acceptance;
     let thresholds = [a.p50, a.p80, a.p90, a.p95, a.p99, a.max]
@@ -148,7 +152,7 @@ fn print_check(plan: &PlanFile) {
         .any(Option::is_some)
         || a.error_rate.is_some();
     if plan.planned_tps().is_none() && !thresholds {
-        println!(
+        outln!(
             "verdict: NO CHECKS (exit 4): the plan sets no target rate and no threshold, so a run is only checked for real work"
         );
     }
@@ -211,11 +215,11 @@ fn print_commands(plan: &PlanFile, scripts: &[String], gated: bool) {
         });
     }
     if lines.is_empty() {
-        println!("executes: nothing but HTTP requests");
+        outln!("executes: nothing but HTTP requests");
     } else {
-        println!("executes (with your rights):");
+        outln!("executes (with your rights):");
         for l in lines {
-            println!("  {l}");
+            outln!("  {l}");
         }
     }
 }
@@ -305,6 +309,41 @@ pub fn run(a: RunArgs) -> i32 {
             return exit::BAD_INPUT;
         }
     };
+    // The plan as it will run: the file, overridden by the flags. The
+    // folder keeps the file as it is; summary.json the flags as typed.
+    let overrides = match run_overrides::overrides(&a.overrides, &plan, split.shard.is_some()) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let plan = match overrides.apply(&plan) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let vars: Vec<(String, String)> = overrides
+        .var
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let overrides = (!overrides.is_empty()).then(|| crate::plan::overrides::Overrides {
+        effective: overrides
+            .changes_plan()
+            .then(|| crate::plan::overrides::effective(&plan)),
+        ..overrides
+    });
+    if let Some(o) = &overrides {
+        let line = run_overrides::describe(o, &plan);
+        if a.check {
+            outln!("{line}");
+        } else if !a.quiet {
+            eprintln!("{line}");
+        }
+    }
     if split.shard.is_some()
         && let Err(e) = crate::plan::segment::check_splittable(&plan)
     {
@@ -359,7 +398,7 @@ pub fn run(a: RunArgs) -> i32 {
         samples_path: PathBuf::new(),
         seed: 0,
         quiet: true,
-        vars: Vec::new(),
+        vars: vars.clone(),
         plan_dir: plan_dir.clone(),
         workers_log: None,
         max_iterations: None,
@@ -398,7 +437,7 @@ pub fn run(a: RunArgs) -> i32 {
             // A stair's window is each level's hold: the checks as level 1
             // runs them, then every level's split and expected rate.
             Some(first) => {
-                println!("level 1 of the stair:");
+                outln!("level 1 of the stair:");
                 print_check(&crate::plan::stairs::level_plan(&plan, first));
             }
             None => print_check(&plan),
@@ -408,11 +447,11 @@ pub fn run(a: RunArgs) -> i32 {
         }
         if let Some((at, text)) = &split.start_at {
             match at.duration_since(std::time::SystemTime::now()) {
-                Ok(d) => println!(
+                Ok(d) => outln!(
                     "start at {text}: in {}; every shard must be ready by then",
                     human_duration(d.as_secs_f64())
                 ),
-                Err(e) => println!(
+                Err(e) => outln!(
                     "start at {text}: already {} past: a run now would not start (exit 5)",
                     human_duration(e.duration().as_secs_f64())
                 ),
@@ -452,6 +491,13 @@ pub fn run(a: RunArgs) -> i32 {
         eprintln!("error: {}: {e}", dir.display());
         return exit::BAD_INPUT;
     }
+    if let Some(o) = &overrides {
+        let json = serde_json::to_string_pretty(o).expect("JSON of strings and numbers");
+        if let Err(e) = std::fs::write(dir.join(finish::OVERRIDES_FILE), json + "\n") {
+            eprintln!("error: {}: {e}", dir.display());
+            return exit::BAD_INPUT;
+        }
+    }
     if !a.quiet {
         eprintln!(
             "pace: running {} (seed {seed}); results in {}",
@@ -471,32 +517,30 @@ pub fn run(a: RunArgs) -> i32 {
     };
     let mut publish = Publish::from_plan(&plan, a.xml, a.db.clone(), a.quiet);
     publish.guard_hooks(&a.plan, a.allow_hooks);
+    if let Some(s) = split.shard.filter(|s| !s.is_whole()) {
+        publish.note = Some(format!(
+            "pace: shard {s} ran its part; the plan is judged once all {} shards are done: pace merge SHARD_DIR... -o MERGED_DIR",
+            s.count
+        ));
+    }
     let one = OneRun {
         file: &file,
         seed,
         quiet: a.quiet,
         plan_dir: &plan_dir,
         publish: &publish,
+        vars: &vars,
+        overrides: overrides.as_ref(),
     };
     if plan.run.stairs.is_some() {
         return super::stairs_cmd::run_stair(&rt, plan, &dir, &one);
     }
-    let shard = split.shard;
     match run_split(&rt, plan, &text, &dir, &one, &split) {
         Ok(r) if r.partial => {
             eprintln!("pace: incomplete: partial results in {}", dir.display());
             exit::INTERRUPTED
         }
-        Ok(r) => {
-            if let Some(s) = shard.filter(|s| !s.is_whole()) {
-                println!(
-                    "pace: shard {s} ran its part: results in {}; the plan is judged once all {} shards are done: pace merge SHARD_DIR... -o MERGED_DIR",
-                    dir.display(),
-                    s.count
-                );
-            }
-            r.published.code
-        }
+        Ok(r) => r.published.code,
         Err(code) => code,
     }
 }
@@ -518,6 +562,10 @@ pub(super) struct OneRun<'a> {
     pub quiet: bool,
     pub plan_dir: &'a Path,
     pub publish: &'a Publish,
+    /// `--var` values for `${NAME}`, ahead of the environment.
+    pub vars: &'a [(String, String)],
+    /// The run's overrides, recorded in summary.json.
+    pub overrides: Option<&'a crate::plan::overrides::Overrides>,
 }
 
 /// A run executed and published.
@@ -558,7 +606,7 @@ pub(super) fn run_split(
         samples_path: dir.join(SAMPLES_FILE),
         seed,
         quiet: o.quiet,
-        vars: Vec::new(),
+        vars: o.vars.to_vec(),
         plan_dir: o.plan_dir.to_path_buf(),
         workers_log: plan
             .groups
@@ -653,6 +701,7 @@ pub(super) fn run_split(
         }),
         window_s: None,
         ran_shards: None,
+        overrides: o.overrides.cloned(),
     };
     let published = finish::publish(plan, &agg, meta, dir, o.publish);
     Ok(Ran {

@@ -171,7 +171,7 @@ fn expected_count(plan: &PlanFile) -> Option<(f64, f64, f64)> {
 pub fn print_part(plan: &PlanFile, shard: Shard) {
     let part = part_plan(plan, shard);
     let users = |p: &PlanFile| p.groups.iter().map(|g| g.users).sum::<u64>();
-    println!(
+    outln!(
         "shard {shard}: {} of the plan's {}: users u with u mod {} = {} in each group, on the whole plan's schedule",
         crate::units::count(users(&part) as f64, "user"),
         users(plan),
@@ -187,7 +187,7 @@ pub fn print_part(plan: &PlanFile, shard: Shard) {
             ),
             _ => String::new(),
         };
-        println!(
+        outln!(
             "  {}: {} of {}{rate}",
             g.name,
             crate::units::count(g.users as f64, "user"),
@@ -196,7 +196,7 @@ pub fn print_part(plan: &PlanFile, shard: Shard) {
     }
     if let (Some((pm, ph, conf)), Some((wm, wh, _))) = (expected_count(&part), expected_count(plan))
     {
-        println!(
+        outln!(
             "expected transactions in the window: this shard {} ± {}, the whole plan {} ± {} ({}% confidence); the shard is not judged alone: pace merge judges the whole",
             round_sig(pm, 6),
             round_sig(ph, 3),
@@ -285,6 +285,7 @@ pub fn write_late(
         }),
         window_s: None,
         ran_shards: None,
+        overrides: o.overrides.cloned(),
     };
     let summary = finish::judged(plan, &empty, meta);
     let written = std::fs::write(&samples, samples_header()).and_then(|()| {

@@ -20,7 +20,7 @@ pub fn print_check(plan: &PlanFile) {
     let Some(st) = &plan.run.stairs else { return };
     let levels: Vec<String> = st.levels().iter().map(|l| l.label()).collect();
     let rules: Vec<&str> = st.stop_rules().iter().map(|r| r.name()).collect();
-    println!(
+    outln!(
         "stair: {} model, {} level(s): {}; each ramps up {} then holds {} (run.duration and run.ramp_up do not apply)",
         st.model(),
         levels.len(),
@@ -28,7 +28,7 @@ pub fn print_check(plan: &PlanFile) {
         human_duration(st.ramp()),
         human_duration(st.hold.0)
     );
-    println!(
+    outln!(
         "  stops at the first level where: {}{}",
         if rules.is_empty() {
             "nothing (every level runs)".to_string()
@@ -58,7 +58,7 @@ pub fn print_check(plan: &PlanFile) {
             .planned_tps()
             .map(|x| format!(", expected {} TPS", round_sig(x, 6)))
             .unwrap_or_default();
-        println!(
+        outln!(
             "  level {} ({}): {}{expected}",
             i + 1,
             l.label(),
@@ -189,11 +189,11 @@ pub(super) fn run_stair(
                 .reasons
                 .push(format!("stop rule {}: {}", s.rule, s.why));
         }
-        println!("{}", header());
+        outln!("{}", header());
         for prev in &measured {
-            println!("{}", row_line(&prev.row));
+            outln!("{}", row_line(&prev.row));
         }
-        println!("{}", row_line(&m.row));
+        outln!("{}", row_line(&m.row));
         measured.push(m);
         if ran.partial || s.is_some() {
             stopped = s;
@@ -248,6 +248,7 @@ pub(super) fn run_stair(
             )
             .map_err(|e| e.to_string())
         });
+    let report = written.is_ok();
     if let Err(e) = written {
         eprintln!(
             "error: could not write the stair's report in {}: {e}",
@@ -276,6 +277,7 @@ pub(super) fn run_stair(
     if !one.quiet {
         eprintln!("pace: stair results in {}", dir.display());
     }
+    print_verdict(&summary, dir, report);
     code
 }
 
@@ -283,11 +285,11 @@ pub(super) fn run_stair(
 /// then the verdict.
 fn print_end(s: &StairSummary) {
     let t = &s.stairs;
-    println!();
-    println!("stair ({} model, hold {} s):", t.model, t.hold_s);
-    println!("{}", header());
+    outln!();
+    outln!("stair ({} model, hold {} s):", t.model, t.hold_s);
+    outln!("{}", header());
     for r in &t.levels {
-        println!("{}", row_line(r));
+        outln!("{}", row_line(r));
     }
     if !t.not_run.is_empty() {
         let rest: Vec<String> = t
@@ -295,29 +297,36 @@ fn print_end(s: &StairSummary) {
             .iter()
             .map(|l| serde_json::to_string(l).unwrap_or_default())
             .collect();
-        println!("not run: {}", rest.join(", "));
+        outln!("not run: {}", rest.join(", "));
     }
     match &t.stopped {
-        Some(st) => println!(
+        Some(st) => outln!(
             "stopped at level {} by rule {}: {}",
-            st.level, st.rule, st.why
+            st.level,
+            st.rule,
+            st.why
         ),
         None if t.levels.iter().any(|l| l.partial) => {
-            println!("stopped: interrupted; the partial level is left out of the knee")
+            outln!("stopped: interrupted; the partial level is left out of the knee")
         }
-        None => println!("stopped: no, every level ran"),
+        None => outln!("stopped: no, every level ran"),
     }
     match t.knee {
-        Some(k) => println!(
+        Some(k) => outln!(
             "knee: N {} at X {}/s ({})",
             round_sig(k.n, 4),
             round_sig(k.x_per_s, 4),
             t.knee_note
         ),
-        None => println!("knee: {}", t.knee_note),
+        None => outln!("knee: {}", t.knee_note),
     }
-    println!("stair verdict: {}", s.verdict.state.word());
+}
+
+/// The stair's last lines: its folder and report, then its verdict.
+fn print_verdict(s: &StairSummary, dir: &Path, report: bool) {
+    super::console::print_folder(dir, report);
+    outln!("stair verdict: {}", s.verdict.state.word());
     for r in &s.verdict.reasons {
-        println!("  - {r}");
+        outln!("  - {r}");
     }
 }

@@ -102,7 +102,7 @@ async fn serve(cfg: TargetConfig, port: u16) -> i32 {
             return exit::BAD_INPUT;
         }
     };
-    println!(
+    outln!(
         "pace target: serving {}/ {}; Ctrl-C to stop",
         t.base_url(),
         cfg.describe()

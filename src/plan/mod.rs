@@ -6,6 +6,7 @@ pub mod band;
 pub mod bytesize;
 pub mod check;
 pub mod file;
+pub mod overrides;
 pub mod pacing;
 pub mod rate;
 pub mod resource;

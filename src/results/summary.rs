@@ -44,6 +44,13 @@ pub struct RunMeta {
     /// INCOMPLETE for the shards that did not run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ran_shards: Option<RanShards>,
+    /// `pace run`'s overrides of the plan (`--duration`, `--users`,
+    /// `--rate`, `--var`) as typed, and what they came to; absent for a
+    /// run of the plan as written. The folder's plan.toml is the user's
+    /// file byte for byte: `pace verify` and `pace report` apply these
+    /// again to judge the run as it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<crate::plan::overrides::Overrides>,
 }
 
 /// The shards of a merged run that ran: `indices` (0-based) of `count`.

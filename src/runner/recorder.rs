@@ -4,7 +4,7 @@
 
 use super::Signals;
 use crate::results::aggregate::{Aggregate, Stats};
-use crate::results::sample::{Sample, SampleWriter};
+use crate::results::sample::{ErrorKind, Kind, Sample, SampleWriter};
 use crate::units::round_sig;
 use std::io::BufWriter;
 use std::sync::Arc;
@@ -16,6 +16,52 @@ pub struct Progress {
     pub duration: f64,
     pub total_users: u64,
     pub target_tpm: Option<f64>,
+}
+
+/// Watches a run's first requests for a target that does not answer at
+/// all: every request failing to connect (refused, unreachable, DNS) in the
+/// first [`Silence::SECONDS`] seconds, or the first [`Silence::REQUESTS`]
+/// requests, is said at once, loudly and once, rather than only in the
+/// verdict at the end.
+#[derive(Default)]
+pub struct Silence {
+    failed: u64,
+    /// The first failure's message: what the client said.
+    first: Option<String>,
+    /// Said, or something answered: nothing more to watch.
+    done: bool,
+}
+
+impl Silence {
+    pub const SECONDS: f64 = 3.0;
+    pub const REQUESTS: u64 = 40;
+
+    /// Takes one sample into account.
+    pub fn see(&mut self, s: &Sample) {
+        if self.done || s.kind != Kind::Step {
+            return;
+        }
+        if s.error_kind == Some(ErrorKind::Connect) {
+            self.failed += 1;
+            self.first.get_or_insert_with(|| s.error.clone());
+        } else {
+            self.done = true;
+        }
+    }
+
+    /// The warning, once, when it is due `now` seconds into the run.
+    pub fn warning(&mut self, now: f64) -> Option<String> {
+        if self.done || self.failed == 0 || (self.failed < Self::REQUESTS && now < Self::SECONDS) {
+            return None;
+        }
+        self.done = true;
+        let what = self.first.as_deref().unwrap_or("connect error");
+        Some(format!(
+            "pace: WARNING: the target does not answer: all {} request(s) of the first {:.0} s failed to connect ({what}): is it up, and is the URL right?",
+            self.failed,
+            now.max(0.0).ceil()
+        ))
+    }
 }
 
 /// Where the samples go.
@@ -61,16 +107,20 @@ pub async fn record(
         (!progress.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
             let b = indicatif::ProgressBar::new(progress.duration.ceil() as u64);
             b.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{elapsed_precise} [{bar:30}] {pos}/{len} s  {msg}",
-                )
-                .expect("a valid template")
-                .progress_chars("=> "),
+                // One clock: the message's elapsed / total.
+                indicatif::ProgressStyle::with_template("[{bar:30}] {msg}")
+                    .expect("a valid template")
+                    .progress_chars("=> "),
             );
             b
         });
     // Counts for the progress line's current rate.
     let mut last = (0.0f64, 0u64);
+    let mut silence = Silence::default();
+    let say = |bar: &Option<indicatif::ProgressBar>, w: String| match bar {
+        Some(b) => b.suspend(|| eprintln!("{w}")),
+        None => eprintln!("{w}"),
+    };
     loop {
         tokio::select! {
             s = rx.recv() => match s {
@@ -82,6 +132,10 @@ pub async fn record(
                         }
                     }
                     agg.add(&s);
+                    silence.see(&s);
+                    if let Some(w) = silence.warning(t0.elapsed().as_secs_f64()) {
+                        say(&bar, w);
+                    }
                 }
                 None => break,
             },
@@ -92,6 +146,9 @@ pub async fn record(
                     fail(&mut w, e, written);
                 }
                 let now = t0.elapsed().as_secs_f64();
+                if let Some(w) = silence.warning(now) {
+                    say(&bar, w);
+                }
                 if let Some(b) = &bar {
                     let ok = agg.transactions - agg.error_count;
                     let tpm = (ok - last.1) as f64 * 60.0 / (now - last.0).max(1e-9);
@@ -120,23 +177,25 @@ pub async fn record(
 }
 
 fn line(agg: &Aggregate, p: &Progress, now: f64, tpm: f64) -> String {
+    // No p95 before a response has been measured: "0 ms" would be a lie.
     let p95 = agg
         .series
-        .last()
-        .map(|b| Stats::of(&b.latency).p95)
-        .unwrap_or(0.0);
+        .iter()
+        .rev()
+        .find(|b| b.latency.len() > 0)
+        .map(|b| format!("{} ms", round_sig(Stats::of(&b.latency).p95 * 1000.0, 3)))
+        .unwrap_or_else(|| "-".into());
     let target = p
         .target_tpm
         .map(|t| format!(" (target {})", round_sig(t, 4)))
         .unwrap_or_default();
     format!(
-        "[{:>5.0}s / {:.0}s] users {}/{} | {} TPM{target} | p95 {} ms | errors {} | late starts {} | dropped {}",
+        "[{:>5.0}s / {:.0}s] users {}/{} | {} TPM{target} | p95 {p95} | errors {} | late starts {} | dropped {}",
         now,
         p.duration,
         agg.active_users,
         p.total_users,
         round_sig(tpm, 4),
-        round_sig(p95 * 1000.0, 3),
         agg.error_count,
         agg.late_starts,
         agg.dropped + agg.skipped

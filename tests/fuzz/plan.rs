@@ -965,6 +965,7 @@ pub fn runnable(plan: &PlanFile, rng: &mut Rng) -> Outcome {
         shard: None,
         window_s: None,
         ran_shards: None,
+        overrides: None,
     };
     let summary = pace::cli::finish::judged(plan, &agg, meta);
     let _ = serde_json::to_string(&summary);

@@ -91,6 +91,7 @@ fn results(ts: f64, n: usize, partial: bool) -> Results {
         shard: None,
         window_s: None,
         ran_shards: None,
+        overrides: None,
     };
     let ending = Ending {
         incomplete: meta.partial_reason.clone(),

@@ -115,6 +115,7 @@ fn rows() -> Vec<csv::StringRecord> {
         shard: None,
         window_s: None,
         ran_shards: None,
+        overrides: None,
     };
     let (exp, verdict) = judge(&plan, &agg, &Ending { incomplete: None });
     let summary = Summary::build(meta, &agg, exp, verdict);

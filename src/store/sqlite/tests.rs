@@ -117,6 +117,7 @@ fn synthetic(dir: &Path, started_at: &str, slow: bool, custom: bool) -> Results 
         shard: None,
         window_s: None,
         ran_shards: None,
+        overrides: None,
     };
     let summary = Summary::build(meta, &agg, exp, verdict);
     std::fs::create_dir_all(dir).unwrap();
