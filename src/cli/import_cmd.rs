@@ -251,9 +251,10 @@ fn import(a: ImportArgs) -> Result<(), String> {
         command,
     };
     let mut conv = pyak47::convert_file(&cfg, &opts)?;
-    if output.exists() && !a.force {
+    let existed = output.exists();
+    if existed && !a.force {
         return Err(format!(
-            "error: {}: the file exists; pass --force to overwrite it",
+            "error: {}: exists; --force to overwrite it (nothing was written)",
             output.display()
         ));
     }
@@ -267,7 +268,11 @@ fn import(a: ImportArgs) -> Result<(), String> {
     for w in &missing {
         eprintln!("{w}");
     }
-    outln!("wrote {}", output.display());
+    if existed {
+        outln!("overwrote {} (--force)", output.display());
+    } else {
+        outln!("wrote {}", output.display());
+    }
     let target = if a.output.is_some() {
         output.display().to_string()
     } else {

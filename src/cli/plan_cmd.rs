@@ -244,6 +244,18 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
             return exit::BAD_INPUT;
         }
     };
+    // Refused before anything is printed: a table followed by an error
+    // would read as a plan that was written.
+    if let Some(path) = &a.output
+        && path.exists()
+        && !a.force
+    {
+        eprintln!(
+            "error: -o {}: exists; --force to overwrite it (nothing was printed or written)",
+            path.display()
+        );
+        return exit::BAD_INPUT;
+    }
     if a.json {
         outln!(
             "{}",
@@ -264,18 +276,16 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
             eprintln!("error: internal: the written plan does not load back: {e}");
             return exit::BAD_INPUT;
         }
-        if path.exists() && !a.force {
-            eprintln!(
-                "error: -o {}: the file exists; pass --force to overwrite it",
-                path.display()
-            );
-            return exit::BAD_INPUT;
-        }
+        let existed = path.exists();
         if let Err(e) = std::fs::write(&path, text) {
             eprintln!("error: -o {}: cannot write: {e}", path.display());
             return exit::BAD_INPUT;
         }
-        eprintln!("wrote {}", path.display());
+        if existed {
+            eprintln!("overwrote {} (--force)", path.display());
+        } else {
+            eprintln!("wrote {}", path.display());
+        }
     }
     exit::OK
 }

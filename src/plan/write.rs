@@ -305,20 +305,45 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
         &format!("{:?}", b.confidence),
         "the statistical band for achieved throughput",
     );
+    if let Pacing::Fixed { .. } = sol.pacing {
+        // A fixed schedule's count is exact: the "auto" band is half a
+        // transaction wide, so one failed transaction would fail the
+        // throughput. The room given is the error budget, no more.
+        o.push_str(&format!(
+            "# a fixed pacing makes an exact count ({} transactions in the {} steady-state window):\n\
+             # the statistical band (tolerance = \"auto\") is half a transaction wide there, so one\n\
+             # failed transaction would fail the throughput. 1% leaves room for the failures\n\
+             # error_rate allows, no more.\n",
+            round_sig(b.count_low.max(0.0).ceil(), 6),
+            h(b.window_s)
+        ));
+        kv(
+            &mut o,
+            "tolerance",
+            &q("1%"),
+            "throughput band: target +-1%, the error budget",
+        );
+    } else {
+        kv(
+            &mut o,
+            "tolerance",
+            &q("auto"),
+            &format!(
+                "band {}-{} TPM ({}-{} transactions in the {} steady-state window)",
+                round_sig(b.tpm_low, 6),
+                round_sig(b.tpm_high, 6),
+                b.count_low.ceil(),
+                b.count_high.floor(),
+                h(b.window_s)
+            ),
+        );
+    }
     kv(
         &mut o,
-        "tolerance",
-        &q("auto"),
-        &format!(
-            "band {}-{} TPM ({}-{} transactions in the {} steady-state window)",
-            round_sig(b.tpm_low, 6),
-            round_sig(b.tpm_high, 6),
-            b.count_low.ceil(),
-            b.count_high.floor(),
-            h(b.window_s)
-        ),
+        "error_rate",
+        &q("1%"),
+        "FAIL above this share of failed transactions; a healthy run's stray error passes",
     );
     o.push_str("# p95 = \"1s\"                       # latency thresholds: any of p50 p80 p90 p95 p99 max\n");
-    o.push_str("# error_rate = \"1%\"\n");
     o
 }

@@ -84,7 +84,7 @@ fn workload(plan: &PlanFile) -> Markup {
                         td { (g.name) }
                         td.num { (g.users) }
                         td { (pacing(&g.pacing)) }
-                        td { (format!("{:?}", g.pacing.late).to_lowercase()) }
+                        td { (g.pacing.late.name()) }
                         td {
                             @if let Some(script) = &g.script {
                                 "script " code { (script) }

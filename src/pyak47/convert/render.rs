@@ -194,6 +194,26 @@ pub(super) fn render(
 
     o.push_str("[acceptance]\n");
     o.push_str("# p95 = \"1s\"                       # latency thresholds: any of p50 p80 p90 p95 p99 max\n");
-    o.push_str("# error_rate = \"1%\"\n");
+    kv(
+        &mut o,
+        "error_rate",
+        &q("1%"),
+        "FAIL above this share of failed run() calls; a stray one passes",
+    );
+    if opts.rate.is_some() && interval.is_some() {
+        o.push_str(
+            "# A fixed pacing makes an exact count of run() calls, so the statistical band\n",
+        );
+        o.push_str(
+            "# (tolerance = \"auto\") is half a call wide: one failed call would fail the\n",
+        );
+        o.push_str("# throughput. 1% leaves room for the failures error_rate allows, no more.\n");
+        kv(
+            &mut o,
+            "tolerance",
+            &q("1%"),
+            "throughput band: target +-1%, the error budget",
+        );
+    }
     o
 }
