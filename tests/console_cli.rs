@@ -1,0 +1,469 @@
+//! The console guides: run overrides recorded and re-judged, the last lines
+//! of a run, the warning for a target that never answers, no Rust Debug
+//! names in output, `plan -o` on an existing file, completions, --version,
+//! written plans' acceptance defaults, and a reader that closes stdout
+//! early. Every run is short and on 127.0.0.1.
+
+mod common;
+
+use common::{only_results_dir, pace};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+
+/// A two-group plan on pace's embedded target, fixed pacing, 3 s.
+const PLAN: &str = r#"
+[target]
+tpm = 600
+[target.embedded]
+latency = "5ms"
+
+[run]
+duration = "3s"
+ts_interval = "1s"
+grace = "2s"
+
+[[group]]
+name = "browse"
+users = 6
+pacing = { mode = "fixed", interval = "1s", late = "drift" }
+[[group.step]]
+name = "home"
+url = "${PACE_TARGET}/"
+
+[[group]]
+name = "checkout"
+users = 4
+pacing = { mode = "fixed", interval = "1s", late = "catch-up" }
+[[group.step]]
+name = "pay"
+url = "${PACE_TARGET}/${WHAT:-pay}"
+
+[acceptance]
+error_rate = "1%"
+"#;
+
+fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = tmp.path().join("plan.toml");
+    std::fs::write(&plan, PLAN).unwrap();
+    (tmp, plan)
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn overrides_are_recorded_and_verify_judges_the_run_as_it_ran() {
+    let (tmp, _) = setup();
+    let d = tmp.path();
+    let (code, out, err) = pace(
+        d,
+        &[
+            "run",
+            "plan.toml",
+            "--duration",
+            "2s",
+            "--users",
+            "5",
+            "--rate",
+            "4/s",
+            "--var",
+            "WHAT=pay",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("pace: overrides: --duration 2s --users 5 --rate 4/s --var WHAT=pay"),
+        "{err}"
+    );
+    let dir = only_results_dir(&d.join("results"));
+    // The folder keeps the user's file byte for byte.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("plan.toml")).unwrap(),
+        PLAN
+    );
+    let s = summary(&dir);
+    let o = &s["meta"]["overrides"];
+    assert_eq!(o["duration"], "2s");
+    assert_eq!(o["users"], "5");
+    assert_eq!(o["rate"], "4/s");
+    assert_eq!(o["var"]["WHAT"], "pay");
+    assert_eq!(s["meta"]["vars"]["WHAT"], "pay");
+    assert_eq!(o["effective"]["users"]["browse"], 3);
+    assert_eq!(o["effective"]["users"]["checkout"], 2);
+    assert_eq!(o["effective"]["target_tpm"], 240.0);
+    assert_eq!(s["meta"]["duration_s"], 2.0);
+    // verify applies the recorded overrides: the same verdict and checks.
+    let (vcode, vout, verr) = pace(d, &["verify", dir.to_str().unwrap()]);
+    assert_eq!(vcode, code, "{vout}\n{verr}");
+    assert_eq!(vout.lines().last(), out.lines().last(), "{vout}");
+    let planned = |t: &str| {
+        t.lines()
+            .find(|l| l.contains("throughput"))
+            .map(str::to_string)
+    };
+    assert_eq!(planned(&vout), planned(&out));
+}
+
+#[test]
+fn bad_overrides_name_the_flag() {
+    let (tmp, _) = setup();
+    let d = tmp.path();
+    for (args, want) in [
+        (vec!["--users", "cart=2"], "--users: no group 'cart'"),
+        (vec!["--users", "1"], "--users: 1 user(s)"),
+        (vec!["--duration", "-1s"], "--duration"),
+        (vec!["--var", "1X=2"], "--var"),
+        (vec!["--var", "PACE_TARGET=http://x"], "--var PACE_TARGET"),
+        (
+            vec!["--users", "5", "--shard", "0/2", "--seed", "1"],
+            "not with --shard",
+        ),
+    ] {
+        let mut a = vec!["run", "plan.toml"];
+        a.extend(args.iter());
+        let (code, out, err) = pace(d, &a);
+        assert_eq!(code, 2, "{a:?}: {out}{err}");
+        assert!(
+            err.starts_with("error: ") && err.contains(want),
+            "{a:?}: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    // A plan without a target rate has nothing for --rate to scale.
+    let plan = tmp.path().join("plan.toml");
+    std::fs::write(&plan, PLAN.replace("tpm = 600", "")).unwrap();
+    let (code, _, err) = pace(d, &["run", "plan.toml", "--rate", "2/s", "--check"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--rate: the plan sets no target rate"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_shows_the_overridden_plan() {
+    let (tmp, _) = setup();
+    let (code, out, err) = pace(
+        tmp.path(),
+        &["run", "plan.toml", "--check", "--users", "browse=2"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("browse: 2 users"), "{out}");
+    assert!(out.contains("plan OK: 2 group(s), 6 users"), "{out}");
+}
+
+/// Words a Rust Debug print would leave: enum variants and Options.
+fn debug_words(text: &str) -> Vec<&'static str> {
+    [
+        "Fixed",
+        "Drift",
+        "CatchUp",
+        "ArrivalRate",
+        "AfterEnd",
+        "Some(",
+        "None",
+        "Skip",
+        "Uniform",
+        "Exponential",
+    ]
+    .into_iter()
+    .filter(|w| {
+        text.match_indices(w).any(|(i, _)| {
+            // A word, not a part of one ("Nonetheless" or a path).
+            let before = text[..i].chars().last();
+            let after = text[i + w.len()..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric())
+                && !after.is_some_and(|c| c.is_alphanumeric())
+        })
+    })
+    .collect()
+}
+
+#[test]
+fn a_run_ends_with_its_folder_report_and_verdict_and_no_debug_names() {
+    let (tmp, _) = setup();
+    let d = tmp.path();
+    let (code, out, err) = pace(d, &["run", "plan.toml", "--var", "WHAT=pay"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let dir = only_results_dir(&d.join("results"));
+    let lines: Vec<&str> = out.trim_end().lines().collect();
+    let n = lines.len();
+    assert_eq!(lines[n - 1], "PASS", "{out}");
+    assert!(lines[n - 3].starts_with("results: ") && lines[n - 3].ends_with('/'));
+    let report = lines[n - 2]
+        .strip_prefix("report:  ")
+        .expect("a report line");
+    assert!(Path::new(report).is_absolute(), "{report}");
+    assert!(Path::new(report).is_file(), "{report}");
+    assert!(report.ends_with("report.html"));
+    // The plan's own words, nowhere a Debug name.
+    let summary = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let html = scraper::Html::parse_document(&html);
+    let text: String = html.root_element().text().collect::<Vec<_>>().join(" ");
+    for (what, t) in [
+        ("console", out.as_str()),
+        ("stderr", err.as_str()),
+        ("summary.json", summary.as_str()),
+        ("report.html", text.as_str()),
+    ] {
+        assert!(debug_words(t).is_empty(), "{what}: {:?}", debug_words(t));
+    }
+    assert!(summary.contains("\"checkout: catch-up\""), "{summary}");
+    // The progress line: one clock, no p95 before a response.
+    let progress: Vec<&str> = err.lines().filter(|l| l.contains("users ")).collect();
+    assert!(!progress.is_empty(), "{err}");
+    for l in progress {
+        assert_eq!(l.matches(" / ").count(), 1, "{l}");
+        assert!(!l.contains("p95 0 ms"), "{l}");
+    }
+}
+
+#[test]
+fn a_target_that_never_answers_is_said_during_the_run() {
+    // A port nothing listens on: bound, then released.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = PLAN
+        .replace("[target.embedded]\nlatency = \"5ms\"\n", "")
+        .replace("${PACE_TARGET}", &format!("http://127.0.0.1:{port}"))
+        .replace("duration = \"3s\"", "duration = \"4s\"");
+    std::fs::write(tmp.path().join("plan.toml"), plan).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pace"))
+        .current_dir(tmp.path())
+        .args(["run", "plan.toml", "--var", "WHAT=x"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut warned_at = None;
+    let mut rest = String::new();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for l in lines.by_ref() {
+        let l = l.unwrap();
+        if l.contains("WARNING: the target does not answer") {
+            warned_at = Some(started.elapsed());
+            assert!(l.contains("failed to connect"), "{l}");
+            break;
+        }
+    }
+    for l in lines {
+        rest.push_str(&l.unwrap());
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    let at = warned_at.expect("a warning");
+    // Said during the run (4 s + start-up), not at its end.
+    assert!(at < std::time::Duration::from_secs(4), "{at:?}");
+    assert!(!rest.contains("WARNING: the target"), "said once: {rest}");
+}
+
+#[test]
+fn plan_output_refuses_an_existing_file_before_printing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(d.join("p.toml"), "mine").unwrap();
+    let args = [
+        "plan", "--tps", "5", "--rt", "0.1", "--users", "10", "-o", "p.toml",
+    ];
+    let (code, out, err) = pace(d, &args);
+    assert_eq!(code, 2);
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("exists; --force to overwrite"), "{err}");
+    assert_eq!(std::fs::read_to_string(d.join("p.toml")).unwrap(), "mine");
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    let (code, out, err) = pace(d, &forced);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.is_empty());
+    assert!(err.contains("overwrote p.toml"), "{err}");
+}
+
+#[test]
+fn completions_and_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, out, _) = pace(tmp.path(), &["completions", "bash"]);
+    assert_eq!(code, 0);
+    for word in ["pace", "run", "plan", "verify", "--duration"] {
+        assert!(out.contains(word), "{word}");
+    }
+    let f = tmp.path().join("pace.bash");
+    std::fs::write(&f, &out).unwrap();
+    let ok = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&f)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    for sh in ["zsh", "fish", "powershell", "elvish"] {
+        let (code, out, _) = pace(tmp.path(), &["completions", sh]);
+        assert_eq!(code, 0, "{sh}");
+        assert!(out.contains("pace"), "{sh}");
+    }
+    let (code, _, err) = pace(tmp.path(), &["completions", "tcsh"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, out, _) = pace(tmp.path(), &["--version"]);
+    assert_eq!(code, 0);
+    let v = out.trim();
+    assert!(v.starts_with("pace 0.1.0 (commit "), "{v}");
+    assert!(v.contains(", built 20"), "{v}");
+}
+
+/// A target that fails exactly its first request (HTTP 500), answers
+/// every other 200; keep-alive, one thread per connection.
+fn fails_once() -> (String, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let stop = Arc::new(AtomicBool::new(false));
+    let n = Arc::new(AtomicU64::new(0));
+    let s = stop.clone();
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            if s.load(Ordering::Relaxed) {
+                break;
+            }
+            let Ok(mut c) = c else { continue };
+            let n = n.clone();
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match c.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                        }
+                    }
+                    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+                    buf.drain(..end);
+                    let status = if n.fetch_add(1, Ordering::SeqCst) == 0 {
+                        "500 Internal Server Error"
+                    } else {
+                        "200 OK"
+                    };
+                    let r = format!("HTTP/1.1 {status}\r\ncontent-length: 2\r\n\r\nok");
+                    if c.write_all(r.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, stop)
+}
+
+#[test]
+fn a_written_fixed_pacing_plan_passes_a_healthy_run_with_one_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // 40 users on a 250 ms fixed pacing: 160 TPS, 480 in a 3 s window.
+    let (code, _, err) = pace(
+        d,
+        &[
+            "plan",
+            "--tps",
+            "160",
+            "--rt",
+            "10ms",
+            "--users",
+            "40",
+            "--duration",
+            "3s",
+            "-o",
+            "p.toml",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(d.join("p.toml")).unwrap();
+    assert!(text.contains("mode = \"fixed\""), "{text}");
+    assert!(text.contains("error_rate = \"1%\""), "{text}");
+    assert!(text.contains("tolerance = \"1%\""), "{text}");
+    let (url, stop) = fails_once();
+    let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+    doc["group"][0]["step"][0]["url"] = toml_edit::value(format!("{url}/"));
+    doc["run"]["grace"] = toml_edit::value("2s");
+    std::fs::write(d.join("p.toml"), doc.to_string()).unwrap();
+    let (code, out, err) = pace(d, &["run", "p.toml"]);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let dir = only_results_dir(&d.join("results"));
+    let s = summary(&dir);
+    assert_eq!(s["whole_run"]["errors"], 1, "{out}\n{err}");
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(out.lines().last(), Some("PASS"));
+}
+
+/// Runs `pace ARGS` with stdout's reader closed before it writes: no
+/// panic, the command's normal exit.
+fn closed_reader(cwd: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pace"))
+        .current_dir(cwd)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (child.wait().unwrap().code(), err)
+}
+
+#[test]
+fn a_reader_that_closes_early_stops_output_quietly() {
+    let (tmp, _) = setup();
+    let d = tmp.path();
+    std::fs::write(
+        d.join("points.csv"),
+        "N,X\n1,10\n2,19\n4,35\n8,55\n16,70\n32,72\n",
+    )
+    .unwrap();
+    let (code, _, err) = pace(
+        d,
+        &[
+            "run",
+            "plan.toml",
+            "--var",
+            "WHAT=x",
+            "-q",
+            "--db",
+            "runs.db",
+        ],
+    );
+    assert!(code == 0 || code == 1, "{err}");
+    let run = only_results_dir(&d.join("results"));
+    let run = run.to_str().unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["plan", "--tps", "50", "--rt", "0.5", "--users", "100"],
+        vec![
+            "plan", "--tps", "50", "--rt", "0.5", "--users", "100", "--json",
+        ],
+        vec!["run", "plan.toml", "--check"],
+        vec!["verify", run],
+        vec!["capacity", "points.csv"],
+        vec![
+            "model", "--users", "1..20", "--demand", "10ms", "--think", "1s",
+        ],
+        vec!["k8s", "plan.toml", "--shards", "2"],
+        vec!["completions", "bash"],
+        vec!["history", "--db", "runs.db"],
+    ];
+    for a in cases {
+        let (code, err) = closed_reader(d, &a);
+        assert!(!err.contains("panicked"), "{a:?}: {err}");
+        assert!(!err.contains("Broken pipe"), "{a:?}: {err}");
+        assert!(matches!(code, Some(0 | 1)), "{a:?}: {code:?} {err}");
+    }
+}
