@@ -182,7 +182,7 @@ fn line(agg: &Aggregate, p: &Progress, now: f64, tpm: f64) -> String {
         .series
         .iter()
         .rev()
-        .find(|b| b.latency.len() > 0)
+        .find(|b| !b.latency.is_empty())
         .map(|b| format!("{} ms", round_sig(Stats::of(&b.latency).p95 * 1000.0, 3)))
         .unwrap_or_else(|| "-".into());
     let target = p
