@@ -166,10 +166,22 @@ fn accepted_keys(message: &str) -> Option<BTreeSet<String>> {
     )
 }
 
-#[test]
-fn every_table_documents_exactly_the_keys_the_loader_accepts() {
+/// The keys and tables of part A of issue 14 (test data, correlation,
+/// random think, cookies), documented before the loader takes them: checked
+/// by [`the_test_data_and_correlation_keys_are_accepted`] alone, so the
+/// rest of the page is checked whatever the state of that work.
+const PART_A_KEYS: &[(&str, &str)] = &[
+    ("group", "data"),
+    ("group", "cookies"),
+    ("group.step", "extract"),
+];
+const PART_A_TABLES: &[&str] = &["group.data", "group.step.think", "group.step.extract"];
+
+/// Where the page and the loader disagree, for the sections `which`
+/// selects, leaving out the documented keys in `pending`.
+fn drift(which: &dyn Fn(&str) -> bool, pending: &[(&str, &str)]) -> Vec<String> {
     let mut problems = Vec::new();
-    for s in sections() {
+    for s in sections().into_iter().filter(|s| which(&s.path)) {
         let plan = probe_plan(&s.path);
         let message = match PlanFile::parse(&plan, "probe.toml") {
             Ok(_) => {
@@ -186,7 +198,12 @@ fn every_table_documents_exactly_the_keys_the_loader_accepts() {
             continue;
         }
         let accepted = accepted_keys(&message).expect("the message lists the keys");
-        let documented: BTreeSet<String> = s.keys.keys().cloned().collect();
+        let documented: BTreeSet<String> = s
+            .keys
+            .keys()
+            .filter(|k| !pending.contains(&(s.path.as_str(), k.as_str())))
+            .cloned()
+            .collect();
         let undocumented: Vec<_> = accepted.difference(&documented).collect();
         let refused: Vec<_> = documented.difference(&accepted).collect();
         if !undocumented.is_empty() || !refused.is_empty() {
@@ -196,6 +213,20 @@ fn every_table_documents_exactly_the_keys_the_loader_accepts() {
             ));
         }
     }
+    problems
+}
+
+#[test]
+fn every_table_documents_exactly_the_keys_the_loader_accepts() {
+    let problems = drift(&|p| !PART_A_TABLES.contains(&p), PART_A_KEYS);
+    assert!(problems.is_empty(), "docs/plan-format.md drifted:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn the_test_data_and_correlation_keys_are_accepted() {
+    let mut problems = drift(&|p| PART_A_TABLES.contains(&p), &[]);
+    // The tables that hold part A's keys, checked whole.
+    problems.extend(drift(&|p| p == "group" || p == "group.step", &[]));
     assert!(problems.is_empty(), "docs/plan-format.md drifted:\n{}", problems.join("\n"));
 }
 
@@ -355,7 +386,12 @@ fn the_quoted_errors_are_what_pace_says() {
     let mut rows = 0;
     for line in chapter("Errors").lines().filter(|l| l.starts_with("| `")) {
         let c = cells(line);
-        let (change, said) = (c[0], ticked(c[1]).expect("the error in backticks"));
+        // A message that holds backticks is quoted in double ones.
+        let said = match c[1].strip_prefix("`` ") {
+            Some(inner) => inner.strip_suffix(" ``").expect("`` closed"),
+            None => ticked(c[1]).expect("the error in backticks"),
+        };
+        let change = c[0];
         let (from, to) = change.split_once('→').expect("`from` → `to`");
         let (from, to) = (ticked(from).unwrap(), ticked(to).unwrap());
         assert!(base.contains(from), "the uniform example has no `{from}`");
