@@ -50,7 +50,10 @@ fn sections() -> Vec<Section> {
             let path = if h == "The top level" {
                 String::new()
             } else {
-                assert!(h.starts_with('['), "a key section's heading is `### [table]`: {h}");
+                assert!(
+                    h.starts_with('['),
+                    "a key section's heading is `### [table]`: {h}"
+                );
                 h.trim_matches(|c| c == '[' || c == ']').to_string()
             };
             out.push(Section {
@@ -61,7 +64,11 @@ fn sections() -> Vec<Section> {
             let c = cells(line);
             let key = ticked(c[0]).expect("a key in backticks").to_string();
             let s = out.last_mut().expect("a key table under a section");
-            assert_eq!(c.len(), 6, "| key | type | default | unit | modes | meaning |: {line}");
+            assert_eq!(
+                c.len(),
+                6,
+                "| key | type | default | unit | modes | meaning |: {line}"
+            );
             let dup = s.keys.insert(key.clone(), c[1].to_string());
             assert!(dup.is_none(), "[{}] documents `{key}` twice", s.path);
         }
@@ -219,7 +226,11 @@ fn drift(which: &dyn Fn(&str) -> bool, pending: &[(&str, &str)]) -> Vec<String> 
 #[test]
 fn every_table_documents_exactly_the_keys_the_loader_accepts() {
     let problems = drift(&|p| !PART_A_TABLES.contains(&p), PART_A_KEYS);
-    assert!(problems.is_empty(), "docs/plan-format.md drifted:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "docs/plan-format.md drifted:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -227,7 +238,11 @@ fn the_test_data_and_correlation_keys_are_accepted() {
     let mut problems = drift(&|p| PART_A_TABLES.contains(&p), &[]);
     // The tables that hold part A's keys, checked whole.
     problems.extend(drift(&|p| p == "group" || p == "group.step", &[]));
-    assert!(problems.is_empty(), "docs/plan-format.md drifted:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "docs/plan-format.md drifted:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -253,7 +268,10 @@ fn every_table_key_has_its_section_and_every_section_its_key() {
         }
     }
     for p in paths.iter().filter(|p| !p.is_empty()) {
-        assert!(linked.contains(*p), "[{p}] is not a table-typed key of its parent");
+        assert!(
+            linked.contains(*p),
+            "[{p}] is not a table-typed key of its parent"
+        );
     }
     for required in [
         "run",
@@ -364,11 +382,16 @@ fn every_mode_has_a_full_example() {
     ] {
         let line = format!("mode = \"{mode}\"");
         assert!(
-            plans.iter().any(|p| p.lines().any(|l| l.trim_start().starts_with(&line))),
+            plans
+                .iter()
+                .any(|p| p.lines().any(|l| l.trim_start().starts_with(&line))),
             "no complete example with {line}"
         );
     }
-    for (what, needle) in [("a script group", "\nscript = "), ("a stair", "[run.stairs]")] {
+    for (what, needle) in [
+        ("a script group", "\nscript = "),
+        ("a stair", "[run.stairs]"),
+    ] {
         assert!(
             plans.iter().any(|p| p.contains(needle)),
             "no complete example of {what}"

@@ -82,7 +82,11 @@ fn the_tour_runs_top_to_bottom() {
     let blocks = tour_blocks();
     assert!(blocks.len() >= 3, "the tour has {} sh blocks", blocks.len());
     let script = blocks.join("\n");
-    for needle in ["pace run plans/demo.toml", "pace import examples/", "pace verify"] {
+    for needle in [
+        "pace run plans/demo.toml",
+        "pace import examples/",
+        "pace verify",
+    ] {
         assert!(script.contains(needle), "the tour lost `{needle}`");
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -136,11 +140,19 @@ fn the_tour_runs_top_to_bottom() {
         .expect("plans/results/ (the demo's results)")
         .collect();
     assert_eq!(runs.len(), 1, "one run of the demo");
-    for f in ["plan.toml", "results.db", "shop.toml", "my_project/plan.toml"] {
+    for f in [
+        "plan.toml",
+        "results.db",
+        "shop.toml",
+        "my_project/plan.toml",
+    ] {
         assert!(dir.join(f).exists(), "the tour did not write {f}:\n{all}");
     }
     // The example project ran converted (no rate: NO CHECKS) and as a plan.
-    assert!(all.contains("NO CHECKS"), "the example project did not run:\n{all}");
+    assert!(
+        all.contains("NO CHECKS"),
+        "the example project did not run:\n{all}"
+    );
     assert!(
         all.matches("\nPASS").count() >= 3,
         "the demo, its verify and shop.toml each end in PASS:\n{all}"
