@@ -19,7 +19,7 @@
 #
 # Nothing but 127.0.0.1 is contacted; every run is bounded by its plan and
 # by `timeout`. Environment: USERS (4), DURATION (6s), SIZE (200000000),
-# OUT (/tmp/pace-bench-memory), PORT (18191; PORT+1 is the second server),
+# OUT (bench/out/memory), PORT (18191; PORT+1 is the second server),
 # PACE (a pace binary: skips `cargo build --release`, which honours
 # CARGO_TARGET_DIR).
 
@@ -29,7 +29,7 @@ ROOT=$(cd "$BENCH_DIR/.." && pwd)
 USERS=${USERS:-4}
 DURATION=${DURATION:-6s}
 SIZE=${SIZE:-200000000}
-OUT=${OUT:-/tmp/pace-bench-memory}
+OUT=${OUT:-$ROOT/bench/out/memory}
 PORT=${PORT:-18191}
 ENDLESS=http://127.0.0.1:$PORT
 SIZED=http://127.0.0.1:$((PORT + 1))

@@ -13,7 +13,7 @@
 # `pace merge` runs under /usr/bin/time -v and its wall time and peak RSS
 # are printed. Nothing is contacted over the network.
 #
-# Environment: ROWS (1000000), SHARDS (8), OUT (/tmp/pace-bench-merge), PACE
+# Environment: ROWS (1000000), SHARDS (8), OUT (bench/out/merge), PACE
 # (a pace binary: skips `cargo build --release`, which honours
 # CARGO_TARGET_DIR).
 
@@ -22,7 +22,7 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 ROWS=${ROWS:-1000000}
 SHARDS=${SHARDS:-8}
-OUT=${OUT:-/tmp/pace-bench-merge}
+OUT=${OUT:-$ROOT/bench/out/merge}
 
 if [ -z "${PACE:-}" ]; then
     (cd "$ROOT" && cargo build --release --quiet)

@@ -10,16 +10,16 @@
 # junit.xml) and `pace report --xml` under /usr/bin/time -v, $REPS times,
 # and prints wall time, CPU time and peak RSS. No traffic is sent.
 #
-# Environment: REPS (3), OUT (/tmp/pace-bench-report), PACE (a pace binary:
-# skips the release build into $CARGO_TARGET_DIR, default /work/target-bench).
+# Environment: REPS (3), OUT (bench/out/report), PACE (a pace binary:
+# skips the release build into $CARGO_TARGET_DIR, default target/ in the checkout).
 
 set -eu
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 ROWS=${1:-1000000}
 REPS=${REPS:-3}
-OUT=${OUT:-/tmp/pace-bench-report}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-bench}
+OUT=${OUT:-$ROOT/bench/out/report}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 
 if [ -z "${PACE:-}" ]; then
     (cd "$ROOT" && cargo build --release --quiet)

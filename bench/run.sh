@@ -5,7 +5,7 @@
 #
 # Installs what is missing (nginx-light, wrk, hey from Debian; oha with
 # `cargo install --locked`; Locust with pip), builds pace into
-# $CARGO_TARGET_DIR (default /work/target-bench), starts nginx (bench/nginx.conf)
+# $CARGO_TARGET_DIR (default target/ in the checkout), starts nginx (bench/nginx.conf)
 # pinned to core $SERVER_CPU, runs every client pinned to core $CLIENT_CPU
 # under /usr/bin/time -v, $REPS times in rotating order, prints the tables
 # (medians, ratios against oha within a repetition) and stops nginx.
@@ -13,7 +13,7 @@
 # Traffic goes to 127.0.0.1:8089 only; every run is bounded by its own
 # duration and by `timeout`.
 #
-# Environment: REPS (3), SCALE_REPS ($REPS), OUT (/tmp/pace-bench: raw
+# Environment: REPS (3), SCALE_REPS ($REPS), OUT (bench/out/run: raw
 # outputs, results.jsonl, results.md), PACE (a pace binary: skips the build),
 # OHA, SERVER_CPU (0), CLIENT_CPU (1), NO_INSTALL=1 (use what is there).
 
@@ -21,14 +21,14 @@ set -u
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
-OUT=${OUT:-/tmp/pace-bench}
-PACE_RESULTS=${PACE_RESULTS:-/tmp/pace-bench-results}
-NGINX_PREFIX=${NGINX_PREFIX:-/tmp/pace-bench-nginx}
+OUT=${OUT:-$ROOT/bench/out/run}
+PACE_RESULTS=${PACE_RESULTS:-$ROOT/bench/out/results}
+NGINX_PREFIX=${NGINX_PREFIX:-$ROOT/bench/out/nginx}
 REPS=${REPS:-3}
 SCALE_REPS=${SCALE_REPS:-$REPS}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-bench}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 HOSTPORT=127.0.0.1:8089
 URL=http://$HOSTPORT/index.txt
 export BENCH_URL=$URL   # the plans' ${BENCH_URL}

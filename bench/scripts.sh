@@ -14,16 +14,16 @@
 #   the scheduler's lag while they run, and the verdict.
 #
 # Everything runs on 127.0.0.1 (no traffic at all: the scripts do nothing).
-# Environment: REPS (3), OUT (/tmp/pace-bench-scripts), PACE (a pace binary:
-# skips the release build into $CARGO_TARGET_DIR, default /work/target-bench).
+# Environment: REPS (3), OUT (bench/out/scripts), PACE (a pace binary:
+# skips the release build into $CARGO_TARGET_DIR, default target/ in the checkout).
 
 set -u
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 REPS=${REPS:-3}
 USERS=${USERS:-4}
-OUT=${OUT:-/tmp/pace-bench-scripts}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-bench}
+OUT=${OUT:-$ROOT/bench/out/scripts}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 WHAT=${1:-all}
 
 if [ -z "${PACE:-}" ]; then

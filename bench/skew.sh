@@ -8,11 +8,11 @@
 #   bench/skew.sh [N...]        # default: 2 4 8, three times each
 #
 # Environment: PACE (a pace binary; default: target/release/pace, built),
-# OUT (/tmp/pace-bench-skew), REPEAT (3). Nothing leaves the machine.
+# OUT (bench/out/skew), REPEAT (3). Nothing leaves the machine.
 set -eu
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
-OUT=${OUT:-/tmp/pace-bench-skew}
+OUT=${OUT:-$ROOT/bench/out/skew}
 REPEAT=${REPEAT:-3}
 if [ -z "${PACE:-}" ]; then
     (cd "$ROOT" && cargo build --release --quiet)

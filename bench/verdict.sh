@@ -27,7 +27,7 @@
 #
 # Environment: RUNS (30: runs of each healthy plan), DEGRADED_RUNS (15),
 # SEED0 (1), JOBS (2: pace runs at once, at most 2), LIMIT (60: seconds
-# before `timeout` stops a run), OUT (/tmp/pace-verdict: every run's results,
+# before `timeout` stops a run), OUT (bench/out/verdict: every run's results,
 # results.jsonl, report.md), PACE (a pace binary: skips the release build,
 # else `cargo build --release` into $CARGO_TARGET_DIR or the checkout's
 # target/).
@@ -38,7 +38,7 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 PLANS_DIR=$BENCH_DIR/verdict
 EVIDENCE=$BENCH_DIR/verdict-evidence
-OUT=${OUT:-/tmp/pace-verdict}
+OUT=${OUT:-$ROOT/bench/out/verdict}
 RUNS=${RUNS:-30}
 DEGRADED_RUNS=${DEGRADED_RUNS:-15}
 SEED0=${SEED0:-1}
