@@ -5,6 +5,8 @@
 pub mod band;
 pub mod bytesize;
 pub mod check;
+pub mod data;
+pub mod extract;
 pub mod file;
 pub mod pacing;
 pub mod rate;
@@ -12,6 +14,7 @@ pub mod resource;
 pub mod segment;
 pub mod solve;
 pub mod stairs;
+pub mod think;
 pub mod vars;
 pub mod write;
 
