@@ -279,7 +279,13 @@ fn a_failed_extraction_is_counted_with_its_message() {
         "{}",
         v["errors"]
     );
+    assert_eq!(
+        v["errors"]["extract"]["first_messages"][0],
+        "extract 'token' (json /tokn) in step 'login': not found"
+    );
     assert_eq!(v["verdict"]["pass"], false);
+    let causes = v["verdict"]["causes"].as_array().unwrap();
+    assert!(causes.iter().any(|c| c["cause"] == "failed"), "{causes:?}");
     assert!(out.contains("FAIL"), "{out}");
     let s = seen.lock().unwrap();
     assert_eq!(
@@ -340,4 +346,35 @@ fn check_reads_the_data_file() {
         err.contains("group[0].data.file") && err.contains("line 2"),
         "{err}"
     );
+}
+
+#[test]
+fn users_stop_when_the_data_runs_out_and_say_why() {
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let url = serve(seen.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write_plan(dir.path(), &url, "json = \"/token\"", "");
+    common::edit(
+        &plan,
+        "data = { file = \"users.csv\", per = \"user\" }",
+        "data = { file = \"users.csv\", at_end = \"stop\" }",
+    );
+    let (code, out, err, res) = run(&plan);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let f = std::fs::File::open(res.join("samples.csv")).unwrap();
+    let all: Vec<_> = pace::results::sample::read_samples(f)
+        .map(|r| r.unwrap())
+        .collect();
+    use pace::results::sample::Kind;
+    // Five rows: five iterations in all, each one of the names, once.
+    let iterations = all.iter().filter(|s| s.kind == Kind::Iteration).count();
+    assert_eq!(iterations, 5);
+    let logins = &seen.lock().unwrap().logins;
+    assert_eq!(logins.len(), 5, "{logins:?}");
+    let retired: Vec<_> = all.iter().filter(|s| s.kind == Kind::Retired).collect();
+    assert_eq!(retired.len(), 4, "every user retired");
+    let why = "test data exhausted: users.csv has 5 rows (at_end = \"stop\")";
+    assert!(retired.iter().all(|r| r.error == why), "{retired:?}");
+    assert_eq!(err.matches(why).count(), 1, "said once: {err}");
+    assert!(out.contains("retired when the test data ran out"), "{out}");
 }

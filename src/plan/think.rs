@@ -333,4 +333,18 @@ mod tests {
         assert_eq!(draws(3), draws(3));
         assert_ne!(draws(3), draws(4));
     }
+
+    #[test]
+    fn pacing_math_plans_with_the_mean() {
+        let text = "[[group]]\nname = \"g\"\nusers = 1\npacing = { mode = \"none\" }\n\
+             [[group.step]]\nname = \"a\"\nurl = \"http://h/\"\n\
+             think = { dist = \"uniform\", min = \"1s\", max = \"3s\" }\n\
+             [[group.step]]\nname = \"b\"\nurl = \"http://h/\"\nthink = \"1s\"\n";
+        let p = crate::plan::file::PlanFile::parse(text, "plan.toml").unwrap();
+        assert!((p.groups[0].planned_iteration_time(0.5) - 4.0).abs() < 1e-12);
+        let bad = text.replace("min = \"1s\"", "min = \"5s\"");
+        let e = crate::plan::file::PlanFile::parse(&bad, "plan.toml").unwrap_err();
+        assert_eq!(e.key, "group[0].step[0].think.min", "{e}");
+        assert_eq!(e.line, 6, "{e}");
+    }
 }
