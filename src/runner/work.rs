@@ -330,7 +330,10 @@ async fn http_iteration(
             };
         }
         let think = step.think.draw(&mut user.rng);
-        if think > 0.0 && !ctx.think(std::time::Duration::from_secs_f64(think)).await {
+        // A think time beyond Duration's range is "until the run ends".
+        let pause = std::time::Duration::try_from_secs_f64(think)
+            .unwrap_or(std::time::Duration::from_secs(u32::MAX as u64));
+        if think > 0.0 && !ctx.think(pause).await {
             return Outcome {
                 ok: false,
                 cut: true,
