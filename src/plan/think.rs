@@ -345,6 +345,6 @@ mod tests {
         let bad = text.replace("min = \"1s\"", "min = \"5s\"");
         let e = crate::plan::file::PlanFile::parse(&bad, "plan.toml").unwrap_err();
         assert_eq!(e.key, "group[0].step[0].think.min", "{e}");
-        assert_eq!(e.line, 6, "{e}");
+        assert_eq!(e.line, 8, "{e}");
     }
 }
