@@ -458,6 +458,10 @@ pub fn run(a: RunArgs) -> i32 {
             }
         }
         super::stairs_cmd::print_check(&plan);
+        // Read again by a run; here only to say what it holds.
+        for line in runner::describe_data(&plan, &plan_dir).unwrap_or_default() {
+            println!("{line}");
+        }
         let gated = !a.allow_hooks && converted;
         print_commands(&plan, &commands, gated);
         return exit::OK;

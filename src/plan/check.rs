@@ -243,6 +243,26 @@ impl PlanFile {
                     }
                 }
             }
+            if let Some(d) = &g.data
+                && let Err((f, m)) = d.0.check()
+            {
+                errors.push((gk(&["data", f]), m));
+            }
+            if g.script.is_some() {
+                for (k, set) in [("data", g.data.is_some()), ("cookies", g.cookies.is_some())] {
+                    if set {
+                        errors.push((
+                            gk(&[k]),
+                            "only applies to a group with [[group.step]]s (a script keeps its own)"
+                                .into(),
+                        ));
+                    }
+                }
+            }
+            errors.extend(super::extract::check(
+                g,
+                &[PathPart::Key("group".into()), PathPart::Index(i)],
+            ));
             if let Some(t) = g.script_timeout
                 && t.0 <= 0.0
             {
@@ -265,6 +285,15 @@ impl PlanFile {
                     && t.0 <= 0.0
                 {
                     errors.push((sk("timeout"), "must be greater than zero".into()));
+                }
+                if let Some(t) = &s.think
+                    && let Err((f, m)) = t.draw()
+                {
+                    let mut p = sk("think");
+                    if !f.is_empty() {
+                        p.push(PathPart::Key(f.into()));
+                    }
+                    errors.push((p, m));
                 }
                 if s.max_body.is_some_and(|b| b.0 == 0) {
                     errors.push((sk("max_body"), "must be greater than zero".into()));

@@ -268,7 +268,9 @@ pub struct StepSection {
     pub method: String,
     pub url: String,
     pub timeout: Option<Secs>,
-    pub think: Option<Secs>,
+    /// A pause after the step: a duration, or a random one
+    /// (`{ dist = "uniform", min, max }`, `{ dist = "exponential", mean }`).
+    pub think: Option<super::think::Think>,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     pub body: Option<String>,
@@ -278,6 +280,9 @@ pub struct StepSection {
     /// `expect.body_contains`, no limit without].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_body: Option<super::bytesize::ByteSize>,
+    /// Values taken from the response into variables for later steps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extract: Vec<super::extract::ExtractSection>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -303,6 +308,12 @@ pub struct GroupSection {
     /// restarted [default: 60s].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub script_timeout: Option<Secs>,
+    /// Test data: a CSV file whose columns are variables (`[group.data]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<super::data::Data>,
+    /// A cookie jar per virtual user [default: true].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cookies: Option<bool>,
 }
 
 impl GroupSection {
@@ -319,6 +330,11 @@ impl GroupSection {
     /// The script's timeout, seconds.
     pub fn script_timeout(&self) -> f64 {
         self.script_timeout.map(|s| s.0).unwrap_or(60.0)
+    }
+
+    /// Whether each user keeps its cookies (`cookies`, default true).
+    pub fn cookies(&self) -> bool {
+        self.cookies.unwrap_or(true)
     }
 
     /// The Python interpreter for the built-in worker.

@@ -5,6 +5,8 @@
 pub mod band;
 pub mod bytesize;
 pub mod check;
+pub mod data;
+pub mod extract;
 pub mod file;
 pub mod overrides;
 pub mod pacing;
@@ -13,6 +15,7 @@ pub mod resource;
 pub mod segment;
 pub mod solve;
 pub mod stairs;
+pub mod think;
 pub mod vars;
 pub mod write;
 

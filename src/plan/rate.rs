@@ -57,7 +57,13 @@ impl GroupSection {
     /// The plan's iteration time for a closed-loop group, seconds: each
     /// transaction takes `response_time`, and each step's think follows it.
     pub fn planned_iteration_time(&self, response_time: f64) -> f64 {
-        let think: f64 = self.steps.iter().filter_map(|s| s.think).map(|t| t.0).sum();
+        // A random think time plans with its mean.
+        let think: f64 = self
+            .steps
+            .iter()
+            .filter_map(|s| s.think.as_ref())
+            .map(|t| t.mean())
+            .sum();
         self.transactions_per_iteration() as f64 * response_time + think
     }
 

@@ -32,9 +32,36 @@ pub fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Str
     Ok(out)
 }
 
+/// The variables `text` uses, in order: (name, whether it has a
+/// `:-default`). An unclosed `${` ends the list (expansion reports it).
+pub fn references(text: &str) -> Vec<(&str, bool)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else { break };
+        let inner = &after[..end];
+        out.push(match inner.split_once(":-") {
+            Some((n, _)) => (n, true),
+            None => (inner, false),
+        });
+        rest = &after[end + 1..];
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn references_are_listed_with_their_defaults() {
+        assert_eq!(
+            references("http://${HOST}/u/${user:-x}?t=${t"),
+            vec![("HOST", false), ("user", true)]
+        );
+        assert!(references("plain").is_empty());
+    }
 
     #[test]
     fn variables_expand() {

@@ -50,6 +50,9 @@ pub enum ErrorKind {
     /// Still in flight when the run ended (the grace was over, or a second
     /// Ctrl-C): cut off and counted as failed, never silently dropped.
     Cutoff,
+    /// An extractor found nothing (and has no default), or a step needed a
+    /// variable that was not set.
+    Extract,
 }
 
 impl ErrorKind {
@@ -63,6 +66,7 @@ impl ErrorKind {
             ErrorKind::Script => "script",
             ErrorKind::Worker => "worker",
             ErrorKind::Cutoff => "cutoff",
+            ErrorKind::Extract => "extract",
         }
     }
 }

@@ -8,8 +8,11 @@
 //! `max_body` (default [`DEFAULT_MAX_BODY`] when it checks the body, no
 //! limit otherwise) fails a longer body as `io` "body too large".
 
+use super::extract::Extractor;
+use super::template::{Rendered, StepTemplate, Template};
 use crate::plan::bytesize::format_byte_size;
 use crate::plan::file::StepSection;
+use crate::plan::think::ThinkDraw;
 use crate::plan::vars::expand;
 use crate::results::sample::ErrorKind;
 use memchr::memmem::Finder;
@@ -35,7 +38,8 @@ pub struct Step {
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
     pub timeout: Duration,
-    pub think: Duration,
+    /// The pause after the step, drawn per user.
+    pub think: ThinkDraw,
     pub expect_status: Option<u16>,
     pub expect_body: Option<String>,
     /// The longest body accepted, in bytes; `None`: no limit.
@@ -43,6 +47,11 @@ pub struct Step {
     /// Bytes of the request in its HTTP/1.1 form (see [`request_size`]):
     /// the same on every send, so computed once here, not per request.
     pub sent_bytes: u64,
+    /// Values taken from the response for later steps.
+    pub extractors: Vec<Extractor>,
+    /// The parts that use runtime variables (test data, extracted values),
+    /// rendered for each send; `None`: the step is sent as built.
+    pub dynamic: Option<Box<StepTemplate>>,
 }
 
 impl Step {
@@ -52,12 +61,39 @@ impl Step {
         s: &StepSection,
         lookup: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Step, (&'static str, String)> {
+        Step::build_with(s, lookup, &|_| false)
+    }
+
+    /// [`Step::build`], leaving the variables for which `runtime` is true
+    /// (test-data columns, extracted names) to each send: a URL, header or
+    /// body that uses one is kept as a template, checked when it is sent.
+    pub fn build_with(
+        s: &StepSection,
+        lookup: &dyn Fn(&str) -> Option<String>,
+        runtime: &dyn Fn(&str) -> bool,
+    ) -> Result<Step, (&'static str, String)> {
+        let mut dynamic = StepTemplate::default();
+        let url_t = Template::build(&s.url, runtime, lookup).map_err(|e| ("url", e))?;
+        let mut header_ts = Vec::new();
+        for (k, v) in &s.headers {
+            if let Some(t) = Template::build(v, runtime, lookup).map_err(|e| ("headers", e))? {
+                header_ts.push((k.clone(), t));
+            }
+        }
+        let body_t = match &s.body {
+            Some(b) => Template::build(b, runtime, lookup).map_err(|e| ("body", e))?,
+            None => None,
+        };
         let method = reqwest::Method::from_bytes(s.method.to_ascii_uppercase().as_bytes())
             .map_err(|_| ("method", format!("'{}' is not an HTTP method", s.method)))?;
         // Errors quote what the plan says, never the expanded value: an
         // environment variable may hold a secret.
-        let url = expand(&s.url, lookup).map_err(|e| ("url", e))?;
+        let url = match &url_t {
+            Some(t) => t.plain(),
+            None => expand(&s.url, lookup).map_err(|e| ("url", e))?,
+        };
         match reqwest::Url::parse(&url) {
+            _ if url_t.is_some() => {}
             Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
             Ok(u) => {
                 return Err((
@@ -69,10 +105,13 @@ impl Step {
         }
         let mut headers = Vec::new();
         for (k, v) in &s.headers {
-            let value = expand(v, lookup).map_err(|e| ("headers", e))?;
             if reqwest::header::HeaderName::from_bytes(k.as_bytes()).is_err() {
                 return Err(("headers", format!("'{k}' is not a valid header name")));
             }
+            if header_ts.iter().any(|(n, _)| n == k) {
+                continue;
+            }
+            let value = expand(v, lookup).map_err(|e| ("headers", e))?;
             if reqwest::header::HeaderValue::from_str(&value).is_err() {
                 return Err((
                     "headers",
@@ -84,16 +123,30 @@ impl Step {
             }
             headers.push((k.clone(), value));
         }
-        let body = match &s.body {
-            Some(b) => Some(expand(b, lookup).map_err(|e| ("body", e))?),
-            None => None,
+        let body = match (&s.body, &body_t) {
+            (Some(_), Some(_)) => None,
+            (Some(b), None) => Some(expand(b, lookup).map_err(|e| ("body", e))?),
+            (None, _) => None,
+        };
+        let extractors = s
+            .extract
+            .iter()
+            .map(Extractor::build)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|(_, m)| ("extract", m))?;
+        let think = match &s.think {
+            Some(t) => t.draw().map_err(|(_, m)| ("think", m))?,
+            None => ThinkDraw::ZERO,
         };
         let expect = s.expect.clone().unwrap_or_default();
         let sent_bytes = request_size(&method, &url, &headers, body.as_deref());
-        let max_body = s
-            .max_body
-            .map(|b| b.0)
-            .or(expect.body_contains.as_ref().map(|_| DEFAULT_MAX_BODY));
+        // Body extractors need the body: bounded as `body_contains` is.
+        let max_body = s.max_body.map(|b| b.0).or((expect.body_contains.is_some()
+            || extractors.iter().any(Extractor::needs_body))
+        .then_some(DEFAULT_MAX_BODY));
+        dynamic.url = url_t;
+        dynamic.headers = header_ts;
+        dynamic.body = body_t;
         Ok(Step {
             name: s.name.clone(),
             method,
@@ -101,11 +154,13 @@ impl Step {
             headers,
             body,
             timeout: Duration::from_secs_f64(s.timeout.map(|t| t.0).unwrap_or(10.0)),
-            think: Duration::from_secs_f64(s.think.map(|t| t.0).unwrap_or(0.0)),
+            think,
             expect_status: expect.status,
             expect_body: expect.body_contains,
             max_body,
             sent_bytes,
+            extractors,
+            dynamic: (!dynamic.is_empty()).then(|| Box::new(dynamic)),
         })
     }
 }
@@ -228,6 +283,16 @@ pub struct Outcome {
     /// decoding, headers not counted; also when the body failed part way.
     pub bytes: u64,
     pub error: Option<(ErrorKind, String)>,
+    /// The response's headers and body (up to `max_body`), kept only for
+    /// a step with extractors and a response that met its expectations.
+    pub reply: Option<Box<Reply>>,
+}
+
+/// What extractors read.
+#[derive(Debug, Clone, Default)]
+pub struct Reply {
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
 }
 
 impl Outcome {
@@ -242,6 +307,7 @@ impl Outcome {
             status: 0,
             bytes,
             error: Some((ErrorKind::Cutoff, super::work::CUT_OFF.into())),
+            reply: None,
         }
     }
 }
@@ -249,20 +315,26 @@ impl Outcome {
 /// Sends the step once and reads its whole response. `received` counts the
 /// body bytes as they arrive, so a caller that drops this future (a cut
 /// off) still knows how many came. `clock` is the one `client` was built
-/// with (see [`ConnectClock`]).
+/// with (see [`ConnectClock`]). `rendered`: the request as its runtime
+/// variables made it, for a step that has some.
 pub async fn send(
     client: &reqwest::Client,
     clock: &ConnectClock,
     step: &Step,
+    rendered: Option<&Rendered>,
     received: &AtomicU64,
 ) -> Outcome {
+    let (url, headers, body) = match rendered {
+        Some(r) => (&r.url, &r.headers, &r.body),
+        None => (&step.url, &step.headers, &step.body),
+    };
     let mut req = client
-        .request(step.method.clone(), &step.url)
+        .request(step.method.clone(), url.as_str())
         .timeout(step.timeout);
-    for (k, v) in &step.headers {
+    for (k, v) in headers {
         req = req.header(k, v);
     }
-    if let Some(b) = &step.body {
+    if let Some(b) = body {
         req = req.body(b.clone());
     }
     clock.reset();
@@ -270,15 +342,25 @@ pub async fn send(
     let resp = req.send().await;
     let ttfb = sent.elapsed();
     let connect = clock.take().min(ttfb);
+    let mut reply = None;
     let (status, bytes, error) = match resp {
         Err(e) => (0, 0, Some(classify(&e))),
         Ok(mut r) => {
             let status = r.status().as_u16();
-            let read = read_body(&mut r, step, received).await;
+            let mut kept = (!step.extractors.is_empty()).then(|| Reply {
+                headers: r.headers().clone(),
+                body: Vec::new(),
+            });
+            let keep_body = step.extractors.iter().any(Extractor::needs_body);
+            let body = kept.as_mut().filter(|_| keep_body).map(|k| &mut k.body);
+            let read = read_body(&mut r, step, received, body).await;
             let error = match read {
                 Err(e) => Some(e),
                 Ok(found) => check(step, status, found),
             };
+            if error.is_none() {
+                reply = kept.map(Box::new);
+            }
             (status, received.load(Ordering::Relaxed), error)
         }
     };
@@ -290,6 +372,7 @@ pub async fn send(
         status,
         bytes,
         error,
+        reply,
     }
 }
 
@@ -303,6 +386,7 @@ async fn read_body(
     r: &mut reqwest::Response,
     step: &Step,
     received: &AtomicU64,
+    mut keep: Option<&mut Vec<u8>>,
 ) -> Result<Option<bool>, (ErrorKind, String)> {
     if let (Some(max), Some(len)) = (step.max_body, r.content_length())
         && len > max
@@ -324,6 +408,10 @@ async fn read_body(
                 }
                 if let Some(s) = &mut scan {
                     s.feed(&chunk);
+                }
+                // Bounded by max_body, checked above.
+                if let Some(k) = keep.as_deref_mut() {
+                    k.extend_from_slice(&chunk);
                 }
             }
             Ok(None) => return Ok(scan.map(|s| s.found())),
@@ -587,10 +675,10 @@ mod tests {
             .build()
             .unwrap();
         let clock = ConnectClock::default();
-        let client = crate::runner::client(&clock);
+        let client = crate::runner::client(&clock, false);
         let (first, second) = rt.block_on(async {
-            let a = send(&client, &clock, &step, &AtomicU64::new(0)).await;
-            let b = send(&client, &clock, &step, &AtomicU64::new(0)).await;
+            let a = send(&client, &clock, &step, None, &AtomicU64::new(0)).await;
+            let b = send(&client, &clock, &step, None, &AtomicU64::new(0)).await;
             (a, b)
         });
         let sizes = server.join().unwrap();

@@ -2,6 +2,8 @@
 //! every measurement streamed to the recorder. Scheduling and measuring
 //! only: judging and reporting happen on the recorded results.
 
+pub mod data;
+pub mod extract;
 pub mod http;
 mod recorder;
 pub mod redact;
@@ -9,6 +11,7 @@ pub mod roster;
 pub mod schedule;
 pub mod script;
 mod scripts;
+pub mod template;
 mod work;
 
 use crate::plan::file::PlanFile;
@@ -252,19 +255,41 @@ fn build_groups(
                 retired: Default::default(),
             },
             None => {
+                let data = load_data(plan, cfg, gi)?;
+                // Test-data columns and extracted names take their values
+                // at each send.
+                let mut runtime: std::collections::HashSet<String> = g
+                    .steps
+                    .iter()
+                    .flat_map(|s| s.extract.iter().map(|x| x.name.clone()))
+                    .collect();
+                if let Some(d) = &data {
+                    runtime.extend(d.table.columns.iter().cloned());
+                }
+                let fallback = runtime
+                    .iter()
+                    .filter_map(|n| lookup(n).map(|v| (n.clone(), v)))
+                    .collect();
                 let mut steps = Vec::new();
                 for (si, s) in g.steps.iter().enumerate() {
                     // A bad URL is quoted expanded: its secrets are
                     // redacted before the message is printed.
-                    let step =
-                        Step::build(s, &lookup).map_err(|(field, message)| RunError::Plan {
+                    let step = Step::build_with(s, &lookup, &|n| runtime.contains(n)).map_err(
+                        |(field, message)| RunError::Plan {
                             key: format!("group[{gi}].step[{si}].{field}"),
                             message: secrets.borrow().redact(&message).into_owned(),
-                        })?;
+                        },
+                    )?;
                     secrets.borrow_mut().add_url_password(&step.url);
                     steps.push(step);
                 }
-                GroupWork::Http(Arc::new(steps))
+                GroupWork::Http(Arc::new(work::HttpGroup {
+                    steps,
+                    data: data.map(Arc::new),
+                    cookies: g.cookies(),
+                    seed: cfg.seed,
+                    fallback,
+                }))
             }
         };
         out.push(Group {
@@ -274,6 +299,42 @@ fn build_groups(
         });
     }
     Ok((out, secrets.into_inner()))
+}
+
+/// Group `gi`'s test data, read from its file (relative to the plan's
+/// folder); errors name `group[gi].data.file`.
+fn load_data(plan: &PlanFile, cfg: &RunConfig, gi: usize) -> Result<Option<data::Data>, RunError> {
+    let Some(d) = &plan.groups[gi].data else {
+        return Ok(None);
+    };
+    let table = data::Table::load(&cfg.plan_dir, &d.0).map_err(|message| RunError::Plan {
+        key: format!("group[{gi}].data.file"),
+        message,
+    })?;
+    Ok(Some(data::Data::new(table, &d.0, cfg.seed)))
+}
+
+/// One line per group with test data, for `pace run --check`: the file,
+/// its rows and columns, and how users take them. Errors as a run's.
+pub fn describe_data(plan: &PlanFile, plan_dir: &std::path::Path) -> Result<Vec<String>, RunError> {
+    let cfg = RunConfig {
+        samples_path: PathBuf::new(),
+        seed: 0,
+        quiet: true,
+        vars: Vec::new(),
+        plan_dir: plan_dir.to_path_buf(),
+        workers_log: None,
+        max_iterations: None,
+        shard: None,
+        start_at: None,
+    };
+    let mut out = Vec::new();
+    for (gi, g) in plan.groups.iter().enumerate() {
+        if let Some(d) = load_data(plan, &cfg, gi)? {
+            out.push(format!("group '{}' data: {}", g.name, d.describe()));
+        }
+    }
+    Ok(out)
 }
 
 /// One TLS configuration for every user. Building it loads the platform's
@@ -289,9 +350,12 @@ fn tls() -> Option<rustls::ClientConfig> {
 }
 
 /// A virtual user's HTTP client; `clock` times the connections it opens.
-pub(crate) fn client(clock: &http::ConnectClock) -> reqwest::Client {
+/// With `cookies`, it keeps the cookies it is sent (its own jar, across its
+/// iterations, as a browser would).
+pub(crate) fn client(clock: &http::ConnectClock, cookies: bool) -> reqwest::Client {
     // One connection per virtual user, kept alive across its iterations.
     let mut b = reqwest::Client::builder()
+        .cookie_store(cookies)
         .pool_max_idle_per_host(1)
         .tcp_nodelay(true)
         .connector_layer(clock.clone());
@@ -732,6 +796,10 @@ async fn paced_user(
     let mut n = 0u64;
     let mut cut = false;
     while at < ctx.duration && ctx.sleep_until(at).await {
+        if let Err(why) = work.begin() {
+            retire(&ctx, &group, user, why);
+            break;
+        }
         let started = ctx.now();
         let it = Iter {
             group: &group,
@@ -795,6 +863,14 @@ async fn paced_user(
     }
 }
 
+/// Records that `user` retired now, and why.
+fn retire(ctx: &Ctx, group: &str, user: u32, why: String) {
+    let mut r = Sample::event(Kind::Retired, ctx.now(), group, user);
+    r.ok = false;
+    r.error = why;
+    ctx.record(r);
+}
+
 /// Work for an arrival-rate worker: when it was due, and the way back into
 /// the idle pool.
 struct Job {
@@ -831,6 +907,13 @@ async fn arrivals(
             let mut n = 0u64;
             let mut cut = false;
             while let Some(Job { nominal, back }) = wrx.recv().await {
+                if let Err(why) = work.begin() {
+                    // Its arrival never started: dropped, and the user leaves
+                    // the pool.
+                    ctx.record(Sample::event(Kind::Dropped, nominal, &group, 0));
+                    retire(&ctx, &group, u as u32, why);
+                    break;
+                }
                 let started = ctx.now();
                 let it = Iter {
                     group: &group,

@@ -290,7 +290,7 @@ fn group_causes(
         "retired",
         retired_iterations * tpi,
         format!(
-            "{} of {} that retired after repeated worker failures",
+            "{} of {} that retired (repeated worker failures, or test data that ran out)",
             count(retired_iterations * tpi, "transaction"),
             count(t.retired.len() as f64, "user")
         ),

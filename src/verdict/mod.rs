@@ -401,7 +401,14 @@ fn did_real_work(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) {
         if retired == 0 {
             continue;
         }
-        let text = format!("group '{}': {retired} of {} retired", g.name, g.users);
+        // Script users retire after repeated worker failures, HTTP users
+        // when their test data runs out (data.at_end = "stop").
+        let why = if g.script.is_some() {
+            "after repeated worker failures"
+        } else {
+            "when the test data ran out"
+        };
+        let text = format!("group '{}': {retired} of {} retired {why}", g.name, g.users);
         if retired >= g.users.min(t.users_started.max(1)) {
             gone.push(text);
         } else {
@@ -409,18 +416,10 @@ fn did_real_work(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) {
         }
     }
     if !some.is_empty() {
-        v.notes.push(format!(
-            "users retired after repeated worker failures: {}",
-            some.join("; ")
-        ));
+        v.notes.push(format!("users retired: {}", some.join("; ")));
     }
     if !gone.is_empty() || !some.is_empty() {
-        let reason = (!gone.is_empty()).then(|| {
-            format!(
-                "every user retired after repeated worker failures: {}",
-                gone.join("; ")
-            )
-        });
+        let reason = (!gone.is_empty()).then(|| format!("every user retired: {}", gone.join("; ")));
         push(
             v,
             Check {

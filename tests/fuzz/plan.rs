@@ -756,7 +756,12 @@ pub fn known_in_plan(plan: &PlanFile) -> Option<Known> {
     for g in &plan.groups {
         huge |= g.script.is_some() && !at(g.script_timeout());
         for s in &g.steps {
-            for v in [s.timeout, s.think].into_iter().flatten() {
+            let think = match &s.think {
+                Some(pace::plan::think::Think::Fixed(v)) => vec![Some(*v)],
+                Some(pace::plan::think::Think::Table(t)) => vec![t.value, t.min, t.max, t.mean],
+                None => vec![],
+            };
+            for v in think.into_iter().chain([s.timeout]).flatten() {
                 huge |= Duration::try_from_secs_f64(v.0).is_err();
             }
         }
