@@ -137,6 +137,7 @@ pub fn run(a: BaselineArgs) -> i32 {
         seed: 0,
         quiet: true,
         vars: Vec::new(),
+        user_vars: Vec::new(),
         plan_dir: plan_dir.clone(),
         workers_log: None,
         max_iterations: None,
@@ -211,6 +212,7 @@ pub fn run(a: BaselineArgs) -> i32 {
             seed,
             quiet: true,
             vars: Vec::new(),
+            user_vars: Vec::new(),
             plan_dir: plan_dir.clone(),
             workers_log: g
                 .script

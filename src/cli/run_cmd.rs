@@ -330,10 +330,17 @@ pub fn run(a: RunArgs) -> i32 {
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    // A --var value may be a secret (a password given instead of an
+    // environment variable): what is recorded and printed names it only.
     let overrides = (!overrides.is_empty()).then(|| crate::plan::overrides::Overrides {
         effective: overrides
             .changes_plan()
             .then(|| crate::plan::overrides::effective(&plan)),
+        var: overrides
+            .var
+            .keys()
+            .map(|k| (k.clone(), format!("${{{k}}}")))
+            .collect(),
         ..overrides
     });
     if let Some(o) = &overrides {
@@ -398,7 +405,8 @@ pub fn run(a: RunArgs) -> i32 {
         samples_path: PathBuf::new(),
         seed: 0,
         quiet: true,
-        vars: vars.clone(),
+        vars: Vec::new(),
+        user_vars: vars.clone(),
         plan_dir: plan_dir.clone(),
         workers_log: None,
         max_iterations: None,
@@ -610,7 +618,8 @@ pub(super) fn run_split(
         samples_path: dir.join(SAMPLES_FILE),
         seed,
         quiet: o.quiet,
-        vars: o.vars.to_vec(),
+        vars: Vec::new(),
+        user_vars: o.vars.to_vec(),
         plan_dir: o.plan_dir.to_path_buf(),
         workers_log: plan
             .groups

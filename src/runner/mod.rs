@@ -40,6 +40,10 @@ pub struct RunConfig {
     /// Variables for `${VAR}` before the environment (e.g. the embedded
     /// target's `PACE_TARGET`).
     pub vars: Vec<(String, String)>,
+    /// The user's `--var NAME=VALUE`s: after `vars`, before the
+    /// environment, and secret as the environment's values are (redacted
+    /// from every text a run records, never in summary.json's `vars`).
+    pub user_vars: Vec<(String, String)>,
     /// The plan file's folder: scripts' paths are relative to it, and it is
     /// their workers' working directory (a Pyak47 project's folder).
     pub plan_dir: PathBuf,
@@ -242,7 +246,10 @@ fn build_groups(
         if let Some((_, v)) = cfg.vars.iter().find(|(n, _)| n == k) {
             return Some(v.clone());
         }
-        let v = std::env::var(k).ok()?;
+        let v = match cfg.user_vars.iter().find(|(n, _)| n == k) {
+            Some((_, v)) => v.clone(),
+            None => std::env::var(k).ok()?,
+        };
         secrets.borrow_mut().add_variable(k, &v);
         Some(v)
     };
@@ -322,6 +329,7 @@ pub fn describe_data(plan: &PlanFile, plan_dir: &std::path::Path) -> Result<Vec<
         seed: 0,
         quiet: true,
         vars: Vec::new(),
+        user_vars: Vec::new(),
         plan_dir: plan_dir.to_path_buf(),
         workers_log: None,
         max_iterations: None,
@@ -376,6 +384,7 @@ pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Vec<String>, RunErr
     let mut cfg = RunConfig {
         workers_log: None,
         vars: cfg.vars.clone(),
+        user_vars: cfg.user_vars.clone(),
         plan_dir: cfg.plan_dir.clone(),
         samples_path: cfg.samples_path.clone(),
         seed: cfg.seed,

@@ -71,7 +71,7 @@ impl Scripts {
             log: self.log.clone(),
             zygote: std::sync::OnceLock::new(),
             forkable: g.worker.is_none(),
-            env: cfg.vars.clone(),
+            env: cfg.vars.iter().chain(&cfg.user_vars).cloned().collect(),
         })
     }
 
