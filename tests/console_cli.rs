@@ -74,7 +74,7 @@ fn overrides_are_recorded_and_verify_judges_the_run_as_it_ran() {
     );
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
-        err.contains("pace: overrides: --duration 2s --users 5 --rate 4/s --var WHAT=pay"),
+        err.contains("pace: overrides: --duration 2s --users 5 --rate 4/s --var WHAT=${WHAT}"),
         "{err}"
     );
     let dir = only_results_dir(&d.join("results"));
@@ -88,8 +88,14 @@ fn overrides_are_recorded_and_verify_judges_the_run_as_it_ran() {
     assert_eq!(o["duration"], "2s");
     assert_eq!(o["users"], "5");
     assert_eq!(o["rate"], "4/s");
-    assert_eq!(o["var"]["WHAT"], "pay");
-    assert_eq!(s["meta"]["vars"]["WHAT"], "pay");
+    // A --var value may be a secret: recorded by name only, like the
+    // environment's values.
+    assert_eq!(o["var"]["WHAT"], "${WHAT}");
+    assert!(
+        s["meta"]["vars"].get("WHAT").is_none(),
+        "{}",
+        s["meta"]["vars"]
+    );
     assert_eq!(o["effective"]["users"]["browse"], 3);
     assert_eq!(o["effective"]["users"]["checkout"], 2);
     assert_eq!(o["effective"]["target_tpm"], 240.0);
@@ -465,5 +471,41 @@ fn a_reader_that_closes_early_stops_output_quietly() {
         assert!(!err.contains("panicked"), "{a:?}: {err}");
         assert!(!err.contains("Broken pipe"), "{a:?}: {err}");
         assert!(matches!(code, Some(0 | 1)), "{a:?}: {code:?} {err}");
+    }
+}
+
+#[test]
+fn a_var_value_is_kept_out_of_everything_the_run_records() {
+    let (tmp, _) = setup();
+    let d = tmp.path();
+    let secret = "s3cret-token-4711";
+    let (code, out, err) = pace(
+        d,
+        &[
+            "run",
+            "plan.toml",
+            "--duration",
+            "2s",
+            "--var",
+            &format!("WHAT={secret}"),
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        !out.contains(secret) && !err.contains(secret),
+        "{out}\n{err}"
+    );
+    let dir = only_results_dir(&d.join("results"));
+    let s = summary(&dir);
+    // The value was used: the checkout step's URL took it.
+    assert_eq!(s["meta"]["overrides"]["var"]["WHAT"], "${WHAT}");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(secret),
+            "{} holds the --var value",
+            path.display()
+        );
     }
 }
