@@ -116,8 +116,10 @@ pub fn drawn(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> Option<Drawn> {
     })
 }
 
-/// "the plan's random schedule drew 265 starts for the window (265
-/// transactions), outside the band 237-263 by chance".
+/// "the plan's random schedule drew 265 starts for the window where its
+/// average is 250, outside the band (236.6-263.4 transactions) by chance
+/// (...)"; the transactions follow the starts where an iteration makes
+/// several.
 fn drew(d: &Drawn, e: &Expected) -> String {
     let tx = if (d.transactions - d.starts).abs() > 1e-9 {
         format!(" ({})", count(d.transactions, "transaction"))
@@ -125,7 +127,7 @@ fn drew(d: &Drawn, e: &Expected) -> String {
         String::new()
     };
     format!(
-        "the plan's random schedule drew {}{tx} for the window where its average is {}, outside the band {}-{} by chance (pace's own draw of phases and intervals, not a fault of the target or of the generator)",
+        "the plan's random schedule drew {}{tx} for the window where its average is {}, outside the band ({}-{} transactions) by chance (pace's own draw of phases and intervals, not a fault of the target or of the generator)",
         count(d.starts, "start"),
         r(e.transactions),
         r(e.transactions_low),
@@ -137,7 +139,7 @@ fn drew(d: &Drawn, e: &Expected) -> String {
 /// made what it drew: it is judged against the draw, and holds.
 pub fn note_held(d: &Drawn, e: &Expected, n: f64) -> String {
     format!(
-        "throughput judged against the drawn schedule: {}; the run made it ({} succeeded, {}-{} expected of that draw)",
+        "throughput judged against the drawn schedule: {}; the run made every start it drew ({} succeeded, {}-{} expected of that draw)",
         drew(d, e),
         r(n),
         r(d.low),
@@ -256,7 +258,7 @@ mod tests {
         assert_eq!(v.checks[0].achieved, "1590 TPM, 265 of 265 drawn");
         assert!(
             v.notes.iter().any(|n| n.contains(
-                "drew 265 starts for the window where its average is 250, outside the band 236.6-263.4 by chance"
+                "drew 265 starts for the window where its average is 250, outside the band (236.6-263.4 transactions) by chance"
             )),
             "{:?}",
             v.notes
