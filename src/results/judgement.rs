@@ -182,6 +182,14 @@ pub struct Expected {
     /// Each group's expected transactions in the window, in plan order.
     #[serde(default)]
     pub groups: Vec<GroupExpected>,
+    /// The transactions the run's own schedule drew for the window: every
+    /// scheduled group's drawn starts (made or not) times its transactions
+    /// per iteration, plus every closed-loop group's `transactions`. Absent
+    /// before a run, and when no group draws a schedule. A count outside
+    /// the band whose draw alone lies outside it is judged against this
+    /// ([verdict.md](../../docs/verdict.md)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drawn: Option<f64>,
 }
 
 /// One group's share of [`Expected`].

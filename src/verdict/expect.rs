@@ -55,7 +55,7 @@ pub fn expected(plan: &PlanFile, agg: &Aggregate) -> Option<Expected> {
     // by a fraction of a start per user: closed-loop users that start
     // together all start at the window's first instant.
     let planned_tpm = plan.planned_tps().map_or(total.tpm, |t| t * 60.0);
-    Some(match plan.acceptance.tolerance {
+    let mut e = match plan.acceptance.tolerance {
         Tolerance::Auto => Expected {
             tpm: planned_tpm,
             ..from_band(&total, "auto".into(), approximate, groups)
@@ -74,9 +74,12 @@ pub fn expected(plan: &PlanFile, agg: &Aggregate) -> Option<Expected> {
                 tolerance: format!("{}%", round_sig(f * 100.0, 4)),
                 approximate,
                 groups,
+                drawn: None,
             }
         }
-    })
+    };
+    e.drawn = super::drawn::drawn(plan, agg, &e).map(|d| d.transactions);
+    Some(e)
 }
 
 fn from_band(
@@ -96,5 +99,6 @@ fn from_band(
         tolerance,
         approximate,
         groups,
+        drawn: None,
     }
 }
