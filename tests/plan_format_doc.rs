@@ -335,7 +335,10 @@ fn the_login_example_is_the_shipped_plan_and_check_reads_its_data() {
     let said = "group 'login' data: users.csv: 5 rows, columns user, password; per user, sequential, at end wrap";
     assert!(stdout.contains(said), "{stdout}");
     let page = DOC.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(page.contains(&format!("`{said}`")), "the page quotes: {said}");
+    assert!(
+        page.contains(&format!("`{said}`")),
+        "the page quotes: {said}"
+    );
 }
 
 #[test]
