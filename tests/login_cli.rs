@@ -378,3 +378,55 @@ fn users_stop_when_the_data_runs_out_and_say_why() {
     assert_eq!(err.matches(why).count(), 1, "said once: {err}");
     assert!(out.contains("retired when the test data ran out"), "{out}");
 }
+
+#[test]
+fn the_shipped_login_example_runs_against_a_server_that_logs_users_in() {
+    // examples/login/ as docs/plan-format.md shows it, run for 4 s with the
+    // overrides a trial run uses: every user logs in as its own row, and
+    // reads its account with the token and the session cookie it got.
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let url = serve(seen.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/login");
+    for f in ["plan.toml", "users.csv"] {
+        std::fs::copy(example.join(f), dir.path().join(f)).unwrap();
+    }
+    let base = format!("BASE_URL={url}");
+    let (code, out, err) = common::pace(
+        dir.path(),
+        &[
+            "run",
+            "plan.toml",
+            "--duration",
+            "4s",
+            "--var",
+            &base,
+            "--results-dir",
+            "results",
+            "--seed",
+            "3",
+            "--quiet",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("PASS"), "{out}");
+    let res = std::fs::read_dir(dir.path().join("results"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let steps = steps(&res);
+    assert!(steps.iter().all(|s| s.ok), "{steps:?}");
+    let accounts = steps.iter().filter(|s| s.name == "account").count() as u64;
+    assert!(accounts >= 5, "{accounts} account requests");
+    let s = seen.lock().unwrap();
+    let want: HashSet<String> = NAMES.iter().map(|n| n.to_string()).collect();
+    assert_eq!(s.logins, want, "per = \"user\": each user its own row");
+    assert_eq!((s.accounts_ok, s.cookies_back), (accounts, accounts));
+    assert!(
+        summary(&res)["meta"]["overrides"]["var"]
+            .get("BASE_URL")
+            .is_some()
+    );
+}

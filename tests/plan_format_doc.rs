@@ -173,22 +173,10 @@ fn accepted_keys(message: &str) -> Option<BTreeSet<String>> {
     )
 }
 
-/// The keys and tables of part A of issue 14 (test data, correlation,
-/// random think, cookies), documented before the loader takes them: checked
-/// by [`the_test_data_and_correlation_keys_are_accepted`] alone, so the
-/// rest of the page is checked whatever the state of that work.
-const PART_A_KEYS: &[(&str, &str)] = &[
-    ("group", "data"),
-    ("group", "cookies"),
-    ("group.step", "extract"),
-];
-const PART_A_TABLES: &[&str] = &["group.data", "group.step.think", "group.step.extract"];
-
-/// Where the page and the loader disagree, for the sections `which`
-/// selects, leaving out the documented keys in `pending`.
-fn drift(which: &dyn Fn(&str) -> bool, pending: &[(&str, &str)]) -> Vec<String> {
+/// Where the page and the loader disagree.
+fn drift() -> Vec<String> {
     let mut problems = Vec::new();
-    for s in sections().into_iter().filter(|s| which(&s.path)) {
+    for s in sections() {
         let plan = probe_plan(&s.path);
         let message = match PlanFile::parse(&plan, "probe.toml") {
             Ok(_) => {
@@ -205,12 +193,7 @@ fn drift(which: &dyn Fn(&str) -> bool, pending: &[(&str, &str)]) -> Vec<String> 
             continue;
         }
         let accepted = accepted_keys(&message).expect("the message lists the keys");
-        let documented: BTreeSet<String> = s
-            .keys
-            .keys()
-            .filter(|k| !pending.contains(&(s.path.as_str(), k.as_str())))
-            .cloned()
-            .collect();
+        let documented: BTreeSet<String> = s.keys.keys().cloned().collect();
         let undocumented: Vec<_> = accepted.difference(&documented).collect();
         let refused: Vec<_> = documented.difference(&accepted).collect();
         if !undocumented.is_empty() || !refused.is_empty() {
@@ -225,19 +208,7 @@ fn drift(which: &dyn Fn(&str) -> bool, pending: &[(&str, &str)]) -> Vec<String> 
 
 #[test]
 fn every_table_documents_exactly_the_keys_the_loader_accepts() {
-    let problems = drift(&|p| !PART_A_TABLES.contains(&p), PART_A_KEYS);
-    assert!(
-        problems.is_empty(),
-        "docs/plan-format.md drifted:\n{}",
-        problems.join("\n")
-    );
-}
-
-#[test]
-fn the_test_data_and_correlation_keys_are_accepted() {
-    let mut problems = drift(&|p| PART_A_TABLES.contains(&p), &[]);
-    // The tables that hold part A's keys, checked whole.
-    problems.extend(drift(&|p| p == "group" || p == "group.step", &[]));
+    let problems = drift();
     assert!(
         problems.is_empty(),
         "docs/plan-format.md drifted:\n{}",
@@ -328,7 +299,46 @@ fn workdir() -> tempfile::TempDir {
         let f = f.unwrap().path();
         std::fs::copy(&f, scripts.join(f.file_name().unwrap())).unwrap();
     }
+    // The login example's test data, next to the plans as in examples/login/.
+    std::fs::copy(example("users.csv"), d.path().join("users.csv")).unwrap();
     d
+}
+
+/// A file of examples/login/.
+fn example(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/login")
+        .join(name)
+}
+
+#[test]
+fn the_login_example_is_the_shipped_plan_and_check_reads_its_data() {
+    let shipped = std::fs::read_to_string(example("plan.toml")).unwrap();
+    assert!(
+        plans().contains(&shipped),
+        "docs/plan-format.md's login example is not examples/login/plan.toml as it is"
+    );
+    let out = Command::cargo_bin("pace")
+        .unwrap()
+        .args(["run", example("plan.toml").to_str().unwrap(), "--check"])
+        .env_remove("BASE_URL")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The line the page quotes (wrapped there), as pace prints it.
+    let said = "group 'login' data: users.csv: 5 rows, columns user, password; per user, sequential, at end wrap";
+    assert!(stdout.contains(said), "{stdout}");
+    let page = DOC.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        page.contains(&format!("`{said}`")),
+        "the page quotes: {said}"
+    );
 }
 
 #[test]

@@ -52,13 +52,16 @@ fn tour_blocks() -> Vec<String> {
     blocks
 }
 
-/// Copies a folder, leaving out what runs write into it.
+/// Copies a folder, leaving out what runs write into it (a plan.toml next
+/// to a config.cfg is a converted project's leftover; examples/login's is
+/// the example itself).
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
+    let project = from.join("config.cfg").exists();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
         let name = e.file_name();
-        if name == "results" || name == "plan.toml" || name == "__pycache__" {
+        if name == "results" || (project && name == "plan.toml") || name == "__pycache__" {
             continue;
         }
         let (src, dst) = (e.path(), to.join(&name));
@@ -136,10 +139,19 @@ fn the_tour_runs_top_to_bottom() {
     eprintln!("the tour took {:.1?}", started.elapsed());
     // The demo's verdict, its results folder, and what the later lines wrote.
     assert!(all.contains("PASS"), "no PASS verdict:\n{all}");
+    // Other plans of plans/ run too (the trial runs): the demo's folder is
+    // the one whose plan.toml is the demo's.
+    let demo = std::fs::read(dir.join("plans/demo.toml")).unwrap();
     let runs: Vec<_> = std::fs::read_dir(dir.join("plans/results"))
         .expect("plans/results/ (the demo's results)")
+        .map(|e| e.unwrap().path())
+        .filter(|r| std::fs::read(r.join("plan.toml")).ok().as_ref() == Some(&demo))
         .collect();
-    assert_eq!(runs.len(), 1, "one run of the demo");
+    assert_eq!(runs.len(), 1, "one run of the demo: {runs:?}");
+    assert!(
+        all.contains("group 'login' data: users.csv: 5 rows"),
+        "the login example's check:\n{all}"
+    );
     for f in [
         "plan.toml",
         "results.db",
@@ -148,13 +160,16 @@ fn the_tour_runs_top_to_bottom() {
     ] {
         assert!(dir.join(f).exists(), "the tour did not write {f}:\n{all}");
     }
-    // The example project ran converted (no rate: NO CHECKS) and as a plan.
+    // The example project ran converted (no rate; its error_rate is
+    // judged) and as a plan.
     assert!(
-        all.contains("NO CHECKS"),
-        "the example project did not run:\n{all}"
+        all.contains(
+            "examples/pyak47-shop has no plan.toml: running its Pyak47 config.cfg, converted"
+        ),
+        "the example project did not run converted:\n{all}"
     );
     assert!(
-        all.matches("\nPASS").count() >= 3,
-        "the demo, its verify and shop.toml each end in PASS:\n{all}"
+        all.matches("\nPASS").count() >= 4,
+        "the demo, its verify, the converted project and shop.toml each end in PASS:\n{all}"
     );
 }
