@@ -194,12 +194,19 @@ pub(super) fn render(
 
     o.push_str("[acceptance]\n");
     o.push_str("# p95 = \"1s\"                       # latency thresholds: any of p50 p80 p90 p95 p99 max\n");
-    kv(
-        &mut o,
-        "error_rate",
-        &q("1%"),
-        "FAIL above this share of failed run() calls; a stray one passes",
-    );
+    // A project run as it is (or imported without a rate) promises what
+    // Pyak47 promised: nothing, so nothing is judged (NO CHECKS); with a
+    // rate the plan makes a promise, and a healthy run must be able to keep it.
+    if opts.rate.is_none() {
+        o.push_str("# error_rate = \"1%\"\n");
+    } else {
+        kv(
+            &mut o,
+            "error_rate",
+            &q("1%"),
+            "FAIL above this share of failed run() calls; a stray one passes",
+        );
+    }
     if opts.rate.is_some() && interval.is_some() {
         o.push_str(
             "# A fixed pacing makes an exact count of run() calls, so the statistical band\n",
