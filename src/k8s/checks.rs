@@ -66,17 +66,12 @@ fn walk(v: &toml::Value, out: &mut Vec<String>) {
     }
 }
 
-/// The `${NAME}`s of one string as `crate::plan::vars::expand` reads them.
+/// The `${NAME}`s without a default of one string.
 fn scan(s: &str, out: &mut Vec<String>) {
-    let mut rest = s;
-    while let Some(i) = rest.find("${") {
-        let after = &rest[i + 2..];
-        let Some(end) = after.find('}') else { return };
-        let inner = &after[..end];
-        if !inner.contains(":-") && !out.iter().any(|n| n == inner) {
-            out.push(inner.to_string());
+    for (name, has_default) in crate::plan::vars::references(s) {
+        if !has_default && !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
         }
-        rest = &after[end + 1..];
     }
 }
 

@@ -3,7 +3,7 @@
 //! literal text and variables, so each send only concatenates. Every other
 //! `${VAR}` is expanded at build time, as in a step without runtime ones.
 
-use crate::plan::vars::expand;
+use crate::plan::vars::{Piece, expand, pieces, resolve, unclosed};
 
 /// One piece of a template.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,34 +31,24 @@ impl Template {
     ) -> Result<Option<Template>, String> {
         let mut segs = Vec::new();
         let mut lit = String::new();
-        let mut rest = text;
         let mut any = false;
-        while let Some(i) = rest.find("${") {
-            lit.push_str(&rest[..i]);
-            let after = &rest[i + 2..];
-            let Some(end) = after.find('}') else {
-                return Err(format!("unclosed '${{' in '{text}'"));
-            };
-            let inner = &after[..end];
-            let (name, default) = match inner.split_once(":-") {
-                Some((n, d)) => (n, Some(d.to_string())),
-                None => (inner, None),
-            };
-            if runtime(name) {
-                any = true;
-                if !lit.is_empty() {
-                    segs.push(Segment::Text(std::mem::take(&mut lit)));
+        for p in pieces(text) {
+            match p {
+                Piece::Text(t) => lit.push_str(t),
+                Piece::Var { name, default, .. } if runtime(name) => {
+                    any = true;
+                    if !lit.is_empty() {
+                        segs.push(Segment::Text(std::mem::take(&mut lit)));
+                    }
+                    segs.push(Segment::Var {
+                        name: name.to_string(),
+                        default: default.map(str::to_string),
+                    });
                 }
-                segs.push(Segment::Var {
-                    name: name.to_string(),
-                    default,
-                });
-            } else {
-                lit.push_str(&expand(&rest[i..i + 2 + end + 1], lookup)?);
+                Piece::Var { raw, .. } => lit.push_str(&expand(raw, lookup)?),
+                Piece::Unclosed => return Err(unclosed(text)),
             }
-            rest = &after[end + 1..];
         }
-        lit.push_str(rest);
         if !lit.is_empty() {
             segs.push(Segment::Text(lit));
         }
@@ -73,11 +63,9 @@ impl Template {
         for s in &self.0 {
             match s {
                 Segment::Text(t) => out.push_str(t),
-                Segment::Var { name, default } => match (vars(name), default) {
-                    (Some(v), _) if !v.is_empty() => out.push_str(&v),
-                    (_, Some(d)) => out.push_str(d),
-                    (Some(v), None) => out.push_str(&v),
-                    (None, None) => return Err(name.clone()),
+                Segment::Var { name, default } => match resolve(vars(name), default.as_deref()) {
+                    Some(v) => out.push_str(&v),
+                    None => return Err(name.clone()),
                 },
             }
         }
