@@ -509,3 +509,34 @@ fn a_var_value_is_kept_out_of_everything_the_run_records() {
         );
     }
 }
+
+/// A steady state shorter than one pacing interval cannot be judged: the
+/// check refuses it in one line naming the flag, the key and the numbers,
+/// before anything is sent; a long enough one passes.
+#[test]
+fn a_steady_state_shorter_than_one_pacing_interval_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("plan.toml"), PLAN).unwrap();
+    let (code, out, err) = pace(
+        dir.path(),
+        &["run", "plan.toml", "--check", "--duration", "500ms"],
+    );
+    assert_eq!(code, 2, "{out}\n{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    for want in [
+        "--duration",
+        "run.duration",
+        "500 ms",
+        "pacing interval 1 s",
+        "'browse'",
+    ] {
+        assert!(lines[0].contains(want), "{want}: {err}");
+    }
+    assert!(!out.contains("plan OK"), "{out}");
+    let (code, out, err) = pace(
+        dir.path(),
+        &["run", "plan.toml", "--check", "--duration", "1s"],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+}

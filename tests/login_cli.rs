@@ -286,7 +286,24 @@ fn a_failed_extraction_is_counted_with_its_message() {
     assert_eq!(v["verdict"]["pass"], false);
     let causes = v["verdict"]["causes"].as_array().unwrap();
     assert!(causes.iter().any(|c| c["cause"] == "failed"), "{causes:?}");
-    assert!(out.contains("FAIL"), "{out}");
+    // The FAIL line says why the iterations were short: the failed login
+    // ended them, so the account step was never sent.
+    let fail = out.lines().find(|l| l.starts_with("FAIL")).unwrap_or("");
+    assert!(fail.contains("failed"), "{out}");
+    assert!(
+        fail.contains("iterations ended early after a failed step ('login' failed)"),
+        "{out}"
+    );
+    assert!(
+        !fail.contains("fewer transactions than the plan counts on"),
+        "{out}"
+    );
+    // The console's errors table names the step and the kind.
+    assert!(
+        out.lines()
+            .any(|l| l.contains("login") && l.contains("extract") && l.contains("not found")),
+        "{out}"
+    );
     let s = seen.lock().unwrap();
     assert_eq!(
         s.accounts_ok + s.accounts_refused,
@@ -311,6 +328,21 @@ fn without_cookies_the_session_is_not_sent_back() {
         "{account:?}"
     );
     assert!(steps.iter().filter(|s| s.name == "login").all(|s| s.ok));
+    // The console shows the step that always failed: its response-time
+    // row says so, and the errors table names step, kind and status.
+    let n = account.len();
+    assert!(
+        out.lines()
+            .any(|l| l.contains(&format!("account (all {n} failed)")) && l.contains(" - ")),
+        "{out}"
+    );
+    assert!(
+        out.lines().any(|l| l.contains("account")
+            && l.contains("status")
+            && l.contains("403")
+            && l.contains(&format!(" {n} "))),
+        "{out}"
+    );
     let s = seen.lock().unwrap();
     assert_eq!((s.cookies_back, s.accounts_ok), (0, 0));
 }

@@ -2,6 +2,7 @@
 //! checks, the response times measured and from the schedule side by side,
 //! and the verdict's word with its reasons.
 
+use crate::results::error_table::{ERROR_ROWS, ErrorRow};
 use crate::results::judgement::State;
 use crate::results::summary::Summary;
 use crate::units::round_sig;
@@ -124,36 +125,113 @@ pub fn verdict_line(s: &Summary) -> String {
 /// Each transaction timer's response time as measured from the send, and
 /// from the iteration's start on the plan's absolute schedule (what a user
 /// arriving on schedule would have waited: the coordinated-omission
-/// corrected view). They differ only when starts were late.
+/// corrected view). They differ only when starts were late. Every step is
+/// listed: one with no successful sample shows `-` and says why, so a step
+/// that always failed is not hidden. Then the errors, if any.
 fn print_views(s: &Summary) {
     let timers: Vec<&String> = s
         .timers
         .keys()
-        .filter(|k| !s.custom_timers.contains(k) && s.timers[*k].count > 0)
+        .filter(|k| !s.custom_timers.contains(k))
         .collect();
-    if timers.is_empty() {
+    if !timers.is_empty() {
+        let mut t = Table::new();
+        t.load_style(UTF8_FULL_CONDENSED).set_header(vec![
+            "response time (ms)",
+            "p50",
+            "p95",
+            "p99",
+            "max",
+            "from schedule p50",
+            "p95",
+            "p99",
+            "max",
+        ]);
+        for k in timers {
+            let m = &s.timers[k];
+            if m.count == 0 {
+                let failed = s.timer_errors.get(k).copied().unwrap_or(0);
+                let why = if failed > 0 {
+                    format!("{k} (all {failed} failed)")
+                } else {
+                    format!("{k} (none made)")
+                };
+                let mut row = vec![why];
+                row.extend(std::iter::repeat_n("-".to_string(), 8));
+                t.add_row(row);
+                continue;
+            }
+            let mut row = vec![k.clone(), ms(m.p50), ms(m.p95), ms(m.p99), ms(m.max)];
+            match s.timers_scheduled.get(k) {
+                Some(c) => row.extend([ms(c.p50), ms(c.p95), ms(c.p99), ms(c.max)]),
+                None => row.extend(std::iter::repeat_n(String::new(), 4)),
+            }
+            t.add_row(row);
+        }
+        outln!("{t}");
+    }
+    print_errors(s);
+}
+
+/// The most errors rows shown on the console; report.html has them all.
+const CONSOLE_ERROR_ROWS: usize = 10;
+
+/// The longest message shown on the console, in characters.
+const CONSOLE_MESSAGE_MAX: usize = 100;
+
+/// The run's errors, deduplicated (one row per step, kind, status and
+/// message), the most frequent first, at most [`CONSOLE_ERROR_ROWS`] rows.
+fn print_errors(s: &Summary) {
+    if s.error_rows.is_empty() {
         return;
     }
+    let mut rows: Vec<&ErrorRow> = s.error_rows.iter().collect();
+    rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.first_s.total_cmp(&b.first_s)));
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED).set_header(vec![
-        "response time (ms)",
-        "p50",
-        "p95",
-        "p99",
-        "max",
-        "from schedule p50",
-        "p95",
-        "p99",
-        "max",
+        "errors: step",
+        "kind",
+        "status",
+        "count",
+        "first message",
     ]);
-    for k in timers {
-        let m = &s.timers[k];
-        let mut row = vec![k.clone(), ms(m.p50), ms(m.p95), ms(m.p99), ms(m.max)];
-        match s.timers_scheduled.get(k) {
-            Some(c) => row.extend([ms(c.p50), ms(c.p95), ms(c.p99), ms(c.max)]),
-            None => row.extend(std::iter::repeat_n(String::new(), 4)),
-        }
-        t.add_row(row);
+    for e in rows.iter().take(CONSOLE_ERROR_ROWS) {
+        let message = if e.other {
+            format!("other messages (past the {ERROR_ROWS} distinct rows kept)")
+        } else {
+            short(&e.message)
+        };
+        t.add_row(vec![
+            e.timer.clone(),
+            e.kind.clone(),
+            if e.status > 0 {
+                e.status.to_string()
+            } else {
+                "-".into()
+            },
+            e.count.to_string(),
+            message,
+        ]);
     }
     outln!("{t}");
+    if rows.len() > CONSOLE_ERROR_ROWS {
+        let rest = &rows[CONSOLE_ERROR_ROWS..];
+        outln!(
+            "errors: {} more rows ({} errors) in report.html and summary.json",
+            rest.len(),
+            rest.iter().map(|e| e.count).sum::<u64>()
+        );
+    }
+}
+
+/// `m` on one line, cut to [`CONSOLE_MESSAGE_MAX`] characters ("…" where
+/// it was cut).
+fn short(m: &str) -> String {
+    let one: String = m.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() <= CONSOLE_MESSAGE_MAX {
+        return one;
+    }
+    let mut cut: String = one.chars().take(CONSOLE_MESSAGE_MAX).collect();
+    cut.push('…');
+    cut
 }

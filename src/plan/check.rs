@@ -3,6 +3,7 @@
 //! Pure: the text is given, nothing is read.
 
 use super::file::{PacingMode, PacingSection, PlanFile};
+use super::rate::GroupCadence;
 use crate::units;
 
 /// The most time-series intervals a run may have (`(duration + grace) /
@@ -127,6 +128,37 @@ impl PlanFile {
                     units::human_duration(r.duration.0)
                 ),
             ));
+        }
+        // A steady state shorter than one cycle of a group whose pacing
+        // sets its rate cannot be judged: most users would not start once in
+        // it, so the band's count of transactions is mostly luck. A group
+        // with no pacing interval (after-end, none) cycles as fast as its
+        // iterations and is not held to this.
+        let window = r.duration.0 - r.ramp_up();
+        if rated && window > 0.0 {
+            let short = self.groups.iter().zip(self.cadences()).find_map(|(g, c)| {
+                let c = c.ok()?;
+                let what = match c {
+                    GroupCadence::Paced(_) => "mean pacing interval",
+                    GroupCadence::Arrival(_) => "mean time between arrivals",
+                    GroupCadence::ClosedLoop { .. } => return None,
+                };
+                let cycle = c.mean_cycle();
+                (window < cycle).then(|| (g.name.clone(), what, cycle))
+            });
+            if let Some((group, what, cycle)) = short {
+                errors.push((
+                    key(&["run", "duration"]),
+                    format!(
+                        "a steady state of {} (duration {} minus ramp_up {}) is shorter than the {what} {} of group '{group}': no throughput can be judged in it; make duration at least {}",
+                        units::human_duration(window),
+                        units::human_duration(r.duration.0),
+                        units::human_duration(r.ramp_up()),
+                        units::human_duration(cycle),
+                        units::human_duration(r.ramp_up() + cycle)
+                    ),
+                ));
+            }
         }
         if r.ts_interval.0 <= 0.0 {
             errors.push((

@@ -382,6 +382,10 @@ pub struct GroupTally {
     pub window_iterations_planned: u64,
     /// Of `window_iterations`: those cut off before every step was sent.
     pub window_iterations_cut: u64,
+    /// Of `window_iterations`: those that finished (not cut off) with a
+    /// failed step. An HTTP iteration ends at a failed step that has
+    /// extractors, so these are where its missing steps went.
+    pub window_iterations_failed: u64,
     /// Planned starts in the window never made (behind schedule at the end).
     pub window_missed: u64,
     pub window_skipped: u64,
@@ -418,6 +422,7 @@ impl GroupTally {
             window_iterations: 0,
             window_iterations_planned: 0,
             window_iterations_cut: 0,
+            window_iterations_failed: 0,
             window_missed: 0,
             window_skipped: 0,
             window_dropped: 0,
@@ -661,6 +666,8 @@ impl Aggregate {
                     g.window_iterations += 1;
                     if s.error_kind == Some(ErrorKind::Cutoff) {
                         g.window_iterations_cut += 1;
+                    } else if !s.ok {
+                        g.window_iterations_failed += 1;
                     }
                     if s.overrun {
                         g.window_late += 1;

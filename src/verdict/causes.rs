@@ -30,6 +30,65 @@ use crate::units::round_sig;
 /// A cause is named when it explains at least this share of the gap.
 pub const MATERIAL: f64 = 0.05;
 
+/// Why a group's finished iterations made fewer transactions than the
+/// plan declares. An HTTP group's iteration sends every step unless a
+/// failing step that has extractors (or one that could not be built)
+/// ended it, so when such iterations failed that is said, with the steps
+/// that failed; otherwise (a script's custom timers) the plan's count is
+/// what was off.
+fn short_detail(
+    g: &crate::plan::file::GroupSection,
+    t: &GroupTally,
+    short: f64,
+    tpi: f64,
+    agg: &Aggregate,
+) -> String {
+    let finished = count(
+        (t.window_iterations - t.window_iterations_cut) as f64,
+        "finished iteration",
+    );
+    if g.script.is_none() && t.window_iterations_failed > 0 {
+        let failing = |s: &&crate::plan::file::StepSection| {
+            agg.timers.get(&s.name).is_some_and(|m| m.errors > 0)
+        };
+        // The steps that end an iteration when they fail are the ones with
+        // extractors; name those first, else any step that failed.
+        let mut steps: Vec<String> = g
+            .steps
+            .iter()
+            .filter(|s| !s.extract.is_empty())
+            .filter(failing)
+            .map(|s| format!("'{}'", s.name))
+            .collect();
+        if steps.is_empty() {
+            steps = g
+                .steps
+                .iter()
+                .filter(failing)
+                .map(|s| format!("'{}'", s.name))
+                .collect();
+        }
+        let after = if steps.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} failed)", steps.join(", "))
+        };
+        return format!(
+            "iterations ended early after a failed step{after}: {} not sent in {} of the window's {} (× transactions_per_iteration = {})",
+            count(short, "step"),
+            count(t.window_iterations_failed as f64, "failed iteration"),
+            finished,
+            r(tpi)
+        );
+    }
+    format!(
+        "{} fewer than the window's {} × transactions_per_iteration = {} declare: iterations finished with fewer transactions than the plan counts on",
+        count(short, "transaction"),
+        finished,
+        r(tpi)
+    )
+}
+
 /// The throughput check's reason and its causes, for a count outside the
 /// band.
 pub fn explain(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> (String, Vec<Cause>) {
@@ -222,15 +281,7 @@ fn group_causes(
         name,
         "short_iterations",
         short,
-        format!(
-            "{} fewer than the window's {} × transactions_per_iteration = {} declare: iterations finished with fewer transactions than the plan counts on",
-            count(short, "transaction"),
-            count(
-                (t.window_iterations - t.window_iterations_cut) as f64,
-                "finished iteration"
-            ),
-            r(tpi)
-        ),
+        short_detail(g, t, short, tpi, agg),
     );
     let cut = t.window_cutoff as f64 + unsent;
     add(
