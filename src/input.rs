@@ -16,6 +16,42 @@ pub const MAX_TEXT_BYTES: u64 = 16 << 20;
 /// links). Errors: it does not exist or cannot be read, or it is a folder,
 /// a FIFO, a socket or a device (`InvalidInput`, saying which).
 pub fn open_regular(path: &Path) -> io::Result<File> {
+    open_checked(path).map_err(clean)
+}
+
+/// The words of an I/O error for a user: its text without the
+/// ` (os error N)` errno suffix the standard library appends
+/// (`No such file or directory (os error 2)` -> `No such file or directory`).
+pub fn plain(e: &io::Error) -> String {
+    strip_os_error(&e.to_string())
+}
+
+/// `text` without a trailing ` (os error N)`: the errno is noise to a user
+/// once the words say what happened.
+pub fn strip_os_error(text: &str) -> String {
+    if let Some(i) = text.rfind(" (os error ") {
+        let tail = &text[i + " (os error ".len()..];
+        if let Some(n) = tail.strip_suffix(')')
+            && !n.is_empty()
+            && n.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+        {
+            return text[..i].to_string();
+        }
+    }
+    text.to_string()
+}
+
+/// The same error, its text made [`plain`] (the kind kept for callers that
+/// test it).
+fn clean(e: io::Error) -> io::Error {
+    if e.raw_os_error().is_some() {
+        io::Error::new(e.kind(), plain(&e))
+    } else {
+        e
+    }
+}
+
+fn open_checked(path: &Path) -> io::Result<File> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
         return Err(io::Error::new(
@@ -56,7 +92,9 @@ pub fn read_text(path: &Path) -> io::Result<String> {
 pub fn read_bytes(path: &Path) -> io::Result<Vec<u8>> {
     let f = open_regular(path)?;
     let mut bytes = Vec::new();
-    f.take(MAX_TEXT_BYTES + 1).read_to_end(&mut bytes)?;
+    f.take(MAX_TEXT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(clean)?;
     if bytes.len() as u64 > MAX_TEXT_BYTES {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
@@ -88,6 +126,16 @@ fn what(meta: &std::fs::Metadata) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn io_errors_read_without_the_errno() {
+        let e = read_text(Path::new("/nonexistent/nosuch.csv")).unwrap_err();
+        assert_eq!(e.to_string(), "No such file or directory");
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        let raw = io::Error::from_raw_os_error(libc::ECONNREFUSED);
+        assert_eq!(plain(&raw), "Connection refused");
+        assert_eq!(strip_os_error("x (os error 2): y"), "x (os error 2): y");
+    }
 
     #[test]
     fn only_regular_files_are_read() {

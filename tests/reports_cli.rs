@@ -29,6 +29,36 @@ fn golden() -> (tempfile::TempDir, PathBuf) {
     (tmp, dir)
 }
 
+/// `pace report` ends as `pace run` does: the folder, the report, then
+/// the verdict as the very last line (stderr and stdout together).
+#[test]
+fn the_verdict_is_the_last_line_of_a_rebuild() {
+    let (_tmp, dir) = golden();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("\"$0\" report \"$1\" 2>&1")
+        .arg(env!("CARGO_BIN_EXE_pace"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    let n = lines.len();
+    assert!(n >= 3, "{text}");
+    assert!(
+        lines[n - 4].starts_with("pace: reports rebuilt in "),
+        "{text}"
+    );
+    assert!(lines[n - 3].starts_with("results: "), "{text}");
+    assert!(lines[n - 2].starts_with("report: "), "{text}");
+    assert!(
+        ["PASS", "FAIL", "INCOMPLETE", "NO CHECKS"]
+            .iter()
+            .any(|v| lines[n - 1].starts_with(v)),
+        "{text}"
+    );
+}
+
 fn report(dir: &Path, extra: &[&str]) -> (i32, String, String) {
     let mut args = vec!["report", dir.to_str().unwrap(), "--quiet"];
     args.extend_from_slice(extra);

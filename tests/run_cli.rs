@@ -308,6 +308,68 @@ fn refused_connections_are_errors_not_crashes() {
         "{}",
         v["errors"]
     );
+    // In words: no library text, Rust type name or errno.
+    let want = format!("connection refused by 127.0.0.1:{port}");
+    assert_eq!(v["errors"]["connect"]["first_messages"][0], want.as_str());
+    let samples = std::fs::read_to_string(res.join("samples.csv")).unwrap();
+    for text in [&samples, &out, &err] {
+        assert!(
+            !text.contains("os error") && !text.contains("(Connect)"),
+            "{text}"
+        );
+    }
+    assert!(samples.contains(&want), "{samples}");
+}
+
+/// Messages name what the user gave: a folder without a plan, a --var the
+/// plan never uses (a warning, not an error), a missing file without its
+/// errno.
+#[test]
+fn messages_for_a_plan_folder_a_var_and_a_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let (code, _, err) = common::pace(dir.path(), &["run", "empty"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        err.trim(),
+        "error: empty: no plan.toml or config.cfg in this folder"
+    );
+    let (code, _, err) = common::pace(dir.path(), &["run", "nosuch.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        err.trim(),
+        "error: nosuch.toml: cannot read the plan: No such file or directory"
+    );
+    let plan = write_plan(
+        dir.path(),
+        &plan_text(
+            "http://127.0.0.1:9",
+            1,
+            "mode = \"fixed\"\ninterval = \"1s\"",
+            "1s",
+            "0s",
+            "",
+        ),
+    );
+    let plan = plan.to_str().unwrap();
+    let (code, out, err) = common::pace(dir.path(), &["run", plan, "--check", "--var", "NOPE=1"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.lines()
+            .any(|l| l == "pace: --var NOPE: the plan uses no ${NOPE}"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(plan).unwrap();
+    let data = text.replacen("users = ", "data = \"nosuch.csv\"\nusers = ", 1);
+    std::fs::write(plan, data).unwrap();
+    let (code, _, err) = common::pace(dir.path(), &["run", plan, "--check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("'nosuch.csv': No such file or directory"),
+        "{err}"
+    );
+    assert!(!err.contains("os error"), "{err}");
 }
 
 #[test]

@@ -250,7 +250,8 @@ interval = "500ms"
     );
     assert_eq!(code, 1, "FAIL: nothing succeeded\n{out}{err}");
     let results = only_results_dir(&dir.join("out"));
-    // Not vacuous: the secrets were sent, and the errors quote the URLs.
+    // Not vacuous: the secrets were sent. Connection errors name only
+    // HOST:PORT now, never the URL (its query held the secret).
     let sent = heads.lock().unwrap().join("\n");
     assert!(
         sent.contains(&format!("x-token: {SECRET}"))
@@ -259,13 +260,7 @@ interval = "500ms"
     );
     assert!(sent.contains("s3cr3t"), "{sent}");
     let samples = std::fs::read_to_string(results.join("samples.csv")).unwrap();
-    for quoted in [
-        "token=${SECRET}",
-        "k=${SECRET2}&t=${SECRET}",
-        "the script says ${SECRET}",
-        "t-${SECRET}",
-        "HTTP 500",
-    ] {
+    for quoted in ["the script says ${SECRET}", "t-${SECRET}", "HTTP 500"] {
         assert!(samples.contains(quoted), "samples.csv has no {quoted:?}");
     }
     for kind in [",connect,", ",timeout,", ",status,", ",script,"] {

@@ -40,8 +40,10 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Inputs, String> {
             read_folder(path, &mut warnings)?
         } else {
             per_second = false;
-            let text =
-                std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+            let text = std::fs::read(path).map_err(|e| {
+                let e = crate::input::plain(&e);
+                format!("{}: cannot read: {e}", path.display())
+            })?;
             read_csv(&text, &path.display().to_string())?
         };
         for p in points {

@@ -31,6 +31,16 @@ pub fn load_plan(path: &Path) -> Result<(PlanFile, String, PathBuf), String> {
     // A Pyak47 project folder: run its config.cfg, converted. The console,
     // errors and summary.json then name config.cfg, the file that exists.
     let cfg = converted_config(path);
+    // A folder with neither file: say so of the folder, not of a
+    // plan.toml the user never named.
+    let plan_toml = path.join("plan.toml");
+    if cfg.is_none() && path.is_dir() && !plan_toml.exists() && !plan_toml.is_symlink() {
+        return Err(format!(
+            "error: {}: no plan.toml or {} in this folder",
+            path.display(),
+            crate::pyak47::CONFIG_FILE
+        ));
+    }
     let file = match &cfg {
         Some(cfg) => cfg.clone(),
         None if path.is_dir() => path.join("plan.toml"),
@@ -218,6 +228,10 @@ pub struct Publish {
     /// A line printed just before the results folder and the verdict
     /// (a shard says how its plan is judged).
     pub note: Option<String>,
+    /// The reports were rebuilt from the samples (`pace report`): said,
+    /// when they all were written, before the folder and the verdict, so
+    /// the verdict stays the last line.
+    pub rebuilt: bool,
 }
 
 impl Publish {
@@ -240,6 +254,7 @@ impl Publish {
             hook_gate: hook::Gate::Open,
             quiet,
             note: None,
+            rebuilt: false,
         }
     }
 
@@ -338,6 +353,9 @@ pub fn publish_with(
             == Some(hook::Ended::Interrupted)
     {
         code = exit::INTERRUPTED;
+    }
+    if p.rebuilt && !p.quiet && failures.is_empty() {
+        eprintln!("pace: reports rebuilt in {}", dir.display());
     }
     if let Some(note) = &p.note {
         outln!("{note}");

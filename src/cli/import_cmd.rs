@@ -259,8 +259,10 @@ fn import(a: ImportArgs) -> Result<(), String> {
         ));
     }
     let missing = pyak47::check_scripts(&mut conv, &project, &cfg);
-    std::fs::write(&output, &conv.text)
-        .map_err(|e| format!("error: {}: cannot write: {e}", output.display()))?;
+    std::fs::write(&output, &conv.text).map_err(|e| {
+        let e = crate::input::plain(&e);
+        format!("error: {}: cannot write: {e}", output.display())
+    })?;
     outln!("{}", table(&conv.rows));
     for w in &conv.warnings {
         eprintln!("warning: {w}");

@@ -101,8 +101,10 @@ fn write(a: K8sArgs) -> Result<(), String> {
                     path.display()
                 ));
             }
-            std::fs::write(path, &yaml)
-                .map_err(|e| format!("error: -o {}: cannot write: {e}", path.display()))?;
+            std::fs::write(path, &yaml).map_err(|e| {
+                let e = crate::input::plain(&e);
+                format!("error: -o {}: cannot write: {e}", path.display())
+            })?;
         }
         None => out!("{yaml}"),
     }

@@ -278,6 +278,7 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
         }
         let existed = path.exists();
         if let Err(e) = std::fs::write(&path, text) {
+            let e = crate::input::plain(&e);
             eprintln!("error: -o {}: cannot write: {e}", path.display());
             return exit::BAD_INPUT;
         }

@@ -38,14 +38,12 @@ pub fn run(a: ReportArgs) -> i32 {
     let mut publish = Publish::from_plan(&plan, a.xml, a.db.clone(), a.quiet);
     // The hook announced the run once; re-processing does not repeat it.
     publish.post_run = None;
+    publish.rebuilt = true;
     // A merged run's shards are not in its samples: kept from before.
     let (shards, skew) = crate::merge::merged_shards(&a.results);
     let done = finish::publish_with(plan, &agg, meta, &a.results, &publish, |s| {
         s.shards = shards;
         s.start_skew_s = skew;
     });
-    if !a.quiet && done.reports_written {
-        eprintln!("pace: reports rebuilt in {}", a.results.display());
-    }
     done.code
 }

@@ -243,7 +243,7 @@ fn writable_folder(root: &Path) -> Result<(), String> {
                     Err(format!(
                         "{}: cannot write there: {}",
                         p.display(),
-                        std::io::Error::last_os_error()
+                        crate::input::plain(&std::io::Error::last_os_error())
                     ))
                 };
             }
@@ -259,7 +259,7 @@ fn writable_folder(root: &Path) -> Result<(), String> {
                     _ => PathBuf::from("."),
                 };
             }
-            Err(e) => return Err(format!("{}: {e}", p.display())),
+            Err(e) => return Err(format!("{}: {}", p.display(), crate::input::plain(&e))),
         }
     }
 }
@@ -318,6 +318,9 @@ pub fn run(a: RunArgs) -> i32 {
             return exit::BAD_INPUT;
         }
     };
+    for line in run_overrides::unused_vars(&overrides, &plan, &text) {
+        eprintln!("{line}");
+    }
     let plan = match overrides.apply(&plan) {
         Ok(p) => p,
         Err(e) => {
@@ -495,18 +498,19 @@ pub fn run(a: RunArgs) -> i32 {
     let dir = match timestamp_dir(&root) {
         Ok(d) => d,
         Err(e) => {
+            let e = crate::input::plain(&e);
             eprintln!("error: results_dir {}: {e}", root.display());
             return exit::BAD_INPUT;
         }
     };
     if let Err(e) = std::fs::write(dir.join("plan.toml"), &text) {
-        eprintln!("error: {}: {e}", dir.display());
+        eprintln!("error: {}: {}", dir.display(), crate::input::plain(&e));
         return exit::BAD_INPUT;
     }
     if let Some(o) = &overrides {
         let json = serde_json::to_string_pretty(o).expect("JSON of strings and numbers");
         if let Err(e) = std::fs::write(dir.join(finish::OVERRIDES_FILE), json + "\n") {
-            eprintln!("error: {}: {e}", dir.display());
+            eprintln!("error: {}: {}", dir.display(), crate::input::plain(&e));
             return exit::BAD_INPUT;
         }
     }

@@ -67,6 +67,29 @@ pub fn overrides(a: &OverrideArgs, plan: &PlanFile, sharded: bool) -> Result<Ove
     Ok(o)
 }
 
+/// Warning lines (`pace: --var X: the plan uses no ${X}`) for the --var
+/// names that `text`, the plan's own text, never references: most likely a
+/// typo. A plan with script groups gets none: its scripts may read any
+/// variable from their environment.
+pub fn unused_vars(o: &Overrides, plan: &PlanFile, text: &str) -> Vec<String> {
+    if plan
+        .groups
+        .iter()
+        .any(|g| g.script.is_some() || g.worker.is_some())
+    {
+        return Vec::new();
+    }
+    let used: std::collections::BTreeSet<&str> = crate::plan::vars::references(text)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    o.var
+        .keys()
+        .filter(|k| !used.contains(k.as_str()))
+        .map(|k| format!("pace: --var {k}: the plan uses no ${{{k}}}"))
+        .collect()
+}
+
 /// The one line that says what a run overrides and what it came to.
 pub fn describe(o: &Overrides, plan: &PlanFile) -> String {
     let mut what = Vec::new();

@@ -133,9 +133,11 @@ pub(super) fn run_stair(
         let name = level.dir_name(i);
         let ldir = dir.join(&name);
         let made = std::fs::create_dir(&ldir)
-            .map_err(|e| e.to_string())
+            .map_err(|e| crate::input::plain(&e))
             .and_then(|()| level_text(&p, i, level))
-            .and_then(|t| std::fs::write(ldir.join("plan.toml"), t).map_err(|e| e.to_string()));
+            .and_then(|t| {
+                std::fs::write(ldir.join("plan.toml"), t).map_err(|e| crate::input::plain(&e))
+            });
         if let Err(e) = made {
             eprintln!("error: {}: {e}", ldir.display());
             interrupted = Some(format!("level {}'s folder could not be made", i + 1));
@@ -240,13 +242,15 @@ pub(super) fn run_stair(
     let name = crate::results::summary::plan_name(&summary.plan_file);
     let written = serde_json::to_string_pretty(&summary)
         .map_err(|e| e.to_string())
-        .and_then(|j| std::fs::write(dir.join("summary.json"), j).map_err(|e| e.to_string()))
+        .and_then(|j| {
+            std::fs::write(dir.join("summary.json"), j).map_err(|e| crate::input::plain(&e))
+        })
         .and_then(|()| {
             std::fs::write(
                 dir.join("report.html"),
                 crate::export::html::stairs::page(&summary, &name),
             )
-            .map_err(|e| e.to_string())
+            .map_err(|e| crate::input::plain(&e))
         });
     let report = written.is_ok();
     if let Err(e) = written {

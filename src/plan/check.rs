@@ -633,7 +633,7 @@ pub(super) fn locate_span(text: &str, offset: usize) -> (usize, String) {
             .next()
             .unwrap_or("")
             .trim_matches(|c| c == '[' || c == ' ');
-        return (line, name.to_string());
+        return (line, indexed(name, &lines[..line.min(lines.len())]));
     }
     let key = this
         .split_once('=')
@@ -665,28 +665,40 @@ fn indexed(header: &str, before: &[&str]) -> String {
     if !(rest.is_empty() || rest.starts_with('.')) {
         return header.to_string();
     }
-    let mut group: Option<usize> = None;
-    let mut step: Option<usize> = None;
+    // Each array of tables' current index; a new element of one starts
+    // its children's counts again.
+    let mut index: Vec<(String, usize)> = Vec::new();
     for l in before {
-        match l.trim() {
-            "[[group]]" => {
-                group = Some(group.map_or(0, |g| g + 1));
-                step = None;
-            }
-            "[[group.step]]" => step = Some(step.map_or(0, |s| s + 1)),
-            _ => {}
+        let Some(name) = l
+            .trim()
+            .strip_prefix("[[")
+            .and_then(|l| l.strip_suffix("]]"))
+        else {
+            continue;
+        };
+        let name = name.trim();
+        let n = index
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or(0, |(_, i)| i + 1);
+        let child = format!("{name}.");
+        index.retain(|(k, _)| k != name && !k.starts_with(&child));
+        index.push((name.to_string(), n));
+    }
+    let mut out = String::new();
+    let mut path = String::new();
+    for part in header.split('.') {
+        if !path.is_empty() {
+            path.push('.');
+            out.push('.');
+        }
+        path.push_str(part);
+        out.push_str(part);
+        if let Some((_, i)) = index.iter().find(|(k, _)| *k == path) {
+            out.push_str(&format!("[{i}]"));
         }
     }
-    let Some(g) = group else {
-        return header.to_string();
-    };
-    match rest.strip_prefix(".step") {
-        Some(after) if after.is_empty() || after.starts_with('.') => match step {
-            Some(st) => format!("group[{g}].step[{st}]{after}"),
-            None => format!("group[{g}].step{after}"),
-        },
-        _ => format!("group[{g}]{rest}"),
-    }
+    out
 }
 
 pub(super) fn one_line(s: &str) -> String {

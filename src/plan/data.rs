@@ -118,10 +118,65 @@ impl<'de> Deserialize<'de> for Data {
                 }))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Data, A::Error> {
-                DataSection::deserialize(de::value::MapAccessDeserializer::new(map)).map(Data)
+                table_form(map).map(Data)
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// Marks the field an error of a table form is about: `\u{1}FIELD\u{1}`
+/// ahead of the message, turned into the key's last part by
+/// [`super::file::PlanFile::parse`] (`group[0].data.per`).
+pub(super) const FIELD_MARK: char = '\u{1}';
+
+/// Deserializes `T` from a table read through a hand-written visitor
+/// (which loses the fields' own places), naming the field that failed.
+pub(super) fn table_form<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+    map: A,
+) -> Result<T, A::Error> {
+    let mut last = None;
+    let keyed = Keyed {
+        inner: map,
+        last: &mut last,
+    };
+    T::deserialize(de::value::MapAccessDeserializer::new(keyed)).map_err(|e| {
+        let text = e.to_string();
+        match last {
+            Some(k) if !text.starts_with("missing field") => {
+                de::Error::custom(format!("{FIELD_MARK}{k}{FIELD_MARK}{text}"))
+            }
+            _ => e,
+        }
+    })
+}
+
+/// A map that remembers the last key it handed out.
+struct Keyed<'a, A> {
+    inner: A,
+    last: &'a mut Option<String>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Keyed<'_, A> {
+    type Error = A::Error;
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        match self.inner.next_key::<String>()? {
+            None => Ok(None),
+            Some(k) => {
+                *self.last = Some(k.clone());
+                seed.deserialize(de::value::StringDeserializer::<A::Error>::new(k))
+                    .map(Some)
+            }
+        }
+    }
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, A::Error> {
+        self.inner.next_value_seed(seed)
     }
 }
 

@@ -134,7 +134,7 @@ impl ExtractSection {
             Some(Source::Json(p)) if !(p.is_empty() || p.starts_with('/')) => Err((
                 "json",
                 format!(
-                    "'{p}' is not a JSON pointer: it starts with '/' (e.g. \"/token\"; \"\" is the whole body)"
+                    "'{p}' is not a JSON pointer: it must start with '/' (e.g. \"/token\"; \"\" is the whole body)"
                 ),
             )),
             Some(Source::JsonPath(p)) => serde_json_path::JsonPath::parse(p)
@@ -142,7 +142,7 @@ impl ExtractSection {
                 .map_err(|e| ("jsonpath", format!("'{p}' is not a JSONPath: {e}"))),
             Some(Source::Regex(r)) => regex::Regex::new(r)
                 .map(|_| ())
-                .map_err(|e| ("regex", format!("not a regular expression: {e}"))),
+                .map_err(|e| ("regex", regex_error(r, &e))),
             Some(Source::Header(h))
                 if h.is_empty() || !h.bytes().all(|b| b.is_ascii_graphic() && b != b':') =>
             {
@@ -151,6 +151,26 @@ impl ExtractSection {
             _ => Ok(()),
         }
     }
+}
+
+/// One line for a pattern the regex crate refuses: its syntax error's
+/// text spans lines (the pattern, a caret, `error: ...`), so only the
+/// last line's words are kept, with the pattern quoted.
+fn regex_error(pattern: &str, e: &regex::Error) -> String {
+    let why = match e {
+        regex::Error::Syntax(text) => text
+            .lines()
+            .rev()
+            .find_map(|l| l.trim().strip_prefix("error: "))
+            .unwrap_or_else(|| text.lines().last().unwrap_or("").trim())
+            .to_string(),
+        other => other
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    format!("not a regular expression: {why} (at '{pattern}')")
 }
 
 fn key_static(k: &str) -> &'static str {
@@ -251,6 +271,60 @@ mod tests {
     }
 
     #[test]
+    fn table_fields_are_named_with_their_indices() {
+        let key = |text: &str| PlanFile::parse(text, "p").unwrap_err().key;
+        let g = "[[group]]\nname = \"g\"\nusers = 1\npacing = { mode = \"fixed\", interval = \"1s\" }\n";
+        let s = "[[group.step]]\nname = \"a\"\nurl = \"http://h/\"\n";
+        let x = "[[group.step.extract]]\nname = \"t\"\n";
+        assert_eq!(
+            key(&format!("{g}{s}{x}scope = \"usr\"\njson = \"/a\"\n")),
+            "group[0].step[0].extract[0].scope"
+        );
+        assert_eq!(
+            key(&format!("{g}{s}{x}json = \"/a\"\n{x}jsn = \"/a\"\n")),
+            "group[0].step[0].extract[1].jsn"
+        );
+        assert_eq!(
+            key(&format!("{g}{s}{s}{x}jsn = \"/a\"\n")),
+            "group[0].step[1].extract[0].jsn"
+        );
+        assert_eq!(
+            key(&format!(
+                "{g}data = {{ file = \"d.csv\", per = \"xx\" }}\n{s}"
+            )),
+            "group[0].data.per"
+        );
+        assert_eq!(
+            key(&format!(
+                "{g}[group.data]\nfile = \"d.csv\"\nper = \"xx\"\n{s}"
+            )),
+            "group[0].data.per"
+        );
+        assert_eq!(
+            key(&format!(
+                "{g}{s}think = {{ dist = \"nope\", mean = \"1s\" }}\n"
+            )),
+            "group[0].step[0].think.dist"
+        );
+        assert_eq!(
+            key(&format!(
+                "{g}{s}[group.step.think]\ndist = \"nope\"\nmean = \"1s\"\n"
+            )),
+            "group[0].step[0].think.dist"
+        );
+        assert_eq!(
+            key(&format!("{g}{s}{g}{s}{s}timeout = \"x\"\n")),
+            "group[1].step[1].timeout"
+        );
+        let e = PlanFile::parse(
+            &format!("{g}{s}think = {{ dist = \"nope\", mean = \"1s\" }}\n"),
+            "p",
+        )
+        .unwrap_err();
+        assert!(!e.message.contains("in `dist`"), "{}", e.message);
+    }
+
+    #[test]
     fn bad_extractors_name_their_key() {
         let e = plan(&format!(
             "{LOGIN}[[group.step.extract]]\nname = \"t\"\njson = \"/a\"\nregex = \"x\"\n"
@@ -263,14 +337,29 @@ mod tests {
         ))
         .unwrap_err();
         assert!(
-            e.contains("extract[0].regex: not a regular expression"),
+            e.contains(
+                "extract[0].regex: not a regular expression: unclosed group (at '(unclosed')"
+            ),
+            "{e}"
+        );
+        let e = plan(&format!(
+            "{LOGIN}[[group.step.extract]]\nname = \"t\"\nregex = 'token\": \"([a-f0-9+'\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.ends_with(
+                "regex: not a regular expression: unclosed character class (at 'token\": \"([a-f0-9+')"
+            ),
             "{e}"
         );
         let e = plan(&format!(
             "{LOGIN}[[group.step.extract]]\nname = \"t\"\njson = \"token\"\n"
         ))
         .unwrap_err();
-        assert!(e.contains("is not a JSON pointer"), "{e}");
+        assert!(
+            e.contains("'token' is not a JSON pointer: it must start with '/'"),
+            "{e}"
+        );
         let e = plan(&format!(
             "{LOGIN}[[group.step.extract]]\nname = \"t\"\njsonpath = \"$[\"\n"
         ))

@@ -462,15 +462,39 @@ impl PlanFile {
     /// every error message.
     pub fn parse(text: &str, origin: &str) -> Result<PlanFile, PlanFileError> {
         let mut plan: PlanFile = toml::from_str(text).map_err(|e| {
-            let (line, key) = match e.span() {
+            let (line, mut key) = match e.span() {
                 Some(span) => locate_span(text, span.start),
                 None => (0, String::new()),
             };
+            // A table form's field, named by its hand-written visitor.
+            let mut message = e.message();
+            let mark = super::data::FIELD_MARK;
+            if let Some(rest) = message.strip_prefix(mark)
+                && let Some((field, m)) = rest.split_once(mark)
+            {
+                if !key.ends_with(&format!(".{field}")) {
+                    key = if key.is_empty() {
+                        field.to_string()
+                    } else {
+                        format!("{key}.{field}")
+                    };
+                }
+                message = m;
+                // The field is the key; toml's ` in `FIELD`` says it twice.
+                let one = one_line(message);
+                let one = one.strip_suffix(&format!(" in `{field}`")).unwrap_or(&one);
+                return PlanFileError {
+                    origin: origin.to_string(),
+                    line,
+                    key,
+                    message: plain_words(one),
+                };
+            }
             PlanFileError {
                 origin: origin.to_string(),
                 line,
                 key: if key.is_empty() { "plan".into() } else { key },
-                message: plain_words(&one_line(e.message())),
+                message: plain_words(&one_line(message)),
             }
         })?;
         // A stair's levels each last ramp + hold: the plan is checked (its

@@ -213,8 +213,7 @@ impl<'de> Deserialize<'de> for Think {
                 self.visit_str(&v.to_string())
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Think, A::Error> {
-                ThinkTable::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(Think::Table)
+                super::data::table_form(map).map(Think::Table)
             }
         }
         d.deserialize_any(V)

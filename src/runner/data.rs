@@ -35,7 +35,8 @@ impl Table {
     /// file and, for a bad row, its line.
     pub fn load(dir: &Path, d: &DataSection) -> Result<Table, String> {
         let path = dir.join(&d.file);
-        let meta = std::fs::metadata(&path).map_err(|e| format!("'{}': {e}", d.file))?;
+        let meta = std::fs::metadata(&path)
+            .map_err(|e| format!("'{}': {}", d.file, crate::input::plain(&e)))?;
         if meta.len() > MAX_DATA_BYTES {
             return Err(format!(
                 "'{}' is {} bytes; test data is held in memory, at most {} MiB",
@@ -44,7 +45,8 @@ impl Table {
                 MAX_DATA_BYTES >> 20
             ));
         }
-        let text = std::fs::read(&path).map_err(|e| format!("'{}': {e}", d.file))?;
+        let text = std::fs::read(&path)
+            .map_err(|e| format!("'{}': {}", d.file, crate::input::plain(&e)))?;
         Table::parse(&d.file, &text, d.delimiter_byte())
     }
 

@@ -521,14 +521,19 @@ fn classify(e: &reqwest::Error) -> (ErrorKind, String) {
     } else {
         ErrorKind::Io
     };
-    // The whole chain says what happened (reset, refused, ...).
-    let mut msg = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        src = s.source();
-    }
+    // The chain says what happened (reset, refused, ...), in words; the
+    // host and port only, never the URL's path, query or password.
+    let host = e
+        .url()
+        .and_then(|u| {
+            let h = u.host_str()?;
+            Some(match u.port_or_known_default() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
+        })
+        .unwrap_or_else(|| "the target".into());
+    let msg = super::net_error::describe(e, &host, e.is_timeout(), e.is_connect());
     (kind, msg)
 }
 

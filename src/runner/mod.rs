@@ -5,6 +5,7 @@
 pub mod data;
 pub mod extract;
 pub mod http;
+mod net_error;
 mod recorder;
 pub mod redact;
 pub mod roster;
