@@ -469,7 +469,7 @@ fn shard_counts_that_leave_a_shard_idle_are_refused() {
     let text = std::fs::read_to_string(&plan).unwrap();
     std::fs::write(
         &plan,
-        format!("{text}\n[run.stairs]\nusers = [1, 2]\nhold = \"1s\"\nramp = \"200ms\"\n"),
+        format!("{text}\n[run.stairs]\nusers = [1, 2]\nhold = \"2s\"\nramp = \"200ms\"\n"),
     )
     .unwrap();
     refused(&dir, "2", "stair plans cannot be split over shards");
