@@ -680,7 +680,7 @@ mod tests {
             .build()
             .unwrap();
         let clock = ConnectClock::default();
-        let client = crate::runner::client(&clock, false);
+        let client = crate::runner::prepare::client(&clock, false);
         let (first, second) = rt.block_on(async {
             let a = send(&client, &clock, &step, None, &AtomicU64::new(0)).await;
             let b = send(&client, &clock, &step, None, &AtomicU64::new(0)).await;

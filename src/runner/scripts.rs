@@ -6,7 +6,7 @@
 use super::redact::Redactor;
 use super::script::{self, LogFile};
 use super::work::GroupWork;
-use super::{Group, RunConfig, RunError};
+use super::{RunConfig, RunError, prepare::Group};
 use crate::plan::file::PlanFile;
 use std::path::Path;
 use std::sync::Arc;

@@ -2,11 +2,13 @@
 //! of a script in the user's worker process. The scheduling loops in
 //! mod.rs are the same for both.
 
+use super::Ctx;
 use super::data::{Data, UserData};
 use super::http::{self, Step};
+use super::prepare::client;
 use super::script::{ScriptSpec, ScriptUser, Worker};
 use super::template::RenderError;
-use super::{Ctx, Iter, Outcome, client};
+use super::users::{Iter, Outcome};
 use crate::plan::extract::ExtractScope;
 use crate::results::sample::{ErrorKind, Kind};
 use rand::SeedableRng;

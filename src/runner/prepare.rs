@@ -1,0 +1,199 @@
+//! Preparing a run before its clock starts: each group's work (HTTP steps
+//! with their test data and templates, or script specs), the run's
+//! secrets, the checks `pace run --check` shares with a run, and the TLS
+//! setup of the HTTP client.
+
+use super::*;
+
+pub(super) struct Group {
+    pub(super) name: String,
+    pub(super) users: u64,
+    pub(super) work: Arc<GroupWork>,
+}
+
+/// The groups ready to run, and the run's secrets: every value a `${VAR}`
+/// took from the environment (pace's own variables are not secret), and
+/// every password in a step's URL.
+pub(super) fn build_groups(
+    plan: &PlanFile,
+    cfg: &RunConfig,
+    scripts: &mut Scripts,
+) -> Result<(Vec<Group>, Redactor), RunError> {
+    let secrets = std::cell::RefCell::new(Redactor::default());
+    let lookup = |k: &str| -> Option<String> {
+        if let Some((_, v)) = cfg.vars.iter().find(|(n, _)| n == k) {
+            return Some(v.clone());
+        }
+        let v = match cfg.user_vars.iter().find(|(n, _)| n == k) {
+            Some((_, v)) => v.clone(),
+            None => std::env::var(k).ok()?,
+        };
+        secrets.borrow_mut().add_variable(k, &v);
+        Some(v)
+    };
+    let mut out = Vec::new();
+    for (gi, g) in plan.groups.iter().enumerate() {
+        let work = match &g.script {
+            Some(script) => GroupWork::Script {
+                spec: Arc::new(scripts.spec(plan, cfg, gi, script)?),
+                ready: std::sync::Mutex::new(Vec::new()),
+                retired: Default::default(),
+            },
+            None => {
+                let data = load_data(plan, cfg, gi)?;
+                // Test-data columns and extracted names take their values
+                // at each send.
+                let mut runtime: std::collections::HashSet<String> = g
+                    .steps
+                    .iter()
+                    .flat_map(|s| s.extract.iter().map(|x| x.name.clone()))
+                    .collect();
+                if let Some(d) = &data {
+                    runtime.extend(d.table.columns.iter().cloned());
+                }
+                let fallback = runtime
+                    .iter()
+                    .filter_map(|n| lookup(n).map(|v| (n.clone(), v)))
+                    .collect();
+                let mut steps = Vec::new();
+                for (si, s) in g.steps.iter().enumerate() {
+                    // A bad URL is quoted expanded: its secrets are
+                    // redacted before the message is printed.
+                    let step = Step::build_with(s, &lookup, &|n| runtime.contains(n)).map_err(
+                        |(field, message)| RunError::Plan {
+                            key: format!("group[{gi}].step[{si}].{field}"),
+                            message: secrets.borrow().redact(&message).into_owned(),
+                        },
+                    )?;
+                    secrets.borrow_mut().add_url_password(&step.url);
+                    steps.push(step);
+                }
+                GroupWork::Http(Arc::new(work::HttpGroup {
+                    steps,
+                    data: data.map(Arc::new),
+                    cookies: g.cookies(),
+                    seed: cfg.seed,
+                    fallback,
+                }))
+            }
+        };
+        out.push(Group {
+            name: g.name.clone(),
+            users: g.users,
+            work: Arc::new(work),
+        });
+    }
+    Ok((out, secrets.into_inner()))
+}
+
+/// Group `gi`'s test data, read from its file (relative to the plan's
+/// folder); errors name `group[gi].data.file`.
+pub(super) fn load_data(
+    plan: &PlanFile,
+    cfg: &RunConfig,
+    gi: usize,
+) -> Result<Option<data::Data>, RunError> {
+    let Some(d) = &plan.groups[gi].data else {
+        return Ok(None);
+    };
+    let table = data::Table::load(&cfg.plan_dir, &d.0).map_err(|message| RunError::Plan {
+        key: format!("group[{gi}].data.file"),
+        message,
+    })?;
+    Ok(Some(data::Data::new(table, &d.0, cfg.seed)))
+}
+
+/// One line per group with test data, for `pace run --check`: the file,
+/// its rows and columns, and how users take them. Errors as a run's.
+pub fn describe_data(plan: &PlanFile, plan_dir: &std::path::Path) -> Result<Vec<String>, RunError> {
+    let cfg = RunConfig {
+        samples_path: PathBuf::new(),
+        seed: 0,
+        quiet: true,
+        vars: Vec::new(),
+        user_vars: Vec::new(),
+        plan_dir: plan_dir.to_path_buf(),
+        workers_log: None,
+        max_iterations: None,
+        shard: None,
+        start_at: None,
+    };
+    let mut out = Vec::new();
+    for (gi, g) in plan.groups.iter().enumerate() {
+        if let Some(d) = load_data(plan, &cfg, gi)? {
+            out.push(format!("group '{}' data: {}", g.name, d.describe()));
+        }
+    }
+    Ok(out)
+}
+
+/// One TLS configuration for every user. Building it loads the platform's
+/// root certificates, which cost ~100 KiB and milliseconds per client: with
+/// thousands of users that dominated both memory and start-up.
+pub(super) fn tls() -> Option<rustls::ClientConfig> {
+    static TLS: std::sync::OnceLock<Option<rustls::ClientConfig>> = std::sync::OnceLock::new();
+    TLS.get_or_init(|| {
+        use rustls_platform_verifier::ConfigVerifierExt;
+        rustls::ClientConfig::with_platform_verifier().ok()
+    })
+    .clone()
+}
+
+/// A virtual user's HTTP client; `clock` times the connections it opens.
+/// With `cookies`, it keeps the cookies it is sent (its own jar, across its
+/// iterations, as a browser would).
+pub(crate) fn client(clock: &http::ConnectClock, cookies: bool) -> reqwest::Client {
+    // One connection per virtual user, kept alive across its iterations.
+    let mut b = reqwest::Client::builder()
+        .cookie_store(cookies)
+        .pool_max_idle_per_host(1)
+        .tcp_nodelay(true)
+        .connector_layer(clock.clone());
+    if let Some(t) = tls() {
+        b = b.tls_backend_preconfigured(t);
+    }
+    b.build().expect("a plain HTTP client builds")
+}
+
+/// Everything [`execute`] checks before it sends traffic, without sending
+/// any or starting anything: the embedded target's settings, every step's
+/// URL (http or https), variables, method and headers, every script (a
+/// file that compiles, for pace's Python worker) and every interpreter (it
+/// runs Python). `${PACE_TARGET}` stands for the embedded target's address.
+/// Returns the commands the run will execute for its script groups, in
+/// words; errors: the first problem, naming its key.
+pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Vec<String>, RunError> {
+    let mut cfg = RunConfig {
+        workers_log: None,
+        vars: cfg.vars.clone(),
+        user_vars: cfg.user_vars.clone(),
+        plan_dir: cfg.plan_dir.clone(),
+        samples_path: cfg.samples_path.clone(),
+        seed: cfg.seed,
+        quiet: true,
+        max_iterations: cfg.max_iterations,
+        shard: cfg.shard,
+        start_at: None,
+    };
+    if let Some(e) = &plan.target.embedded {
+        e.to_config().map_err(|(k, message)| RunError::Plan {
+            key: format!("target.embedded.{k}"),
+            message,
+        })?;
+        cfg.vars
+            .push(("PACE_TARGET".into(), "http://127.0.0.1:1".into()));
+    }
+    let mut scripts = Scripts::default();
+    let (groups, _) = build_groups(plan, &cfg, &mut scripts)?;
+    let mut commands = Vec::new();
+    for (gi, g) in groups.iter().enumerate() {
+        if let GroupWork::Script { spec, .. } = &*g.work {
+            scripts::compile(spec).map_err(|message| RunError::Plan {
+                key: format!("group[{gi}].script"),
+                message,
+            })?;
+            commands.push(scripts::describe(spec));
+        }
+    }
+    Ok(commands)
+}

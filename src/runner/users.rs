@@ -1,0 +1,268 @@
+//! The virtual users' loops: a closed-loop user on its pacing schedule,
+//! and the arrival-rate pool that starts an iteration per arrival.
+
+use super::*;
+
+/// One iteration in progress: who runs it and when it started.
+pub(super) struct Iter<'a> {
+    pub(super) group: &'a str,
+    pub(super) user: u32,
+    pub(super) n: u64,
+    /// Actual start, seconds since t0.
+    pub(super) started: f64,
+    /// Scheduled start.
+    pub(super) nominal: f64,
+    /// The start on the plan's absolute schedule (see `Sample::iter_planned`).
+    pub(super) planned: f64,
+    /// How late against the schedule.
+    pub(super) late: f64,
+    /// Late because the previous iteration overran.
+    pub(super) overrun: bool,
+}
+
+impl Iter<'_> {
+    /// How far behind the absolute schedule the iteration started: what the
+    /// coordinated-omission view adds to every latency of it.
+    pub(super) fn behind(&self) -> f64 {
+        (self.started - self.planned).max(0.0)
+    }
+
+    /// A sample of this iteration, of `kind`, at `t`.
+    pub(super) fn sample(&self, kind: Kind, t: f64) -> Sample {
+        let mut s = Sample::event(kind, t, self.group, self.user);
+        s.iter_start = self.started;
+        s.iter_sched = self.nominal;
+        s.iter_planned = self.planned;
+        s.iteration = self.n;
+        s
+    }
+}
+
+/// How one iteration went.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Outcome {
+    /// Every transaction succeeded.
+    pub(super) ok: bool,
+    /// The run ended while it was in flight.
+    pub(super) cut: bool,
+}
+
+pub(super) fn iteration_sample(it: &Iter<'_>, ended: f64, o: Outcome) -> Sample {
+    let mut s = it.sample(Kind::Iteration, it.started);
+    s.latency = ended - it.started;
+    s.latency_sched = s.latency + it.behind();
+    s.late = it.late;
+    s.overrun = it.overrun;
+    s.ok = o.ok;
+    if o.cut {
+        s.error_kind = Some(ErrorKind::Cutoff);
+        s.error = "cut off: the run ended before the iteration did".into();
+    }
+    s
+}
+
+pub(super) async fn paced_user(
+    ctx: Arc<Ctx>,
+    group: Arc<str>,
+    user: u32,
+    offset: f64,
+    mut schedule: UserSchedule,
+    work: Arc<GroupWork>,
+    mut rng: Xoshiro256PlusPlus,
+) {
+    let mut work = work.user(user);
+    if offset >= ctx.duration || !ctx.sleep_until(offset).await {
+        work.finish().await;
+        return;
+    }
+    ctx.record(Sample::event(Kind::UserStart, ctx.now(), &group, user));
+    let mut at = schedule.first(offset, &mut rng);
+    let mut nominal = at;
+    let mut planned = at;
+    let mut overrun = false;
+    let mut n = 0u64;
+    let mut cut = false;
+    while at < ctx.duration && ctx.sleep_until(at).await {
+        if let Err(why) = work.begin() {
+            retire(&ctx, &group, user, why);
+            break;
+        }
+        let started = ctx.now();
+        let it = Iter {
+            group: &group,
+            user,
+            n,
+            started,
+            nominal,
+            planned,
+            late: (started - nominal).max(0.0),
+            overrun,
+        };
+        let o = work.iteration(&ctx, &it).await;
+        let ended = ctx.now();
+        ctx.record(iteration_sample(&it, ended, o));
+        n += 1;
+        if ctx.max_iterations.is_some_and(|m| n >= m) && !o.cut {
+            break;
+        }
+        if o.cut {
+            // The schedule moves on past the iteration that never ended,
+            // so its backlog below counts the starts it blocked.
+            let _ = schedule.next(started, ended, &mut rng);
+            cut = true;
+            break;
+        }
+        if let Some(why) = work.retired() {
+            let mut r = Sample::event(Kind::Retired, ended, &group, user);
+            r.ok = false;
+            r.error = why;
+            ctx.record(r);
+            break;
+        }
+        let next = schedule.next(started, ended, &mut rng);
+        for t in &next.skipped {
+            ctx.record(Sample::event(Kind::Skipped, *t, &group, user));
+        }
+        at = next.at;
+        nominal = next.nominal;
+        planned = next.planned;
+        overrun = next.overrun;
+    }
+    // Starts the absolute schedule held before the end that this user,
+    // behind it, never made: the verdict counts them, the CO view's
+    // backlog is their cost.
+    if !work.is_retired() {
+        let until = ctx
+            .signals
+            .stopped_at
+            .get()
+            .map_or(ctx.duration, |t| t.min(ctx.duration));
+        for t in schedule.backlog(until, &mut rng) {
+            ctx.record(Sample::event(Kind::Missed, t, &group, user));
+        }
+    }
+    ctx.record(Sample::event(Kind::UserStop, ctx.now(), &group, user));
+    if cut {
+        // Its worker is mid-call: killed, not asked to stop.
+        drop(work);
+    } else {
+        work.finish().await;
+    }
+}
+
+/// Records that `user` retired now, and why.
+pub(super) fn retire(ctx: &Ctx, group: &str, user: u32, why: String) {
+    let mut r = Sample::event(Kind::Retired, ctx.now(), group, user);
+    r.ok = false;
+    r.error = why;
+    ctx.record(r);
+}
+
+/// Work for an arrival-rate worker: when it was due, and the way back into
+/// the idle pool.
+pub(super) struct Job {
+    pub(super) nominal: f64,
+    pub(super) back: mpsc::UnboundedSender<Job>,
+}
+
+/// The open model: iterations start at a constant rate from a pool of
+/// `pool` workers (the global ids of the users it owns); an arrival that
+/// finds no free worker is dropped (only the shard's own arrivals).
+pub(super) async fn arrivals(
+    ctx: Arc<Ctx>,
+    group: Arc<str>,
+    pool: Vec<u64>,
+    mut due: Arrivals,
+    work: Arc<GroupWork>,
+) {
+    // The idle pool; `None` once dispatching is over, so a worker that
+    // finishes late exits instead of waiting for work that never comes.
+    type Pool = Arc<std::sync::Mutex<Option<Vec<mpsc::UnboundedSender<Job>>>>>;
+    let idle: Pool = Arc::new(std::sync::Mutex::new(Some(Vec::new())));
+    let mut workers = tokio::task::JoinSet::new();
+    for u in pool {
+        // A worker holds no sender of its own while idle (the job carries
+        // it back), so dropping the pool closes idle workers' channels.
+        let (wtx, mut wrx) = mpsc::unbounded_channel::<Job>();
+        if let Some(pool) = idle.lock().expect("not poisoned").as_mut() {
+            pool.push(wtx);
+        }
+        let (ctx, group, idle) = (ctx.clone(), group.clone(), idle.clone());
+        let mut work = work.user(u as u32);
+        workers.spawn(async move {
+            ctx.record(Sample::event(Kind::UserStart, ctx.now(), &group, u as u32));
+            let mut n = 0u64;
+            let mut cut = false;
+            while let Some(Job { nominal, back }) = wrx.recv().await {
+                if let Err(why) = work.begin() {
+                    // Its arrival never started: dropped, and the user leaves
+                    // the pool.
+                    ctx.record(Sample::event(Kind::Dropped, nominal, &group, 0));
+                    retire(&ctx, &group, u as u32, why);
+                    break;
+                }
+                let started = ctx.now();
+                let it = Iter {
+                    group: &group,
+                    user: u as u32,
+                    n,
+                    started,
+                    nominal,
+                    planned: nominal,
+                    late: (started - nominal).max(0.0),
+                    overrun: false,
+                };
+                let o = work.iteration(&ctx, &it).await;
+                let ended = ctx.now();
+                ctx.record(iteration_sample(&it, ended, o));
+                n += 1;
+                if o.cut {
+                    cut = true;
+                    break;
+                }
+                if let Some(why) = work.retired() {
+                    // Out of the pool: its arrivals find another user or drop.
+                    let mut r = Sample::event(Kind::Retired, ended, &group, u as u32);
+                    r.ok = false;
+                    r.error = why;
+                    ctx.record(r);
+                    break;
+                }
+                match idle.lock().expect("not poisoned").as_mut() {
+                    Some(pool) if !ctx.stopped() => pool.push(back),
+                    _ => break,
+                }
+            }
+            ctx.record(Sample::event(Kind::UserStop, ctx.now(), &group, u as u32));
+            if cut {
+                drop(work);
+            } else {
+                work.finish().await;
+            }
+        });
+    }
+    // The shard's own arrivals on the global clock (roster::Arrivals).
+    let (_, mut at) = due.next_due();
+    while at < ctx.duration && ctx.sleep_until(at).await {
+        let worker = idle
+            .lock()
+            .expect("not poisoned")
+            .as_mut()
+            .and_then(|p| p.pop());
+        match worker {
+            Some(w) => {
+                let _ = w.send(Job {
+                    nominal: at,
+                    back: w.clone(),
+                });
+            }
+            None => ctx.record(Sample::event(Kind::Dropped, at, &group, 0)),
+        }
+        at = due.next_due().1;
+    }
+    // Idle workers see their channel close and stop; busy ones find the
+    // pool gone when they finish.
+    let pool = idle.lock().expect("not poisoned").take();
+    drop(pool);
+    while workers.join_next().await.is_some() {}
+}
