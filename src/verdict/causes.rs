@@ -89,18 +89,24 @@ fn short_detail(
     )
 }
 
-/// The throughput check's reason and its causes, for a count outside the
-/// band.
-pub fn explain(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> (String, Vec<Cause>) {
-    let s = agg.window_ok as f64;
-    let head = format!(
+/// The first words of a throughput reason: achieved vs planned, and the
+/// band (`throughput 990 TPM vs 1200 planned (band 1185-1215)`).
+pub fn band_head(agg: &Aggregate, e: &Expected) -> String {
+    format!(
         "throughput {} TPM vs {} planned (band {}-{}{})",
         r(agg.window_tpm()),
         r(e.tpm),
         r(e.tpm_low),
         r(e.tpm_high),
         if e.approximate { ", approximate" } else { "" }
-    );
+    )
+}
+
+/// The throughput check's reason and its causes, for a count outside the
+/// band.
+pub fn explain(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> (String, Vec<Cause>) {
+    let s = agg.window_ok as f64;
+    let head = band_head(agg, e);
     if s > e.transactions_high {
         return explain_excess(plan, agg, e, head);
     }

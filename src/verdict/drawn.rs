@@ -154,12 +154,8 @@ pub fn note_held(d: &Drawn, e: &Expected, n: f64) -> String {
 pub fn explain(plan: &PlanFile, agg: &Aggregate, e: &Expected, d: &Drawn) -> (String, Vec<Cause>) {
     let n = agg.window_ok as f64;
     let head = format!(
-        "throughput {} TPM vs {} planned (band {}-{}{}), judged against the drawn schedule: {}",
-        r(agg.window_tpm()),
-        r(e.tpm),
-        r(e.tpm_low),
-        r(e.tpm_high),
-        if e.approximate { ", approximate" } else { "" },
+        "{}, judged against the drawn schedule: {}",
+        causes::band_head(agg, e),
         drew(d, e)
     );
     if n > d.high {
