@@ -132,9 +132,13 @@ pub async fn record(
                         }
                     }
                     agg.add(&s);
-                    silence.see(&s);
-                    if let Some(w) = silence.warning(t0.elapsed().as_secs_f64()) {
-                        say(&bar, w);
+                    // Once something answered (or the warning was said),
+                    // a sample costs no clock read here.
+                    if !silence.done {
+                        silence.see(&s);
+                        if let Some(w) = silence.warning(t0.elapsed().as_secs_f64()) {
+                            say(&bar, w);
+                        }
                     }
                 }
                 None => break,
