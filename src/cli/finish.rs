@@ -107,7 +107,7 @@ pub fn reaggregate(
         // Judged against another plan (`verify --plan`), a row of a group
         // that plan does not have would be counted as nothing and blamed
         // on chance: refused instead.
-        if !plan.groups.iter().any(|g| g.name == row.group) {
+        if !plan.groups.iter().any(|g| *g.name == *row.group) {
             return Err(format!(
                 "error: {}: group '{}' is not a group of the plan ({}): not this plan's run",
                 samples.display(),

@@ -133,7 +133,7 @@ impl ThreadCounts {
             Kind::UserStop => -1,
             _ => return,
         };
-        *self.groups.entry(s.group.clone()).or_default() += d;
+        *self.groups.entry(s.group.to_string()).or_default() += d;
         self.all += d;
     }
 

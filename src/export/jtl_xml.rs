@@ -54,7 +54,7 @@ impl Exporter for JtlXml {
                 Kind::Step | Kind::Timer => {
                     let t = threads.at(&s.group);
                     pending
-                        .entry((s.group.clone(), s.user, s.iteration))
+                        .entry((s.group.to_string(), s.user, s.iteration))
                         .or_default()
                         .push(Pending {
                             sample: s,
@@ -63,7 +63,7 @@ impl Exporter for JtlXml {
                 }
                 Kind::Iteration => {
                     let steps = pending
-                        .remove(&(s.group.clone(), s.user, s.iteration))
+                        .remove(&(s.group.to_string(), s.user, s.iteration))
                         .unwrap_or_default();
                     let t = threads.at(&s.group);
                     write_transaction(&mut w, r, &labels, &s, t, &steps)?;
@@ -198,7 +198,7 @@ fn write_step<W: Write>(
     let (code, message) = labels.response(s);
     let label = match s.kind {
         Kind::Timer => labels.timer(&s.name),
-        _ => std::borrow::Cow::Borrowed(s.name.as_str()),
+        _ => std::borrow::Cow::Borrowed(&*s.name),
     };
     let e = attributes(
         r,

@@ -150,7 +150,7 @@ pub fn fold(
     let mut tallies = vec![Tally::default(); shards.len()];
     let mut own: Vec<BTreeMap<TimerKey, IntervalHist>> = vec![BTreeMap::new(); shards.len()];
     while let Some(Head { k, row, .. }) = heap.pop() {
-        if !plan.groups.iter().any(|g| g.name == row.group) {
+        if !plan.groups.iter().any(|g| *g.name == *row.group) {
             return Err(format!(
                 "error: {}: group '{}' is not a group of the plan: not this plan's run",
                 shards[k].dir.join(crate::results::SAMPLES_FILE).display(),
@@ -166,7 +166,7 @@ pub fn fold(
             _ => {}
         }
         if row.ok && matches!(row.kind, Kind::Step | Kind::Timer) {
-            let key = (row.kind == Kind::Timer, row.name.clone());
+            let key = (row.kind == Kind::Timer, row.name.to_string());
             let h = own[k].entry(key).or_insert_with(interval_hist);
             let _ = h.record((row.latency * 1e6).round().max(0.0) as u64);
         }

@@ -581,15 +581,15 @@ impl Aggregate {
                 let slot = self.slot(s.t);
                 // A custom timer that took this name first moves aside: a
                 // transaction's timer never mixes with a custom one.
-                if self.timers.get(&s.name).is_some_and(|t| t.custom) {
-                    let moved = self.timers.remove(&s.name).expect("just seen");
+                if self.timers.get(&*s.name).is_some_and(|t| t.custom) {
+                    let moved = self.timers.remove(&*s.name).expect("just seen");
                     self.timers.insert(custom_name(&s.name), moved);
                 }
                 // Look up before inserting: the name is cloned once per
                 // timer, not once per sample on this hot path.
-                let timer = match self.timers.get_mut(&s.name) {
+                let timer = match self.timers.get_mut(&*s.name) {
                     Some(t) => t,
-                    None => self.timers.entry(s.name.clone()).or_insert_with(Timer::new),
+                    None => self.timers.entry(s.name.to_string()).or_insert_with(Timer::new),
                 };
                 timer.add_drawn(s, slot);
                 let g = &mut self.groups[gi];
@@ -638,13 +638,13 @@ impl Aggregate {
             Kind::Timer => {
                 let slot = self.slot(s.t);
                 // The name is cloned once per timer, not once per sample.
-                let timer = match self.timers.get(&s.name).map(|t| t.custom) {
-                    Some(true) => self.timers.get_mut(&s.name).expect("just seen"),
+                let timer = match self.timers.get(&*s.name).map(|t| t.custom) {
+                    Some(true) => self.timers.get_mut(&*s.name).expect("just seen"),
                     Some(false) => self
                         .timers
                         .entry(custom_name(&s.name))
                         .or_insert_with(Timer::new),
-                    None => self.timers.entry(s.name.clone()).or_insert_with(Timer::new),
+                    None => self.timers.entry(s.name.to_string()).or_insert_with(Timer::new),
                 };
                 timer.custom = true;
                 timer.add_drawn(s, slot);

@@ -98,10 +98,10 @@ impl GroupBaseline {
                 }
                 Kind::Step => {
                     steps_seen += 1;
-                    let i = match steps.iter().position(|(n, ..)| *n == s.name) {
+                    let i = match steps.iter().position(|(n, ..)| **n == *s.name) {
                         Some(i) => i,
                         None => {
-                            steps.push((s.name.clone(), Vec::new(), 0, 0));
+                            steps.push((s.name.to_string(), Vec::new(), 0, 0));
                             steps.len() - 1
                         }
                     };

@@ -3,6 +3,7 @@
 //! (re-processing reads them back), so nothing measured lives only in memory.
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -86,11 +87,15 @@ pub struct Sample {
     /// at 59.9995 s that the generator makes at 60.0003 s still belongs
     /// before the end, and lateness is judged on its own.
     pub iter_sched: f64,
-    pub group: String,
+    /// Shared, not copied: every sample of a group points at one name.
+    #[serde(with = "shared_str")]
+    pub group: Arc<str>,
     pub user: u32,
     pub iteration: u64,
     /// Step name (the timer), or the group name for iteration rows.
-    pub name: String,
+    /// Shared like `group`: a step's samples all point at its one name.
+    #[serde(with = "shared_str")]
+    pub name: Arc<str>,
     /// Response time from the actual send.
     pub latency: f64,
     /// Response time from the scheduled start (coordinated-omission view).
@@ -131,21 +136,39 @@ pub struct Sample {
     pub connect: f64,
 }
 
+/// `Arc<str>` as a plain string field (serde's own `rc` feature would
+/// rebuild every crate that uses serde for two fields).
+mod shared_str {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::sync::Arc;
+
+    pub fn serialize<S: Serializer>(v: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
+        String::deserialize(d).map(Arc::from)
+    }
+}
+
 fn not_recorded() -> f64 {
     f64::NAN
 }
 
 impl Sample {
-    pub fn event(kind: Kind, t: f64, group: &str, user: u32) -> Sample {
+    /// A row of `kind` at `t` for `user` of `group`, named after the group.
+    /// Pass the group's `Arc<str>` on hot paths: no allocation then.
+    pub fn event(kind: Kind, t: f64, group: impl Into<Arc<str>>, user: u32) -> Sample {
+        let group: Arc<str> = group.into();
         Sample {
             kind,
             t,
             iter_start: t,
             iter_sched: t,
-            group: group.to_string(),
+            name: group.clone(),
+            group,
             user,
             iteration: 0,
-            name: group.to_string(),
             latency: 0.0,
             latency_sched: 0.0,
             status: 0,

@@ -32,7 +32,8 @@ pub const DEFAULT_MAX_BODY: u64 = 1 << 20;
 /// A step with its variables expanded, ready to send many times.
 #[derive(Debug, Clone)]
 pub struct Step {
-    pub name: String,
+    /// Shared with every sample of the step.
+    pub name: std::sync::Arc<str>,
     pub method: reqwest::Method,
     pub url: String,
     pub headers: Vec<(String, String)>,
@@ -52,6 +53,46 @@ pub struct Step {
     /// The parts that use runtime variables (test data, extracted values),
     /// rendered for each send; `None`: the step is sent as built.
     pub dynamic: Option<Box<StepTemplate>>,
+    /// The request in the client's own types, parsed once here: a send
+    /// only clones it (the URL is never parsed again per request).
+    pub prepared: Prepared,
+}
+
+/// A request's URL, headers and body as the HTTP client takes them. Built
+/// once per step (or per rendering of a step with runtime variables).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub url: reqwest::Url,
+    pub headers: reqwest::header::HeaderMap,
+    /// Shared, not copied, by every send.
+    pub body: Option<bytes::Bytes>,
+}
+
+impl Prepared {
+    /// Parses `url` and the headers (appended in order, so a repeated
+    /// name is sent repeated). Errors: what is invalid, in words, without
+    /// the value (it may hold a secret).
+    pub fn new(
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<&str>,
+    ) -> Result<Prepared, String> {
+        use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+        let url = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+        let mut map = HeaderMap::with_capacity(headers.len());
+        for (k, v) in headers {
+            let name = HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| format!("'{k}' is not a valid header name"))?;
+            let value = HeaderValue::from_str(v)
+                .map_err(|_| format!("header {k}: not a valid header value"))?;
+            map.append(name, value);
+        }
+        Ok(Prepared {
+            url,
+            headers: map,
+            body: body.map(|b| bytes::Bytes::copy_from_slice(b.as_bytes())),
+        })
+    }
 }
 
 impl Step {
@@ -140,6 +181,14 @@ impl Step {
         };
         let expect = s.expect.clone().unwrap_or_default();
         let sent_bytes = request_size(&method, &url, &headers, body.as_deref());
+        // A templated URL is parsed per rendering; until then its plain
+        // form (`${name}` left in) stands in, never sent.
+        let prepared = Prepared::new(
+            if url_t.is_some() { "http://template.invalid/" } else { &url },
+            &headers,
+            body.as_deref(),
+        )
+        .map_err(|e| ("url", format!("'{}': {e}", s.url)))?;
         // Body extractors need the body: bounded as `body_contains` is.
         let max_body = s.max_body.map(|b| b.0).or((expect.body_contains.is_some()
             || extractors.iter().any(Extractor::needs_body))
@@ -148,7 +197,7 @@ impl Step {
         dynamic.headers = header_ts;
         dynamic.body = body_t;
         Ok(Step {
-            name: s.name.clone(),
+            name: s.name.as_str().into(),
             method,
             url,
             headers,
@@ -161,6 +210,7 @@ impl Step {
             sent_bytes,
             extractors,
             dynamic: (!dynamic.is_empty()).then(|| Box::new(dynamic)),
+            prepared,
         })
     }
 }
@@ -324,22 +374,18 @@ pub async fn send(
     rendered: Option<&Rendered>,
     received: &AtomicU64,
 ) -> Outcome {
-    let (url, headers, body) = match rendered {
-        Some(r) => (&r.url, &r.headers, &r.body),
-        None => (&step.url, &step.headers, &step.body),
-    };
-    let mut req = client
-        .request(step.method.clone(), url.as_str())
-        .timeout(step.timeout);
-    for (k, v) in headers {
-        req = req.header(k, v);
+    let p = rendered.map_or(&step.prepared, |r| &r.prepared);
+    let mut req = reqwest::Request::new(step.method.clone(), p.url.clone());
+    if !p.headers.is_empty() {
+        *req.headers_mut() = p.headers.clone();
     }
-    if let Some(b) = body {
-        req = req.body(b.clone());
+    *req.timeout_mut() = Some(step.timeout);
+    if let Some(b) = &p.body {
+        *req.body_mut() = Some(b.clone().into());
     }
     clock.reset();
     let sent = Instant::now();
-    let resp = req.send().await;
+    let resp = client.execute(req).await;
     let ttfb = sent.elapsed();
     let connect = clock.take().min(ttfb);
     let mut reply = None;

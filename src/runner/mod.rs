@@ -225,7 +225,9 @@ impl Ctx {
         // A custom timer's name is the script's free text; other names are
         // the plan's own, and must stay as written to match it.
         if s.kind == Kind::Timer {
-            self.redactor.redact_in_place(&mut s.name);
+            if let std::borrow::Cow::Owned(r) = self.redactor.redact(&s.name) {
+                s.name = r.into();
+            }
         }
         // The recorder outlives every user; a send error means it is gone
         // because the run is being torn down, and nothing can be done.

@@ -107,6 +107,8 @@ pub struct Rendered {
     pub body: Option<String>,
     /// Its size, as [`super::http::request_size`] counts it.
     pub sent_bytes: u64,
+    /// The same in the client's types.
+    pub prepared: super::http::Prepared,
 }
 
 impl StepTemplate {
@@ -158,11 +160,15 @@ impl StepTemplate {
             None => step.body.clone(),
         };
         let sent_bytes = super::http::request_size(&step.method, &url, &headers, body.as_deref());
+        // Checked above: the URL parses and every header is valid.
+        let prepared = super::http::Prepared::new(&url, &headers, body.as_deref())
+            .map_err(|e| RenderError::Invalid(format!("its request: {e}")))?;
         Ok(Rendered {
             url,
             headers,
             body,
             sent_bytes,
+            prepared,
         })
     }
 }

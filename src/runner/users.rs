@@ -5,7 +5,7 @@ use super::*;
 
 /// One iteration in progress: who runs it and when it started.
 pub(super) struct Iter<'a> {
-    pub(super) group: &'a str,
+    pub(super) group: &'a Arc<str>,
     pub(super) user: u32,
     pub(super) n: u64,
     /// Actual start, seconds since t0.
@@ -29,7 +29,7 @@ impl Iter<'_> {
 
     /// A sample of this iteration, of `kind`, at `t`.
     pub(super) fn sample(&self, kind: Kind, t: f64) -> Sample {
-        let mut s = Sample::event(kind, t, self.group, self.user);
+        let mut s = Sample::event(kind, t, self.group.clone(), self.user);
         s.iter_start = self.started;
         s.iter_sched = self.nominal;
         s.iter_planned = self.planned;
@@ -75,7 +75,7 @@ pub(super) async fn paced_user(
         work.finish().await;
         return;
     }
-    ctx.record(Sample::event(Kind::UserStart, ctx.now(), &group, user));
+    ctx.record(Sample::event(Kind::UserStart, ctx.now(), group.clone(), user));
     let mut at = schedule.first(offset, &mut rng);
     let mut nominal = at;
     let mut planned = at;
@@ -113,7 +113,7 @@ pub(super) async fn paced_user(
             break;
         }
         if let Some(why) = work.retired() {
-            let mut r = Sample::event(Kind::Retired, ended, &group, user);
+            let mut r = Sample::event(Kind::Retired, ended, group.clone(), user);
             r.ok = false;
             r.error = why;
             ctx.record(r);
@@ -121,7 +121,7 @@ pub(super) async fn paced_user(
         }
         let next = schedule.next(started, ended, &mut rng);
         for t in &next.skipped {
-            ctx.record(Sample::event(Kind::Skipped, *t, &group, user));
+            ctx.record(Sample::event(Kind::Skipped, *t, group.clone(), user));
         }
         at = next.at;
         nominal = next.nominal;
@@ -138,10 +138,10 @@ pub(super) async fn paced_user(
             .get()
             .map_or(ctx.duration, |t| t.min(ctx.duration));
         for t in schedule.backlog(until, &mut rng) {
-            ctx.record(Sample::event(Kind::Missed, t, &group, user));
+            ctx.record(Sample::event(Kind::Missed, t, group.clone(), user));
         }
     }
-    ctx.record(Sample::event(Kind::UserStop, ctx.now(), &group, user));
+    ctx.record(Sample::event(Kind::UserStop, ctx.now(), group.clone(), user));
     if cut {
         // Its worker is mid-call: killed, not asked to stop.
         drop(work);
@@ -151,8 +151,8 @@ pub(super) async fn paced_user(
 }
 
 /// Records that `user` retired now, and why.
-pub(super) fn retire(ctx: &Ctx, group: &str, user: u32, why: String) {
-    let mut r = Sample::event(Kind::Retired, ctx.now(), group, user);
+pub(super) fn retire(ctx: &Ctx, group: &Arc<str>, user: u32, why: String) {
+    let mut r = Sample::event(Kind::Retired, ctx.now(), group.clone(), user);
     r.ok = false;
     r.error = why;
     ctx.record(r);
@@ -190,14 +190,14 @@ pub(super) async fn arrivals(
         let (ctx, group, idle) = (ctx.clone(), group.clone(), idle.clone());
         let mut work = work.user(u as u32);
         workers.spawn(async move {
-            ctx.record(Sample::event(Kind::UserStart, ctx.now(), &group, u as u32));
+            ctx.record(Sample::event(Kind::UserStart, ctx.now(), group.clone(), u as u32));
             let mut n = 0u64;
             let mut cut = false;
             while let Some(Job { nominal, back }) = wrx.recv().await {
                 if let Err(why) = work.begin() {
                     // Its arrival never started: dropped, and the user leaves
                     // the pool.
-                    ctx.record(Sample::event(Kind::Dropped, nominal, &group, 0));
+                    ctx.record(Sample::event(Kind::Dropped, nominal, group.clone(), 0));
                     retire(&ctx, &group, u as u32, why);
                     break;
                 }
@@ -222,7 +222,7 @@ pub(super) async fn arrivals(
                 }
                 if let Some(why) = work.retired() {
                     // Out of the pool: its arrivals find another user or drop.
-                    let mut r = Sample::event(Kind::Retired, ended, &group, u as u32);
+                    let mut r = Sample::event(Kind::Retired, ended, group.clone(), u as u32);
                     r.ok = false;
                     r.error = why;
                     ctx.record(r);
@@ -233,7 +233,7 @@ pub(super) async fn arrivals(
                     _ => break,
                 }
             }
-            ctx.record(Sample::event(Kind::UserStop, ctx.now(), &group, u as u32));
+            ctx.record(Sample::event(Kind::UserStop, ctx.now(), group.clone(), u as u32));
             if cut {
                 drop(work);
             } else {
@@ -256,7 +256,7 @@ pub(super) async fn arrivals(
                     back: w.clone(),
                 });
             }
-            None => ctx.record(Sample::event(Kind::Dropped, at, &group, 0)),
+            None => ctx.record(Sample::event(Kind::Dropped, at, group.clone(), 0)),
         }
         at = due.next_due().1;
     }

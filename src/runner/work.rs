@@ -390,7 +390,7 @@ async fn script_iteration(
     ctx.record(s);
     for (name, value) in o.timers {
         let mut c = it.sample(Kind::Timer, t);
-        c.name = name;
+        c.name = name.into();
         c.latency = value;
         c.latency_sched = value;
         c.ok = ok;

@@ -352,7 +352,7 @@ fn write_samples(
         let timer = if row.kind == Kind::Timer {
             custom_name(&row.name)
         } else {
-            row.name.clone()
+            row.name.to_string()
         };
         batch.push(SampleRow {
             sample: row,
@@ -407,7 +407,7 @@ fn insert_samples(
         let at = i * 12;
         stmt.raw_bind_parameter(at + 1, run_id)?;
         stmt.raw_bind_parameter(at + 2, real(s.t).unwrap_or(0.0))?;
-        stmt.raw_bind_parameter(at + 3, s.group.as_str())?;
+        stmt.raw_bind_parameter(at + 3, &*s.group)?;
         stmt.raw_bind_parameter(at + 4, row.timer.as_str())?;
         stmt.raw_bind_parameter(at + 5, row.kind)?;
         stmt.raw_bind_parameter(at + 6, s.user)?;
