@@ -83,7 +83,7 @@ fn n_shards_histograms_add_up_to_the_histogram_of_all_samples_bucket_for_bucket(
                 hlog::buckets(&expect),
                 "{n} shards, {name}"
             );
-            for s in all.iter().filter(|s| &s.name == name && s.ok) {
+            for s in all.iter().filter(|s| *s.name == **name && s.ok) {
                 let v = (s.latency * 1e6).round() as u64;
                 assert_eq!(got.count_at(v), u64::from(expect.count_at(v)));
             }

@@ -60,7 +60,7 @@ fn synthetic(dir: &Path, started_at: &str, slow: bool, custom: bool) -> Results 
             let t = i as f64 + user as f64 * 0.5;
             for (k, step) in ["home", "search"].iter().enumerate() {
                 let mut s = Sample::event(Kind::Step, t + k as f64 * 0.1, "browse", user);
-                s.name = step.to_string();
+                s.name = (*step).into();
                 s.iteration = i;
                 s.latency = if slow && *step == "search" {
                     0.3
