@@ -29,12 +29,17 @@ fn main() {
     // Rebuilt when HEAD moves (a commit, a checkout) or the index changes
     // (what -dirty is judged on); a worktree's paths come from git itself.
     for path in ["HEAD", "index", "packed-refs"] {
-        if let Some(p) = git(&["rev-parse", "--git-path", path]) {
+        // A path that does not exist (no packed-refs yet) would make
+        // cargo rebuild pace on every build.
+        if let Some(p) = git(&["rev-parse", "--git-path", path])
+            && std::path::Path::new(&p).exists()
+        {
             println!("cargo:rerun-if-changed={p}");
         }
     }
     if let Some(r) = git(&["symbolic-ref", "-q", "HEAD"])
         && let Some(p) = git(&["rev-parse", "--git-path", &r])
+        && std::path::Path::new(&p).exists()
     {
         println!("cargo:rerun-if-changed={p}");
     }
