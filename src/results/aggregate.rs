@@ -620,7 +620,11 @@ impl Aggregate {
                 } else {
                     self.error_count += 1;
                     let kind = s.error_kind.map(|k| k.name()).unwrap_or("io");
-                    let tally = self.errors.entry(kind.to_string()).or_default();
+                    // Looked up before inserting: no String per failed sample.
+                    if !self.errors.contains_key(kind) {
+                        self.errors.insert(kind.to_string(), ErrorTally::default());
+                    }
+                    let tally = self.errors.get_mut(kind).expect("just inserted");
                     tally.count += 1;
                     if tally.first_messages.len() < FIRST_MESSAGES {
                         tally.first_messages.push(s.error.clone());

@@ -10,7 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 /// The most distinct (timer, kind, status, message) rows kept.
@@ -82,7 +83,7 @@ pub struct ErrorTable {
     /// A row's key hash to the rows with that hash (collisions are told
     /// apart by comparing the keys): no key is allocated for an error whose
     /// row exists, on the hot path of a failing target.
-    index: HashMap<u64, Vec<usize>>,
+    index: FxHashMap<u64, Vec<usize>>,
     /// The "other messages" rows, per (timer, kind).
     other: BTreeMap<(String, String), ErrorRow>,
 }

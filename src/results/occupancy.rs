@@ -6,7 +6,7 @@
 //! rows' start and duration, the gap between one user's iterations), so
 //! the laws that tie them together can fail (`crate::verdict::laws`).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// One group's occupancy of the window `[a, b)` (seconds since the start).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -14,7 +14,7 @@ pub struct Occupancy {
     /// User-seconds present in the window, of users already stopped.
     present_s: f64,
     /// Users started and not (yet) stopped: when each started.
-    open: HashMap<u32, f64>,
+    open: FxHashMap<u32, f64>,
     /// Iteration-seconds in flight in the window: each iteration's
     /// [start, end] clipped to the window.
     pub busy_s: f64,
@@ -28,7 +28,7 @@ pub struct Occupancy {
     pub gaps: u64,
     pub gaps_s: f64,
     /// Each user's last iteration end.
-    last_end: HashMap<u32, f64>,
+    last_end: FxHashMap<u32, f64>,
 }
 
 fn overlap(from: f64, to: f64, w: (f64, f64)) -> f64 {
