@@ -635,7 +635,8 @@ fn the_pyak47_queries_of_the_docs_answer_as_the_run_says() {
         .iter()
         .map(|r| (text(&r[4]), integer(&r[6]) == 1))
         .collect();
-    let mut from_csv: Vec<(String, bool)> = steps.iter().map(|s| (s.name.clone(), s.ok)).collect();
+    let mut from_csv: Vec<(String, bool)> =
+        steps.iter().map(|s| (s.name.to_string(), s.ok)).collect();
     from_db.sort();
     from_csv.sort();
     assert_eq!(from_db, from_csv);
@@ -658,7 +659,7 @@ fn the_pyak47_queries_of_the_docs_answer_as_the_run_says() {
     assert_eq!(names, ["home", "mock", "search"]);
     for r in &rows {
         let name = text(&r[0]);
-        let ok: Vec<_> = steps.iter().filter(|s| s.name == name && s.ok).collect();
+        let ok: Vec<_> = steps.iter().filter(|s| *s.name == *name && s.ok).collect();
         assert_eq!(integer(&r[1]), ok.len() as i64, "{name}");
         assert_eq!(
             integer(&r[1]),

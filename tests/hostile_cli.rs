@@ -258,7 +258,7 @@ fn step_rows(res: &Path) -> Vec<Sample> {
 }
 
 fn rows_of<'a>(rows: &'a [Sample], name: &str) -> Vec<&'a Sample> {
-    let v: Vec<_> = rows.iter().filter(|s| s.name == name).collect();
+    let v: Vec<_> = rows.iter().filter(|s| &*s.name == name).collect();
     assert!(!v.is_empty(), "no rows of step {name}");
     v
 }

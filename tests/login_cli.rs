@@ -264,7 +264,7 @@ fn a_failed_extraction_is_counted_with_its_message() {
     assert!(!steps.is_empty());
     // Every login fails its extraction; the account step is never sent.
     for s in &steps {
-        assert_eq!(s.name, "login", "{s:?}");
+        assert_eq!(&*s.name, "login", "{s:?}");
         assert!(!s.ok);
         assert_eq!(s.error_kind.map(|k| k.name()), Some("extract"));
         assert_eq!(
@@ -321,13 +321,13 @@ fn without_cookies_the_session_is_not_sent_back() {
     let (code, out, err, res) = run(&plan);
     assert_eq!(code, 1, "{out}\n{err}");
     let steps = steps(&res);
-    let account: Vec<_> = steps.iter().filter(|s| s.name == "account").collect();
+    let account: Vec<_> = steps.iter().filter(|s| &*s.name == "account").collect();
     assert!(!account.is_empty());
     assert!(
         account.iter().all(|s| !s.ok && s.status == 403),
         "{account:?}"
     );
-    assert!(steps.iter().filter(|s| s.name == "login").all(|s| s.ok));
+    assert!(steps.iter().filter(|s| &*s.name == "login").all(|s| s.ok));
     // The console shows the step that always failed: its response-time
     // row says so, and the errors table names step, kind and status.
     let n = account.len();
@@ -450,7 +450,7 @@ fn the_shipped_login_example_runs_against_a_server_that_logs_users_in() {
         .path();
     let steps = steps(&res);
     assert!(steps.iter().all(|s| s.ok), "{steps:?}");
-    let accounts = steps.iter().filter(|s| s.name == "account").count() as u64;
+    let accounts = steps.iter().filter(|s| &*s.name == "account").count() as u64;
     assert!(accounts >= 5, "{accounts} account requests");
     let s = seen.lock().unwrap();
     let want: HashSet<String> = NAMES.iter().map(|n| n.to_string()).collect();

@@ -589,7 +589,10 @@ impl Aggregate {
                 // timer, not once per sample on this hot path.
                 let timer = match self.timers.get_mut(&*s.name) {
                     Some(t) => t,
-                    None => self.timers.entry(s.name.to_string()).or_insert_with(Timer::new),
+                    None => self
+                        .timers
+                        .entry(s.name.to_string())
+                        .or_insert_with(Timer::new),
                 };
                 timer.add_drawn(s, slot);
                 let g = &mut self.groups[gi];
@@ -648,7 +651,10 @@ impl Aggregate {
                         .timers
                         .entry(custom_name(&s.name))
                         .or_insert_with(Timer::new),
-                    None => self.timers.entry(s.name.to_string()).or_insert_with(Timer::new),
+                    None => self
+                        .timers
+                        .entry(s.name.to_string())
+                        .or_insert_with(Timer::new),
                 };
                 timer.custom = true;
                 timer.add_drawn(s, slot);

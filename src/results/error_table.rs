@@ -8,10 +8,10 @@
 //! "other messages" row instead (one per timer × kind, and timers and kinds
 //! are already bounded by the aggregate's own maps).
 
-use serde::{Deserialize, Serialize};
-use std::collections::hash_map::DefaultHasher;
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
 /// The most distinct (timer, kind, status, message) rows kept.

@@ -184,7 +184,11 @@ impl Step {
         // A templated URL is parsed per rendering; until then its plain
         // form (`${name}` left in) stands in, never sent.
         let prepared = Prepared::new(
-            if url_t.is_some() { "http://template.invalid/" } else { &url },
+            if url_t.is_some() {
+                "http://template.invalid/"
+            } else {
+                &url
+            },
             &headers,
             body.as_deref(),
         )

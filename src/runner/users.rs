@@ -75,7 +75,12 @@ pub(super) async fn paced_user(
         work.finish().await;
         return;
     }
-    ctx.record(Sample::event(Kind::UserStart, ctx.now(), group.clone(), user));
+    ctx.record(Sample::event(
+        Kind::UserStart,
+        ctx.now(),
+        group.clone(),
+        user,
+    ));
     let mut at = schedule.first(offset, &mut rng);
     let mut nominal = at;
     let mut planned = at;
@@ -141,7 +146,12 @@ pub(super) async fn paced_user(
             ctx.record(Sample::event(Kind::Missed, t, group.clone(), user));
         }
     }
-    ctx.record(Sample::event(Kind::UserStop, ctx.now(), group.clone(), user));
+    ctx.record(Sample::event(
+        Kind::UserStop,
+        ctx.now(),
+        group.clone(),
+        user,
+    ));
     if cut {
         // Its worker is mid-call: killed, not asked to stop.
         drop(work);
@@ -190,7 +200,12 @@ pub(super) async fn arrivals(
         let (ctx, group, idle) = (ctx.clone(), group.clone(), idle.clone());
         let mut work = work.user(u as u32);
         workers.spawn(async move {
-            ctx.record(Sample::event(Kind::UserStart, ctx.now(), group.clone(), u as u32));
+            ctx.record(Sample::event(
+                Kind::UserStart,
+                ctx.now(),
+                group.clone(),
+                u as u32,
+            ));
             let mut n = 0u64;
             let mut cut = false;
             while let Some(Job { nominal, back }) = wrx.recv().await {
@@ -233,7 +248,12 @@ pub(super) async fn arrivals(
                     _ => break,
                 }
             }
-            ctx.record(Sample::event(Kind::UserStop, ctx.now(), group.clone(), u as u32));
+            ctx.record(Sample::event(
+                Kind::UserStop,
+                ctx.now(),
+                group.clone(),
+                u as u32,
+            ));
             if cut {
                 drop(work);
             } else {

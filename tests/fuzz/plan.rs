@@ -932,7 +932,7 @@ pub fn runnable(plan: &PlanFile, rng: &mut Rng) -> Outcome {
     let mut agg = Aggregate::for_plan(plan, window);
     let t_end = r.duration.0 + r.grace.0;
     for g in &plan.groups {
-        agg.add(&Sample::event(Kind::UserStart, 0.0, &g.name, 0));
+        agg.add(&Sample::event(Kind::UserStart, 0.0, g.name.as_str(), 0));
         let t = ramp.min(r.duration.0);
         let names: Vec<String> = if g.steps.is_empty() {
             vec![g.name.clone()]
@@ -940,17 +940,17 @@ pub fn runnable(plan: &PlanFile, rng: &mut Rng) -> Outcome {
             g.steps.iter().map(|s| s.name.clone()).collect()
         };
         for (k, name) in names.iter().enumerate() {
-            let mut s = Sample::event(Kind::Step, t, &g.name, 0);
-            s.name = name.clone();
+            let mut s = Sample::event(Kind::Step, t, g.name.as_str(), 0);
+            s.name = name.as_str().into();
             s.latency = rt * (k + 1) as f64;
             s.latency_sched = s.latency;
             s.status = 200;
             agg.add(&s);
         }
-        let mut it = Sample::event(Kind::Iteration, t, &g.name, 0);
+        let mut it = Sample::event(Kind::Iteration, t, g.name.as_str(), 0);
         it.latency = rt * names.len() as f64;
         agg.add(&it);
-        agg.add(&Sample::event(Kind::UserStop, t_end, &g.name, 0));
+        agg.add(&Sample::event(Kind::UserStop, t_end, g.name.as_str(), 0));
     }
     let _ = pace::verdict::expect::expected(plan, &agg);
     let meta = pace::results::summary::RunMeta {
