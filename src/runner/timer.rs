@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 /// How long before a deadline the thread stops sleeping in the kernel and
 /// spins on the clock instead. A kernel wake-up with 1 ns of slack comes
-/// 20-40 µs after the time asked for on this class of machine (a shared
-/// 2-core VM, `timer::tests` and docs/pacing.md): asking that much early
+/// 20-40 µs after the time asked for on this class of machine (p10-p90 on
+/// the shared 2-core VM of docs/pacing.md, section 8): asking that much early
 /// absorbs the usual latency, and the spin only covers a wake-up that came
 /// sooner than usual, so it costs at most this long per distinct deadline
 /// (about 6 % of a core at 2,000 starts/s in the worst case, far less in
