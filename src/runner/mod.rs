@@ -204,8 +204,8 @@ impl Ctx {
             tokio::task::yield_now().await;
             return !self.stopped();
         }
-        // Starts are what the schedule promises: the run's own timer
-        // thread, not tokio's 1 ms wheel that rounds every sleep up.
+        // Starts are what the schedule promises: the run's own precise
+        // timer, not tokio's 1 ms wheel that rounds every sleep up.
         tokio::select! {
             _ = self.timer.sleep_until(deadline) => !self.stopped(),
             _ = self.signals.stop.wait() => false,
@@ -216,7 +216,7 @@ impl Ctx {
     /// the iteration was cut off first. On tokio's timer: a think time is
     /// part of the iteration it is in, not a start the schedule promises,
     /// and its 1 ms rounding is noise against the plan's think times
-    /// (seconds); the precise timer's thread stays for starts alone.
+    /// (seconds); the precise timer stays for starts alone.
     async fn think(&self, d: Duration) -> bool {
         tokio::select! {
             _ = tokio::time::sleep(d) => true,
@@ -244,7 +244,7 @@ impl Ctx {
 /// Runs the plan to the end (or until interrupted). Must be called inside a
 /// tokio runtime.
 pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, RunError> {
-    // First, so that a refused thread leaves nothing to tear down. Idle
+    // First, so that a refused timer leaves nothing to tear down. Idle
     // until the users start, it costs nothing while the run prepares.
     let timer = timer::Timer::start()?;
     // The embedded target first, so `${PACE_TARGET}` can be expanded.
