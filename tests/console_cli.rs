@@ -218,6 +218,21 @@ fn a_run_ends_with_its_folder_report_and_verdict_and_no_debug_names() {
         assert!(debug_words(t).is_empty(), "{what}: {:?}", debug_words(t));
     }
     assert!(summary.contains("\"checkout: catch-up\""), "{summary}");
+    // Paced starts: how late they woke, p50 / p99 / p99.9, on the console,
+    // in summary.json and in report.html.
+    let lag_row = out
+        .lines()
+        .find(|l| l.contains("scheduler lag p50 / p99 / p99.9"))
+        .unwrap_or_else(|| panic!("a scheduler lag row: {out}"));
+    assert!(lag_row.contains(" ms"), "{lag_row}");
+    let lag = &serde_json::from_str::<serde_json::Value>(&summary).unwrap()["scheduler_lag"];
+    let (p99, p999, max) = (
+        lag["p99"].as_f64().unwrap(),
+        lag["p999"].as_f64().unwrap(),
+        lag["max"].as_f64().unwrap(),
+    );
+    assert!(p99 <= p999 && p999 <= max, "{lag}");
+    assert!(text.contains("p99.9"), "report.html's scheduler lag row");
     // The progress line: one clock, no p95 before a response.
     let progress: Vec<&str> = err.lines().filter(|l| l.contains("users ")).collect();
     assert!(!progress.is_empty(), "{err}");
@@ -225,6 +240,27 @@ fn a_run_ends_with_its_folder_report_and_verdict_and_no_debug_names() {
         assert_eq!(l.matches(" / ").count(), 1, "{l}");
         assert!(!l.contains("p95 0 ms"), "{l}");
     }
+}
+
+#[test]
+fn back_to_back_starts_show_no_scheduler_lag_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = PLAN
+        .replace("duration = \"3s\"", "duration = \"1s\"")
+        .replace("tpm = 600\n", "")
+        .replace(
+            "pacing = { mode = \"fixed\", interval = \"1s\", late = \"drift\" }",
+            "pacing = { mode = \"none\" }",
+        )
+        .replace(
+            "pacing = { mode = \"fixed\", interval = \"1s\", late = \"catch-up\" }",
+            "pacing = { mode = \"none\" }",
+        );
+    std::fs::write(tmp.path().join("plan.toml"), plan).unwrap();
+    let (code, out, err) = pace(tmp.path(), &["run", "plan.toml", "--var", "WHAT=x"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("late starts / dropped / missed"), "{out}");
+    assert!(!out.contains("scheduler lag"), "{out}");
 }
 
 #[test]

@@ -125,7 +125,7 @@ fn fixed_pacing_lands_in_the_band_and_writes_summary() {
     assert_eq!(v["late_starts"], 0);
     assert_eq!(v["verdict"]["pass"], true);
     for k in [
-        "count", "min", "avg", "p80", "p90", "p95", "p99", "max", "stdev",
+        "count", "min", "avg", "p80", "p90", "p95", "p99", "p999", "max", "stdev",
     ] {
         assert!(v["timers"]["home"][k].is_number(), "timers.home.{k}");
     }

@@ -2,6 +2,7 @@
 //! checks, the response times measured and from the schedule side by side,
 //! and the verdict's word with its reasons.
 
+use crate::plan::file::{PacingMode, PlanFile};
 use crate::results::error_table::{ERROR_ROWS, ErrorRow};
 use crate::results::judgement::State;
 use crate::results::summary::Summary;
@@ -13,8 +14,9 @@ fn ms(v: f64) -> String {
 }
 
 /// Prints the verdict of `s` to stdout: its checks, then its word last.
-pub fn print_verdict(s: &Summary) {
-    print_checks(s);
+/// `paced`: see [`print_checks`].
+pub fn print_verdict(s: &Summary, paced: bool) {
+    print_checks(s, paced);
     outln!("{}", verdict_line(s));
 }
 
@@ -40,8 +42,17 @@ pub fn print_folder(dir: &std::path::Path, report: bool) {
     }
 }
 
-/// Prints everything of the verdict of `s` but its last line.
-pub fn print_checks(s: &Summary) {
+/// Whether some of `plan`'s starts wait for a deadline (every pacing but
+/// `none`): then how late they woke is worth a line.
+pub fn paced(plan: &PlanFile) -> bool {
+    plan.groups
+        .iter()
+        .any(|g| g.pacing.mode != PacingMode::None)
+}
+
+/// Prints everything of the verdict of `s` but its last line. `paced`
+/// (see [`paced`]) adds the scheduler lag of the starts.
+pub fn print_checks(s: &Summary, paced: bool) {
     let v = &s.verdict;
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED)
@@ -81,6 +92,17 @@ pub fn print_checks(s: &Summary) {
         ),
         String::new(),
     ]);
+    // Back-to-back starts wait for nothing: their lag says nothing of the
+    // timer, so it is shown only for paced ones.
+    if paced && s.scheduler_lag.count > 0 {
+        let l = &s.scheduler_lag;
+        t.add_row(vec![
+            "scheduler lag p50 / p99 / p99.9".to_string(),
+            String::new(),
+            format!("{} / {} / {} ms", ms(l.p50), ms(l.p99), ms(l.p999)),
+            String::new(),
+        ]);
+    }
     t.add_row(vec![
         "errors (whole run)".to_string(),
         String::new(),

@@ -311,7 +311,7 @@ pub fn publish_with(
     let mut summary = judged(&plan, agg, meta);
     extra(&mut summary);
     let mut code = exit_code(&summary);
-    console::print_checks(&summary);
+    console::print_checks(&summary, console::paced(&plan));
     let results = Results::new(dir, plan, summary, agg);
     let failures = export::write_all(&results, export::Options { xml: p.xml });
     for f in &failures {

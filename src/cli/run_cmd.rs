@@ -737,6 +737,6 @@ pub fn verify(a: VerifyArgs) -> i32 {
         }
     };
     let s = finish::judged(&plan, &agg, meta);
-    console::print_verdict(&s);
+    console::print_verdict(&s, console::paced(&plan));
     finish::exit_code(&s)
 }

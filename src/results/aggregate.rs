@@ -37,7 +37,8 @@ fn micros(s: f64) -> u64 {
 }
 
 /// Latency statistics of one timer, in seconds. Percentiles are HDR's value
-/// at quantile (nearest rank, 3 significant digits).
+/// at quantile (nearest rank, 3 significant digits). `p999` is p99.9 (read
+/// as 0 from a summary.json written before it was kept).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
     pub count: u64,
@@ -48,6 +49,8 @@ pub struct Stats {
     pub p90: f64,
     pub p95: f64,
     pub p99: f64,
+    #[serde(default)]
+    pub p999: f64,
     pub max: f64,
     pub stdev: f64,
 }
@@ -69,6 +72,7 @@ impl Stats {
             st.p90 = clamp(st.p90);
             st.p95 = clamp(st.p95);
             st.p99 = clamp(st.p99);
+            st.p999 = clamp(st.p999);
         }
         st
     }
@@ -87,6 +91,7 @@ impl Stats {
             p90: s(h.value_at_quantile(0.90)),
             p95: s(h.value_at_quantile(0.95)),
             p99: s(h.value_at_quantile(0.99)),
+            p999: s(h.value_at_quantile(0.999)),
             max: s(h.max()),
             stdev: h.stdev() / 1e6,
         }

@@ -14,6 +14,7 @@ pub mod schedule;
 pub mod script;
 mod scripts;
 pub mod template;
+pub mod timer;
 mod users;
 mod work;
 
@@ -176,6 +177,8 @@ struct Ctx {
     redactor: Redactor,
     /// See [`RunConfig::max_iterations`].
     max_iterations: Option<u64>,
+    /// Wakes iteration starts to within tens of µs (tokio's timer: 1-2 ms).
+    timer: timer::Timer,
 }
 
 impl Ctx {
@@ -195,20 +198,25 @@ impl Ctx {
     /// Sleeps until `at` (seconds since t0); false if the run was stopped first.
     async fn sleep_until(&self, at: f64) -> bool {
         let deadline = self.t0 + Duration::from_secs_f64(at.max(0.0));
-        // A start that is already due (back to back, or late) must not wait
-        // for tokio's timer, whose 1 ms ticks round every sleep up.
+        // A start that is already due (back to back, or late) needs no
+        // timer at all.
         if deadline <= Instant::now() {
             tokio::task::yield_now().await;
             return !self.stopped();
         }
+        // Starts are what the schedule promises: the run's own precise
+        // timer, not tokio's 1 ms wheel that rounds every sleep up.
         tokio::select! {
-            _ = tokio::time::sleep_until(deadline.into()) => !self.stopped(),
+            _ = self.timer.sleep_until(deadline) => !self.stopped(),
             _ = self.signals.stop.wait() => false,
         }
     }
 
     /// Sleeps for `d` inside an iteration (a step's think time); false if
-    /// the iteration was cut off first.
+    /// the iteration was cut off first. On tokio's timer: a think time is
+    /// part of the iteration it is in, not a start the schedule promises,
+    /// and its 1 ms rounding is noise against the plan's think times
+    /// (seconds); the precise timer stays for starts alone.
     async fn think(&self, d: Duration) -> bool {
         tokio::select! {
             _ = tokio::time::sleep(d) => true,
@@ -238,6 +246,9 @@ impl Ctx {
 /// Runs the plan to the end (or until interrupted). Must be called inside a
 /// tokio runtime.
 pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, RunError> {
+    // First, so that a refused timer leaves nothing to tear down. Idle
+    // until the users start, it costs nothing while the run prepares.
+    let timer = timer::Timer::start()?;
     // The embedded target first, so `${PACE_TARGET}` can be expanded.
     let embedded = match &plan.target.embedded {
         Some(e) => {
@@ -311,6 +322,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         tx,
         redactor,
         max_iterations: cfg.max_iterations,
+        timer: timer.clone(),
     });
     let progress = recorder::Progress {
         quiet: cfg.quiet,
@@ -336,7 +348,8 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
     let mut interrupted = None;
     if t0 > Instant::now() {
         tokio::select! {
-            _ = tokio::time::sleep_until(t0.into()) => {}
+            // Every shard's release at its instant, as precisely as starts.
+            _ = timer.sleep_until(t0) => {}
             sig = listener.recv() => {
                 interrupted = Some(format!("{sig} before the start: nothing was sent"));
                 let _ = signals.stopped_at.set(0.0);

@@ -270,7 +270,10 @@ pub fn plan_vs_achieved(r: &Results) -> Markup {
                         td {
                             @if s.scheduler_lag.count > 0 {
                                 "how late the generator itself started " (s.scheduler_lag.count)
-                                " on-time iterations:" (latency_line("", &s.scheduler_lag))
+                                " on-time iterations: p50 " (dur(s.scheduler_lag.p50))
+                                ", p99 " (dur(s.scheduler_lag.p99))
+                                ", p99.9 " (dur(s.scheduler_lag.p999))
+                                ", max " (dur(s.scheduler_lag.max))
                             } @else { "no on-time starts measured" }
                         }
                     }
