@@ -232,10 +232,10 @@ impl Ctx {
         self.redactor.redact_in_place(&mut s.error);
         // A custom timer's name is the script's free text; other names are
         // the plan's own, and must stay as written to match it.
-        if s.kind == Kind::Timer {
-            if let std::borrow::Cow::Owned(r) = self.redactor.redact(&s.name) {
-                s.name = r.into();
-            }
+        if s.kind == Kind::Timer
+            && let std::borrow::Cow::Owned(r) = self.redactor.redact(&s.name)
+        {
+            s.name = r.into();
         }
         // The recorder outlives every user; a send error means it is gone
         // because the run is being torn down, and nothing can be done.
