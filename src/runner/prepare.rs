@@ -255,3 +255,29 @@ pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Vec<String>, RunErr
     }
     Ok(commands)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::UserJar;
+    use reqwest::cookie::CookieStore;
+    use reqwest::header::HeaderValue;
+
+    /// Empty, the jar answers nothing; once a response sets a cookie it is
+    /// reqwest's jar: the cookie goes back to its site and path only.
+    #[test]
+    fn the_jar_wakes_at_the_first_cookie_and_then_matches_as_reqwest_does() {
+        let jar = UserJar::default();
+        let home: reqwest::Url = "http://127.0.0.1:8080/home".parse().unwrap();
+        let other: reqwest::Url = "http://127.0.0.2:8080/home".parse().unwrap();
+        assert_eq!(jar.cookies(&home), None);
+        jar.set_cookies(&mut std::iter::empty(), &home);
+        assert_eq!(jar.cookies(&home), None, "no Set-Cookie: still asleep");
+        let set = HeaderValue::from_static("session=abc; Path=/");
+        jar.set_cookies(&mut std::iter::once(&set), &home);
+        assert_eq!(
+            jar.cookies(&home),
+            Some(HeaderValue::from_static("session=abc"))
+        );
+        assert_eq!(jar.cookies(&other), None, "another host gets none");
+    }
+}

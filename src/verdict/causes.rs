@@ -315,16 +315,27 @@ fn group_causes(
         ),
     );
     let dropped = t.window_dropped as f64 * tpi;
+    // An arrival drops when no user of the pool is free: busy, or gone
+    // (a retired user leaves the pool), and which it was is said.
+    let why = match t.retired.len() {
+        0 => format!(
+            "all {} of the pool were busy",
+            count(g.users as f64, "user")
+        ),
+        r => format!(
+            "no user of the pool was free ({r} of {} retired during the run, the others busy)",
+            g.users
+        ),
+    };
     add(
         &mut out,
         name,
         "dropped",
         dropped,
         format!(
-            "{} in {} arrivals dropped: all {} of the pool were busy",
+            "{} in {} arrivals dropped: {why}",
             count(dropped, "transaction"),
             t.window_dropped,
-            count(g.users as f64, "user")
         ),
     );
     let Some(cadence) = cadence else {

@@ -406,3 +406,45 @@ fn under_auto_a_lost_start_fails_as_under_fixed_pacing() {
     let (_, v) = judge(&p, &drawn(&p, &slots, &slots), &Ending::default());
     assert!(v.pass, "{:?}", v.reasons);
 }
+
+/// An arrival-rate pool of 2 users at 1/s over 10 s: 6 arrivals made,
+/// then 4 dropped. With no user retired the pool was busy; with both
+/// retired the cause says so rather than "busy".
+#[test]
+fn dropped_arrivals_say_whether_the_pool_was_busy_or_gone() {
+    let p = plan("{ mode = \"arrival-rate\", rate = \"1/s\" }", 2, "");
+    for retire in [false, true] {
+        let mut a = Aggregate::for_plan(&p, (0.0, 10.0));
+        for k in 0..6 {
+            let t = k as f64 + 0.5;
+            iteration(&mut a, (k % 2) as u32, k, t, t, 0.01, true);
+        }
+        if retire {
+            for u in 0..2 {
+                let mut r = Sample::event(Kind::Retired, 5.7, "g", u);
+                r.ok = false;
+                r.error = "test data exhausted".into();
+                a.add(&r);
+            }
+        }
+        for k in 6..10 {
+            a.add(&Sample::event(Kind::Dropped, k as f64 + 0.5, "g", 0));
+        }
+        let (_, v) = judge(&p, &a, &Ending::default());
+        let dropped = v.causes.iter().find(|c| c.cause == "dropped");
+        let text = v.reasons.join(" | ");
+        assert!(dropped.is_some_and(|c| c.transactions == 4.0), "{text}");
+        if retire {
+            assert!(
+                text.contains("4 arrivals dropped: no user of the pool was free (2 of 2 retired during the run, the others busy)"),
+                "{text}"
+            );
+            assert!(!text.contains("were busy"), "{text}");
+        } else {
+            assert!(
+                text.contains("4 arrivals dropped: all 2 users of the pool were busy"),
+                "{text}"
+            );
+        }
+    }
+}
