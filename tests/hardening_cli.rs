@@ -586,8 +586,7 @@ fn fuzzed_plans_are_refused_or_checked_at_once() {
         &err,
         &["group[0].pacing.interval", "shorter than pace's 1 ms"],
     );
-    // Two groups named with a line break: refused for the line break
-    // (it would split the console's tables), in one line.
+    // Two groups named with a line break: the error stays one line.
     let twice = format!(
         "{}\n[[group]]\nname = \"line\\nbreak\"\nusers = 1\npacing = {{ mode = \"none\" }}\n[[group.step]]\nname = \"s\"\nurl = \"http://127.0.0.1:9/\"\n",
         clean.replace("name = \"g\"", "name = \"line\\nbreak\"")
@@ -598,7 +597,7 @@ fn fuzzed_plans_are_refused_or_checked_at_once() {
         code,
         &out,
         &err,
-        &["group[0].name", "must not contain control characters"],
+        &["group[1].name", "two groups are named 'line break'"],
     );
     // 1,000 after-end users cycling every 2 ms for an hour: 1.8 billion
     // cycles in the band's count, checked at once.

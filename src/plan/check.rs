@@ -30,11 +30,6 @@ pub const MAX_TARGET_TPS: f64 = 1e12;
 /// what one process sends (each arrival is at least one request).
 pub const MAX_RATE: f64 = 1e6;
 
-/// Why a group or step name with a control character is refused: a name
-/// labels rows of the console's tables, the reports and the JTL, and a line
-/// break or tab in it splits or shifts them.
-const CONTROL: &str = "must not contain control characters (a line break, a tab): it labels rows of tables and reports";
-
 /// The error for an interval of `ts` seconds over `span` seconds that
 /// makes more than [`MAX_INTERVALS`] intervals: the limit and the smallest
 /// interval that fits.
@@ -229,8 +224,6 @@ impl PlanFile {
             };
             if g.name.trim().is_empty() {
                 errors.push((gk(&["name"]), "must not be empty".into()));
-            } else if g.name.chars().any(char::is_control) {
-                errors.push((gk(&["name"]), CONTROL.into()));
             } else if !names.insert(g.name.clone()) {
                 errors.push((gk(&["name"]), format!("two groups are named '{}'", g.name)));
             }
@@ -316,8 +309,6 @@ impl PlanFile {
                 };
                 if s.name.trim().is_empty() {
                     errors.push((sk("name"), "must not be empty".into()));
-                } else if s.name.chars().any(char::is_control) {
-                    errors.push((sk("name"), CONTROL.into()));
                 }
                 if s.url.trim().is_empty() {
                     errors.push((sk("url"), "must not be empty".into()));
