@@ -102,12 +102,10 @@ pub struct StepTemplate {
 /// A step's request as its runtime variables made it.
 #[derive(Debug, Clone)]
 pub struct Rendered {
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Option<String>,
     /// Its size, as [`super::http::request_size`] counts it.
     pub sent_bytes: u64,
-    /// The same in the client's types.
+    /// The request in the client's types: the step's prepared parts,
+    /// with the rendered ones parsed once here.
     pub prepared: super::http::Prepared,
 }
 
@@ -129,11 +127,15 @@ impl StepTemplate {
         fn unset(field: &'static str) -> impl Fn(String) -> RenderError {
             move |name| RenderError::Unset(format!("${{{name}}} in its {field}"))
         }
+        let mut prepared = step.prepared.clone();
         let url = match &self.url {
             Some(t) => {
                 let u = t.render(vars).map_err(unset("url"))?;
                 match reqwest::Url::parse(&u) {
-                    Ok(p) if p.scheme() == "http" || p.scheme() == "https" => u,
+                    Ok(p) if p.scheme() == "http" || p.scheme() == "https" => {
+                        prepared.url = p;
+                        u
+                    }
                     _ => {
                         return Err(RenderError::Invalid(format!(
                             "its url '{}' with the values of this iteration is not an http(s) URL",
@@ -147,12 +149,18 @@ impl StepTemplate {
         let mut headers = step.headers.clone();
         for (k, t) in &self.headers {
             let v = t.render(vars).map_err(unset("headers"))?;
-            if reqwest::header::HeaderValue::from_str(&v).is_err() {
-                return Err(RenderError::Invalid(format!(
+            let invalid = || {
+                RenderError::Invalid(format!(
                     "its header {k} = '{}' with the values of this iteration is not a valid header value",
                     t.plain()
-                )));
-            }
+                ))
+            };
+            let value = reqwest::header::HeaderValue::from_str(&v).map_err(|_| invalid())?;
+            // The name was checked when the step was built.
+            let name =
+                reqwest::header::HeaderName::from_bytes(k.as_bytes()).map_err(|_| invalid())?;
+            // After the step's fixed headers, as a send always put them.
+            prepared.headers.append(name, value);
             headers.push((k.clone(), v));
         }
         let body = match &self.body {
@@ -160,13 +168,10 @@ impl StepTemplate {
             None => step.body.clone(),
         };
         let sent_bytes = super::http::request_size(&step.method, &url, &headers, body.as_deref());
-        // Checked above: the URL parses and every header is valid.
-        let prepared = super::http::Prepared::new(&url, &headers, body.as_deref())
-            .map_err(|e| RenderError::Invalid(format!("its request: {e}")))?;
+        if self.body.is_some() {
+            prepared.body = body.map(bytes::Bytes::from);
+        }
         Ok(Rendered {
-            url,
-            headers,
-            body,
             sent_bytes,
             prepared,
         })
