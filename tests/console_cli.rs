@@ -576,3 +576,101 @@ fn a_steady_state_shorter_than_one_pacing_interval_is_refused() {
     );
     assert_eq!(code, 0, "{out}\n{err}");
 }
+
+/// Runs `pace ARGS` in `cwd` with the proxy variables of `env` and no
+/// others (the machine's own are removed); bounded to a minute.
+fn pace_proxied(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut c = assert_cmd::Command::cargo_bin("pace").unwrap();
+    c.current_dir(cwd).args(args);
+    for k in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "REQUEST_METHOD",
+    ] {
+        c.env_remove(k).env_remove(k.to_lowercase());
+    }
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn a_dead_proxy_is_named_as_the_proxy_not_the_target() {
+    // A port nothing listens on: bound, then released.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let proxy = format!("http://127.0.0.1:{dead}");
+    let (tmp, _) = setup();
+    let d = tmp.path();
+    let args = ["run", "plan.toml", "--duration", "2s", "--var", "WHAT=x"];
+    let (code, out, err) = pace_proxied(d, &args, &[("http_proxy", &proxy)]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let dir = only_results_dir(&d.join("results"));
+    let s = summary(&dir);
+    let rows = s["error_rows"].as_array().unwrap();
+    assert!(!rows.is_empty(), "{out}");
+    for r in rows {
+        let m = r["message"].as_str().unwrap();
+        assert!(
+            m.starts_with(&format!(
+                "connection refused by the proxy 127.0.0.1:{dead} (the proxy for 127.0.0.1:"
+            )),
+            "{m}"
+        );
+    }
+    assert!(out.contains("connection refused by the proxy"), "{out}");
+
+    // NO_PROXY exempts the target: the same run goes direct and passes.
+    std::fs::remove_dir_all(d.join("results")).unwrap();
+    let (code, out, err) = pace_proxied(
+        d,
+        &args,
+        &[("http_proxy", &proxy), ("NO_PROXY", "127.0.0.1")],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+}
+
+#[test]
+fn names_with_line_breaks_and_escapes_show_on_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A step name with a line break, an ANSI colour and a right-to-left
+    // override; a group name with a tab.
+    let plan = PLAN
+        .replace("name = \"pay\"", "name = \"pay\\nnow\\u001b[31m\\u202e\"")
+        .replace("name = \"browse\"", "name = \"bro\\twse\"");
+    std::fs::write(tmp.path().join("plan.toml"), plan).unwrap();
+    let (code, out, err) = pace(
+        tmp.path(),
+        &["run", "plan.toml", "--duration", "2s", "--var", "WHAT=x"],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("pay\\nnow\\x1b[31m\\u{202e}"), "{out}");
+    assert!(
+        !out.contains(['\u{1b}', '\u{202e}', '\t']),
+        "a terminal would obey: {out:?}"
+    );
+    // Every line of a table is a whole row: the name did not split one.
+    for l in out.lines().filter(|l| l.starts_with('│')) {
+        assert!(l.ends_with('│'), "split row: {l:?}");
+    }
+    let (code, out, _) = pace(tmp.path(), &["run", "plan.toml", "--check"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("bro\\twse"), "{out}");
+    // The record keeps the names as written.
+    let dir = only_results_dir(&tmp.path().join("results"));
+    let csv = std::fs::read_to_string(dir.join("samples.csv")).unwrap();
+    assert!(csv.contains("pay\nnow\u{1b}[31m\u{202e}"), "{csv}");
+}

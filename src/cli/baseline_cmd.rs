@@ -351,7 +351,7 @@ fn table(b: &Baseline) -> Table {
     ]);
     for g in &b.groups {
         let [mean, sd, ci, rel] = cells(g.iteration_time.as_ref());
-        t.add_row(vec![
+        t.add_row(super::visible::row([
             format!("{} (B, iteration)", g.name),
             g.iteration_time.map_or(0, |m| m.n).to_string(),
             mean,
@@ -360,10 +360,10 @@ fn table(b: &Baseline) -> Table {
             rel,
             round_sig(g.transactions_per_iteration, 3),
             g.failed_iterations.to_string(),
-        ]);
+        ]));
         for s in &g.steps {
             let [mean, sd, ci, rel] = cells(s.response_time.as_ref());
-            t.add_row(vec![
+            t.add_row(super::visible::row([
                 format!("  {}", s.name),
                 s.response_time.map_or(0, |m| m.n).to_string(),
                 mean,
@@ -372,7 +372,7 @@ fn table(b: &Baseline) -> Table {
                 rel,
                 String::new(),
                 s.errors.to_string(),
-            ]);
+            ]));
         }
     }
     t

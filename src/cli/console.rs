@@ -2,6 +2,7 @@
 //! checks, the response times measured and from the schedule side by side,
 //! and the verdict's word with its reasons.
 
+use super::visible;
 use crate::plan::file::{PacingMode, PlanFile};
 use crate::results::error_table::{ERROR_ROWS, ErrorRow};
 use crate::results::judgement::State;
@@ -58,12 +59,12 @@ pub fn print_checks(s: &Summary, paced: bool) {
     t.load_style(UTF8_FULL_CONDENSED)
         .set_header(vec!["check", "planned", "achieved", "result"]);
     for c in &v.checks {
-        t.add_row(vec![
-            c.name.clone(),
-            c.target.clone(),
-            c.achieved.clone(),
-            if c.pass { "pass".into() } else { "FAIL".into() },
-        ]);
+        t.add_row(visible::row([
+            c.name.as_str(),
+            &c.target,
+            &c.achieved,
+            if c.pass { "pass" } else { "FAIL" },
+        ]));
     }
     let a = &s.achieved;
     t.add_row(vec![
@@ -119,21 +120,23 @@ pub fn print_checks(s: &Summary, paced: bool) {
         // A broken law is already a note; the others say they held or
         // why they were not checked, so no audit passes unseen.
         if l.ok != Some(false) {
-            outln!("law {}, {}: {}", l.formula(), l.subject, l.detail);
+            let line = format!("law {}, {}: {}", l.formula(), l.subject, l.detail);
+            outln!("{}", visible::one_line(&line));
         }
     }
     for n in &v.notes {
-        outln!("note: {n}");
+        outln!("note: {}", visible::one_line(n));
     }
     for u in &v.unjudged {
-        outln!("not judged: {u}");
+        outln!("not judged: {}", visible::one_line(u));
     }
 }
 
-/// The verdict's word and its reasons, one line.
+/// The verdict's word and its reasons, one line (names in the reasons
+/// escaped as [`visible::one_line`] does).
 pub fn verdict_line(s: &Summary) -> String {
     let v = &s.verdict;
-    match v.state {
+    let line = match v.state {
         State::Pass => "PASS".into(),
         State::Fail => format!("FAIL: {}", v.reasons.join("; ")),
         State::NoChecks => format!(
@@ -141,7 +144,8 @@ pub fn verdict_line(s: &Summary) -> String {
             s.whole_run.transactions, s.whole_run.errors
         ),
         State::Incomplete => format!("INCOMPLETE: {}", v.reasons.join("; ")),
-    }
+    };
+    visible::one_line(&line).into_owned()
 }
 
 /// Each transaction timer's response time as measured from the send, and
@@ -178,12 +182,18 @@ fn print_views(s: &Summary) {
                 } else {
                     format!("{k} (none made)")
                 };
-                let mut row = vec![why];
+                let mut row = vec![visible::one_line(&why).into_owned()];
                 row.extend(std::iter::repeat_n("-".to_string(), 8));
                 t.add_row(row);
                 continue;
             }
-            let mut row = vec![k.clone(), ms(m.p50), ms(m.p95), ms(m.p99), ms(m.max)];
+            let mut row = vec![
+                visible::one_line(k).into_owned(),
+                ms(m.p50),
+                ms(m.p95),
+                ms(m.p99),
+                ms(m.max),
+            ];
             match s.timers_scheduled.get(k) {
                 Some(c) => row.extend([ms(c.p50), ms(c.p95), ms(c.p99), ms(c.max)]),
                 None => row.extend(std::iter::repeat_n(String::new(), 4)),
@@ -223,7 +233,7 @@ fn print_errors(s: &Summary) {
         } else {
             short(&e.message)
         };
-        t.add_row(vec![
+        t.add_row(visible::row([
             e.timer.clone(),
             e.kind.clone(),
             if e.status > 0 {
@@ -233,7 +243,7 @@ fn print_errors(s: &Summary) {
             },
             e.count.to_string(),
             message,
-        ]);
+        ]));
     }
     outln!("{t}");
     if rows.len() > CONSOLE_ERROR_ROWS {

@@ -86,7 +86,7 @@ fn table(rows: &[HistoryRow]) -> Table {
             "no_checks" => "NO CHECKS",
             _ => "INCOMPLETE",
         };
-        t.add_row(vec![
+        t.add_row(super::visible::row([
             r.run_id.to_string(),
             r.started_at.clone(),
             r.plan_name.clone(),
@@ -95,7 +95,7 @@ fn table(rows: &[HistoryRow]) -> Table {
             r.p95.map(|v| num(v * 1000.0)).unwrap_or_else(|| "-".into()),
             errors,
             verdict.to_string(),
-        ]);
+        ]));
     }
     for i in [0, 3, 4, 5, 6] {
         if let Some(c) = t.column_mut(i) {

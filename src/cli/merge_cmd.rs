@@ -269,7 +269,7 @@ fn print_shards(rows: &[ShardRow], skew: f64, max_skew: f64) {
         ],
     );
     for r in rows {
-        t.add_row(vec![
+        t.add_row(super::visible::row([
             r.index.to_string(),
             r.host.clone(),
             r.status.clone(),
@@ -280,7 +280,7 @@ fn print_shards(rows: &[ShardRow], skew: f64, max_skew: f64) {
             r.iterations.to_string(),
             r.transactions.to_string(),
             r.errors.to_string(),
-        ]);
+        ]));
     }
     outln!("{t}");
     outln!(

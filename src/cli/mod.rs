@@ -38,6 +38,7 @@ mod report_cmd;
 mod run_cmd;
 mod stairs_cmd;
 mod target_cmd;
+mod visible;
 
 use clap::{Parser, Subcommand};
 

@@ -113,7 +113,7 @@ fn print_check(plan: &PlanFile) {
         };
         outln!(
             "  {}: {}, pacing {}, {work}, {rate}",
-            g.name,
+            super::visible::one_line(&g.name),
             crate::units::count(g.users as f64, "user"),
             g.pacing.mode.name()
         );

@@ -308,7 +308,7 @@ fn print_end(s: &StairSummary) {
             "stopped at level {} by rule {}: {}",
             st.level,
             st.rule,
-            st.why
+            super::visible::one_line(&st.why)
         ),
         None if t.levels.iter().any(|l| l.partial) => {
             outln!("stopped: interrupted; the partial level is left out of the knee")
@@ -331,6 +331,6 @@ fn print_verdict(s: &StairSummary, dir: &Path, report: bool) {
     super::console::print_folder(dir, report);
     outln!("stair verdict: {}", s.verdict.state.word());
     for r in &s.verdict.reasons {
-        outln!("  - {r}");
+        outln!("  - {}", super::visible::one_line(r));
     }
 }

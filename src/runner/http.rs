@@ -583,6 +583,15 @@ fn classify(e: &reqwest::Error) -> (ErrorKind, String) {
             })
         })
         .unwrap_or_else(|| "the target".into());
+    // Through a proxy, pace connects to the proxy only: a connection that
+    // failed is the proxy's (a target the proxy cannot reach answers 502).
+    if e.is_connect()
+        && let Some(proxy) = e.url().and_then(super::prepare::proxy_for)
+    {
+        let what = format!("the proxy {proxy}");
+        let msg = super::net_error::describe(e, &what, e.is_timeout(), true);
+        return (kind, format!("{msg} (the proxy for {host})"));
+    }
     let msg = super::net_error::describe(e, &host, e.is_timeout(), e.is_connect());
     (kind, msg)
 }

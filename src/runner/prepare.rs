@@ -213,6 +213,32 @@ fn proxy_in_env() -> bool {
     .any(|k| std::env::var_os(k).is_some_and(|v| !v.is_empty()))
 }
 
+/// The proxy (`HOST:PORT`) a request to `url` goes through, as reqwest's
+/// system proxy decides it from the environment (`HTTP_PROXY`,
+/// `HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, in either case; hyper-util's
+/// matcher, the one reqwest itself uses); `None` when it goes direct. A
+/// failed connection is then the proxy's, and the error says so rather
+/// than blaming the target.
+pub(crate) fn proxy_for(url: &reqwest::Url) -> Option<String> {
+    static MATCHER: std::sync::OnceLock<Option<hyper_util::client::proxy::matcher::Matcher>> =
+        std::sync::OnceLock::new();
+    let m = MATCHER
+        .get_or_init(|| {
+            proxy_in_env().then(hyper_util::client::proxy::matcher::Matcher::from_system)
+        })
+        .as_ref()?;
+    let uri: hyper::Uri = url.as_str().parse().ok()?;
+    let proxy = m.intercept(&uri)?;
+    let p = proxy.uri();
+    let host = p.host()?;
+    let port = p.port_u16().unwrap_or(match p.scheme_str() {
+        Some("https") => 443,
+        Some("socks5" | "socks5h") => 1080,
+        _ => 80,
+    });
+    Some(format!("{host}:{port}"))
+}
+
 /// Everything [`execute`] checks before it sends traffic, without sending
 /// any or starting anything: the embedded target's settings, every step's
 /// URL (http or https), variables, method and headers, every script (a

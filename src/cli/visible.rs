@@ -1,0 +1,89 @@
+//! Text from a plan, a script or a server shown on a terminal: one line,
+//! and nothing a terminal would obey.
+//!
+//! Group and step names may hold any character (the case
+//! results-xml-control-chars: they are accepted, and every view escapes
+//! what it cannot show), and so may an error text a server or a script
+//! sent. On the console a line break in a name would split a table's row
+//! and the verdict's one line, and an ESC would start a terminal escape
+//! sequence (colours, a moved cursor, a retitled window) that rewrites
+//! what the reader sees. Each control character (Unicode's `Cc`: C0, DEL
+//! and C1) and each bidirectional override or isolate (which can reorder
+//! what is shown, "Trojan Source", CVE-2021-42574) is written as a visible
+//! escape in Rust's own notation: `\n`, `\r`, `\t`, `\x1b`, `\u{202e}`.
+//! The recorded files keep the text as it was.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+fn hidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` on one line with every control character and bidirectional
+/// override written as an escape; borrowed when it holds none.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_ascii_control() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if hidden(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`one_line`] of every cell: a table row as a terminal may show it.
+pub fn row<I, S>(cells: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    cells
+        .into_iter()
+        .map(|c| one_line(c.as_ref()).into_owned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn plain_text_is_borrowed_unchanged() {
+        assert!(matches!(one_line("login — étape 2"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn controls_and_overrides_become_escapes() {
+        assert_eq!(one_line("a\nb\r\tc"), "a\\nb\\r\\tc");
+        assert_eq!(one_line("\u{1b}[31mred"), "\\x1b[31mred");
+        assert_eq!(one_line("x\u{7f}\u{85}y"), "x\\x7f\\u{85}y");
+        assert_eq!(one_line("ab\u{202e}cd\u{2066}"), "ab\\u{202e}cd\\u{2066}");
+    }
+
+    proptest! {
+        /// Whatever a name holds, its console form is one line with no
+        /// character a terminal obeys, and plain text stays as it was.
+        #[test]
+        fn nothing_hidden_survives(s in "\\PC{0,20}|[\\x00-\\x1f\\x7f\\u{80}-\\u{9f}\\u{202a}-\\u{202e}a-z]{0,20}") {
+            let v = one_line(&s);
+            prop_assert!(!v.chars().any(hidden));
+            if !s.chars().any(hidden) {
+                prop_assert_eq!(v.as_ref(), s.as_str());
+            }
+        }
+    }
+}
