@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{only_results_dir, pace};
+use common::{only_results_dir, pace, pace_env};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
@@ -577,34 +577,6 @@ fn a_steady_state_shorter_than_one_pacing_interval_is_refused() {
     assert_eq!(code, 0, "{out}\n{err}");
 }
 
-/// Runs `pace ARGS` in `cwd` with the proxy variables of `env` and no
-/// others (the machine's own are removed); bounded to a minute.
-fn pace_proxied(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut c = assert_cmd::Command::cargo_bin("pace").unwrap();
-    c.current_dir(cwd).args(args);
-    for k in [
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "NO_PROXY",
-        "REQUEST_METHOD",
-    ] {
-        c.env_remove(k).env_remove(k.to_lowercase());
-    }
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let out = c
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
 #[test]
 fn a_dead_proxy_is_named_as_the_proxy_not_the_target() {
     // A port nothing listens on: bound, then released.
@@ -616,7 +588,7 @@ fn a_dead_proxy_is_named_as_the_proxy_not_the_target() {
     let (tmp, _) = setup();
     let d = tmp.path();
     let args = ["run", "plan.toml", "--duration", "2s", "--var", "WHAT=x"];
-    let (code, out, err) = pace_proxied(d, &args, &[("http_proxy", &proxy)]);
+    let (code, out, err) = pace_env(d, &args, &[("http_proxy", &proxy)]);
     assert_eq!(code, 1, "{out}\n{err}");
     let dir = only_results_dir(&d.join("results"));
     let s = summary(&dir);
@@ -635,7 +607,7 @@ fn a_dead_proxy_is_named_as_the_proxy_not_the_target() {
 
     // NO_PROXY exempts the target: the same run goes direct and passes.
     std::fs::remove_dir_all(d.join("results")).unwrap();
-    let (code, out, err) = pace_proxied(
+    let (code, out, err) = pace_env(
         d,
         &args,
         &[("http_proxy", &proxy), ("NO_PROXY", "127.0.0.1")],

@@ -7,38 +7,12 @@
 
 mod common;
 
-use common::{case, edit, only_results_dir};
+use common::{case, edit, only_results_dir, pace_env as pace};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// Runs `pace ARGS` in `cwd` with `env` added (and no proxy, so nothing
-/// leaves 127.0.0.1), bounded to a minute: (exit code, stdout, stderr).
-fn pace(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = assert_cmd::Command::cargo_bin("pace").unwrap();
-    cmd.current_dir(cwd).args(args);
-    for k in [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-    ] {
-        cmd.env_remove(k);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.timeout(Duration::from_secs(60)).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
 
 /// A port on 127.0.0.1 that is bound but never listened on: connecting is
 /// refused, and no other process can take the port while it is held.

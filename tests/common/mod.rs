@@ -14,10 +14,38 @@ pub fn pace(cwd: &Path, args: &[&str]) -> (i32, String, String) {
 
 /// [`pace`] with arguments that may be any bytes.
 pub fn pace_os<A: AsRef<std::ffi::OsStr>>(cwd: &Path, args: &[A]) -> (i32, String, String) {
-    let out = Command::cargo_bin("pace")
-        .unwrap()
-        .current_dir(cwd)
-        .args(args)
+    output(
+        Command::cargo_bin("pace")
+            .unwrap()
+            .current_dir(cwd)
+            .args(args),
+    )
+}
+
+/// [`pace`] with `env` added to an environment that names no proxy (the
+/// machine's own proxy variables removed, so nothing leaves 127.0.0.1
+/// unless `env` says so).
+pub fn pace_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = Command::cargo_bin("pace").unwrap();
+    cmd.current_dir(cwd).args(args);
+    for k in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "REQUEST_METHOD",
+    ] {
+        cmd.env_remove(k).env_remove(k.to_lowercase());
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    output(&mut cmd)
+}
+
+/// Runs `cmd`, bounded to a minute: (exit code, stdout, stderr).
+fn output(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .unwrap();
