@@ -5,6 +5,15 @@
 //! runner -> results -> exporters -> verdict. [`capacity`] models, pure
 //! arithmetic too, read the same results.
 
+/// `eprintln!` for pace's own messages: the formatted text on one line,
+/// with nothing a terminal would obey ([`visible::one_line`]): a message
+/// may quote a name, a path or a value the user wrote.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::visible::one_line(&format!($($arg)*)))
+    };
+}
+
 pub mod capacity;
 pub mod cli;
 pub mod export;
@@ -20,3 +29,4 @@ pub mod store;
 pub mod target;
 pub mod units;
 pub mod verdict;
+pub mod visible;

@@ -590,6 +590,11 @@ fn a_dead_proxy_is_named_as_the_proxy_not_the_target() {
     let args = ["run", "plan.toml", "--duration", "2s", "--var", "WHAT=x"];
     let (code, out, err) = pace_env(d, &args, &[("http_proxy", &proxy)]);
     assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        err.contains("pace: requests to 127.0.0.1:")
+            && err.contains(&format!("go through the proxy 127.0.0.1:{dead}")),
+        "{err}"
+    );
     let dir = only_results_dir(&d.join("results"));
     let s = summary(&dir);
     let rows = s["error_rows"].as_array().unwrap();
@@ -604,6 +609,57 @@ fn a_dead_proxy_is_named_as_the_proxy_not_the_target() {
         );
     }
     assert!(out.contains("connection refused by the proxy"), "{out}");
+
+    // A proxy that takes the connection and closes it unanswered: that is
+    // the proxy's doing too, not the target's.
+    let closer = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closing = format!("http://{}", closer.local_addr().unwrap());
+    closer.set_nonblocking(true).unwrap();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    let server = std::thread::spawn(move || {
+        while !stopped.load(std::sync::atomic::Ordering::Relaxed)
+            && std::time::Instant::now() < until
+        {
+            match closer.accept() {
+                Ok((sock, _)) => drop(sock),
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(2)),
+            }
+        }
+    });
+    std::fs::remove_dir_all(d.join("results")).unwrap();
+    let (code, out, err) = pace_env(d, &args, &[("HTTP_PROXY", &closing)]);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    server.join().unwrap();
+    assert_eq!(code, 1, "{out}\n{err}");
+    let s = summary(&only_results_dir(&d.join("results")));
+    for r in s["error_rows"].as_array().unwrap() {
+        let m = r["message"].as_str().unwrap();
+        assert!(m.contains("the proxy 127.0.0.1:"), "{m}");
+        assert!(m.contains("(the proxy for 127.0.0.1:"), "{m}");
+    }
+
+    // Said before any traffic: at --check, and on stderr as a run starts.
+    let check = ["run", "plan.toml", "--check", "--var", "WHAT=x"];
+    let (code, out, err) = pace_env(d, &check, &[("http_proxy", &proxy)]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains(&format!("go through the proxy 127.0.0.1:{dead}")),
+        "{out}"
+    );
+    // A SOCKS proxy pace cannot speak to: refused before any traffic,
+    // naming the first step it would fail.
+    let (code, out, err) = pace_env(d, &check, &[("ALL_PROXY", "socks5://127.0.0.1:1")]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(
+        err.starts_with("error: plan.toml:")
+            && err.contains(
+                "group[0].step[0].url: its requests would go through the socks5 proxy 127.0.0.1:1"
+            ),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
 
     // NO_PROXY exempts the target: the same run goes direct and passes.
     std::fs::remove_dir_all(d.join("results")).unwrap();

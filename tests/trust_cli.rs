@@ -298,8 +298,11 @@ fn the_corrected_view_keeps_the_backlog_under_every_late_policy() {
         assert!(measured < 0.1, "{plan}: measured p50 {measured}");
         assert!(corrected > 0.5, "{plan}: corrected p50 {corrected}");
         assert!(out.contains("from schedule p50"), "{out}");
-        assert!(!out.contains(" 1 users"), "{out}");
-        assert!(!out.contains("at least 1 user"), "{out}");
+        // The advice, not the audit: the law line rightly measures N as
+        // 1 user busy all the time.
+        let advice: String = out.lines().filter(|l| !l.starts_with("law ")).collect();
+        assert!(!advice.contains(" 1 users"), "{out}");
+        assert!(!advice.contains("at least 1 user"), "{out}");
         let causes = s["verdict"]["causes"].as_array().unwrap();
         assert_eq!(causes[0]["cause"], "behind_schedule", "{plan}: {causes:?}");
         // Stalls of 1 s at a 100 ms pacing: ten users at a 1.1 s pacing

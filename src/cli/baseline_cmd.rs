@@ -122,7 +122,7 @@ pub fn run(a: BaselineArgs) -> i32 {
     let (plan, text, file) = match load_plan(&a.plan) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return exit::BAD_INPUT;
         }
     };
@@ -146,25 +146,25 @@ pub fn run(a: BaselineArgs) -> i32 {
         match e {
             runner::RunError::Plan { key, message } => {
                 let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
-                eprintln!(
+                errln!(
                     "error: {}:{}: {key}: {message}",
                     file.display(),
                     crate::plan::check::line_of_key(&text, &key)
                 );
             }
-            e => eprintln!("error: {}: {e}", file.display()),
+            e => errln!("error: {}: {e}", file.display()),
         }
         return exit::BAD_INPUT;
     }
     let dir = match make_dir(&a, &plan, &plan_dir) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::BAD_INPUT;
         }
     };
     if let Err(e) = std::fs::write(dir.join("plan.toml"), &text) {
-        eprintln!("error: -o {}: {e}", dir.display());
+        errln!("error: -o {}: {e}", dir.display());
         return exit::BAD_INPUT;
     }
     let seed = a.seed.or(plan.run.seed).unwrap_or(42);
@@ -181,7 +181,7 @@ pub fn run(a: BaselineArgs) -> i32 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            errln!("error: cannot start the runtime: {e}");
             return exit::INTERRUPTED;
         }
     };
@@ -200,7 +200,7 @@ pub fn run(a: BaselineArgs) -> i32 {
                     a.warmup
                 ),
             };
-            eprintln!(
+            errln!(
                 "pace: baseline of group '{}': one user, back to back, {what}",
                 g.name
             );
@@ -223,14 +223,14 @@ pub fn run(a: BaselineArgs) -> i32 {
         let exec = match rt.block_on(runner::execute(&one, cfg)) {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("error: group '{}': the run failed: {e}", g.name);
+                errln!("error: group '{}': the run failed: {e}", g.name);
                 return exit::INTERRUPTED;
             }
         };
         let rows = match open_samples(&dir.join(&samples)) {
             Ok(f) => f.rows,
             Err(e) => {
-                eprintln!("error: {}: {e}", dir.join(&samples).display());
+                errln!("error: {}: {e}", dir.join(&samples).display());
                 return exit::INTERRUPTED;
             }
         };
@@ -244,7 +244,7 @@ pub fn run(a: BaselineArgs) -> i32 {
         if let (Some(m), None) = (max_iterations, &exec.interrupted)
             && gb.iterations + a.warmup < m
         {
-            eprintln!(
+            errln!(
                 "warning: group '{}': only {} of {} iterations within the {} limit",
                 g.name,
                 gb.iterations + a.warmup,
@@ -268,14 +268,14 @@ pub fn run(a: BaselineArgs) -> i32 {
     };
     let json = serde_json::to_string_pretty(&baseline).expect("JSON of plain numbers");
     if let Err(e) = std::fs::write(dir.join(BASELINE_FILE), json + "\n") {
-        eprintln!("error: {}: {e}", dir.join(BASELINE_FILE).display());
+        errln!("error: {}: {e}", dir.join(BASELINE_FILE).display());
         return exit::INTERRUPTED;
     }
     outln!("{}", table(&baseline));
     let code = report(&baseline, &dir);
     outln!("wrote {}", dir.join(BASELINE_FILE).display());
     if let Some(why) = interrupted {
-        eprintln!(
+        errln!(
             "pace: incomplete: {why}; partial baseline in {}",
             dir.display()
         );
@@ -351,7 +351,7 @@ fn table(b: &Baseline) -> Table {
     ]);
     for g in &b.groups {
         let [mean, sd, ci, rel] = cells(g.iteration_time.as_ref());
-        t.add_row(super::visible::row([
+        t.add_row(crate::visible::row([
             format!("{} (B, iteration)", g.name),
             g.iteration_time.map_or(0, |m| m.n).to_string(),
             mean,
@@ -363,7 +363,7 @@ fn table(b: &Baseline) -> Table {
         ]));
         for s in &g.steps {
             let [mean, sd, ci, rel] = cells(s.response_time.as_ref());
-            t.add_row(super::visible::row([
+            t.add_row(crate::visible::row([
                 format!("  {}", s.name),
                 s.response_time.map_or(0, |m| m.n).to_string(),
                 mean,
@@ -384,7 +384,7 @@ fn report(b: &Baseline, dir: &Path) -> i32 {
     for g in &b.groups {
         if g.has_errors() {
             code = exit::FAILED;
-            eprintln!(
+            errln!(
                 "ERROR: group '{}': {} failed transaction(s) in {} failed iteration(s) of {}: this is not a baseline (B leaves them out, but a system that fails with one user must be fixed first). First: {}",
                 g.name,
                 g.errors,
@@ -394,11 +394,11 @@ fn report(b: &Baseline, dir: &Path) -> i32 {
             );
         }
         match &g.iteration_time {
-            None => eprintln!(
+            None => errln!(
                 "warning: group '{}': fewer than 2 successful iterations: no B",
                 g.name
             ),
-            Some(m) if !m.narrow_enough() => eprintln!(
+            Some(m) if !m.narrow_enough() => errln!(
                 "warning: group '{}': B's interval is ±{}% of its mean, wider than ±{}%: about {} iterations would narrow it (pace baseline --iterations {})",
                 g.name,
                 round_sig(100.0 * m.relative_half_width(), 2),

@@ -104,7 +104,7 @@ pub fn run(a: CapacityArgs) -> i32 {
     let inputs = match read_inputs(&a.input) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::BAD_INPUT;
         }
     };
@@ -116,7 +116,7 @@ pub fn run(a: CapacityArgs) -> i32 {
                 think_s: net.think_s,
             }),
             Err(e) => {
-                eprintln!("error: --demand: {e}");
+                errln!("error: --demand: {e}");
                 return exit::BAD_INPUT;
             }
         },
@@ -128,7 +128,7 @@ pub fn run(a: CapacityArgs) -> i32 {
         Err(e) => {
             // The readers have already refused bad points with their line;
             // what is left (no convergence) is the inputs'.
-            eprintln!("error: {}: {e}", inputs.source);
+            errln!("error: {}: {e}", inputs.source);
             return exit::BAD_INPUT;
         }
     };
@@ -155,7 +155,7 @@ pub fn run(a: CapacityArgs) -> i32 {
             .map_err(|e| e.to_string())
             .and_then(|html| std::fs::write(path, html).map_err(|e| e.to_string()));
         if let Err(e) = written {
-            eprintln!("error: --html {}: cannot write: {e}", path.display());
+            errln!("error: --html {}: cannot write: {e}", path.display());
             return exit::BAD_INPUT;
         }
     }

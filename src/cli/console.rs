@@ -2,12 +2,12 @@
 //! checks, the response times measured and from the schedule side by side,
 //! and the verdict's word with its reasons.
 
-use super::visible;
 use crate::plan::file::{PacingMode, PlanFile};
 use crate::results::error_table::{ERROR_ROWS, ErrorRow};
 use crate::results::judgement::State;
 use crate::results::summary::Summary;
 use crate::units::round_sig;
+use crate::visible;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 
 fn ms(v: f64) -> String {

@@ -53,7 +53,7 @@ pub fn load_plan(path: &Path) -> Result<(PlanFile, String, PathBuf), String> {
     };
     let text = match converted {
         Some(text) => {
-            eprintln!(
+            errln!(
                 "pace: {} has no plan.toml: running its Pyak47 config.cfg, converted (`pace import {}` writes it)",
                 path.display(),
                 path.display()
@@ -315,7 +315,7 @@ pub fn publish_with(
     let results = Results::new(dir, plan, summary, agg);
     let failures = export::write_all(&results, export::Options { xml: p.xml });
     for f in &failures {
-        eprintln!("error: could not write a report: {f}");
+        errln!("error: could not write a report: {f}");
     }
     if !failures.is_empty() {
         code = exit::INTERRUPTED;
@@ -330,20 +330,20 @@ pub fn publish_with(
                 // --quiet: a query over them would otherwise find nothing
                 // and not know why.
                 if let crate::store::SamplesStored::OverLimit { limit } = saved.samples {
-                    eprintln!(
+                    errln!(
                         "warning: results_database: run {id} has more than {limit} samples \
                          (run.results_database_samples): none of its raw samples were stored \
                          (runs.samples_status = 'over_limit'); samples.csv has them all"
                     );
                 }
                 if !p.quiet {
-                    eprintln!("pace: stored as run {id} in {url}");
+                    errln!("pace: stored as run {id} in {url}");
                 }
             }
             // The store's errors name the file, never the connection
             // string (it may hold a password).
             Err(e) => {
-                eprintln!("error: results_database: the run was not stored: {e}");
+                errln!("error: results_database: the run was not stored: {e}");
                 code = exit::INTERRUPTED;
             }
         }
@@ -355,7 +355,7 @@ pub fn publish_with(
         code = exit::INTERRUPTED;
     }
     if p.rebuilt && !p.quiet && failures.is_empty() {
-        eprintln!("pace: reports rebuilt in {}", dir.display());
+        errln!("pace: reports rebuilt in {}", dir.display());
     }
     if let Some(note) = &p.note {
         outln!("{note}");
@@ -485,7 +485,7 @@ fn recorded_overrides(dir: &Path) -> Result<Option<Overrides>, String> {
 /// Says on stderr that a torn last line was left out.
 pub fn warn_torn(samples: &Path, bytes: u64) {
     if bytes > 0 {
-        eprintln!(
+        errln!(
             "warning: {}: its last line is incomplete ({bytes} bytes: the run was killed, or its disk filled, while writing it); left out",
             samples.display()
         );

@@ -29,7 +29,7 @@ pub fn run(a: HistoryArgs) -> i32 {
             Ok(r) => r,
             Err(e) => {
                 // Store errors name the file (or the unsupported scheme).
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return exit::BAD_INPUT;
             }
         };
@@ -37,7 +37,7 @@ pub fn run(a: HistoryArgs) -> i32 {
         match serde_json::to_string_pretty(&rows) {
             Ok(j) => outln!("{j}"),
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return exit::BAD_INPUT;
             }
         }
@@ -86,7 +86,7 @@ fn table(rows: &[HistoryRow]) -> Table {
             "no_checks" => "NO CHECKS",
             _ => "INCOMPLETE",
         };
-        t.add_row(super::visible::row([
+        t.add_row(crate::visible::row([
             r.run_id.to_string(),
             r.started_at.clone(),
             r.plan_name.clone(),

@@ -46,7 +46,7 @@ pub fn post_run_gated(cmd: &str, timeout: f64, r: &Results, gate: &Gate) -> Opti
     match gate {
         Gate::Open => Some(post_run(cmd, timeout, r)),
         Gate::Converted(cfg) => {
-            eprintln!(
+            errln!(
                 "pace: post_run NOT run: `{cmd}` is the post_run_script of {}, converted, not a plan file's hook; pass --allow-hooks to run it",
                 cfg.display()
             );
@@ -58,14 +58,14 @@ pub fn post_run_gated(cmd: &str, timeout: f64, r: &Results, gate: &Gate) -> Opti
 /// Runs `cmd` for the results `r`, for at most `timeout` seconds.
 pub fn post_run(cmd: &str, timeout: f64, r: &Results) -> Ended {
     // Said even with --quiet: whoever runs a plan sees the code it runs.
-    eprintln!("pace: running post_run: {cmd}");
+    errln!("pace: running post_run: {cmd}");
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("warning: post_run `{cmd}` could not start: {e}; the results are kept");
+            errln!("warning: post_run `{cmd}` could not start: {e}; the results are kept");
             return Ended::Failed;
         }
     };
@@ -89,7 +89,7 @@ async fn run(cmd: &str, timeout: f64, r: &Results) -> Ended {
     let mut child = match command.spawn() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("warning: post_run `{cmd}` could not start: {e}; the results are kept");
+            errln!("warning: post_run `{cmd}` could not start: {e}; the results are kept");
             return Ended::Failed;
         }
     };
@@ -99,24 +99,24 @@ async fn run(cmd: &str, timeout: f64, r: &Results) -> Ended {
             return match status {
                 Ok(s) if s.success() => Ended::Done,
                 Ok(s) => {
-                    eprintln!("warning: post_run `{cmd}` failed ({s}); the results are kept");
+                    errln!("warning: post_run `{cmd}` failed ({s}); the results are kept");
                     Ended::Failed
                 }
                 Err(e) => {
-                    eprintln!("warning: post_run `{cmd}`: {e}; the results are kept");
+                    errln!("warning: post_run `{cmd}`: {e}; the results are kept");
                     Ended::Failed
                 }
             };
         }
         _ = tokio::time::sleep(limit) => {
-            eprintln!(
+            errln!(
                 "warning: post_run `{cmd}` still running after its {} timeout (run.post_run_timeout): stopped; the results are kept",
                 crate::units::human_duration(timeout)
             );
             Ended::Failed
         }
         sig = interrupts.recv() => {
-            eprintln!("pace: {sig} while post_run `{cmd}` ran: stopped it; the results are kept");
+            errln!("pace: {sig} while post_run `{cmd}` ran: stopped it; the results are kept");
             Ended::Interrupted
         }
     };

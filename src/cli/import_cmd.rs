@@ -141,7 +141,7 @@ fn measured_rt(dir: &Path, names: &[String]) -> Result<(f64, String), String> {
             )
         })?;
         if g.has_errors() {
-            eprintln!(
+            errln!(
                 "warning: --from {}: group '{name}' had {} failed iteration(s) in its baseline; B leaves them out",
                 dir.display(),
                 g.failed_iterations
@@ -154,7 +154,7 @@ fn measured_rt(dir: &Path, names: &[String]) -> Result<(f64, String), String> {
     let (name, m) = slowest.ok_or_else(|| "error: the project has no user group".to_string())?;
     if !m.narrow_enough() {
         let more = m.samples_for(MAX_RELATIVE_HALF_WIDTH);
-        eprintln!(
+        errln!(
             "warning: --from {}: group '{name}': the measured B is too uncertain to plan from: its 95% interval is ±{}% of the mean, wider than ±{}%; measure again with more iterations (about {more}: pace baseline --iterations {more})",
             dir.display(),
             units::round_sig(100.0 * m.relative_half_width(), 2),
@@ -175,7 +175,7 @@ pub fn run(a: ImportArgs) -> i32 {
     match import(a) {
         Ok(()) => exit::OK,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             exit::BAD_INPUT
         }
     }
@@ -265,10 +265,10 @@ fn import(a: ImportArgs) -> Result<(), String> {
     })?;
     outln!("{}", table(&conv.rows));
     for w in &conv.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     for w in &missing {
-        eprintln!("{w}");
+        errln!("{w}");
     }
     if existed {
         outln!("overwrote {} (--force)", output.display());

@@ -77,7 +77,7 @@ pub fn run(a: K8sArgs) -> i32 {
     match write(a) {
         Ok(()) => exit::OK,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             exit::BAD_INPUT
         }
     }
@@ -271,21 +271,22 @@ fn read_scripts(plan: &PlanFile, file: &Path) -> Result<Vec<ScriptFile>, String>
 /// What the pods cannot have from this machine.
 fn warnings(plan: &PlanFile, o: &Options) {
     if o.start_in < SHORT_START_S {
-        eprintln!(
+        errln!(
             "warning: --start-in {}: it must cover scheduling and the image pull of every pod; a pod not ready by then exits 5",
             crate::units::format_duration(o.start_in)
         );
     }
     for g in &plan.groups {
         if g.worker.is_some() {
-            eprintln!(
+            errln!(
                 "warning: group '{}' runs its own worker command: the files it needs must be in the image ({})",
-                g.name, o.image
+                g.name,
+                o.image
             );
         }
     }
     if plan.run.post_run.is_some() {
-        eprintln!(
+        errln!(
             "warning: run.post_run runs in each pod, on that shard's results; `pace merge` runs no hook: run it yourself on the merged folder"
         );
     }
@@ -300,7 +301,7 @@ fn crowded(o: &Options, m: &Manifest) {
     let cpu = m.size.cpu_request_milli;
     if cpu > CROWDED_MILLI {
         let more = (o.shards as f64 * cpu as f64 / CROWDED_MILLI as f64).ceil() as u64;
-        eprintln!(
+        errln!(
             "warning: each shard asks for {cpu}m CPU for its share of the plan's rate: --shards {more} keeps a pod under {CROWDED_MILLI}m"
         );
     }
@@ -318,7 +319,7 @@ fn next_steps(a: &K8sArgs, o: &Options, m: &Manifest) {
         .tps
         .map(|t| format!("{} TPS", crate::units::round_sig(t, 3)))
         .unwrap_or_else(|| "a rate the plan does not set".into());
-    eprintln!(
+    errln!(
         "pace k8s: {} shards of {}, seed {}, start at {} (in {}); each pod asks for {}m CPU and {} MiB (heaviest shard: {} users, {rate}); deadline {} s",
         o.shards,
         a.plan.display(),
@@ -330,14 +331,14 @@ fn next_steps(a: &K8sArgs, o: &Options, m: &Manifest) {
         size.http_users + size.script_users,
         m.deadline_s
     );
-    eprintln!("next:");
+    errln!("next:");
     match &a.output {
-        Some(p) => eprintln!(
+        Some(p) => errln!(
             "  kubectl{ns} apply -f {}     (before {})",
             p.display(),
             o.start_at
         ),
-        None => eprintln!(
+        None => errln!(
             "  kubectl{ns} apply -f job.yaml     (the file you saved the YAML to, e.g. `pace k8s ... > job.yaml`; before {})",
             o.start_at
         ),
@@ -348,32 +349,32 @@ fn next_steps(a: &K8sArgs, o: &Options, m: &Manifest) {
         // has failed (the Job is then Failed, never Complete).
         let job = format!("job/{}", o.name);
         let t = m.deadline_s;
-        eprintln!(
+        errln!(
             "  kubectl{ns} wait --for=condition=complete --timeout={t}s {job} & kubectl{ns} wait --for=condition=failed --timeout={t}s {job} & wait -n     (or watch `kubectl{ns} get {job}`)"
         );
-        eprintln!(
+        errln!(
             "  copy {}/{}/ off the claim {claim} (every shard's folder is {dir}/)",
             k8s::RESULTS_DIR,
             o.run
         );
     } else {
-        eprintln!(
+        errln!(
             "  kubectl{ns} logs -f -l app.kubernetes.io/instance={} --prefix --max-log-requests {}     (until every shard says it exited)",
             o.run,
             o.shards.max(5)
         );
-        eprintln!(
+        errln!(
             "  for each shard I: kubectl{ns} cp POD:{dir} {}/shard-I     (within {} of its end)",
             o.run,
             crate::units::format_duration(o.collect_for)
         );
         // The job-completion-index label exists from Kubernetes 1.28; the
         // annotation of the same name from 1.21.
-        eprintln!(
+        errln!(
             "  POD of shard I: kubectl{ns} get pods -l app.kubernetes.io/instance={} -o custom-columns='POD:.metadata.name,I:.metadata.annotations.batch\\.kubernetes\\.io/job-completion-index'     (the label batch.kubernetes.io/job-completion-index exists from Kubernetes 1.28)",
             o.run
         );
     }
-    eprintln!("  pace merge {}/shard-*/* -o {}-merged", o.run, o.run);
-    eprintln!("  open {}-merged/report.html", o.run);
+    errln!("  pace merge {}/shard-*/* -o {}-merged", o.run, o.run);
+    errln!("  open {}-merged/report.html", o.run);
 }

@@ -38,7 +38,7 @@ pub fn run(a: MergeArgs) -> i32 {
     match merge_into(&a) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             exit::BAD_INPUT
         }
     }
@@ -102,7 +102,7 @@ fn merge_into(a: &MergeArgs) -> Result<i32, String> {
         }
     };
     for w in &folded.warnings {
-        eprintln!("{w}");
+        errln!("{w}");
     }
     for (s, &bytes) in set.shards.iter().zip(&folded.torn) {
         finish::warn_torn(&s.dir.join(crate::results::SAMPLES_FILE), bytes);
@@ -144,7 +144,7 @@ fn merge_into(a: &MergeArgs) -> Result<i32, String> {
         s.start_skew_s = Some(skew);
     });
     if !a.quiet && done.reports_written {
-        eprintln!(
+        errln!(
             "pace: {} shards of {} merged into {}",
             set.shards.len(),
             set.count,
@@ -269,7 +269,7 @@ fn print_shards(rows: &[ShardRow], skew: f64, max_skew: f64) {
         ],
     );
     for r in rows {
-        t.add_row(super::visible::row([
+        t.add_row(crate::visible::row([
             r.index.to_string(),
             r.host.clone(),
             r.status.clone(),

@@ -38,7 +38,6 @@ mod report_cmd;
 mod run_cmd;
 mod stairs_cmd;
 mod target_cmd;
-mod visible;
 
 use clap::{Parser, Subcommand};
 
@@ -176,7 +175,7 @@ pub fn main_from(args_os: Vec<std::ffi::OsString>) -> i32 {
                 .filter(|f| f.starts_with('-'))
                 .map(|f| format!(" (the value of {f})"))
                 .unwrap_or_default();
-            eprintln!(
+            errln!(
                 "error: argument '{}'{flag} is not valid UTF-8: pace takes any bytes in paths, but text values must be UTF-8",
                 args_os[i].to_string_lossy()
             );
@@ -289,7 +288,7 @@ fn clap_error(e: clap::Error) -> i32 {
                         .into();
                 }
             }
-            eprintln!("{line}");
+            errln!("{line}");
             exit::BAD_INPUT
         }
     }

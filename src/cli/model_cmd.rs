@@ -200,7 +200,7 @@ fn users_range(s: &str) -> Result<(u64, u64), String> {
 }
 
 fn bad(msg: String) -> i32 {
-    eprintln!("error: {msg}");
+    errln!("error: {msg}");
     exit::BAD_INPUT
 }
 

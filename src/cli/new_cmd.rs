@@ -124,7 +124,7 @@ pub fn run(a: NewArgs) -> i32 {
         } else {
             String::new()
         };
-        eprintln!(
+        errln!(
             "error: {}: {why}: pick a new project name{hint}",
             dir.display()
         );
@@ -139,7 +139,7 @@ pub fn run(a: NewArgs) -> i32 {
         .and_then(|_| std::fs::write(&plan, PLAN))
         .and_then(|_| std::fs::write(&script, SCRIPT));
     if let Err(e) = made {
-        eprintln!("error: {}: cannot create the project: {e}", dir.display());
+        errln!("error: {}: cannot create the project: {e}", dir.display());
         return exit::BAD_INPUT;
     }
     let rows = [

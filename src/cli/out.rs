@@ -29,7 +29,7 @@ pub fn write(args: std::fmt::Arguments, newline: bool) {
     if let Err(e) = r {
         BROKEN.store(true, Ordering::Relaxed);
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write to standard output: {e}");
+            errln!("error: cannot write to standard output: {e}");
         }
     }
 }

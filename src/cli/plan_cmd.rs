@@ -182,7 +182,7 @@ fn measured_baseline(
         )
     })?;
     if g.has_errors() {
-        eprintln!(
+        errln!(
             "warning: --from {}: group '{}' had {} failed iteration(s) in its baseline; B leaves them out",
             dir.display(),
             g.name,
@@ -213,7 +213,7 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
         Some(dir) => match measured_baseline(dir, a.group.as_deref(), a.tx_per_iter) {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return exit::BAD_INPUT;
             }
         },
@@ -240,7 +240,7 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
     let sol = match solve(&input) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::BAD_INPUT;
         }
     };
@@ -250,7 +250,7 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
         && path.exists()
         && !a.force
     {
-        eprintln!(
+        errln!(
             "error: -o {}: exists; --force to overwrite it (nothing was printed or written)",
             path.display()
         );
@@ -273,19 +273,19 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
         let text = render(&sol, unit, &command);
         // The plan we write must load back; a failure here is a bug, said plainly.
         if let Err(e) = PlanFile::parse(&text, &path.display().to_string()) {
-            eprintln!("error: internal: the written plan does not load back: {e}");
+            errln!("error: internal: the written plan does not load back: {e}");
             return exit::BAD_INPUT;
         }
         let existed = path.exists();
         if let Err(e) = std::fs::write(&path, text) {
             let e = crate::input::plain(&e);
-            eprintln!("error: -o {}: cannot write: {e}", path.display());
+            errln!("error: -o {}: cannot write: {e}", path.display());
             return exit::BAD_INPUT;
         }
         if existed {
-            eprintln!("overwrote {} (--force)", path.display());
+            errln!("overwrote {} (--force)", path.display());
         } else {
-            eprintln!("wrote {}", path.display());
+            errln!("wrote {}", path.display());
         }
     }
     exit::OK

@@ -31,7 +31,7 @@ pub fn run(a: ReportArgs) -> i32 {
     let (plan, agg, meta) = match finish::reload(&a.results, None, a.ts_interval) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return exit::BAD_INPUT;
         }
     };

@@ -113,7 +113,7 @@ fn print_check(plan: &PlanFile) {
         };
         outln!(
             "  {}: {}, pacing {}, {work}, {rate}",
-            super::visible::one_line(&g.name),
+            crate::visible::one_line(&g.name),
             crate::units::count(g.users as f64, "user"),
             g.pacing.mode.name()
         );
@@ -187,7 +187,7 @@ fn tpi_warning(plan: &PlanFile) {
     };
     for g in &plan.groups {
         if g.transactions_per_iteration() != tpi as usize {
-            eprintln!(
+            errln!(
                 "warning: group '{}' makes {} transaction(s) per iteration ({}), not the {tpi} of [target] transactions_per_iteration; its own count is the one planned and judged",
                 g.name,
                 g.transactions_per_iteration(),
@@ -298,14 +298,14 @@ pub fn run(a: RunArgs) -> i32 {
     ) {
         (Ok(shard), Ok(start_at)) => Sharding { shard, start_at },
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::BAD_INPUT;
         }
     };
     let (plan, text, file) = match load_plan(&a.plan) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return exit::BAD_INPUT;
         }
     };
@@ -314,17 +314,17 @@ pub fn run(a: RunArgs) -> i32 {
     let overrides = match run_overrides::overrides(&a.overrides, &plan, split.shard.is_some()) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::BAD_INPUT;
         }
     };
     for line in run_overrides::unused_vars(&overrides, &plan, &text) {
-        eprintln!("{line}");
+        errln!("{line}");
     }
     let plan = match overrides.apply(&plan) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::BAD_INPUT;
         }
     };
@@ -351,17 +351,17 @@ pub fn run(a: RunArgs) -> i32 {
         if a.check {
             outln!("{line}");
         } else if !a.quiet {
-            eprintln!("{line}");
+            errln!("{line}");
         }
     }
     if split.shard.is_some()
         && let Err(e) = crate::plan::segment::check_splittable(&plan)
     {
-        eprintln!("error: {e}");
+        errln!("error: {e}");
         return exit::BAD_INPUT;
     }
     if split.start_at.is_some() && plan.run.stairs.is_some() {
-        eprintln!(
+        errln!(
             "error: --start-at: a stair plan ([run.stairs]) cannot wait for a start: not supported"
         );
         return exit::BAD_INPUT;
@@ -373,7 +373,7 @@ pub fn run(a: RunArgs) -> i32 {
     if let Some(shard) = split.shard
         && let Some(e) = shard_args::useless(&plan, shard)
     {
-        eprintln!("error: {e}");
+        errln!("error: {e}");
         return exit::BAD_INPUT;
     }
     // Where a plan key is: `plan.toml:LINE`, or only `config.cfg` for a
@@ -416,16 +416,16 @@ pub fn run(a: RunArgs) -> i32 {
         shard: split.shard,
         start_at: None,
     };
-    let commands = match runner::preflight(&plan, &probe) {
-        Ok(c) => c,
+    let runner::Preflight { commands, proxies } = match runner::preflight(&plan, &probe) {
+        Ok(p) => p,
         Err(runner::RunError::Plan { key, message }) => {
             // A value quoted in the message may hold a line break.
             let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
-            eprintln!("error: {}: {key}: {message}", at(&key));
+            errln!("error: {}: {key}: {message}", at(&key));
             return exit::BAD_INPUT;
         }
         Err(e) => {
-            eprintln!("error: {}: {e}", file.display());
+            errln!("error: {}: {e}", file.display());
             return exit::BAD_INPUT;
         }
     };
@@ -435,7 +435,7 @@ pub fn run(a: RunArgs) -> i32 {
         } else {
             format!("{}: run.results_dir", at("run.results_dir"))
         };
-        eprintln!("error: {key}: {e}");
+        errln!("error: {key}: {e}");
         return exit::BAD_INPUT;
     }
     if a.check {
@@ -471,11 +471,19 @@ pub fn run(a: RunArgs) -> i32 {
         super::stairs_cmd::print_check(&plan);
         // Read again by a run; here only to say what it holds.
         for line in runner::describe_data(&plan, &plan_dir).unwrap_or_default() {
-            println!("{line}");
+            outln!("{line}");
         }
         let gated = !a.allow_hooks && converted;
         print_commands(&plan, &commands, gated);
+        for l in &proxies {
+            outln!("proxy: {l}");
+        }
         return exit::OK;
+    }
+    if !a.quiet {
+        for l in &proxies {
+            errln!("pace: {l}");
+        }
     }
     // Shards' schedules add up to the plan's only if every shard draws
     // from one seed: given, the plan's, or derived from the one start
@@ -485,7 +493,7 @@ pub fn run(a: RunArgs) -> i32 {
         (Some(s), _) => s,
         (None, Some((at, _))) if sharded => shard_args::common_seed(&text, *at),
         (None, None) if sharded => {
-            eprintln!(
+            errln!(
                 "error: --shard: the shards need one seed, or their schedules do not add up to the plan's: give every shard the same --seed N (or run.seed in the plan), or a --start-at (the seed is then derived from it and the plan)"
             );
             return exit::BAD_INPUT;
@@ -499,23 +507,23 @@ pub fn run(a: RunArgs) -> i32 {
         Ok(d) => d,
         Err(e) => {
             let e = crate::input::plain(&e);
-            eprintln!("error: results_dir {}: {e}", root.display());
+            errln!("error: results_dir {}: {e}", root.display());
             return exit::BAD_INPUT;
         }
     };
     if let Err(e) = std::fs::write(dir.join("plan.toml"), &text) {
-        eprintln!("error: {}: {}", dir.display(), crate::input::plain(&e));
+        errln!("error: {}: {}", dir.display(), crate::input::plain(&e));
         return exit::BAD_INPUT;
     }
     if let Some(o) = &overrides {
         let json = serde_json::to_string_pretty(o).expect("JSON of strings and numbers");
         if let Err(e) = std::fs::write(dir.join(finish::OVERRIDES_FILE), json + "\n") {
-            eprintln!("error: {}: {}", dir.display(), crate::input::plain(&e));
+            errln!("error: {}: {}", dir.display(), crate::input::plain(&e));
             return exit::BAD_INPUT;
         }
     }
     if !a.quiet {
-        eprintln!(
+        errln!(
             "pace: running {} (seed {seed}); results in {}",
             file.display(),
             dir.display()
@@ -527,7 +535,7 @@ pub fn run(a: RunArgs) -> i32 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            errln!("error: cannot start the runtime: {e}");
             return exit::INTERRUPTED;
         }
     };
@@ -553,7 +561,7 @@ pub fn run(a: RunArgs) -> i32 {
     }
     match run_split(&rt, plan, &text, &dir, &one, &split) {
         Ok(r) if r.partial => {
-            eprintln!("pace: incomplete: partial results in {}", dir.display());
+            errln!("pace: incomplete: partial results in {}", dir.display());
             exit::INTERRUPTED
         }
         Ok(r) => r.published.code,
@@ -646,11 +654,11 @@ pub(super) fn run_split(
             ));
         }
         Err(runner::RunError::Plan { key, message }) => {
-            eprintln!("error: {}: {key}: {message}", file.display());
+            errln!("error: {}: {key}: {message}", file.display());
             return Err(exit::BAD_INPUT);
         }
         Err(e) => {
-            eprintln!("error: the run failed: {e}");
+            errln!("error: the run failed: {e}");
             return Err(exit::INTERRUPTED);
         }
     };
@@ -672,7 +680,7 @@ pub(super) fn run_split(
                 window,
             ) {
                 Ok(r) => agg = r.agg,
-                Err(e) => eprintln!("warning: could not re-read the samples: {e}"),
+                Err(e) => errln!("warning: could not re-read the samples: {e}"),
             }
         }
     }
@@ -732,7 +740,7 @@ pub fn verify(a: VerifyArgs) -> i32 {
     let (plan, agg, meta) = match finish::reload(&a.results, a.plan.as_deref(), None) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return exit::BAD_INPUT;
         }
     };

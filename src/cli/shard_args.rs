@@ -255,7 +255,7 @@ pub fn write_late(
         "not ready by the start: ready {} s after {when}; nothing was sent",
         round_sig(late, 4)
     );
-    eprintln!("error: --start-at: {why} (exit 5)");
+    errln!("error: --start-at: {why} (exit 5)");
     let samples = dir.join(crate::results::SAMPLES_FILE);
     let empty = Aggregate::for_plan(plan, finish::window(plan, true, 0.0));
     let meta = RunMeta {
@@ -293,7 +293,7 @@ pub fn write_late(
         std::fs::write(dir.join("summary.json"), json + "\n")
     });
     if let Err(e) = written {
-        eprintln!("error: {}: {e}", dir.display());
+        errln!("error: {}: {e}", dir.display());
     }
     exit::LATE
 }

@@ -139,13 +139,13 @@ pub(super) fn run_stair(
                 std::fs::write(ldir.join("plan.toml"), t).map_err(|e| crate::input::plain(&e))
             });
         if let Err(e) = made {
-            eprintln!("error: {}: {e}", ldir.display());
+            errln!("error: {}: {e}", ldir.display());
             interrupted = Some(format!("level {}'s folder could not be made", i + 1));
             next = i;
             break;
         }
         if !one.quiet {
-            eprintln!(
+            errln!(
                 "pace: stair level {} of {} ({}): ramp {} + hold {}, results in {}",
                 i + 1,
                 levels.len(),
@@ -254,7 +254,7 @@ pub(super) fn run_stair(
         });
     let report = written.is_ok();
     if let Err(e) = written {
-        eprintln!(
+        errln!(
             "error: could not write the stair's report in {}: {e}",
             dir.display()
         );
@@ -270,16 +270,16 @@ pub(super) fn run_stair(
             run_ids,
         };
         match crate::store::open(url).and_then(|mut s| s.save_stair(&rec)) {
-            Ok(id) if !one.quiet => eprintln!("pace: stair stored as stair {id} in {url}"),
+            Ok(id) if !one.quiet => errln!("pace: stair stored as stair {id} in {url}"),
             Ok(_) => {}
             Err(e) => {
-                eprintln!("error: results_database: the stair was not stored: {e}");
+                errln!("error: results_database: the stair was not stored: {e}");
                 code = exit::INTERRUPTED;
             }
         }
     }
     if !one.quiet {
-        eprintln!("pace: stair results in {}", dir.display());
+        errln!("pace: stair results in {}", dir.display());
     }
     print_verdict(&summary, dir, report);
     code
@@ -308,7 +308,7 @@ fn print_end(s: &StairSummary) {
             "stopped at level {} by rule {}: {}",
             st.level,
             st.rule,
-            super::visible::one_line(&st.why)
+            crate::visible::one_line(&st.why)
         ),
         None if t.levels.iter().any(|l| l.partial) => {
             outln!("stopped: interrupted; the partial level is left out of the knee")
@@ -331,6 +331,6 @@ fn print_verdict(s: &StairSummary, dir: &Path, report: bool) {
     super::console::print_folder(dir, report);
     outln!("stair verdict: {}", s.verdict.state.word());
     for r in &s.verdict.reasons {
-        outln!("  - {}", super::visible::one_line(r));
+        outln!("  - {}", crate::visible::one_line(r));
     }
 }

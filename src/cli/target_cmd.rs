@@ -65,7 +65,7 @@ pub fn run(a: TargetArgs) -> i32 {
         queue: a.queue.unwrap_or(target::DEFAULT_QUEUE),
     };
     if let Err((key, e)) = cfg.validate() {
-        eprintln!("error: --{}: {e}", key.replace('_', "-"));
+        errln!("error: --{}: {e}", key.replace('_', "-"));
         return exit::BAD_INPUT;
     }
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -74,7 +74,7 @@ pub fn run(a: TargetArgs) -> i32 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            errln!("error: cannot start the runtime: {e}");
             return exit::BAD_INPUT;
         }
     };
@@ -87,18 +87,18 @@ async fn serve(cfg: TargetConfig, port: u16) -> i32 {
     let stop = match Stop::new() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: cannot listen for signals: {e}");
+            errln!("error: cannot listen for signals: {e}");
             return exit::BAD_INPUT;
         }
     };
     let t = match target::start(cfg.clone(), port).await {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-            eprintln!("error: --port {port}: 127.0.0.1:{port} is already in use");
+            errln!("error: --port {port}: 127.0.0.1:{port} is already in use");
             return exit::BAD_INPUT;
         }
         Err(e) => {
-            eprintln!("error: --port {port}: cannot listen on 127.0.0.1:{port}: {e}");
+            errln!("error: --port {port}: cannot listen on 127.0.0.1:{port}: {e}");
             return exit::BAD_INPUT;
         }
     };
@@ -112,7 +112,7 @@ async fn serve(cfg: TargetConfig, port: u16) -> i32 {
     let served = t.requests_served();
     t.shutdown().await;
     let s = if served == 1 { "" } else { "s" };
-    eprintln!("pace target: stopped after {served} request{s}");
+    errln!("pace target: stopped after {served} request{s}");
     exit::OK
 }
 

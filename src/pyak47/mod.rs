@@ -101,7 +101,7 @@ pub fn plan_from_project(dir: &Path) -> Result<Option<String>, String> {
     // What `pace import` would print as warnings (a shortened ramp-up, a
     // database pace cannot use); missing scripts the run reports itself.
     for w in &conv.warnings {
-        eprintln!("warning: {}: {w}", cfg.display());
+        errln!("warning: {}: {w}", cfg.display());
     }
     Ok(Some(conv.text))
 }

@@ -380,6 +380,12 @@ pub struct GroupTally {
     pub window_failed: u64,
     /// Of `window_failed`: cut off in flight at the end of the run.
     pub window_cutoff: u64,
+    /// `window_failed` by error kind ([`ErrorKind::name`], cutoffs too).
+    pub window_failed_kinds: BTreeMap<&'static str, u64>,
+    /// The group's earliest failed transaction, whole run: (seconds since
+    /// t0, its error text). A reason quotes this group's own error, never
+    /// another group's.
+    pub first_error: Option<(f64, String)>,
     /// Iterations, whole run and in the window.
     pub iterations: u64,
     pub window_iterations: u64,
@@ -423,6 +429,8 @@ impl GroupTally {
             window_ok: 0,
             window_failed: 0,
             window_cutoff: 0,
+            window_failed_kinds: BTreeMap::new(),
+            first_error: None,
             iterations: 0,
             window_iterations: 0,
             window_iterations_planned: 0,
@@ -605,6 +613,9 @@ impl Aggregate {
                     g.ok += 1;
                 } else {
                     g.failed += 1;
+                    if g.first_error.as_ref().is_none_or(|(t, _)| s.t < *t) {
+                        g.first_error = Some((s.t, s.error.clone()));
+                    }
                 }
                 if in_window {
                     self.window_all += 1;
@@ -614,6 +625,8 @@ impl Aggregate {
                         let _ = self.window_latency.record(micros(s.latency));
                     } else {
                         g.window_failed += 1;
+                        let kind = s.error_kind.map(|k| k.name()).unwrap_or("io");
+                        *g.window_failed_kinds.entry(kind).or_default() += 1;
                         if s.error_kind == Some(ErrorKind::Cutoff) {
                             g.window_cutoff += 1;
                         }

@@ -583,13 +583,17 @@ fn classify(e: &reqwest::Error) -> (ErrorKind, String) {
             })
         })
         .unwrap_or_else(|| "the target".into());
-    // Through a proxy, pace connects to the proxy only: a connection that
-    // failed is the proxy's (a target the proxy cannot reach answers 502).
-    if e.is_connect()
-        && let Some(proxy) = e.url().and_then(super::prepare::proxy_for)
+    // Through a proxy, pace's connection is to the proxy. Plain HTTP goes
+    // over it whole: whatever failed (refused, reset, no answer) failed
+    // there, and a target the proxy cannot reach answers 502. HTTPS is a
+    // tunnel through it: only reaching the proxy and opening the tunnel
+    // are the proxy's; TLS and what follows are the target's, end to end.
+    if let Some(url) = e.url()
+        && let Some(proxy) = super::prepare::proxy_for(url)
+        && (url.scheme() == "http" || (e.is_connect() && !super::net_error::is_tls(e)))
     {
         let what = format!("the proxy {proxy}");
-        let msg = super::net_error::describe(e, &what, e.is_timeout(), true);
+        let msg = super::net_error::describe(e, &what, e.is_timeout(), e.is_connect());
         return (kind, format!("{msg} (the proxy for {host})"));
     }
     let msg = super::net_error::describe(e, &host, e.is_timeout(), e.is_connect());

@@ -52,6 +52,13 @@ pub fn describe(e: &(dyn Error + 'static), host: &str, timeout: bool, connect: b
     }
 }
 
+/// Whether `e` (or a cause of it) is a TLS failure.
+pub fn is_tls(e: &(dyn Error + 'static)) -> bool {
+    chain(e)
+        .iter()
+        .any(|s| s.downcast_ref::<rustls::Error>().is_some())
+}
+
 fn chain<'a>(e: &'a (dyn Error + 'static)) -> Vec<&'a (dyn Error + 'static)> {
     let mut out = vec![e];
     let mut src = e.source();

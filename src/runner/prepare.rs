@@ -220,6 +220,11 @@ fn proxy_in_env() -> bool {
 /// failed connection is then the proxy's, and the error says so rather
 /// than blaming the target.
 pub(crate) fn proxy_for(url: &reqwest::Url) -> Option<String> {
+    proxy_of(url).map(|(_, addr)| addr)
+}
+
+/// [`proxy_for`] with the proxy's scheme: (`http`, `127.0.0.1:3128`).
+fn proxy_of(url: &reqwest::Url) -> Option<(String, String)> {
     static MATCHER: std::sync::OnceLock<Option<hyper_util::client::proxy::matcher::Matcher>> =
         std::sync::OnceLock::new();
     let m = MATCHER
@@ -236,7 +241,63 @@ pub(crate) fn proxy_for(url: &reqwest::Url) -> Option<String> {
         Some("socks5" | "socks5h") => 1080,
         _ => 80,
     });
-    Some(format!("{host}:{port}"))
+    Some((
+        p.scheme_str().unwrap_or("http").to_string(),
+        format!("{host}:{port}"),
+    ))
+}
+
+/// The proxies the steps' requests go through, one line per target
+/// (`HOST:PORT`) that goes through one, for the user to see before any
+/// traffic: a proxy changes what is measured. A step whose URL is only
+/// known at run time (a variable in its host) is not listed. Errors: a
+/// proxy pace cannot speak to (SOCKS: pace's client speaks to http and
+/// https proxies), naming the first step it would fail, before every
+/// request of the run fails on it.
+fn proxies(groups: &[Group]) -> Result<Vec<String>, RunError> {
+    let mut lines: Vec<String> = Vec::new();
+    for (gi, g) in groups.iter().enumerate() {
+        let GroupWork::Http(h) = &*g.work else {
+            continue;
+        };
+        for (si, step) in h.steps.iter().enumerate() {
+            let Ok(url) = reqwest::Url::parse(&step.url) else {
+                continue;
+            };
+            let Some((scheme, proxy)) = proxy_of(&url) else {
+                continue;
+            };
+            if scheme != "http" && scheme != "https" {
+                return Err(RunError::Plan {
+                    key: format!("group[{gi}].step[{si}].url"),
+                    message: format!(
+                        "its requests would go through the {scheme} proxy {proxy} that the environment names (HTTP_PROXY, HTTPS_PROXY or ALL_PROXY), and pace speaks only to http and https proxies: unset it, or list the host in NO_PROXY"
+                    ),
+                });
+            }
+            let target = match (url.host_str(), url.port_or_known_default()) {
+                (Some(h), Some(p)) => format!("{h}:{p}"),
+                (Some(h), None) => h.to_string(),
+                _ => continue,
+            };
+            let line = format!(
+                "requests to {target} go through the proxy {proxy} (from the environment; NO_PROXY lists hosts reached directly)"
+            );
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+    }
+    Ok(lines)
+}
+
+/// What [`preflight`] found: what the run will execute, and where its
+/// requests go.
+pub struct Preflight {
+    /// The commands the script groups run, in words.
+    pub commands: Vec<String>,
+    /// One line per target reached through a proxy (see [`proxies`]).
+    pub proxies: Vec<String>,
 }
 
 /// Everything [`execute`] checks before it sends traffic, without sending
@@ -245,8 +306,9 @@ pub(crate) fn proxy_for(url: &reqwest::Url) -> Option<String> {
 /// file that compiles, for pace's Python worker) and every interpreter (it
 /// runs Python). `${PACE_TARGET}` stands for the embedded target's address.
 /// Returns the commands the run will execute for its script groups, in
-/// words; errors: the first problem, naming its key.
-pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Vec<String>, RunError> {
+/// words, and the proxies its requests go through; errors: the first
+/// problem, naming its key.
+pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Preflight, RunError> {
     let mut cfg = RunConfig {
         workers_log: None,
         vars: cfg.vars.clone(),
@@ -279,7 +341,8 @@ pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Vec<String>, RunErr
             commands.push(scripts::describe(spec));
         }
     }
-    Ok(commands)
+    let proxies = proxies(&groups)?;
+    Ok(Preflight { commands, proxies })
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ pub async fn record(
             "{}: {e}: the load was stopped at once ({written} samples recorded until then; the file may end mid-line, `pace report` leaves that line out)",
             out.path.display()
         );
-        eprintln!("error: {why}");
+        errln!("error: {why}");
         signals.fail(why, t0.elapsed().as_secs_f64());
     };
     let mut flush = tokio::time::interval(Duration::from_secs(1));
@@ -118,8 +118,8 @@ pub async fn record(
     let mut last = (0.0f64, 0u64);
     let mut silence = Silence::default();
     let say = |bar: &Option<indicatif::ProgressBar>, w: String| match bar {
-        Some(b) => b.suspend(|| eprintln!("{w}")),
-        None => eprintln!("{w}"),
+        Some(b) => b.suspend(|| errln!("{w}")),
+        None => errln!("{w}"),
     };
     loop {
         tokio::select! {
@@ -164,7 +164,7 @@ pub async fn record(
                     let ok = agg.transactions - agg.error_count;
                     let tpm = (ok - last.1) as f64 * 60.0 / (now - last.0).max(1e-9);
                     last = (now, ok);
-                    eprintln!("{}", line(&agg, &progress, now, tpm));
+                    errln!("{}", line(&agg, &progress, now, tpm));
                 }
             }
         }

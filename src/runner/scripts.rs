@@ -202,7 +202,7 @@ pub(super) async fn prestart(groups: &[Group], shard: crate::plan::segment::Shar
         let workers = script::prestart(spec, &users).await;
         let failed = workers.iter().filter(|w| w.is_none()).count();
         if !quiet {
-            eprintln!(
+            errln!(
                 "pace: group '{}': {} script worker(s) ready in {:.1} s",
                 g.name,
                 users.len() - failed,
@@ -210,7 +210,7 @@ pub(super) async fn prestart(groups: &[Group], shard: crate::plan::segment::Shar
             );
         }
         if failed > 0 {
-            eprintln!(
+            errln!(
                 "pace: group '{}': {failed} worker(s) failed to start; each user retries at its first iteration, where the failure is counted",
                 g.name
             );

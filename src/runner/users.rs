@@ -1,6 +1,7 @@
 //! The virtual users' loops: a closed-loop user on its pacing schedule,
 //! and the arrival-rate pool that starts an iteration per arrival.
 
+use super::work::Work;
 use super::*;
 
 /// One iteration in progress: who runs it and when it started.
@@ -67,10 +68,9 @@ pub(super) async fn paced_user(
     user: u32,
     offset: f64,
     mut schedule: UserSchedule,
-    work: Arc<GroupWork>,
+    mut work: Work,
     mut rng: Xoshiro256PlusPlus,
 ) {
-    let mut work = work.user(user);
     if offset >= ctx.duration || !ctx.sleep_until(offset).await {
         work.finish().await;
         return;
@@ -176,21 +176,21 @@ pub(super) struct Job {
 }
 
 /// The open model: iterations start at a constant rate from a pool of
-/// `pool` workers (the global ids of the users it owns); an arrival that
+/// `pool` workers (the global ids of the users it owns, each with its work
+/// made before t0); an arrival that
 /// finds no free worker is dropped (only the shard's own arrivals).
 pub(super) async fn arrivals(
     ctx: Arc<Ctx>,
     group: Arc<str>,
-    pool: Vec<u64>,
+    pool: Vec<(u64, Work)>,
     mut due: Arrivals,
-    work: Arc<GroupWork>,
 ) {
     // The idle pool; `None` once dispatching is over, so a worker that
     // finishes late exits instead of waiting for work that never comes.
     type Pool = Arc<std::sync::Mutex<Option<Vec<mpsc::UnboundedSender<Job>>>>>;
     let idle: Pool = Arc::new(std::sync::Mutex::new(Some(Vec::new())));
     let mut workers = tokio::task::JoinSet::new();
-    for u in pool {
+    for (u, mut work) in pool {
         // A worker holds no sender of its own while idle (the job carries
         // it back), so dropping the pool closes idle workers' channels.
         let (wtx, mut wrx) = mpsc::unbounded_channel::<Job>();
@@ -198,7 +198,6 @@ pub(super) async fn arrivals(
             pool.push(wtx);
         }
         let (ctx, group, idle) = (ctx.clone(), group.clone(), idle.clone());
-        let mut work = work.user(u as u32);
         workers.spawn(async move {
             ctx.record(Sample::event(
                 Kind::UserStart,

@@ -123,7 +123,7 @@ impl Work {
                 {
                     let n = retired.fetch_add(1, Ordering::Relaxed) + 1;
                     if n <= RETIREMENTS_SHOWN {
-                        eprintln!(
+                        errln!(
                             "pace: group '{}' user {} retired after repeated worker failures (see its errors in the report{})",
                             it.group,
                             it.user,
@@ -161,7 +161,7 @@ impl Work {
                 let shared = data.shared();
                 let why = shared.exhausted();
                 if shared.first_to_announce() {
-                    eprintln!("pace: {why}: users stop starting iterations");
+                    errln!("pace: {why}: users stop starting iterations");
                 }
                 user.retired = Some(why.clone());
                 Err(why)

@@ -272,7 +272,7 @@ fn group_causes(
         format!(
             "{} failed{}",
             count(failed, "transaction"),
-            kinds_of_errors(agg)
+            kinds_of_errors(t)
         ),
     );
     // Transactions the window's iterations should have made and did not:
@@ -579,18 +579,19 @@ fn behind_detail(n: f64, t: &GroupTally, pacing: f64, late: Late, users: u64) ->
     s
 }
 
-/// "(over the run: 30 status, 7 timeout)".
-fn kinds_of_errors(agg: &Aggregate) -> String {
-    let kinds: Vec<String> = agg
-        .errors
+/// The group's failed transactions in the window by kind, cutoffs left
+/// out as the count they follow leaves them: " (30 status, 7 timeout)".
+fn kinds_of_errors(t: &GroupTally) -> String {
+    let kinds: Vec<String> = t
+        .window_failed_kinds
         .iter()
-        .filter(|(k, _)| k.as_str() != "cutoff")
-        .map(|(k, v)| format!("{} {k}", v.count))
+        .filter(|(k, _)| **k != "cutoff")
+        .map(|(k, n)| format!("{n} {k}"))
         .collect();
     if kinds.is_empty() {
         String::new()
     } else {
-        format!(" (errors over the run: {})", kinds.join(", "))
+        format!(" ({})", kinds.join(", "))
     }
 }
 

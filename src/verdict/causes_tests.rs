@@ -448,3 +448,76 @@ fn dropped_arrivals_say_whether_the_pool_was_busy_or_gone() {
         }
     }
 }
+
+/// Two groups that fail in their own ways: `alpha` on an expectation from
+/// 2 s on, `beta` refused from 0.5 s on (earlier, and first in the error
+/// table's order). Each group's reason quotes its own first error and
+/// counts its own kinds, never the other group's or the run's.
+#[test]
+fn each_group_is_told_its_own_errors() {
+    let p = PlanFile::parse(
+        "[target]\ntps = 2\n[run]\nduration = \"10s\"\n\
+         [[group]]\nname = \"alpha\"\nusers = 1\npacing = { mode = \"fixed\", interval = \"1s\" }\n\
+         [[group.step]]\nname = \"home\"\nurl = \"http://127.0.0.1:9/\"\n\
+         [[group]]\nname = \"beta\"\nusers = 1\npacing = { mode = \"fixed\", interval = \"1s\" }\n\
+         [[group.step]]\nname = \"home\"\nurl = \"http://127.0.0.1:9/\"\n",
+        "plan.toml",
+    )
+    .unwrap();
+    let mut a = Aggregate::for_plan(&p, (0.0, 10.0));
+    let one = |a: &mut Aggregate, group: &str, user: u32, k: u64, at: f64, kind, error: &str| {
+        let mut it = Sample::event(Kind::Iteration, at, group, user);
+        it.iteration = k;
+        it.iter_sched = at;
+        it.iter_planned = at;
+        it.latency = 0.01;
+        it.ok = false;
+        a.add(&it);
+        let mut s = Sample::event(Kind::Step, at, group, user);
+        s.name = "home".into();
+        s.iteration = k;
+        s.iter_sched = at;
+        s.latency = 0.01;
+        s.ok = false;
+        s.error_kind = Some(kind);
+        s.error = error.into();
+        a.add(&s);
+    };
+    for k in 0..10u64 {
+        // Recorded out of time order, as shards' rows can be.
+        let at = 9.9 - 0.7 * k as f64;
+        one(
+            &mut a,
+            "alpha",
+            0,
+            k,
+            at,
+            ErrorKind::Expectation,
+            &format!("body lacks 'ok' ({k})"),
+        );
+        one(
+            &mut a,
+            "beta",
+            1,
+            k,
+            k as f64 + 0.5,
+            ErrorKind::Connect,
+            "connection refused by 127.0.0.1:1",
+        );
+    }
+    let (_, v) = judge(&p, &a, &Ending::default());
+    let all = v.reasons.join("\n");
+    assert!(
+        all.contains("group 'alpha': none of its 10 transactions succeeded (the first error: body lacks 'ok' (9))"),
+        "{all}"
+    );
+    assert!(
+        all.contains("group 'beta': none of its 10 transactions succeeded (the first error: connection refused by 127.0.0.1:1)"),
+        "{all}"
+    );
+    assert!(
+        all.contains("10 expectation") && all.contains("10 connect"),
+        "{all}"
+    );
+    assert!(!all.contains("errors over the run"), "{all}");
+}

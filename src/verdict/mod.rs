@@ -383,11 +383,9 @@ fn did_real_work(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) {
         let t = agg.groups.iter().find(|t| t.name == g.name);
         let (ok, failed) = t.map_or((0, 0), |t| (t.ok, t.failed));
         if ok == 0 && (failed > 0 || plan.groups.len() == 1) {
-            let first = agg
-                .errors
-                .values()
-                .find_map(|e| e.first_messages.first())
-                .map(|m| format!(": {}", gist(m)))
+            let first = t
+                .and_then(|t| t.first_error.as_ref())
+                .map(|(_, m)| format!(": {}", gist(m)))
                 .unwrap_or_default();
             idle.push(if failed > 0 {
                 format!(

@@ -8,16 +8,30 @@
 //! and the verdict's one line, and an ESC would start a terminal escape
 //! sequence (colours, a moved cursor, a retitled window) that rewrites
 //! what the reader sees. Each control character (Unicode's `Cc`: C0, DEL
-//! and C1) and each bidirectional override or isolate (which can reorder
-//! what is shown, "Trojan Source", CVE-2021-42574) is written as a visible
-//! escape in Rust's own notation: `\n`, `\r`, `\t`, `\x1b`, `\u{202e}`.
-//! The recorded files keep the text as it was.
+//! and C1), each bidirectional control (which can reorder what is shown,
+//! "Trojan Source", CVE-2021-42574), the Unicode line and paragraph
+//! separators and the invisible zero-width characters are written as a
+//! visible escape in Rust's own notation: `\n`, `\r`, `\t`, `\x1b`,
+//! `\u{202e}`. The recorded files keep the text as it was. Every message
+//! pace writes to stderr goes through it too (`errln!`): an error quotes
+//! what the user wrote, a path or a value.
 
 use std::borrow::Cow;
 use std::fmt::Write;
 
 fn hidden(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(
+            c,
+            // Bidirectional overrides, embeddings, isolates and marks.
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+            // Line and paragraph separators: line breaks to a terminal.
+            | '\u{2028}' | '\u{2029}'
+            // Invisible: zero-width space, word joiner and invisible
+            // operators, byte-order mark. (Zero-width joiners stay: emoji
+            // sequences are made of them.)
+            | '\u{200b}' | '\u{2060}'..='\u{2064}' | '\u{feff}'
+        )
 }
 
 /// `text` on one line with every control character and bidirectional
@@ -72,6 +86,12 @@ mod tests {
         assert_eq!(one_line("\u{1b}[31mred"), "\\x1b[31mred");
         assert_eq!(one_line("x\u{7f}\u{85}y"), "x\\x7f\\u{85}y");
         assert_eq!(one_line("ab\u{202e}cd\u{2066}"), "ab\\u{202e}cd\\u{2066}");
+        assert_eq!(
+            one_line("a\u{2028}b\u{200b}\u{feff}"),
+            "a\\u{2028}b\\u{200b}\\u{feff}"
+        );
+        // Emoji made with zero-width joiners, and right-to-left text, stay.
+        assert_eq!(one_line("👩\u{200d}💻 שלום"), "👩\u{200d}💻 שלום");
     }
 
     proptest! {
