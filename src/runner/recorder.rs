@@ -56,10 +56,26 @@ impl Silence {
         }
         self.done = true;
         let what = self.first.as_deref().unwrap_or("connect error");
+        // A failure through a proxy names the proxy (runner::http): then
+        // it is the proxy that does not answer, and the advice is about it.
+        let (who, check) = if what.contains("(the proxy for ") {
+            (
+                "the proxy",
+                "is it up, and should the target be reached through it (NO_PROXY)?",
+            )
+        } else {
+            ("the target", "is it up, and is the URL right?")
+        };
         Some(format!(
-            "pace: WARNING: the target does not answer: all {} request(s) of the first {:.0} s failed to connect ({what}): is it up, and is the URL right?",
+            "pace: WARNING: {who} does not answer: all {} request(s) of the first {:.0} s failed to connect ({what}): {check}",
             self.failed,
-            now.max(0.0).ceil()
+            // The watch is checked once a second: at 3.02 s it is the
+            // first 3 s that failed, not 4.
+            if now < Self::SECONDS {
+                now.max(0.0).ceil()
+            } else {
+                now.floor()
+            }
         ))
     }
 }
@@ -204,4 +220,51 @@ fn line(agg: &Aggregate, p: &Progress, now: f64, tpm: f64) -> String {
         agg.late_starts,
         agg.dropped + agg.skipped
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(error: &str) -> Sample {
+        let mut s = Sample::event(Kind::Step, 0.1, "g", 0);
+        s.ok = false;
+        s.error_kind = Some(ErrorKind::Connect);
+        s.error = error.into();
+        s
+    }
+
+    /// Said once, when every request of the first 3 s failed to connect,
+    /// naming who does not answer: the target, or the proxy in between.
+    #[test]
+    fn the_warning_names_who_does_not_answer() {
+        let mut w = Silence::default();
+        w.see(&refused("connection refused by 127.0.0.1:9"));
+        assert_eq!(w.warning(1.0), None, "not yet due");
+        let said = w.warning(3.02).expect("due");
+        assert!(
+            said.starts_with("pace: WARNING: the target does not answer: all 1 request(s) of the first 3 s failed to connect (connection refused by 127.0.0.1:9): is it up"),
+            "{said}"
+        );
+        assert_eq!(w.warning(4.0), None, "said once");
+
+        let mut w = Silence::default();
+        w.see(&refused(
+            "connection refused by the proxy 127.0.0.1:1 (the proxy for 127.0.0.1:9)",
+        ));
+        let said = w.warning(3.0).expect("due");
+        assert!(
+            said.starts_with("pace: WARNING: the proxy does not answer:")
+                && said.ends_with("should the target be reached through it (NO_PROXY)?"),
+            "{said}"
+        );
+
+        // Anything that answered, even an error status, ends the watch.
+        let mut w = Silence::default();
+        let mut ok = refused("");
+        ok.error_kind = Some(ErrorKind::Status);
+        w.see(&ok);
+        w.see(&refused("connection refused by 127.0.0.1:9"));
+        assert_eq!(w.warning(10.0), None);
+    }
 }
