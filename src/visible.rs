@@ -58,6 +58,27 @@ pub fn one_line(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` with the characters [`one_line`] escapes that are not control
+/// characters (bidirectional controls, line and paragraph separators, the
+/// invisible ones) escaped; line breaks and tabs stay. For report.html,
+/// where a right-to-left override in a step name reversed the text beside
+/// it (the step's URL) as the browser laid it out.
+pub fn no_hidden_layout(text: &str) -> Cow<'_, str> {
+    let layout = |c: char| hidden(c) && !c.is_control();
+    if !text.chars().any(layout) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if layout(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// [`one_line`] of every cell: a table row as a terminal may show it.
 pub fn row<I, S>(cells: I) -> Vec<String>
 where
@@ -92,6 +113,15 @@ mod tests {
         );
         // Emoji made with zero-width joiners, and right-to-left text, stay.
         assert_eq!(one_line("👩\u{200d}💻 שלום"), "👩\u{200d}💻 שלום");
+    }
+
+    #[test]
+    fn html_keeps_its_lines_and_loses_its_overrides() {
+        assert_eq!(
+            no_hidden_layout("<p>a\u{202e}b</p>\n\t<p>\u{2028}</p>"),
+            "<p>a\\u{202e}b</p>\n\t<p>\\u{2028}</p>"
+        );
+        assert!(matches!(no_hidden_layout("שלום\n"), Cow::Borrowed(_)));
     }
 
     proptest! {

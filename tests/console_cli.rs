@@ -701,4 +701,12 @@ fn names_with_line_breaks_and_escapes_show_on_one_line() {
     let dir = only_results_dir(&tmp.path().join("results"));
     let csv = std::fs::read_to_string(dir.join("samples.csv")).unwrap();
     assert!(csv.contains("pay\nnow\u{1b}[31m\u{202e}"), "{csv}");
+    // The report shows the override escaped: it reordered the text beside
+    // the name as a browser laid it out.
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(!html.contains('\u{202e}'), "raw override in report.html");
+    assert!(
+        html.contains("now\\x1b[31m\\u{202e}"),
+        "escaped in report.html"
+    );
 }

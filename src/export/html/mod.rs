@@ -63,9 +63,11 @@ impl Exporter for HtmlReport {
 
     fn write(&self, r: &Results, out: &mut dyn Write) -> anyhow::Result<()> {
         // Escaped HTML may still hold control characters (from a name or an
-        // error text), which HTML and XML parsers reject.
+        // error text), which HTML and XML parsers reject, and bidirectional
+        // overrides, which reorder the text around them as it is shown.
         let page = page(r)?.into_string();
-        out.write_all(super::xml_chars::clean(&page).as_bytes())?;
+        let page = super::xml_chars::clean(&page);
+        out.write_all(crate::visible::no_hidden_layout(&page).as_bytes())?;
         Ok(())
     }
 }
