@@ -710,3 +710,18 @@ fn names_with_line_breaks_and_escapes_show_on_one_line() {
         "escaped in report.html"
     );
 }
+
+/// What a user typed reaches stderr escaped, never raw to the terminal:
+/// a subcommand clap does not know, and a plan path that is not there.
+#[test]
+fn typed_escapes_are_quoted_escaped_on_stderr() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, _, err) = pace(tmp.path(), &["ru\u{1b}[31mn"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("(as typed: 'ru\\x1b[31mn')"), "{err}");
+    let (code, _, err) = pace(tmp.path(), &["run", "pl\u{1b}[2J\nan.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("pl\\x1b[2J\\nan.toml"), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    assert_eq!(err.lines().count(), 1, "{err:?}");
+}

@@ -181,7 +181,7 @@ pub fn main_from(args_os: Vec<std::ffi::OsString>) -> i32 {
             );
             return exit::BAD_INPUT;
         }
-        Err(e) => return clap_error(e),
+        Err(e) => return clap_error(e, &args_os),
     };
     // Paths may be any bytes (clap reads them as OsString); the words are
     // only echoed into a plan file's comment.
@@ -254,7 +254,7 @@ fn negative_values(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
 
 /// Help and version go to stdout with exit 0; every usage error becomes one
 /// line naming the flag, exit 2.
-fn clap_error(e: clap::Error) -> i32 {
+fn clap_error(e: clap::Error, args: &[std::ffi::OsString]) -> i32 {
     use clap::error::ErrorKind;
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
@@ -287,6 +287,19 @@ fn clap_error(e: clap::Error) -> i32 {
                     line = "error: no command given: try `pace plan --help` (see `pace --help`)"
                         .into();
                 }
+            }
+            // clap drops escape sequences from the values it quotes, so
+            // `pace $'ru\e[31mn'` would read "unrecognized subcommand
+            // 'run'": say what was typed, escaped.
+            let typed: Vec<String> = args
+                .iter()
+                .skip(1)
+                .filter_map(|a| a.to_str())
+                .filter(|a| crate::visible::one_line(a) != *a)
+                .map(|a| format!("'{}'", crate::visible::one_line(a)))
+                .collect();
+            if !typed.is_empty() {
+                line = format!("{line} (as typed: {})", typed.join(", "));
             }
             errln!("{line}");
             exit::BAD_INPUT
