@@ -591,8 +591,9 @@ fn a_dead_proxy_is_named_as_the_proxy_not_the_target() {
     let (code, out, err) = pace_env(d, &args, &[("http_proxy", &proxy)]);
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(
-        err.contains("pace: requests to 127.0.0.1:")
-            && err.contains(&format!("go through the proxy 127.0.0.1:{dead}")),
+        err.contains(&format!(
+            "pace: requests to the embedded target go through the proxy 127.0.0.1:{dead}"
+        )),
         "{err}"
     );
     let dir = only_results_dir(&d.join("results"));
@@ -645,7 +646,9 @@ fn a_dead_proxy_is_named_as_the_proxy_not_the_target() {
     let (code, out, err) = pace_env(d, &check, &[("http_proxy", &proxy)]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
-        out.contains(&format!("go through the proxy 127.0.0.1:{dead}")),
+        out.contains(&format!(
+            "proxy: requests to the embedded target go through the proxy 127.0.0.1:{dead}"
+        )),
         "{out}"
     );
     // A SOCKS proxy pace cannot speak to: refused before any traffic,

@@ -349,7 +349,7 @@ pub fn run(a: RunArgs) -> i32 {
     if let Some(o) = &overrides {
         let line = run_overrides::describe(o, &plan);
         if a.check {
-            outln!("{line}");
+            outln!("{}", crate::visible::one_line(&line));
         } else if !a.quiet {
             errln!("{line}");
         }

@@ -593,6 +593,16 @@ fn classify(e: &reqwest::Error) -> (ErrorKind, String) {
         && (url.scheme() == "http" || (e.is_connect() && !super::net_error::is_tls(e)))
     {
         let what = format!("the proxy {proxy}");
+        // hyper-util says only "tunnel error: unsuccessful" when the proxy
+        // answered CONNECT with anything but 2xx: it was reached, and said no.
+        if super::net_error::is_tunnel_refused(e) {
+            return (
+                kind,
+                format!(
+                    "{what} refused to open a tunnel to {host} (it answered CONNECT with an error status)"
+                ),
+            );
+        }
         let msg = super::net_error::describe(e, &what, e.is_timeout(), e.is_connect());
         return (kind, format!("{msg} (the proxy for {host})"));
     }

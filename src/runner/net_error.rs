@@ -59,6 +59,13 @@ pub fn is_tls(e: &(dyn Error + 'static)) -> bool {
         .any(|s| s.downcast_ref::<rustls::Error>().is_some())
 }
 
+/// Whether `e` says a proxy answered CONNECT with an error status.
+pub fn is_tunnel_refused(e: &(dyn Error + 'static)) -> bool {
+    chain(e)
+        .iter()
+        .any(|s| s.to_string().contains("tunnel error: unsuccessful"))
+}
+
 fn chain<'a>(e: &'a (dyn Error + 'static)) -> Vec<&'a (dyn Error + 'static)> {
     let mut out = vec![e];
     let mut src = e.source();

@@ -254,7 +254,7 @@ fn proxy_of(url: &reqwest::Url) -> Option<(String, String)> {
 /// proxy pace cannot speak to (SOCKS: pace's client speaks to http and
 /// https proxies), naming the first step it would fail, before every
 /// request of the run fails on it.
-fn proxies(groups: &[Group]) -> Result<Vec<String>, RunError> {
+fn proxies(groups: &[Group], embedded: Option<&str>) -> Result<Vec<String>, RunError> {
     let mut lines: Vec<String> = Vec::new();
     for (gi, g) in groups.iter().enumerate() {
         let GroupWork::Http(h) = &*g.work else {
@@ -280,6 +280,12 @@ fn proxies(groups: &[Group]) -> Result<Vec<String>, RunError> {
                 (Some(h), None) => h.to_string(),
                 _ => continue,
             };
+            // `${PACE_TARGET}` stands for the embedded target's address
+            // until it is started: name it, not the stand-in.
+            let target = match embedded {
+                Some(e) if step.url.starts_with(e) => "the embedded target".to_string(),
+                _ => target,
+            };
             let line = format!(
                 "requests to {target} go through the proxy {proxy} (from the environment; NO_PROXY lists hosts reached directly)"
             );
@@ -299,6 +305,10 @@ pub struct Preflight {
     /// One line per target reached through a proxy (see [`proxies`]).
     pub proxies: Vec<String>,
 }
+
+/// What `${PACE_TARGET}` reads in [`preflight`], before the embedded
+/// target has an address.
+const EMBEDDED_STAND_IN: &str = "http://127.0.0.1:1";
 
 /// Everything [`execute`] checks before it sends traffic, without sending
 /// any or starting anything: the embedded target's settings, every step's
@@ -327,7 +337,7 @@ pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Preflight, RunError
             message,
         })?;
         cfg.vars
-            .push(("PACE_TARGET".into(), "http://127.0.0.1:1".into()));
+            .push(("PACE_TARGET".into(), EMBEDDED_STAND_IN.into()));
     }
     let mut scripts = Scripts::default();
     let (groups, _) = build_groups(plan, &cfg, &mut scripts)?;
@@ -341,7 +351,8 @@ pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Preflight, RunError
             commands.push(scripts::describe(spec));
         }
     }
-    let proxies = proxies(&groups)?;
+    let stand_in = plan.target.embedded.as_ref().map(|_| EMBEDDED_STAND_IN);
+    let proxies = proxies(&groups, stand_in)?;
     Ok(Preflight { commands, proxies })
 }
 

@@ -520,4 +520,39 @@ fn each_group_is_told_its_own_errors() {
         "{all}"
     );
     assert!(!all.contains("errors over the run"), "{all}");
+    assert!(all.contains("no real work: group 'alpha'"), "{all}");
+
+    // Once beta works, the check says which groups did no real work, not
+    // that the run did none.
+    let mut a = Aggregate::for_plan(&p, (0.0, 10.0));
+    for k in 0..10u64 {
+        one(
+            &mut a,
+            "alpha",
+            0,
+            k,
+            k as f64 + 0.2,
+            ErrorKind::Expectation,
+            "body lacks 'ok'",
+        );
+        let mut it = Sample::event(Kind::Iteration, k as f64 + 0.5, "beta", 1);
+        it.iteration = k;
+        it.iter_sched = k as f64 + 0.5;
+        it.iter_planned = k as f64 + 0.5;
+        it.latency = 0.01;
+        a.add(&it);
+        let mut s = Sample::event(Kind::Step, k as f64 + 0.5, "beta", 1);
+        s.name = "home".into();
+        s.iteration = k;
+        s.iter_sched = k as f64 + 0.5;
+        s.latency = 0.01;
+        a.add(&s);
+    }
+    let (_, v) = judge(&p, &a, &Ending::default());
+    let all = v.reasons.join("\n");
+    assert!(
+        all.contains("no real work in 1 of 2 groups: group 'alpha': none of its 10 transactions succeeded (the first error: body lacks 'ok')"),
+        "{all}"
+    );
+    assert!(!all.contains("group 'beta': none"), "{all}");
 }

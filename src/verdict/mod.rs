@@ -403,7 +403,21 @@ fn did_real_work(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) {
     }
     let total_ok: u64 = agg.groups.iter().map(|t| t.ok).sum();
     let total: u64 = agg.groups.iter().map(|t| t.ok + t.failed).sum();
-    let reason = (!idle.is_empty()).then(|| format!("no real work: {}", idle.join("; ")));
+    // "no real work" alone would say the whole run did nothing; when
+    // other groups worked, it says which did not.
+    let worked = agg.groups.iter().filter(|t| t.ok > 0).count();
+    let reason = (!idle.is_empty()).then(|| {
+        if worked == 0 {
+            format!("no real work: {}", idle.join("; "))
+        } else {
+            format!(
+                "no real work in {} of {} groups: {}",
+                idle.len(),
+                plan.groups.len(),
+                idle.join("; ")
+            )
+        }
+    });
     push(
         v,
         Check {
