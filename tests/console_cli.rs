@@ -651,6 +651,30 @@ fn a_dead_proxy_is_named_as_the_proxy_not_the_target() {
         )),
         "{out}"
     );
+    // A target beside the embedded one is named by its address, even one
+    // whose address begins as the embedded target's stand-in does.
+    std::fs::write(
+        d.join("two.toml"),
+        PLAN.replace("${PACE_TARGET}/${WHAT:-pay}", "http://127.0.0.1:18081/pay"),
+    )
+    .unwrap();
+    let (code, out, err) = pace_env(
+        d,
+        &["run", "two.toml", "--check"],
+        &[("http_proxy", &proxy)],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("proxy: ")).collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("proxy: requests to the embedded target go through"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("proxy: requests to 127.0.0.1:18081 go through"),
+        "{out}"
+    );
+
     // A SOCKS proxy pace cannot speak to: refused before any traffic,
     // naming the first step it would fail.
     let (code, out, err) = pace_env(d, &check, &[("ALL_PROXY", "socks5://127.0.0.1:1")]);

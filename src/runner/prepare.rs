@@ -254,6 +254,8 @@ fn proxy_of(url: &reqwest::Url) -> Option<(String, String)> {
 /// proxy pace cannot speak to (SOCKS: pace's client speaks to http and
 /// https proxies), naming the first step it would fail, before every
 /// request of the run fails on it.
+/// `embedded`: the embedded target's stand-in `HOST:PORT`, when the plan
+/// has one.
 fn proxies(groups: &[Group], embedded: Option<&str>) -> Result<Vec<String>, RunError> {
     let mut lines: Vec<String> = Vec::new();
     for (gi, g) in groups.iter().enumerate() {
@@ -283,7 +285,7 @@ fn proxies(groups: &[Group], embedded: Option<&str>) -> Result<Vec<String>, RunE
             // `${PACE_TARGET}` stands for the embedded target's address
             // until it is started: name it, not the stand-in.
             let target = match embedded {
-                Some(e) if step.url.starts_with(e) => "the embedded target".to_string(),
+                Some(e) if target == e => "the embedded target".to_string(),
                 _ => target,
             };
             let line = format!(
@@ -351,7 +353,11 @@ pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Preflight, RunError
             commands.push(scripts::describe(spec));
         }
     }
-    let stand_in = plan.target.embedded.as_ref().map(|_| EMBEDDED_STAND_IN);
+    let stand_in = plan
+        .target
+        .embedded
+        .as_ref()
+        .map(|_| EMBEDDED_STAND_IN.trim_start_matches("http://"));
     let proxies = proxies(&groups, stand_in)?;
     Ok(Preflight { commands, proxies })
 }
