@@ -604,7 +604,8 @@ fn classify(e: &reqwest::Error) -> (ErrorKind, String) {
             );
         }
         let msg = super::net_error::describe(e, &what, e.is_timeout(), e.is_connect());
-        return (kind, format!("{msg} (the proxy for {host})"));
+        let proxy_for = super::net_error::PROXY_FOR;
+        return (kind, format!("{msg}{proxy_for}{host})"));
     }
     let msg = super::net_error::describe(e, &host, e.is_timeout(), e.is_connect());
     (kind, msg)

@@ -52,6 +52,11 @@ pub fn describe(e: &(dyn Error + 'static), host: &str, timeout: bool, connect: b
     }
 }
 
+/// What ends a failure's message when it happened at a proxy: `" (the
+/// proxy for HOST:PORT)"` begins with this. The recorder's early warning
+/// reads it to say that the proxy, not the target, does not answer.
+pub const PROXY_FOR: &str = " (the proxy for ";
+
 /// Whether `e` (or a cause of it) is a TLS failure.
 pub fn is_tls(e: &(dyn Error + 'static)) -> bool {
     chain(e)

@@ -58,7 +58,7 @@ impl Silence {
         let what = self.first.as_deref().unwrap_or("connect error");
         // A failure through a proxy names the proxy (runner::http): then
         // it is the proxy that does not answer, and the advice is about it.
-        let (who, check) = if what.contains("(the proxy for ") {
+        let (who, check) = if what.contains(super::net_error::PROXY_FOR) {
             (
                 "the proxy",
                 "is it up, and should the target be reached through it (NO_PROXY)?",
