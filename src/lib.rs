@@ -22,6 +22,7 @@ pub mod k8s;
 pub mod merge;
 pub mod output;
 pub mod plan;
+pub mod ratio;
 pub mod pyak47;
 pub mod results;
 pub mod runner;

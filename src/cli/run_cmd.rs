@@ -680,7 +680,12 @@ pub(super) fn run_split(
                 window,
             ) {
                 Ok(r) => agg = r.agg,
-                Err(e) => errln!("warning: could not re-read the samples: {e}"),
+                Err(e) => {
+                    errln!("warning: could not re-read the samples: {e}");
+                    // Still judged over where it stopped, never over the
+                    // planned window it did not run.
+                    agg.window = window;
+                }
             }
         }
     }

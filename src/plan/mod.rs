@@ -14,8 +14,10 @@ pub mod rate;
 pub mod resource;
 pub mod segment;
 pub mod solve;
+pub mod span;
 pub mod stairs;
 pub mod think;
+pub mod thresholds;
 pub mod vars;
 pub mod write;
 

@@ -54,6 +54,10 @@ pub enum ErrorKind {
     /// An extractor found nothing (and has no default), or a step needed a
     /// variable that was not set.
     Extract,
+    /// The request went out on a kept-alive connection the server had
+    /// closed, and was not retried (its method is not idempotent): pace's
+    /// connection, not the target's answer.
+    Stale,
 }
 
 impl ErrorKind {
@@ -68,6 +72,7 @@ impl ErrorKind {
             ErrorKind::Worker => "worker",
             ErrorKind::Cutoff => "cutoff",
             ErrorKind::Extract => "extract",
+            ErrorKind::Stale => "stale",
         }
     }
 }
@@ -558,7 +563,8 @@ mod tests {
             Some(ErrorKind::Worker),
             Some(ErrorKind::Cutoff),
             Some(ErrorKind::Extract),
-        ][i as usize % 10]
+            Some(ErrorKind::Stale),
+        ][i as usize % 11]
     }
 
     fn any_f64() -> impl Strategy<Value = f64> {

@@ -152,10 +152,50 @@ pub struct Achieved {
     /// Transactions started in the window, ok or not.
     #[serde(default)]
     pub started: u64,
-    /// "window", or "whole_run" when the window is empty (ramp-up as long
-    /// as the run, Pyak47's own shape) and `tpm` is the whole run's rate.
+    /// "window", "run" (`[acceptance] scope = "run"`: from the first
+    /// start), or "whole_run" when the window is empty (ramp-up as long as
+    /// the run, Pyak47's own shape) and every count is the whole run's.
     #[serde(default = "window_scope")]
     pub scope: String,
+    /// The span judged, `[from, to)` seconds since t0.
+    #[serde(default)]
+    pub span_s: [f64; 2],
+    /// Every transaction of the span, successes and failures, each at its
+    /// elapsed time: what the plan's latency checks judge.
+    #[serde(default)]
+    pub latency: Stats,
+    /// The span's successful transactions only.
+    #[serde(default)]
+    pub latency_ok: Stats,
+    /// Each group's share, in plan order.
+    #[serde(default)]
+    pub groups: Vec<GroupAchieved>,
+}
+
+/// One group's achieved count over the span (docs/verdict.md, "The
+/// achieved count").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupAchieved {
+    pub name: String,
+    /// C_g: what the group achieved in the span.
+    pub transactions: u64,
+    /// Failed transactions of the span.
+    pub errors: u64,
+    /// Iterations scheduled in the span.
+    pub iterations: u64,
+    /// How `transactions` were counted: "scheduled" (successes of
+    /// iterations scheduled in the span, offered in time) or "completed"
+    /// (a queue grew over the span: successes completed in it).
+    pub counted: String,
+    /// Successes of the span completed after it, where the target fell
+    /// behind; the mean in flight L and what a steady pipeline carries
+    /// across the edge, L + 3·√L + k.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backlog: Option<[f64; 3]>,
+    /// Starts of the span the generator made more than `tau_s` late (not
+    /// after an overrun).
+    pub generator_late: u64,
+    pub tau_s: f64,
 }
 
 fn window_scope() -> String {
@@ -357,6 +397,12 @@ impl Summary {
     ) -> Summary {
         let ts = agg.ts_interval;
         let run_end = meta.run_time_s;
+        // A span that opens before ramp-up's end is the whole run's.
+        let scope = if agg.window.0 < meta.ramp_up_s {
+            "run"
+        } else {
+            "window"
+        };
         let n = intervals(agg, run_end);
         let series = agg
             .series
@@ -412,19 +458,53 @@ impl Summary {
             partial: meta.partial,
             meta,
             expected,
-            achieved: Achieved {
-                tpm: if window > 0.0 {
-                    agg.window_tpm()
-                } else {
-                    whole_run.tpm
-                },
-                transactions: agg.window_ok,
-                errors: agg.window_all - agg.window_ok,
-                window_s: window,
-                iterations: agg.window_iterations,
-                all_transactions: agg.transactions,
-                started: agg.window_all,
-                scope: if window > 0.0 { "window" } else { "whole_run" }.into(),
+            achieved: {
+                let span = agg.span_total();
+                Achieved {
+                    tpm: if window > 0.0 {
+                        agg.window_tpm()
+                    } else {
+                        whole_run.tpm
+                    },
+                    transactions: agg.achieved(),
+                    errors: agg.window_all - agg.window_ok,
+                    window_s: window,
+                    iterations: agg.window_iterations,
+                    all_transactions: agg.transactions,
+                    started: agg.window_all,
+                    scope: if window <= 0.0 {
+                        "whole_run".to_string()
+                    } else {
+                        scope.to_string()
+                    },
+                    span_s: [agg.window.0, agg.window.1],
+                    latency: span.all_stats(),
+                    latency_ok: span.ok_stats(),
+                    groups: agg
+                        .groups
+                        .iter()
+                        .map(|g| {
+                            let a = g.achieved(window);
+                            GroupAchieved {
+                                name: g.name.clone(),
+                                transactions: a.transactions,
+                                errors: g.window_failed,
+                                iterations: g.window_iterations,
+                                counted: if a.backlog.is_some() {
+                                    "completed"
+                                } else {
+                                    "scheduled"
+                                }
+                                .into(),
+                                backlog: a
+                                    .backlog
+                                    .map(|b| [b.out as f64, b.mean_in_flight, b.allowed]),
+                                generator_late: g.window_generator_late,
+                                tau_s: g.tau,
+                            }
+                        })
+                        .collect(),
+                }
             },
             whole_run,
             missed: agg.missed,

@@ -171,6 +171,9 @@ impl Signals {
 struct Ctx {
     t0: Instant,
     duration: f64,
+    /// Where the judged window opens: unstarted arrivals are recorded in
+    /// blocks that never straddle it.
+    ramp_up: f64,
     signals: Arc<Signals>,
     tx: mpsc::UnboundedSender<Sample>,
     /// The run's secrets, kept out of every recorded text.
@@ -335,12 +338,13 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
     let file = std::fs::File::create(&cfg.samples_path)?;
     let total_users: u64 = plan.groups.iter().map(|g| shard.part(g.users)).sum();
     let target_tpm = plan.planned_tps().map(|t| t * 60.0 / shard.count as f64);
-    let agg = Aggregate::for_plan(plan, (ramp, duration));
+    let agg = Aggregate::for_plan(plan, plan.judged_span((ramp, duration)));
     let (t0, started) = start.unwrap_or_else(|| (Instant::now(), SystemTime::now()));
     let signals = Arc::new(Signals::default());
     let ctx = Arc::new(Ctx {
         t0,
         duration,
+        ramp_up: ramp,
         signals: signals.clone(),
         tx,
         redactor,

@@ -182,14 +182,6 @@ impl Work {
         }
     }
 
-    /// True when the user has retired.
-    pub fn is_retired(&self) -> bool {
-        match self {
-            Work::Script { user, .. } => user.retired(),
-            Work::Http { user, .. } => user.retired.is_some(),
-        }
-    }
-
     /// Ends the user's work (stops its worker).
     pub async fn finish(self) {
         if let Work::Script { user, .. } = self {

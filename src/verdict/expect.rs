@@ -5,7 +5,9 @@
 //! spread from the iteration times the run measured, so that band is
 //! approximate and says so.
 
-use crate::plan::band::{Band, band};
+use crate::plan::band::{Band, Load, band};
+use crate::plan::span::band_from_start;
+use crate::plan::thresholds::Scope;
 use crate::plan::file::{PlanFile, Tolerance};
 use crate::results::aggregate::Aggregate;
 use crate::results::judgement::{Expected, GroupExpected};
@@ -31,7 +33,14 @@ pub fn expected(plan: &PlanFile, agg: &Aggregate) -> Option<Expected> {
         .into_iter()
         .collect::<Option<_>>()?;
     let conf = plan.acceptance.confidence;
-    let total = band(&loads, window, conf);
+    // The whole run's span counts each user from its own start; the
+    // window's, every user present throughout (they all started before it).
+    let ramp = plan.run.ramp_up();
+    let band_of = |loads: &[Load]| match plan.acceptance.scope {
+        Scope::Run if ramp > 0.0 => band_from_start(loads, ramp, agg.window.1, conf),
+        _ => band(loads, window, conf),
+    };
+    let total = band_of(&loads);
     let approximate = plan
         .cadences()
         .iter()
@@ -41,7 +50,7 @@ pub fn expected(plan: &PlanFile, agg: &Aggregate) -> Option<Expected> {
         .iter()
         .zip(&loads)
         .map(|(g, l)| {
-            let b = band(std::slice::from_ref(l), window, conf);
+            let b = band_of(std::slice::from_ref(l));
             GroupExpected {
                 name: g.name.clone(),
                 tpm: b.tpm,
@@ -60,7 +69,7 @@ pub fn expected(plan: &PlanFile, agg: &Aggregate) -> Option<Expected> {
             tpm: planned_tpm,
             ..from_band(&total, "auto".into(), approximate, groups)
         },
-        Tolerance::Fixed(f) => {
+        Tolerance::Fixed(f, _) => {
             let per_minute = 60.0 / window;
             let tx = total.expected;
             Expected {
