@@ -70,15 +70,24 @@ fn p95_counts_the_timeouts() {
     // Successes only: the row says what it leaves out, and fails.
     let ok = dir.join("ok.toml");
     std::fs::copy(dir.join("plan.toml"), &ok).unwrap();
-    edit(&ok, "p95 = \"100ms\"", "p95 = \"100ms\"\nlatency_of = \"ok\"");
+    edit(
+        &ok,
+        "p95 = \"100ms\"",
+        "p95 = \"100ms\"\nlatency_of = \"ok\"",
+    );
     let res_s = res.to_str().unwrap();
     let (code, out, err) = pace(&dir, &["verify", res_s, "--plan", "ok.toml"]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(
-        out.contains("timed out or were cut off, more than the 5% a p95 over successes may leave out"),
+        out.contains(
+            "timed out or were cut off, more than the 5% a p95 over successes may leave out"
+        ),
         "{out}"
     );
-    assert!(out.contains(&format!("{timeouts} of them timeouts or cut-offs")), "{out}");
+    assert!(
+        out.contains(&format!("{timeouts} of them timeouts or cut-offs")),
+        "{out}"
+    );
 }
 
 /// error-rate-float-edge: failures exactly at the budget pass, 1 % and
@@ -92,9 +101,17 @@ fn an_error_rate_exactly_at_its_budget_passes() {
     ] {
         let (code, out, err) = pace(
             &dir,
-            &["run", plan, "--seed", "1", "--quiet", "--results-dir", plan],
+            &[
+                "run",
+                plan,
+                "--seed",
+                "1",
+                "--quiet",
+                "--results-dir",
+                &format!("r-{plan}"),
+            ],
         );
-        let s = summary(&only_results_dir(&dir.join(plan)));
+        let s = summary(&only_results_dir(&dir.join(format!("r-{plan}"))));
         let e = check(&s, "error rate");
         assert_eq!(e["target"], format!("<= {budget}"));
         assert_eq!(
@@ -121,7 +138,10 @@ fn a_group_below_its_own_rate_fails_by_name() {
     // 2/s for 15 s: 30 planned, band 28.5-31.5 at 5 %.
     assert_eq!(checkout["target"], "114-126 TPM");
     let reason = checkout["reason"].as_str().unwrap();
-    assert!(reason.starts_with("group 'checkout': throughput"), "{reason}");
+    assert!(
+        reason.starts_with("group 'checkout': throughput"),
+        "{reason}"
+    );
     assert!(reason.contains("failures made the difference"), "{reason}");
     assert_eq!(causes(&s), ["failed"]);
     assert!(
@@ -181,7 +201,7 @@ fn a_run_stopped_before_its_start_invents_no_cause() {
     let (_tmp, dir) = case("verdict-blames-chance-for-generator");
     let at = std::time::SystemTime::now() + Duration::from_secs(6);
     let at = humantime::format_rfc3339_seconds(at).to_string();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pace"))
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pace"))
         .current_dir(&dir)
         .args([
             "run",
@@ -225,8 +245,12 @@ fn a_run_stopped_before_its_start_invents_no_cause() {
 #[test]
 fn a_stalled_generator_is_said() {
     let (_tmp, dir) = case("verdict-blames-chance-for-generator");
-    edit(&dir.join("fixed.toml"), "duration = \"4s\"", "duration = \"6s\"");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pace"))
+    edit(
+        &dir.join("fixed.toml"),
+        "duration = \"4s\"",
+        "duration = \"6s\"",
+    );
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pace"))
         .current_dir(&dir)
         .args(["run", "fixed.toml", "--quiet"])
         .stdout(std::process::Stdio::piped())
@@ -254,7 +278,9 @@ fn a_stalled_generator_is_said() {
         notes.contains("the generator started iterations late"),
         "{notes}\n{stdout}"
     );
-    let late: u64 = s["achieved"]["groups"][0]["generator_late"].as_u64().unwrap();
+    let late: u64 = s["achieved"]["groups"][0]["generator_late"]
+        .as_u64()
+        .unwrap();
     // 4 users at 200 ms: a 1.5 s stall leaves each about 6 starts late by
     // more than 250 ms.
     assert!(late >= 8, "{late} late starts\n{stdout}");
@@ -282,13 +308,19 @@ fn a_stair_level_achieves_what_completed_in_its_hold() {
         let x = l["x_per_s"].as_f64().unwrap();
         assert_eq!(l["pass"], want_pass, "level {}: {l}", i + 1);
         if want_pass {
-            assert!((x - l["expected_per_s"].as_f64().unwrap()).abs() < 1.0, "{l}");
+            assert!(
+                (x - l["expected_per_s"].as_f64().unwrap()).abs() < 1.0,
+                "{l}"
+            );
         } else {
             // At most the target's 100/s (a cold start loses its first
             // 40 ms), never the offered 120 or 150.
             assert!((85.0..=101.0).contains(&x), "level {}: X {x}", i + 1);
             let reasons = l["reasons"].to_string();
-            assert!(reasons.contains("the target fell behind, a queue grew"), "{reasons}");
+            assert!(
+                reasons.contains("the target fell behind, a queue grew"),
+                "{reasons}"
+            );
         }
     }
     assert_eq!(s["verdict"]["state"], "fail");
@@ -354,13 +386,17 @@ fn a_warm_up_inside_the_ramp_up_is_not_judged() {
                 "1",
                 "--quiet",
                 "--results-dir",
-                plan,
+                &format!("r-{plan}"),
             ],
             &[("PORT", &port)],
         );
         assert_eq!(code, 0, "{plan}: {out}{err}");
-        let res = only_results_dir(&dir.join(plan));
-        let run = if stair { res.join("level-01-4users") } else { res };
+        let res = only_results_dir(&dir.join(format!("r-{plan}")));
+        let run = if stair {
+            res.join("level-01-4users")
+        } else {
+            res.clone()
+        };
         let s = summary(&run);
         let p95 = check(&s, "p95 response time");
         assert_eq!(p95["pass"], true, "{p95}");
@@ -370,7 +406,7 @@ fn a_warm_up_inside_the_ramp_up_is_not_judged() {
         // 4 users at 250 ms over the 10 s window.
         assert_eq!(p95["over"]["count"], 160);
         if stair {
-            let st = summary(&only_results_dir(&dir.join(plan)));
+            let st = summary(&res);
             assert_eq!(st["verdict"]["state"], "pass", "{out}");
             assert!(st["stairs"]["stopped"].is_null());
             let r95 = st["stairs"]["levels"][0]["r_p95_s"].as_f64().unwrap();

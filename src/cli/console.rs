@@ -111,6 +111,31 @@ pub fn print_checks(s: &Summary, paced: bool) {
             String::new(),
         ]);
     }
+    if let Some(g) = &s.meta.generator {
+        t.add_row(vec![
+            format!(
+                "pace's CPU ({} cores{})",
+                round_sig(g.cores, 3),
+                if s.meta.vars.contains_key("PACE_TARGET") {
+                    ", with its embedded target"
+                } else {
+                    ""
+                }
+            ),
+            format!("<= {}%", round_sig(g.limit * 100.0, 3)),
+            format!(
+                "{}% over the span (busiest interval {}%)",
+                round_sig(g.cpu_span * 100.0, 3),
+                round_sig(g.cpu_max * 100.0, 3)
+            ),
+            String::new(),
+            if g.cpu_span > g.limit {
+                "WARNING".to_string()
+            } else {
+                String::new()
+            },
+        ]);
+    }
     t.add_row(vec![
         "errors (whole run)".to_string(),
         String::new(),

@@ -163,6 +163,7 @@ pub fn judged(plan: &PlanFile, agg: &Aggregate, meta: RunMeta) -> Summary {
                 .clone()
                 .unwrap_or_else(|| "interrupted".into())
         }),
+        generator: meta.generator.clone(),
     };
     // A shard's summary: its part is what it expected, and it is never
     // judged alone.
@@ -544,6 +545,7 @@ fn killed_run_meta(
         window_s: None,
         ran_shards: None,
         overrides: None,
+        generator: None,
     }
 }
 

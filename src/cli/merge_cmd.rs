@@ -199,6 +199,7 @@ fn merged_meta(
         window_s: None,
         ran_shards: None,
         overrides: None,
+        generator: None,
     }
 }
 

@@ -732,6 +732,12 @@ pub(super) fn run_split(
         window_s: None,
         ran_shards: None,
         overrides: o.overrides.cloned(),
+        generator: crate::results::summary::Generator::from_readings(
+            &exec.cpu.points,
+            exec.cpu.cores,
+            plan.run.ts_interval.0,
+            agg.window,
+        ),
     };
     let published = finish::publish(plan, &agg, meta, dir, o.publish);
     Ok(Ran {

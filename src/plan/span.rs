@@ -110,14 +110,7 @@ mod tests {
     fn without_ramp_up_it_is_the_windows_band() {
         let loads = [
             Load::paced(10, Pacing::Fixed { interval: 0.5 }, 2.0),
-            Load::paced(
-                4,
-                Pacing::Uniform {
-                    min: 0.3,
-                    max: 0.7,
-                },
-                1.0,
-            ),
+            Load::paced(4, Pacing::Uniform { min: 0.3, max: 0.7 }, 1.0),
         ];
         let a = band_from_start(&loads, 0.0, 8.0, 0.99);
         let b = band(&loads, 8.0, 0.99);

@@ -154,7 +154,12 @@ impl PlanFile {
     /// Every latency limit anywhere in the plan (plan, groups, steps),
     /// seconds: the aggregate counts the transactions within each exactly.
     pub fn all_latency_limits(&self) -> Vec<f64> {
-        let mut out: Vec<f64> = self.plan_thresholds().latency().iter().map(|l| l.limit).collect();
+        let mut out: Vec<f64> = self
+            .plan_thresholds()
+            .latency()
+            .iter()
+            .map(|l| l.limit)
+            .collect();
         for g in &self.groups {
             let own = g.acceptance.iter();
             let steps = g.steps.iter().filter_map(|s| s.acceptance.as_ref());
@@ -204,8 +209,7 @@ impl PlanFile {
         !self.plan_thresholds().is_empty()
             || self.groups.iter().any(|g| {
                 g.acceptance.as_ref().is_some_and(|t| !t.is_empty())
-                    || g
-                        .steps
+                    || g.steps
                         .iter()
                         .any(|s| s.acceptance.as_ref().is_some_and(|t| !t.is_empty()))
             })

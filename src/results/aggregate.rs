@@ -923,6 +923,4 @@ impl Aggregate {
             scheduled: curve(&hs, &bs),
         }
     }
-
-
 }

@@ -2,6 +2,7 @@
 //! every measurement streamed to the recorder. Scheduling and measuring
 //! only: judging and reporting happen on the recorded results.
 
+pub mod cpu;
 pub mod data;
 pub mod extract;
 pub mod http;
@@ -89,6 +90,9 @@ pub struct Execution {
     /// When the users were actually released (t0 plus how late the timer
     /// woke).
     pub released: SystemTime,
+    /// pace's own CPU time read along the run (cpu.rs), with the cores it
+    /// may use.
+    pub cpu: cpu::CpuReadings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -369,6 +373,18 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         signals.clone(),
     ));
 
+    // pace's own CPU, read at every interval and at the span's edges until
+    // the load stops.
+    let cpu_watch = {
+        let at = cpu::reading_times(
+            plan.run.ts_interval.0,
+            duration + grace,
+            plan.judged_span((ramp, duration)),
+        );
+        let signals = signals.clone();
+        tokio::spawn(cpu::watch(t0, at, async move { signals.stop.wait().await }))
+    };
+
     // Listening from here on: a signal during the wait for the start is
     // not lost.
     let mut listener = Interrupts::new();
@@ -471,6 +487,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
     while tasks.join_next().await.is_some() {}
     let run_time = ctx.now();
     drop(ctx);
+    let cpu = cpu_watch.await.unwrap_or_default();
     teardown(&groups, scripts, embedded).await;
     let recorded = match recorder_result {
         Some(r) => r,
@@ -495,6 +512,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         t0_wall: started,
         ready,
         released,
+        cpu,
     })
 }
 

@@ -148,7 +148,9 @@ impl Arrivals {
         let mut n = if k <= self.next as f64 {
             0
         } else {
-            ((k - self.next as f64) / c as f64).ceil().min(u64::MAX as f64 / 2.0) as u64
+            ((k - self.next as f64) / c as f64)
+                .ceil()
+                .min(u64::MAX as f64 / 2.0) as u64
         };
         while n > 0 && self.due_of(self.next + (n - 1) * c) >= t {
             n -= 1;

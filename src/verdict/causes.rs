@@ -25,20 +25,21 @@
 //!   loop's, its mean cycles over the rest of the span;
 //! - generator: starts the generator never made in time: arrivals it
 //!   never started, starts made after the span, the share of starts
-//!   behind schedule that its lateness (not an overrun) explains, a closed
-//!   loop's cycles lost to its scheduler lag;
+//!   behind schedule that its lateness (not an overrun) explains;
+//! - scheduler_lag: a closed loop's cycles lost because the generator
+//!   started its iterations late (Σ lag / cycle);
 //! - slow_iterations: a closed loop's cycles lost because its iterations
 //!   took longer than the plan assumes;
 //! - schedule: a random schedule's own draw below its mean (never for a
 //!   schedule that cannot vary);
 //! - unexplained: the rest.
 
+use super::throughput::counted;
 use crate::plan::file::{Late, PlanFile};
 use crate::plan::rate::GroupCadence;
 use crate::results::aggregate::{Aggregate, GroupTally, Stats};
 use crate::results::judgement::{Cause, Expected};
 use crate::units::round_sig;
-use super::throughput::counted;
 
 /// A cause is named when it explains at least this share of the gap.
 pub const MATERIAL: f64 = 0.05;
@@ -453,8 +454,8 @@ fn group_causes(
             let missed = t
                 .window_missed
                 .saturating_sub(t.window_missed_retired + t.window_missed_generator);
-            let behind = (t.window_iterations_planned + missed)
-                .saturating_sub(t.window_iterations) as f64
+            let behind = (t.window_iterations_planned + missed).saturating_sub(t.window_iterations)
+                as f64
                 * tpi;
             // Starts behind the absolute schedule are the generator's in
             // the share of lost time its own lateness (not an overrun)
@@ -518,14 +519,19 @@ fn group_causes(
                         secs(cycle)
                     ),
                 );
-                if lag_n > 0.0 {
-                    generator += lag_n;
-                    generator_words.push(format!(
-                        "{}: it started iterations {} late in all (scheduler lag)",
+                // A closed loop draws no schedule, so this is no start
+                // lost of one (not an execution loss): its own cause.
+                add(
+                    &mut out,
+                    name,
+                    "scheduler_lag",
+                    lag_n,
+                    format!(
+                        "{}: the generator itself started iterations {} late in all (scheduler lag), so each user cycled that much less",
                         count(lag_n, "transaction"),
                         secs(t.window_lag_s)
-                    ));
-                }
+                    ),
+                );
             }
         }
         GroupCadence::Arrival(_) => {}

@@ -6,9 +6,9 @@
 //! approximate and says so.
 
 use crate::plan::band::{Band, Load, band};
+use crate::plan::file::{PlanFile, Tolerance};
 use crate::plan::span::band_from_start;
 use crate::plan::thresholds::Scope;
-use crate::plan::file::{PlanFile, Tolerance};
 use crate::results::aggregate::Aggregate;
 use crate::results::judgement::{Expected, GroupExpected};
 use crate::units::round_sig;

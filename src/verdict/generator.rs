@@ -41,3 +41,30 @@ pub fn notes(plan: &PlanFile, agg: &Aggregate, span: &Span, v: &mut Verdict) {
         late.join("; ")
     ));
 }
+
+/// The warning when pace's own CPU over the span was above its limit
+/// (80 % of the cores it may use): the generator was the bottleneck, so
+/// late starts and measured times are partly its own.
+pub fn cpu(
+    g: Option<&crate::results::summary::Generator>,
+    plan: &PlanFile,
+    span: &Span,
+    v: &mut Verdict,
+) {
+    let Some(g) = g else { return };
+    if g.cpu_span <= g.limit {
+        return;
+    }
+    let with_target = if plan.target.embedded.is_some() {
+        " (with the embedded target it serves in the same process)"
+    } else {
+        ""
+    };
+    v.notes.push(format!(
+        "warning: the generator was the bottleneck: pace used {}% of its {} over {}{with_target}, above {}%: its late starts and part of the measured times are its own, not the target's",
+        crate::units::round_sig(g.cpu_span * 100.0, 3),
+        count(g.cores, "core"),
+        span.words(),
+        crate::units::round_sig(g.limit * 100.0, 3)
+    ));
+}

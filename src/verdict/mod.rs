@@ -38,6 +38,8 @@ pub const EXECUTION_SLACK: f64 = 0.5;
 pub struct Ending {
     /// Why the run did not finish (interrupted, killed, not recordable).
     pub incomplete: Option<String>,
+    /// How busy pace itself was, where it was measured.
+    pub generator: Option<crate::results::summary::Generator>,
 }
 
 /// Why a shard's run is never judged on its own: the plan's promises hold
@@ -151,7 +153,8 @@ pub fn judge_part(
                 State::Incomplete
             }
             (None, None) => {
-                v.reasons.push(format!("not judged: {}", v.unjudged.join("; ")));
+                v.reasons
+                    .push(format!("not judged: {}", v.unjudged.join("; ")));
                 State::Incomplete
             }
         };
@@ -163,7 +166,9 @@ pub fn judge_part(
     if expected.is_some() {
         promises += 1;
     }
-    promises += throughput::judge_groups(plan, agg, &span, &mut v);
+    if expected.is_some() {
+        promises += throughput::judge_groups(plan, agg, &span, &mut v);
+    }
     if plan.span_is_fallback(agg.window) {
         v.notes.push(format!(
             "no steady-state window (ramp-up {} of a {} run): every check is over the whole run, and no band applies",
@@ -175,6 +180,7 @@ pub fn judge_part(
     did_real_work(plan, agg, &span, &mut v);
     promises += law_audit(plan, agg, &mut v);
     generator::notes(plan, agg, &span, &mut v);
+    generator::cpu(ending.generator.as_ref(), plan, &span, &mut v);
 
     let failed = v.checks.iter().any(|c| !c.pass);
     v.state = if let Some(why) = &ending.incomplete {
@@ -239,7 +245,10 @@ fn law_audit(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) -> usize {
             achieved: format!("{} of {checked} hold", checked - broken.len()),
             pass: broken.is_empty(),
             reason,
-            over: Some(span.over(format!("{} laws of the window", v.laws.len()), v.laws.len() as u64)),
+            over: Some(span.over(
+                format!("{} laws of the window", v.laws.len()),
+                v.laws.len() as u64,
+            )),
         },
     );
     v.unjudged.extend(unchecked);

@@ -79,7 +79,15 @@ pub fn judge(plan: &PlanFile, agg: &Aggregate, span: &Span, v: &mut Verdict) -> 
             let Some(t) = &s.acceptance else { continue };
             let empty = SpanTally::new(limits);
             let step = tally.and_then(|t| t.span.step(&s.name)).unwrap_or(&empty);
-            n += judge_level(t, group_of, step, Level::Step(&g.name, &s.name), agg, span, v);
+            n += judge_level(
+                t,
+                group_of,
+                step,
+                Level::Step(&g.name, &s.name),
+                agg,
+                span,
+                v,
+            );
         }
     }
     n
@@ -115,7 +123,7 @@ fn latency_check(
     level: Level<'_>,
     agg: &Aggregate,
     span: &Span,
-    ) -> Check {
+) -> Check {
     let LatencyLimit {
         name,
         q_percent,
@@ -141,9 +149,7 @@ fn latency_check(
     let value = stats.get(name).unwrap_or(0.0);
     let share = share_text(within, n, None);
     let unfinished_words = if unfinished > 0 {
-        format!(
-            "; {unfinished} of them timed out or were cut off (never within)",
-        )
+        format!("; {unfinished} of them timed out or were cut off (never within)",)
     } else {
         String::new()
     };
@@ -251,10 +257,7 @@ fn error_rate_check(limit: Ratio, tally: &SpanTally, level: Level<'_>, span: &Sp
         achieved: format!("{rate}% ({failed} of {n}{stale})"),
         pass: ok,
         reason,
-        over: Some(span.over(
-            format!("{n} {} of {}", level.whose(), span.words()),
-            n,
-        )),
+        over: Some(span.over(format!("{n} {} of {}", level.whose(), span.words()), n)),
     }
 }
 
@@ -279,9 +282,8 @@ fn share_text(part: u64, whole: u64, limit: Option<Ratio>) -> String {
             return text;
         };
         let reads_whole = shown >= 100.0 || shown <= 0.0;
-        let reads_limit = limit.is_some_and(|l| {
-            Ratio::parse(&format!("{text}%")) == Some(l) && exact != l
-        });
+        let reads_limit =
+            limit.is_some_and(|l| Ratio::parse(&format!("{text}%")) == Some(l) && exact != l);
         if !reads_whole && !reads_limit {
             return text;
         }
@@ -297,7 +299,10 @@ mod tests {
     fn a_share_never_reads_as_what_it_is_not() {
         assert_eq!(share_text(7, 1000, Ratio::parse("0.7%")), "0.7");
         // 70001 of 10^7 is 0.70001 %: above a 0.7 % limit, and said so.
-        assert_eq!(share_text(70_001, 10_000_000, Ratio::parse("0.7%")), "0.70001");
+        assert_eq!(
+            share_text(70_001, 10_000_000, Ratio::parse("0.7%")),
+            "0.70001"
+        );
         // 99 999 of 100 000 is not 100 %.
         assert_eq!(share_text(99_999, 100_000, None), "99.999");
         assert_eq!(share_text(1, 10_000_000, None), "0.00001");

@@ -108,7 +108,10 @@ pub fn judge_groups(plan: &PlanFile, agg: &Aggregate, span: &Span, v: &mut Verdi
     }
     let mut promises = 0;
     for (i, (g, cadence)) in plan.groups.iter().zip(plan.cadences()).enumerate() {
-        if !matches!(cadence, Ok(GroupCadence::Paced(_)) | Ok(GroupCadence::Arrival(_))) {
+        if !matches!(
+            cadence,
+            Ok(GroupCadence::Paced(_)) | Ok(GroupCadence::Arrival(_))
+        ) {
             continue;
         }
         let gp = group_plan(plan, i);
@@ -181,7 +184,12 @@ fn check(
         )),
     };
     if let Some(d) = &by_draw {
-        check.achieved = format!("{} TPM, {} of {} drawn", r(c.tpm), c.achieved, r(d.transactions));
+        check.achieved = format!(
+            "{} TPM, {} of {} drawn",
+            r(c.tpm),
+            c.achieved,
+            r(d.transactions)
+        );
     }
     let named = |text: String| match group {
         Some(g) => format!("group '{g}': {text}"),
@@ -198,7 +206,14 @@ fn check(
     } else if !in_band && by_draw.is_none() {
         Some(causes::explain(plan, agg, e))
     } else if !executed {
-        Some(causes::explain_execution(plan, agg, e, lost, allowed, lost_causes))
+        Some(causes::explain_execution(
+            plan,
+            agg,
+            e,
+            lost,
+            allowed,
+            lost_causes,
+        ))
     } else {
         notes.extend(causes::hidden_losses(plan, agg, e).map(named));
         None
