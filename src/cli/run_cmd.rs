@@ -123,12 +123,17 @@ fn print_check(plan: &PlanFile) {
     let empty = Aggregate::for_plan(plan, (plan.run.ramp_up(), plan.run.duration.0));
     match crate::verdict::expect::expected(plan, &empty) {
         Some(e) => {
+            // Whole counts inside the band, as `pace plan` and the plan
+            // file it writes state them.
             outln!(
-                "expected: {} TPM over the {} steady-state window, band {}-{} TPM ({} confidence, tolerance {})",
+                "expected: {} TPM ({} transactions) over the {} steady-state window, band {}-{} TPM ({}-{} transactions; {} confidence, tolerance {})",
                 round_sig(e.tpm, 6),
+                round_sig(e.transactions, 6),
                 human_duration(window),
                 round_sig(e.tpm_low, 6),
                 round_sig(e.tpm_high, 6),
+                e.transactions_low.ceil(),
+                e.transactions_high.floor(),
                 e.confidence,
                 e.tolerance
             );
