@@ -217,8 +217,9 @@ fn paced(i: usize, g: &GroupSection, p: &Pacing, it: &IterationTime) -> Option<F
         };
         let alone = if it.think_min > p.mean() * (1.0 + REL_EQ) {
             format!(
-                "; its think times alone ({}) are longer than the interval",
-                human_duration(it.think_min)
+                "; its think times alone ({}) are longer than the {}interval",
+                human_duration(it.think_min),
+                if fixed { "" } else { "mean " }
             )
         } else {
             String::new()
