@@ -529,6 +529,13 @@ pub fn written_tolerance(pacing: &Pacing, band: &Band) -> Tolerance {
     if !matches!(pacing, Pacing::Fixed { .. }) {
         return Tolerance::Auto;
     }
+    fixed_tolerance(band)
+}
+
+/// The fixed share of [`written_tolerance`] for a schedule of fixed
+/// intervals whose statistical band is `band`: [`ERROR_BUDGET`] plus the
+/// band's half-width over the expected count where the count can vary.
+pub fn fixed_tolerance(band: &Band) -> Tolerance {
     let chance = if band.sd > 0.0 && band.expected > 0.0 {
         (band.count_high - band.expected) / band.expected
     } else {
