@@ -8,6 +8,7 @@ pub mod check;
 pub mod data;
 pub mod extract;
 pub mod file;
+pub mod fit;
 pub mod overrides;
 pub mod pacing;
 pub mod rate;
