@@ -33,6 +33,20 @@ fn a_run_refuses_it_with_the_same_line_and_sends_nothing() {
     );
 }
 
+/// `pace k8s` writes no manifest of a plan every pod would refuse: the
+/// same line, exit 2, nothing written.
+#[test]
+fn k8s_refuses_it_too() {
+    let (_tmp, dir) = case("think-longer-than-pacing");
+    let (code, out, err) = pace(
+        &dir,
+        &["k8s", "plan.toml", "--shards", "2", "--image", "x/pace:1", "-o", "job.yaml"],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(err, CASE_ERROR);
+    assert!(!dir.join("job.yaml").exists());
+}
+
 /// The README's advice, 5 users at 1.25 s (5 x 2 / 1.25 s = 8 TPS), fits:
 /// 1.22 s < 1.25 s.
 #[test]

@@ -160,7 +160,7 @@ proptest! {
         prop_assert!(close(e.tpm_low, a.tpm_low) && close(e.tpm_high, a.tpm_high));
         let tolerance = match s.tolerance {
             Tolerance::Auto => "auto".to_string(),
-            Tolerance::Fixed(f) => tolerance_text(f),
+            Tolerance::Fixed(f, _) => tolerance_text(f),
         };
         prop_assert_eq!(&e.tolerance, &tolerance);
         prop_assert_eq!(plan.acceptance.tolerance, s.tolerance);
@@ -179,7 +179,7 @@ proptest! {
         // An honest run with failures within error_rate stays inside a
         // fixed tolerance: its lowest count by chance (the exact count
         // when there is no chance), less 1 % failed, is inside.
-        if let Tolerance::Fixed(f) = s.tolerance {
+        if let Tolerance::Fixed(f, _) = s.tolerance {
             prop_assert!(f >= ERROR_BUDGET);
             let honest = if s.band.sd > 0.0 { s.band.count_low } else { s.band.expected };
             prop_assert!(

@@ -31,7 +31,7 @@ pub fn plan_json(sol: &Solution) -> Value {
     };
     let tolerance = match sol.tolerance {
         Tolerance::Auto => "auto".to_string(),
-        Tolerance::Fixed(f) => tolerance_text(f),
+        Tolerance::Fixed(f, _) => tolerance_text(f),
     };
     json!({
         "users": sol.users,

@@ -249,7 +249,7 @@ pub fn plan_table(sol: &Solution, width: Option<u16>) -> String {
             format!("{}-{} TPM", r(a.tpm_low), r(a.tpm_high)),
             statistical(a),
         ),
-        Tolerance::Fixed(f) => {
+        Tolerance::Fixed(f, _) => {
             row(
                 &format!("chance alone ({}%)", r(b.confidence * 100.0)),
                 format!("{}-{} TPM", r(b.tpm_low), r(b.tpm_high)),

@@ -94,7 +94,7 @@ impl Band {
     pub fn judged(&self, tolerance: Tolerance) -> Band {
         match tolerance {
             Tolerance::Auto => *self,
-            Tolerance::Fixed(f) => {
+            Tolerance::Fixed(f, _) => {
                 let per_minute = 60.0 / self.window_s;
                 let tx = self.expected;
                 Band {

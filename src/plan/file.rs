@@ -390,6 +390,16 @@ pub enum Tolerance {
     Fixed(f64, Ratio),
 }
 
+impl Tolerance {
+    /// A fixed tolerance from its text (`"5%"`, `0.05`), as a plan writes
+    /// it; `None` for what is not one.
+    pub fn written(text: &str) -> Option<Tolerance> {
+        Fraction::parse(text)
+            .ok()
+            .map(|f| Tolerance::Fixed(f.0, f.1))
+    }
+}
+
 impl<'de> Deserialize<'de> for Tolerance {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let f = StringOrNumber::deserialize(d)?;

@@ -329,10 +329,10 @@ script = "checkout.py"
 pacing = { mode = "fixed", interval = "714.2857142857143ms" }
 "#;
         let p = plan(text);
-        assert_eq!(p.written_tolerance(), Some(Tolerance::Fixed(0.0601)));
+        assert_eq!(p.written_tolerance(), Tolerance::written("6.01%"));
         // Over a window of whole intervals (8 of them), 1 %.
         let p = plan(&text.replace("\"10s\"", "\"7.714285714285714s\""));
-        assert_eq!(p.written_tolerance(), Some(Tolerance::Fixed(0.01)));
+        assert_eq!(p.written_tolerance(), Tolerance::written("1%"));
         // A random schedule keeps the statistical band.
         let p = plan(&text.replace(
             "pacing = { mode = \"fixed\", interval = \"714.2857142857143ms\" }\n[[group]]\nname = \"checkout\"",

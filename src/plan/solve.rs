@@ -548,7 +548,7 @@ pub fn fixed_tolerance(band: &Band) -> Tolerance {
     let share = (ERROR_BUDGET + chance).min(1.0);
     let hundredths = (share * 1e4 * (1.0 - 1e-12)).ceil();
     let text = tolerance_text(hundredths / 1e4);
-    Tolerance::Fixed(crate::units::parse_percentage(&text).expect("a percentage pace wrote"))
+    Tolerance::written(&text).expect("a percentage pace wrote")
 }
 
 /// Rounds a user count up, forgiving float noise (99.99999999997 is 100).

@@ -334,7 +334,7 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
             );
             kv(&mut o, "tolerance", &q("auto"), &band_how);
         }
-        Tolerance::Fixed(f) => {
+        Tolerance::Fixed(f, _) => {
             kv(
                 &mut o,
                 "confidence",
