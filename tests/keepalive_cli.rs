@@ -2,7 +2,8 @@
 //! (`keepalive-idle-close-race`): an idempotent request is sent again
 //! once, on a new connection, and counted as a reconnect, not an error; a
 //! POST so lost is a `stale` error, never sent twice; a failure on a new
-//! connection, or a timeout, stays the target's.
+//! connection, or a timeout, stays the target's; through a proxy, the proxy
+//! closing pace's connection is the same fault.
 //!
 //! The case's server closes connections idle for 0.98 s, and a request
 //! meets the close only by chance. The servers here make it certain: they
@@ -241,6 +242,14 @@ fn keepalive_idle_close_race_gets_are_sent_again_and_pass() {
             )),
             "report.html names the reconnects"
         );
+        // Folded again from samples.csv (`pace report`), the count is the
+        // same, whatever summary.json said.
+        let mut wrong = summary(&res);
+        wrong["reconnects"] = 999.into();
+        std::fs::write(res.join("summary.json"), wrong.to_string()).unwrap();
+        let (code, out, err) = pace_env(&dir, &["report", res.to_str().unwrap()], &[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(summary(&res)["reconnects"], reconnects);
     }
 }
 
@@ -385,4 +394,59 @@ fn a_redirect_follow_up_on_a_stale_connection_is_sent_again() {
     let gets = home_seen.requests.lock().unwrap().clone();
     assert_eq!(gets.len(), 2 * rows.len() - 1, "{gets:?}");
     assert!(gets.iter().all(|l| l.starts_with("GET /home ")), "{gets:?}");
+}
+
+/// Through a proxy, pace's connection is to the proxy: the proxy closing
+/// it under a request is the same fault. A GET is sent again; a POST's
+/// `stale` error names the proxy and the target it stood for.
+#[test]
+fn a_proxy_closing_a_kept_alive_connection_is_the_same_fault() {
+    let (proxy, seen) = serve(first_only(Act::Close));
+    let tmp = tempfile::tempdir().unwrap();
+    // Two groups, so each user's connection to the proxy carries one
+    // method. The target, port 9, is never reached: the proxy answers.
+    std::fs::write(
+        tmp.path().join("plan.toml"),
+        "[run]\nduration = \"1s\"\nts_interval = \"1s\"\ngrace = \"5s\"\n\n\
+         [[group]]\nname = \"reads\"\nusers = 1\n\
+         pacing = { mode = \"fixed\", interval = \"200ms\" }\n\
+         [[group.step]]\nname = \"read\"\nurl = \"http://127.0.0.1:9/r\"\ntimeout = \"2s\"\n\n\
+         [[group]]\nname = \"writes\"\nusers = 1\n\
+         pacing = { mode = \"fixed\", interval = \"200ms\" }\n\
+         [[group.step]]\nname = \"write\"\nmethod = \"POST\"\nurl = \"http://127.0.0.1:9/w\"\n\
+         body = \"x\"\ntimeout = \"2s\"\n",
+    )
+    .unwrap();
+    let (_, out, err) = pace_env(
+        tmp.path(),
+        &["run", "plan.toml", "--results-dir", "out"],
+        &[("HTTP_PROXY", &proxy)],
+    );
+    let res = only_results_dir(&tmp.path().join("out"));
+    let rows = step_rows(&res);
+    let reads: Vec<_> = rows.iter().filter(|s| &*s.name == "read").collect();
+    let writes: Vec<_> = rows.iter().filter(|s| &*s.name == "write").collect();
+    assert!(reads.len() >= 3 && writes.len() >= 3, "{out}{err}");
+    for (i, s) in reads.iter().enumerate() {
+        assert!(s.ok, "{s:?}");
+        assert_eq!(s.reconnects, u32::from(i > 0), "{s:?}");
+    }
+    let proxy = proxy.trim_start_matches("http://");
+    for s in writes.iter().skip(1).step_by(2) {
+        assert_eq!(s.error_kind, Some(ErrorKind::Stale), "{s:?}");
+        assert_eq!(
+            s.error,
+            format!(
+                "the proxy {proxy} closed the kept-alive connection as the request was sent \
+                 (a stale connection, not an answer of the target); POST is not retried \
+                 (the proxy for 127.0.0.1:9)"
+            )
+        );
+    }
+    // Every request went to the proxy, in absolute form.
+    let lines = seen.requests.lock().unwrap().clone();
+    assert!(
+        lines.iter().all(|l| l.contains(" http://127.0.0.1:9/")),
+        "{lines:?}"
+    );
 }

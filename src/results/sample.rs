@@ -141,10 +141,11 @@ pub struct Sample {
     /// alive connection, as JMeter's `Connect`. 0 in older files.
     #[serde(default)]
     pub connect: f64,
-    /// Step rows: how many times pace sent the request again on a new
-    /// connection after the target closed the reused keep-alive connection
-    /// it went on, before any answer (0 or 1; the row's latency covers
-    /// both attempts, its `connect` is the new connection's). 0 in older
+    /// Step rows: how many times pace sent the request again after the
+    /// target closed the reused keep-alive connection it went on, before
+    /// any answer: 0 or 1 (2 only if the re-send met another idle
+    /// connection the target had closed too). The row's latency covers
+    /// every attempt, its `connect` is the new connection's. 0 in older
     /// files.
     #[serde(default)]
     pub reconnects: u32,

@@ -69,7 +69,8 @@ impl ConnectClock {
     }
 
     /// How many times the request was sent again since the last reset
-    /// (0, or 1 after a kept-alive connection was closed under it).
+    /// (0; 1 after a kept-alive connection was closed under it; 2 if the
+    /// re-send met another closed idle one).
     pub fn reconnects(&self) -> u32 {
         self.0.resent.load(Ordering::Relaxed)
     }

@@ -268,7 +268,8 @@ pub struct Outcome {
     pub connect: Duration,
     /// Times the request was sent again on a new connection after the
     /// target closed the kept-alive connection it went on (see
-    /// [`super::connection`]): 0, or 1.
+    /// [`super::connection`]): 0 or 1 (2 if the re-send met another
+    /// closed idle connection).
     pub reconnects: u32,
     pub status: u16,
     /// Response body bytes received: the payload after chunked transfer
