@@ -254,11 +254,12 @@ impl PartialEq<&str> for AnyHost {
 
 /// The retry policy of the client whose connector `clock` times: each
 /// attempt (a redirect's follow-up included) is decided by [`decide`],
-/// re-sends counted on `clock`. At most 2 re-sends per request: the one a
-/// closed kept-alive connection calls for, and one more in the rare case
-/// the first went on another kept-alive connection (the pool keeps at
-/// most one idle connection per host). No budget: the rule itself bounds
-/// them.
+/// re-sends counted on `clock`. At most 2 re-sends per request (per hop
+/// of a redirect chain): the one a closed kept-alive connection calls for,
+/// and one more in the rare case the first went on another kept-alive
+/// connection the target had closed too (the pool keeps at most one idle
+/// connection per host, so the next is new). No budget: the rule itself
+/// bounds them.
 pub fn policy(clock: &ConnectClock) -> reqwest::retry::Builder {
     let clock = clock.clone();
     reqwest::retry::for_host(AnyHost)
