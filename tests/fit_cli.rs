@@ -40,7 +40,16 @@ fn k8s_refuses_it_too() {
     let (_tmp, dir) = case("think-longer-than-pacing");
     let (code, out, err) = pace(
         &dir,
-        &["k8s", "plan.toml", "--shards", "2", "--image", "x/pace:1", "-o", "job.yaml"],
+        &[
+            "k8s",
+            "plan.toml",
+            "--shards",
+            "2",
+            "--image",
+            "x/pace:1",
+            "-o",
+            "job.yaml",
+        ],
     );
     assert_eq!(code, 2, "{out}{err}");
     assert_eq!(err, CASE_ERROR);

@@ -147,6 +147,16 @@ pub fn print_checks(s: &Summary, paced: bool) {
         String::new(),
         String::new(),
     ]);
+    // Requests a kept-alive connection was closed under, sent again:
+    // not errors, but pace's doing, so never unseen.
+    if s.reconnects > 0 {
+        t.add_row(vec![
+            "reconnects (kept-alive closed)".to_string(),
+            String::new(),
+            s.reconnects.to_string(),
+            String::new(),
+        ]);
+    }
     outln!("{t}");
     print_views(s);
     for l in &v.laws {

@@ -569,6 +569,10 @@ pub struct Aggregate {
     pub users_started: u64,
     /// Latest time seen.
     pub last_t: f64,
+    /// Requests pace sent again on a new connection after the target
+    /// closed the kept-alive connection they went on (samples'
+    /// `reconnects`), whole run.
+    pub reconnects: u64,
 }
 
 impl Aggregate {
@@ -608,6 +612,7 @@ impl Aggregate {
             user_steps: UserSteps::default(),
             users_started: 0,
             last_t: 0.0,
+            reconnects: 0,
         }
     }
 
@@ -672,6 +677,7 @@ impl Aggregate {
         match s.kind {
             Kind::Step => {
                 self.transactions += 1;
+                self.reconnects += u64::from(s.reconnects);
                 let slot = self.slot(s.t);
                 // A custom timer that took this name first moves aside: a
                 // transaction's timer never mixes with a custom one.

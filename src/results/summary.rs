@@ -419,6 +419,12 @@ pub struct Summary {
     /// latest `first_start_epoch_us` less the earliest); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_skew_s: Option<f64>,
+    /// Requests pace sent again on a new connection because the target
+    /// closed the kept-alive connection they went on before any answer
+    /// (whole run; not errors: docs/running.md). Those whose method is
+    /// not idempotent are not sent again: `errors["stale"]`.
+    #[serde(default)]
+    pub reconnects: u64,
 }
 
 /// One shard of a merged run, as `pace merge` found it.
@@ -628,6 +634,7 @@ impl Summary {
             active_user_steps: agg.user_steps.points.clone(),
             shards: Vec::new(),
             start_skew_s: None,
+            reconnects: agg.reconnects,
         }
     }
 }

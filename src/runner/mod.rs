@@ -2,6 +2,7 @@
 //! every measurement streamed to the recorder. Scheduling and measuring
 //! only: judging and reporting happen on the recorded results.
 
+mod connection;
 pub mod cpu;
 pub mod data;
 pub mod extract;

@@ -231,9 +231,7 @@ pub(super) fn render(
             o.push_str(
                 "# The steady-state window is not a whole number of pacing intervals, so how\n",
             );
-            o.push_str(
-                "# many run() calls fall in it varies with the users' random phases: the\n",
-            );
+            o.push_str("# many run() calls fall in it varies with the users' random phases: the\n");
             let _ = writeln!(
                 o,
                 "# tolerance is 1% for the failures error_rate allows plus that chance ({text})."
