@@ -144,9 +144,9 @@ pub struct GroupSpan {
     /// Successes (any scheduled start) whose completion `t + latency`
     /// lies in [a, b).
     pub completed_ok: u64,
-    /// Successes of the span completed at or after b whose iteration
-    /// started in time (no more than τ late: a late start is the
-    /// generator's).
+    /// Successes of the span in flight at b (sent before it, completed at
+    /// or after it) whose iteration started in time (no more than τ late:
+    /// a late start is the generator's).
     pub out_ok: u64,
     /// Seconds the group's transactions (any, ok or not) spent in flight
     /// inside [a, b): over the span's length, the mean number in flight L.
@@ -210,10 +210,12 @@ impl GroupSpan {
             if s.ok {
                 self.generator_late_ok += 1;
             }
-        } else if s.ok && end >= b && !late {
-            // Only work started in time says the target queued it: a
-            // generator that released late starts in a burst leaves them
-            // in flight at the edge by its own doing.
+        } else if s.ok && s.t < b && end >= b && !late {
+            // In flight at the edge: sent before it, answered after. Only
+            // work started in time says the target queued it (a generator
+            // that released late starts in a burst leaves them in flight by
+            // its own doing), and a later step of an iteration, sent after
+            // the edge because of its think times, was never in flight.
             self.out_ok += 1;
         }
     }

@@ -68,3 +68,46 @@ pub fn cpu(
         crate::units::round_sig(g.limit * 100.0, 3)
     ));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::summary::{GENERATOR_CPU_LIMIT, Generator};
+
+    #[test]
+    fn a_generator_above_its_cpu_limit_is_warned_about_and_not_below() {
+        let plan = crate::verdict::causes::tests::plan(
+            "{ mode = \"fixed\", interval = \"1s\" }",
+            1,
+            "",
+        );
+        let span = Span {
+            from: 0.0,
+            to: 10.0,
+            scope: crate::plan::thresholds::Scope::Window,
+        };
+        let g = |cpu: f64| Generator {
+            cores: 2.0,
+            cpu_span: cpu,
+            cpu_max: cpu,
+            intervals: vec![cpu],
+            limit: GENERATOR_CPU_LIMIT,
+        };
+        let mut v = crate::verdict::judge(
+            &plan,
+            &crate::results::aggregate::Aggregate::for_plan(&plan, (0.0, 10.0)),
+            &crate::verdict::Ending::default(),
+        )
+        .1;
+        v.notes.clear();
+        cpu(Some(&g(0.8)), &plan, &span, &mut v);
+        assert!(v.notes.is_empty(), "80 % is the limit, not above it");
+        cpu(Some(&g(0.93)), &plan, &span, &mut v);
+        assert_eq!(v.notes.len(), 1);
+        assert!(
+            v.notes[0].starts_with("warning: the generator was the bottleneck: pace used 93% of its 2 cores over the window 0-10 s"),
+            "{}",
+            v.notes[0]
+        );
+    }
+}
