@@ -7,7 +7,7 @@ use super::capacity_input::read_inputs;
 use super::exit;
 use crate::capacity::network::Network;
 use crate::capacity::usl;
-use crate::export::html::capacity_page::{CapacityPage, Demands, capacity_html};
+use crate::export::html::capacity_page::{CapacityPage, capacity_html};
 use crate::output::capacity::{CapacityReport, Questions, capacity_json, capacity_table};
 use crate::units;
 use clap::Args;
@@ -69,6 +69,11 @@ pub struct CapacityArgs {
     /// Also write a standalone HTML page with the fit and its graphs.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// Transactions each iteration of a CSV's X makes: X is divided by it
+    /// (and R multiplied) so that X counts iterations, the unit --think
+    /// belongs to. Results folders read theirs from their plan.toml.
+    #[arg(long, value_name = "K", value_parser = positive)]
+    transactions_per_iteration: Option<f64>,
     /// Confidence level of the coefficients' two-sided intervals.
     #[arg(long, default_value = "0.95", value_parser = probability)]
     confidence: f64,
@@ -101,7 +106,7 @@ fn durations(s: &str) -> Result<DemandList, String> {
 }
 
 pub fn run(a: CapacityArgs) -> i32 {
-    let inputs = match read_inputs(&a.input) {
+    let inputs = match read_inputs(&a.input, a.transactions_per_iteration) {
         Ok(m) => m,
         Err(e) => {
             errln!("error: {e}");
@@ -110,7 +115,7 @@ pub fn run(a: CapacityArgs) -> i32 {
     };
     let demands = match &a.demand {
         Some(d) => match Network::from_demands(&d.0, a.think.unwrap_or(0.0)) {
-            Ok(net) => Some(Demands {
+            Ok(net) => Some(crate::capacity::bounds::Demands {
                 total_s: net.queueing_demand_s(),
                 max_s: net.max_demand_s(),
                 think_s: net.think_s,
@@ -137,19 +142,29 @@ pub fn run(a: CapacityArgs) -> i32 {
         target_x: a.target_x,
         target_r: a.target_r,
         think: a.think.unwrap_or(0.0),
+        demands,
     };
-    let mut report = CapacityReport::new(inputs.source.clone(), inputs.points, fit, questions);
+    let x_unit = if inputs.per_second {
+        inputs.unit.label.clone()
+    } else if a.transactions_per_iteration.is_some() {
+        "iterations, in the input's unit".to_string()
+    } else {
+        "the input's unit".to_string()
+    };
+    let mut report = CapacityReport::with_unit(
+        inputs.source.clone(),
+        inputs.points,
+        fit,
+        questions,
+        inputs.unit,
+    );
     report.warnings.splice(0..0, inputs.warnings);
     if let Some(path) = &a.html {
         let page = CapacityPage {
             report: &report,
             demands,
             think_s: a.think,
-            x_unit: if inputs.per_second {
-                "per second"
-            } else {
-                "the input's unit"
-            },
+            x_unit: &x_unit,
         };
         let written = capacity_html(&page)
             .map_err(|e| e.to_string())
