@@ -676,6 +676,12 @@ fn read_csv(bytes: &[u8], name: &str) -> Result<Vec<Point>, String> {
         if n <= 0.0 {
             return Err(format!("{at}: N = {n} must be greater than 0"));
         }
+        if n > crate::capacity::usl::MAX_CONCURRENCY {
+            return Err(format!(
+                "{at}: N = {} is beyond 1e9 users: not a load level pace fits",
+                rec.get(0).unwrap_or("")
+            ));
+        }
         if x <= 0.0 {
             return Err(format!("{at}: X = {x} must be greater than 0"));
         }

@@ -11,20 +11,32 @@ use comfy_table::Cell;
 
 /// Six significant digits: enough to compare with published fits.
 fn r6(v: f64) -> String {
-    crate::output::sig(v, 6)
+    sig(v, 6)
 }
 
 /// Four significant digits, for standard errors and intervals.
 fn r4(v: f64) -> String {
-    crate::output::sig(v, 4)
+    sig(v, 4)
+}
+
+/// `digits` significant digits, in scientific notation when a plain one
+/// would be a row of zeros (below 1e-6) or of digits (1e12 and above).
+fn sig(v: f64, digits: i32) -> String {
+    let a = v.abs();
+    if v.is_finite() && a != 0.0 && !(1e-6..1e12).contains(&a) {
+        format!("{:.*e}", (digits - 1).max(0) as usize, v)
+    } else {
+        crate::output::sig(v, digits)
+    }
 }
 
 fn pct(level: f64) -> String {
     r6(level * 100.0)
 }
 
-/// How a coefficient's uncertainty reads in the table.
-fn uncertainty(e: &Estimate, level: f64) -> String {
+/// How a coefficient's uncertainty reads in the table; `df` the fit's
+/// residual degrees of freedom, to name why a standard error is missing.
+fn uncertainty(e: &Estimate, level: f64, df: usize) -> String {
     if e.at_bound {
         return "held at its bound 0".into();
     }
@@ -36,7 +48,8 @@ fn uncertainty(e: &Estimate, level: f64) -> String {
             r4(lo),
             r4(hi)
         ),
-        _ => "no std error (no residual degrees of freedom, or a singular fit)".into(),
+        _ if df == 0 => "no std error (as many coefficients as points: no residual degrees of freedom)".into(),
+        _ => "no std error: the fit is singular there (the coefficients cannot be told apart from these points)".into(),
     }
 }
 
@@ -183,12 +196,20 @@ fn usl_rows(rep: &CapacityReport, rows: &mut Rows) {
         prefix: if chosen { "" } else { "USL: " },
     };
     let rows = &mut rows;
-    rows.push("σ contention", r6(m.sigma), uncertainty(&f.sigma, f.level));
-    rows.push("κ coherency", r6(m.kappa), uncertainty(&f.kappa, f.level));
+    rows.push(
+        "σ contention",
+        r6(m.sigma),
+        uncertainty(&f.sigma, f.level, f.df),
+    );
+    rows.push(
+        "κ coherency",
+        r6(m.kappa),
+        uncertainty(&f.kappa, f.level, f.df),
+    );
     rows.push(
         "λ one user's X",
         r6(m.lambda),
-        uncertainty(&f.lambda, f.level),
+        uncertainty(&f.lambda, f.level, f.df),
     );
     rows.push(
         "residual std error",
