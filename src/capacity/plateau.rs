@@ -175,51 +175,56 @@ pub fn fit(points: &[(f64, f64)], level: f64) -> Result<PlateauFit, PlateauError
     let n: Vec<f64> = sorted.iter().map(|p| p.0).collect();
     let x: Vec<f64> = sorted.iter().map(|p| p.1).collect();
     let len = n.len();
-    let mut best: Option<(Candidate, bool)> = None;
-    let mut consider = |c: Candidate, on_level: bool| {
-        if c.a > 0.0 && c.b > 0.0 && c.sse.is_finite() {
-            // Strictly better only: the interior optimum is listed first
-            // and wins a tie with the same point reached as a boundary.
-            if best.as_ref().is_none_or(|(b, _)| c.sse < b.sse) {
-                best = Some((c, on_level));
-            }
-        }
-    };
+    // Prefix sums (over the first i levels) of N·X, N², X and X², so
+    // every candidate costs O(1): a CSV of a million levels is fitted in
+    // linear time after the sort.
+    let mut s_nx = vec![0.0; len + 1];
+    let mut s_nn = vec![0.0; len + 1];
+    let mut s_x = vec![0.0; len + 1];
+    let mut s_xx = vec![0.0; len + 1];
+    for i in 0..len {
+        s_nx[i + 1] = s_nx[i] + n[i] * x[i];
+        s_nn[i + 1] = s_nn[i] + n[i] * n[i];
+        s_x[i + 1] = s_x[i] + x[i];
+        s_xx[i + 1] = s_xx[i] + x[i] * x[i];
+    }
+    // (a, b, SSE from the sums, the knee on a level); the sums' SSE only
+    // ranks the candidates, the best few are scored exactly below.
+    let mut candidates: Vec<(f64, f64, f64, bool)> = Vec::new();
     // Interior optima: the first j levels on the ramp, the rest flat.
     for j in 1..len {
-        let (nx, nn) = (0..j).fold((0.0, 0.0), |(nx, nn), i| {
-            (nx + n[i] * x[i], nn + n[i] * n[i])
-        });
-        let a = nx / nn;
-        let b = x[j..].iter().sum::<f64>() / (len - j) as f64;
+        let a = s_nx[j] / s_nn[j];
+        let m = (len - j) as f64;
+        let sx = s_x[len] - s_x[j];
+        let b = sx / m;
         let knee = b / a;
         if knee >= n[j - 1] && knee <= n[j] {
-            consider(
-                Candidate {
-                    a,
-                    b,
-                    sse: sse_of(&n, &x, a, b),
-                },
-                false,
-            );
+            let ramp = a * a * s_nn[j] - 2.0 * a * s_nx[j] + s_xx[j];
+            let flat = (s_xx[len] - s_xx[j]) - sx * b;
+            candidates.push((a, b, ramp + flat, false));
         }
     }
     // The knee on a measured level m: X = a·min(N, Nₘ).
     for m in 0..len {
-        let (mx, mm) = (0..len).fold((0.0, 0.0), |(mx, mm), i| {
-            let v = n[i].min(n[m]);
-            (mx + v * x[i], mm + v * v)
-        });
+        let rest = (len - m) as f64;
+        let sx = s_x[len] - s_x[m];
+        let mx = s_nx[m] + n[m] * sx;
+        let mm = s_nn[m] + rest * n[m] * n[m];
         let a = mx / mm;
         let b = a * n[m];
-        consider(
-            Candidate {
-                a,
-                b,
-                sse: sse_of(&n, &x, a, b),
-            },
-            true,
-        );
+        let sse = s_xx[len] - a * mx;
+        candidates.push((a, b, sse, true));
+    }
+    candidates.retain(|c| c.0 > 0.0 && c.1 > 0.0 && c.0.is_finite() && c.1.is_finite());
+    // Stable: the interior optimum is listed first and wins a tie with
+    // the same point reached as a boundary.
+    candidates.sort_by(|p, q| p.2.total_cmp(&q.2));
+    let mut best: Option<(Candidate, bool)> = None;
+    for &(a, b, _, on_level) in candidates.iter().take(8) {
+        let sse = sse_of(&n, &x, a, b);
+        if sse.is_finite() && best.as_ref().is_none_or(|(c, _)| sse < c.sse) {
+            best = Some((Candidate { a, b, sse }, on_level));
+        }
     }
     let (c, on_level) = best.ok_or(FitError::NoConvergence)?;
     let knee = c.b / c.a;

@@ -1,5 +1,7 @@
-//! `pace capacity INPUT...`: fit the Universal Scalability Law to measured
-//! (N, X[, R]) points and answer capacity questions (docs/capacity.md).
+//! `pace capacity INPUT...`: fit the Universal Scalability Law and the
+//! plateau (asymptotic-bounds) model to measured (N, X[, R]) points, say
+//! which the data support, and answer capacity questions with it
+//! (docs/capacity.md).
 //! The readers of CSVs, stair runs and run folders are in
 //! `capacity_input`; they all give the same `Measured` points.
 
@@ -22,7 +24,14 @@ Each INPUT is one of:
   a run's results folder: one point, N = its plan's users, X = its steady
     rate per second, R = its all-transactions mean (partial runs are left
     out with a warning).
-Inputs mix; no N may repeat.
+Inputs mix; no N may repeat. A results folder's X counts transactions; where
+an iteration makes several, X is divided by them (from the plan.toml) so that
+it counts iterations, the unit a think time belongs to.
+
+The first row says which model leads: the USL, or the plateau
+X(N) = min(N/(D+Z), 1/Dmax) of a hard ceiling, with its knee and bound (BIC,
+and a runs test on the residuals). A finding the data do not support, or an
+impossible value, reads \"not determined\" with the reason.
 
 Examples (the Cisco benchmark of Schwartz's USL e-book, 32 levels):
   pace capacity cisco.csv
@@ -37,7 +46,10 @@ Examples (the Cisco benchmark of Schwartz's USL e-book, 32 levels):
   pace capacity cisco.csv --json
       every number, unrounded, as one JSON object
   pace capacity results/stairs-run --think 1s --html capacity.html
-      the fit of a stair run, and a page with X vs N and R vs N graphs
+      the fit of a stair run in iterations per second, and a page with
+      X vs N and R vs N graphs
+  pace capacity tx.csv --transactions-per-iteration 3 --think 1s
+      a CSV of transactions of 3-step iterations, counted in iterations
   pace capacity results/run-10u results/run-20u results/run-40u results/run-80u
       one point per run folder
   pace capacity stairs.csv --demand 20ms,5ms --think 1s --target-x 40 --html c.html

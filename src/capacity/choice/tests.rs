@@ -51,7 +51,13 @@ fn runs_test_matches_the_tables() {
     // what chance gives).
     let blocks = |size: usize| -> Vec<f64> {
         (0..1200)
-            .map(|i| if (i / size) % 2 == 0 { 1.0 } else { -1.0 })
+            .map(|i| {
+                if (i / size).is_multiple_of(2) {
+                    1.0
+                } else {
+                    -1.0
+                }
+            })
             .collect()
     };
     let r = runs_test(&blocks(100)).unwrap();

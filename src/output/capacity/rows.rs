@@ -183,6 +183,12 @@ fn plateau_rows(rep: &CapacityReport, rows: &mut Rows) {
             r4(p.r_squared)
         ),
     );
+    push(
+        rows,
+        "regime",
+        "saturation".into(),
+        "a hard ceiling, the asymptotic bound, limits throughput: past the knee every extra user only waits (R grows by D_max each)".into(),
+    );
 }
 
 /// The USL's rows: coefficients, then the findings the intervals allow.
@@ -267,12 +273,7 @@ fn usl_rows(rep: &CapacityReport, rows: &mut Rows) {
         );
     }
     if !chosen {
-        // The row is the system's, so it drops the prefix.
-        rows.rows.push([
-            "regime".into(),
-            "saturation".into(),
-            "a hard ceiling, the plateau's asymptotic bound, limits these data: the USL's σ and κ do not describe them".into(),
-        ]);
+        // The plateau's rows state the regime (saturation).
         return;
     }
     match findings::regime(f) {
