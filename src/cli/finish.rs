@@ -544,6 +544,8 @@ fn killed_run_meta(
         window_s: None,
         ran_shards: None,
         overrides: None,
+        targets: Vec::new(),
+        generator: None,
     }
 }
 

@@ -732,6 +732,8 @@ pub(super) fn run_split(
         window_s: None,
         ran_shards: None,
         overrides: o.overrides.cloned(),
+        targets: exec.targets.clone(),
+        generator: None,
     };
     let published = finish::publish(plan, &agg, meta, dir, o.publish);
     Ok(Ran {

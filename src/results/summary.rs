@@ -51,6 +51,33 @@ pub struct RunMeta {
     /// again to judge the run as it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<crate::plan::overrides::Overrides>,
+    /// The origins the steps' requests went to, `scheme://host:port`, in
+    /// plan order, each once: the URL after the run's variables were
+    /// expanded, never its userinfo, path or query. A host that depends on
+    /// a per-iteration variable (test data, an extracted value) is written
+    /// as the template's origin part (`http://${HOST}:8080`). Script
+    /// groups make their own requests: not listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+    /// pace's own CPU use during the run, where it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<Generator>,
+}
+
+/// pace's own CPU use: process CPU time per interval against the cores it
+/// may use. Fractions are 0 to 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Generator {
+    /// The cores pace may use (its CPU affinity or cgroup quota).
+    pub cores: f64,
+    /// pace's CPU over the judged span, as a fraction of `cores`.
+    pub cpu_span: f64,
+    /// The busiest time-series interval's fraction.
+    pub cpu_max: f64,
+    /// Per time-series interval (`ts_interval`), from the start.
+    pub intervals: Vec<f64>,
+    /// Above this fraction the generator was the bottleneck (0.8).
+    pub limit: f64,
 }
 
 /// The shards of a merged run that ran: `indices` (0-based) of `count`.

@@ -118,6 +118,8 @@ fn synthetic(dir: &Path, started_at: &str, slow: bool, custom: bool) -> Results 
         window_s: None,
         ran_shards: None,
         overrides: None,
+        targets: Vec::new(),
+        generator: None,
     };
     let summary = Summary::build(meta, &agg, exp, verdict);
     std::fs::create_dir_all(dir).unwrap();
