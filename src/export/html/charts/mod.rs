@@ -375,14 +375,20 @@ fn time_chart_right(
 
 /// Shades what lies outside the judged span, each part named at its top
 /// (centred in a wide part; in a narrow one, beside it on the span's
-/// side, so the name never runs over the axis).
+/// side, so the name never runs over the axis; a sliver unnamed).
 fn shade_outside(chart: &mut Chart<'_, '_>, tl: Timeline, y: &Range<f64>) -> anyhow::Result<()> {
     for (from, to, name) in tl.outside() {
         chart.draw_series(std::iter::once(Rectangle::new(
             [(from, y.start), (to, y.end)],
             tint(BLACK, 0.06).filled(),
         )))?;
-        let wide = (to - from) / tl.end >= 0.1;
+        let share = (to - from) / tl.end;
+        // A sliver (the few ms a run ends after its schedule) is shaded
+        // but not named: its name would stand for nothing to be seen.
+        if share < 0.02 {
+            continue;
+        }
+        let wide = share >= 0.1;
         let (x, h) = match (wide, from == 0.0) {
             (true, _) => ((from + to) / 2.0, HPos::Center),
             (false, true) => (to, HPos::Left),
