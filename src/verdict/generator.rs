@@ -76,11 +76,8 @@ mod tests {
 
     #[test]
     fn a_generator_above_its_cpu_limit_is_warned_about_and_not_below() {
-        let plan = crate::verdict::causes::tests::plan(
-            "{ mode = \"fixed\", interval = \"1s\" }",
-            1,
-            "",
-        );
+        let plan =
+            crate::verdict::causes::tests::plan("{ mode = \"fixed\", interval = \"1s\" }", 1, "");
         let span = Span {
             from: 0.0,
             to: 10.0,
