@@ -548,6 +548,10 @@ pub struct Aggregate {
     /// All transactions (ok or not) whose iteration was scheduled inside the window.
     pub window_all: u64,
     pub window_iterations: u64,
+    /// The span's iterations (scheduled in it), start to end, ok or not:
+    /// the whole flow's time, think times included.
+    pub window_iteration_latency: Histogram<u64>,
+    pub window_iteration_bounds: Bounds,
     pub transactions: u64,
     pub errors: BTreeMap<String, ErrorTally>,
     /// The errors deduplicated by timer, kind, status and message.
@@ -597,6 +601,8 @@ impl Aggregate {
             window_ok: 0,
             window_all: 0,
             window_iterations: 0,
+            window_iteration_latency: hist(),
+            window_iteration_bounds: Bounds::default(),
             transactions: 0,
             errors: BTreeMap::new(),
             error_table: ErrorTable::default(),
@@ -773,6 +779,8 @@ impl Aggregate {
                 let _ = g.iteration_latency.record(micros(s.latency));
                 if in_window {
                     self.window_iterations += 1;
+                    let _ = self.window_iteration_latency.record(micros(s.latency));
+                    self.window_iteration_bounds.add(s.latency);
                     g.window_iterations += 1;
                     if s.error_kind == Some(ErrorKind::Cutoff) {
                         g.window_iterations_cut += 1;

@@ -250,6 +250,10 @@ pub struct Achieved {
     /// Each group's share, in plan order.
     #[serde(default)]
     pub groups: Vec<GroupAchieved>,
+    /// The span's iterations, start to end (every step and think time),
+    /// successes and failures: the whole flow's time.
+    #[serde(default)]
+    pub iteration: Stats,
 }
 
 /// One group's achieved count over the span (docs/verdict.md, "The
@@ -566,6 +570,10 @@ impl Summary {
                     span_s: [agg.window.0, agg.window.1],
                     latency: span.all_stats(),
                     latency_ok: span.ok_stats(),
+                    iteration: Stats::bounded(
+                        &agg.window_iteration_latency,
+                        &agg.window_iteration_bounds,
+                    ),
                     groups: agg
                         .groups
                         .iter()
