@@ -431,6 +431,9 @@ pub struct GroupTally {
     /// An arrival-rate group: its `missed` rows are arrivals the
     /// generator never started.
     pub open: bool,
+    /// A closed loop (after-end, none): no backlog test (its users move
+    /// together; a slow target shows as slower cycles).
+    pub closed_loop: bool,
     /// Users that retired: `missed` rows of theirs are the rest of their
     /// schedule (the `retired` cause), not starts behind schedule.
     pub retired_users: Vec<u32>,
@@ -478,6 +481,7 @@ impl GroupTally {
             tau: MIN_TAU,
             tx_per_iteration: 1.0,
             open: false,
+            closed_loop: false,
             retired_users: Vec::new(),
             window_missed_retired: 0,
             window_missed_generator: 0,
@@ -492,12 +496,9 @@ impl GroupTally {
     /// less those the generator never offered in it, or, when a queue
     /// grew over the span, its successes completed in it.
     pub fn achieved(&self, span_s: f64) -> Achieved {
-        let backlog = super::span::backlog(
-            self.span.out_ok,
-            self.span.inflight_s,
-            span_s,
-            self.tx_per_iteration,
-        );
+        let backlog = (!self.closed_loop)
+            .then(|| super::span::backlog(self.span.out_ok, self.span.inflight_s, span_s))
+            .flatten();
         let scheduled = self.window_ok - self.span.generator_late_ok.min(self.window_ok);
         Achieved {
             transactions: match backlog {
@@ -637,6 +638,10 @@ impl Aggregate {
         for ((g, t), cadence) in plan.groups.iter().zip(&mut agg.groups).zip(plan.cadences()) {
             t.tx_per_iteration = g.transactions_per_iteration().max(1) as f64;
             t.open = g.pacing.mode == crate::plan::file::PacingMode::ArrivalRate;
+            t.closed_loop = matches!(
+                g.pacing.mode,
+                crate::plan::file::PacingMode::AfterEnd | crate::plan::file::PacingMode::None
+            );
             if let Ok(c) = cadence {
                 t.tau = (0.1 * c.mean_cycle()).max(MIN_TAU);
             }
