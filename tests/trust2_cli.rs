@@ -27,6 +27,33 @@ fn check<'a>(s: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no check {name:?} in {}", s["verdict"]["checks"]))
 }
 
+/// `pace ARGS` started in `dir`, its output piped, for a test that
+/// signals it while it runs.
+fn spawn_pace(dir: &Path, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("pace"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until `path` exists, at most `limit`.
+fn wait_for(path: &Path, limit: Duration) {
+    let t0 = Instant::now();
+    while !path.exists() && t0.elapsed() < limit {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn signal(child: &std::process::Child, sig: libc::c_int) {
+    // SAFETY: a signal to the test's own child process.
+    unsafe {
+        libc::kill(child.id() as i32, sig);
+    }
+}
+
 fn causes(s: &Value) -> Vec<String> {
     s["verdict"]["causes"]
         .as_array()
@@ -211,9 +238,9 @@ fn a_run_stopped_before_its_start_invents_no_cause() {
     let (_tmp, dir) = case("verdict-blames-chance-for-generator");
     let at = std::time::SystemTime::now() + Duration::from_secs(6);
     let at = humantime::format_rfc3339_seconds(at).to_string();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pace"))
-        .current_dir(&dir)
-        .args([
+    let child = spawn_pace(
+        &dir,
+        &[
             "run",
             "fixed.toml",
             "--shard",
@@ -223,20 +250,12 @@ fn a_run_stopped_before_its_start_invents_no_cause() {
             "--results-dir",
             "r",
             "--quiet",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+    );
     // Interrupted once it waits (its folder exists), well before the start.
-    let t0 = Instant::now();
-    while !dir.join("r").exists() && t0.elapsed() < Duration::from_secs(4) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for(&dir.join("r"), Duration::from_secs(4));
     std::thread::sleep(Duration::from_millis(500));
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
+    signal(&child, libc::SIGINT);
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{stdout}");
@@ -260,26 +279,13 @@ fn a_stalled_generator_is_said() {
         "duration = \"4s\"",
         "duration = \"6s\"",
     );
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pace"))
-        .current_dir(&dir)
-        .args(["run", "fixed.toml", "--quiet"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_pace(&dir, &["run", "fixed.toml", "--quiet"]);
     // Stopped inside the window (1-6 s), once the run has started.
-    let t0 = Instant::now();
-    while !dir.join("results").exists() && t0.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for(&dir.join("results"), Duration::from_secs(10));
     std::thread::sleep(Duration::from_millis(2500));
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGSTOP);
-    }
+    signal(&child, libc::SIGSTOP);
     std::thread::sleep(Duration::from_millis(1500));
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGCONT);
-    }
+    signal(&child, libc::SIGCONT);
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let s = summary(&only_results_dir(&dir.join("results")));

@@ -264,22 +264,31 @@ pub fn band(loads: &[Load], window_s: f64, confidence: f64) -> Band {
         var += v * l.tx_per_iter * l.tx_per_iter;
         step = step.max(l.tx_per_iter);
     }
-    let sd = var.sqrt();
-    let z = z_two_sided(confidence);
-    let half = z * sd + step / 2.0;
-    let per_minute = if window_s > 0.0 { 60.0 / window_s } else { 0.0 };
-    let low = (mean - half).max(0.0);
-    let high = mean + half;
-    Band {
-        confidence,
-        window_s,
-        expected: mean,
-        sd,
-        count_low: low,
-        count_high: high,
-        tpm: mean * per_minute,
-        tpm_low: low * per_minute,
-        tpm_high: high * per_minute,
+    Band::from_moments(mean, var, step, window_s, confidence)
+}
+
+impl Band {
+    /// The band of a count with `mean` and `var` (transactions) whose
+    /// lattice step is `step`, over a window of `window_s` seconds, taken
+    /// as Normal: `mean ± (z·sd + step/2)`, never below 0 (section 6 of
+    /// docs/pacing.md).
+    pub fn from_moments(mean: f64, var: f64, step: f64, window_s: f64, confidence: f64) -> Band {
+        let sd = var.sqrt();
+        let half = z_two_sided(confidence) * sd + step / 2.0;
+        let per_minute = if window_s > 0.0 { 60.0 / window_s } else { 0.0 };
+        let low = (mean - half).max(0.0);
+        let high = mean + half;
+        Band {
+            confidence,
+            window_s,
+            expected: mean,
+            sd,
+            count_low: low,
+            count_high: high,
+            tpm: mean * per_minute,
+            tpm_low: low * per_minute,
+            tpm_high: high * per_minute,
+        }
     }
 }
 

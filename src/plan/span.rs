@@ -11,7 +11,7 @@
 //! closed-loop users that start together (no ramp-up), whose edge
 //! variances add as standard deviations, as in the window's band.
 
-use super::band::{Band, Cycle, Load, closed_count, user_count_moments, z_two_sided};
+use super::band::{Band, Cycle, Load, closed_count, user_count_moments};
 use super::file::PlanFile;
 use super::thresholds::Scope;
 
@@ -51,22 +51,7 @@ pub fn band_from_start(loads: &[Load], ramp: f64, to: f64, confidence: f64) -> B
         var += v * l.tx_per_iter * l.tx_per_iter;
         step = step.max(l.tx_per_iter);
     }
-    let sd = var.sqrt();
-    let half = z_two_sided(confidence) * sd + step / 2.0;
-    let per_minute = if to > 0.0 { 60.0 / to } else { 0.0 };
-    let low = (mean - half).max(0.0);
-    let high = mean + half;
-    Band {
-        confidence,
-        window_s: to,
-        expected: mean,
-        sd,
-        count_low: low,
-        count_high: high,
-        tpm: mean * per_minute,
-        tpm_low: low * per_minute,
-        tpm_high: high * per_minute,
-    }
+    Band::from_moments(mean, var, step, to, confidence)
 }
 
 /// Mean and variance of one load's iteration count in [0, `to`).

@@ -6,6 +6,7 @@ pub mod aggregate;
 pub mod baseline;
 pub mod distribution;
 pub mod error_table;
+pub mod group;
 pub mod judgement;
 pub mod occupancy;
 pub mod sample;

@@ -295,18 +295,7 @@ mod tests {
     use super::*;
     use reqwest::Method;
 
-    #[derive(Debug)]
-    struct Wrap(&'static str, Box<dyn Error + Send + Sync>);
-    impl std::fmt::Display for Wrap {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.0)
-        }
-    }
-    impl Error for Wrap {
-        fn source(&self) -> Option<&(dyn Error + 'static)> {
-            Some(&*self.1)
-        }
-    }
+    use super::super::net_error::tests::Wrap;
 
     fn io_of(kind: io::ErrorKind) -> Wrap {
         Wrap(

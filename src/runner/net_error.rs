@@ -134,11 +134,13 @@ fn lower(debug: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
+    /// An error that wraps another, as hyper and reqwest wrap io errors
+    /// (shared with connection.rs's tests).
     #[derive(Debug)]
-    struct Wrap(&'static str, Box<dyn Error + Send + Sync>);
+    pub(in crate::runner) struct Wrap(pub &'static str, pub Box<dyn Error + Send + Sync>);
     impl std::fmt::Display for Wrap {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.0)
