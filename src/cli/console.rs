@@ -128,7 +128,12 @@ pub fn print_checks(s: &Summary, paced: bool) {
                 round_sig(g.cpu_span * 100.0, 3),
                 round_sig(g.cpu_max * 100.0, 3)
             ),
-            String::new(),
+            format!(
+                "{} {}-{} s",
+                if a.scope == "window" { "window" } else { "run" },
+                round_sig(a.span_s[0], 4),
+                round_sig(a.span_s[1], 4)
+            ),
             if g.cpu_span > g.limit {
                 "WARNING".to_string()
             } else {
