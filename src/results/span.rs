@@ -258,9 +258,12 @@ pub const BACKLOG_Z: f64 = 3.72;
 /// The most a steady pipeline with `l` transactions in flight on average
 /// carries across an instant, but for a chance of [`BACKLOG_ALPHA`]: its
 /// count in flight is about Poisson(l) (an M/G/∞ occupancy; paced users,
-/// one request each at a time, vary less), so this is the largest c with
-/// P(X ≥ c + 1) > α, exactly for l ≤ 100 and l + 3.72·√l + 1 above (the
-/// Normal with a continuity term).
+/// one request each at a time, vary less), so this is the smallest c with
+/// P(X > c) ≤ α, exactly for l ≤ 100 and l + 3.72·√l + 1 above (the
+/// Normal with a continuity term). A target that queues (one server near
+/// saturation) has a wider count in flight than Poisson: docs/verdict.md,
+/// "Limits", gives how often this reads a backlog there
+/// (`bench/backlog_rule.py`).
 pub fn steady_in_flight(l: f64) -> f64 {
     if l.is_nan() || l <= 0.0 {
         return 0.0;

@@ -149,7 +149,7 @@ fn check(
     };
     // The band allows for what a random schedule may draw. The schedule
     // the run did draw has no chance left in it: starts it drew and the
-    // run never made or never finished are judged apart, as a fixed
+    // run never made, never finished or saw fail are judged apart, as a fixed
     // schedule's are (half a transaction), or against a tolerance the
     // plan states. Otherwise a generous draw hides a stalling target that
     // a fixed pacing would fail.
