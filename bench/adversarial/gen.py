@@ -694,6 +694,7 @@ def variants(sc, results_dir, compat=False, rows=None):
     if not compat:
         kinds += ["lat_ok", "scope"]
     tries = 0
+    seen = set()
     while len(out) < sc["variants"] and tries < 40:
         tries += 1
         kind = rng.choice(kinds)
@@ -774,6 +775,9 @@ def variants(sc, results_dir, compat=False, rows=None):
             desc = "scope = run"
         else:
             continue
+        if desc in seen:
+            continue
+        seen.add(desc)
         out.append((f"v{len(out) + 1}", p, desc))
     return out
 

@@ -341,6 +341,11 @@ def report(o):
     jh_pass = sum(1 for r in healthy if r["judge"]["verdict"] == "PASS")
     jd_fail = sum(1 for r in degraded if r["judge"]["verdict"] == "FAIL")
     wall = sum(r.get("wall_s", 0) for r in runs)
+    meta_p = os.path.join(o.out, "study.json")
+    meta = json.load(open(meta_p)) if os.path.exists(meta_p) else {}
+    o.pace = meta.get("pace", o.pace)
+    o.seed = meta.get("seed", o.seed)
+    o.compat = meta.get("compat", o.compat)
     L = []
     L.append("# The adversarial study\n")
     L.append(f"PACE = `{o.pace}`; seed {o.seed}; {len(runs)} runs; compat {o.compat}; "
@@ -357,6 +362,8 @@ def report(o):
     L.append(f"| first cause right (pace, degraded FAILs with an expected cause) | {pct(c_right, len(with_cause))} |")
     L.append(f"| healthy PASS / degraded FAIL by the judge | {pct(jh_pass, len(healthy))} / {pct(jd_fail, len(degraded))} |")
     L.append(f"| run wall time (sum of runs) | {wall / 60:.1f} min |")
+    if "elapsed_s" in meta:
+        L.append(f"| study wall time ({meta.get('jobs')} at a time) | {meta['elapsed_s'] / 60:.1f} min |")
     L.append("")
     L.append("## Per template\n")
     L.append("| template | runs | re-judges | disagree | pace PASS/FAIL/other | judge PASS/FAIL/other | first causes (pace) |")
@@ -477,6 +484,9 @@ def main():
 
         with ThreadPoolExecutor(max_workers=o.jobs) as ex:
             list(ex.map(one, scs))
+    with open(os.path.join(o.out, "study.json"), "w") as f:
+        json.dump({"pace": o.pace, "seed": o.seed, "runs": len(scs), "first": o.first, "jobs": o.jobs,
+                   "compat": o.compat, "elapsed_s": round(time.monotonic() - t0, 1)}, f)
     print(report(o))
 
 
