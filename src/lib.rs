@@ -23,6 +23,7 @@ pub mod merge;
 pub mod output;
 pub mod plan;
 pub mod pyak47;
+pub mod ratio;
 pub mod results;
 pub mod runner;
 pub mod store;

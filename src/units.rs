@@ -28,7 +28,10 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
                 "'{text}' is not a duration (use e.g. 500ms, 1.5s, 2m, 1h)"
             ));
         }
-        let number: f64 = rest[..num_len]
+        let digits = &rest[..num_len];
+        // Checked as a number first (one point, some digit), then scaled
+        // exactly below.
+        let number: f64 = digits
             .parse()
             .map_err(|_| format!("'{text}' is not a duration (use e.g. 500ms, 1.5s, 2m, 1h)"))?;
         rest = &rest[num_len..];
@@ -37,14 +40,19 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
             .unwrap_or(rest.len());
         let unit = rest[..unit_len].trim();
         rest = rest[unit_len..].trim_start();
-        // Sub-second units divide rather than multiply by 1e-3, so that a
-        // duration printed by `format_duration` parses back bit-exactly.
+        // The decimal written, scaled by the unit exactly and rounded once
+        // to the nearest double: "481.793012ms" is the double nearest
+        // 0.481793012 s, as that latency reads in samples.csv, so a
+        // threshold equal to a recorded value holds (`number / 1e3` was
+        // one float division off). A duration printed by
+        // `format_duration` parses back bit-exactly.
+        let exact = |mult: u32, pow10: i32| scaled_decimal(digits, mult, pow10).unwrap_or(number);
         let value = match unit {
-            "us" | "µs" => number / 1e6,
-            "ms" => number / 1e3,
+            "us" | "µs" => exact(1, -6),
+            "ms" => exact(1, -3),
             "s" | "sec" | "secs" => number,
-            "m" | "min" | "mins" => number * 60.0,
-            "h" | "hr" | "hrs" => number * 3600.0,
+            "m" | "min" | "mins" => exact(60, 0),
+            "h" | "hr" | "hrs" => exact(3600, 0),
             "" => {
                 return Err(format!(
                     "'{text}' mixes a unit-less number with units (use e.g. 1m30s)"
@@ -59,6 +67,20 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
         total += value;
     }
     check_finite_non_negative(total, text)
+}
+
+/// `digits` (a decimal such as `481.793012`) times `mult · 10^pow10`,
+/// computed in integers and rounded once to the nearest double; `None`
+/// when it does not fit 38 digits (the caller then uses the float).
+fn scaled_decimal(digits: &str, mult: u32, pow10: i32) -> Option<f64> {
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let all = format!("{int}{frac}");
+    let all = all.trim_start_matches('0');
+    let m: u128 = if all.is_empty() { 0 } else { all.parse().ok()? };
+    let m = m.checked_mul(mult as u128)?;
+    // value = m · 10^(pow10 − frac.len())
+    let exp = pow10 - frac.len() as i32;
+    format!("{m}e{exp}").parse().ok()
 }
 
 /// Like [`parse_duration`] but zero is refused.
@@ -422,6 +444,29 @@ mod tests {
         assert_eq!(format_duration(120.0), "2m");
         assert_eq!(format_duration(3600.0), "1h");
         assert_eq!(format_duration(90.0), "90s");
+    }
+
+    /// A threshold written in ms or µs is the double nearest the decimal
+    /// written, the same number a latency of that many seconds reads as in
+    /// samples.csv (found by the adversarial study: "481.793012ms" read as
+    /// 481.793012 / 1e3, one float division off, failed a recorded
+    /// 0.481793012 s).
+    #[test]
+    fn sub_second_units_are_the_decimal_written() {
+        for (text, secs) in [
+            ("481.793012ms", "0.481793012"),
+            ("481793.012us", "0.481793012"),
+            ("0.1ms", "0.0001"),
+            ("100ms", "0.1"),
+            ("33.3ms", "0.0333"),
+            ("1.1m", "66"),
+            ("0.7h", "2520"),
+            ("999999.999999us", "0.999999999999"),
+        ] {
+            let want: f64 = secs.parse().unwrap();
+            assert_eq!(parse_duration(text).unwrap(), want, "{text}");
+        }
+        assert!(481.793012_f64 / 1e3 != 0.481793012, "the trap is real");
     }
 
     #[test]

@@ -138,6 +138,8 @@ fn added_table(path: &str) -> Option<(&'static str, &'static str)> {
             "group.step",
             "[[group.step.extract]]\nname = \"t\"\nheader = \"X-Token\"",
         ),
+        "group.acceptance" => ("group", "[group.acceptance]\np95 = \"1s\""),
+        "group.step.acceptance" => ("group.step", "[group.step.acceptance]\np95 = \"1s\""),
         _ => return None,
     })
 }

@@ -57,12 +57,14 @@ pub fn print_checks(s: &Summary, paced: bool) {
     let v = &s.verdict;
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED)
-        .set_header(vec!["check", "planned", "achieved", "result"]);
+        .set_header(vec!["check", "planned", "achieved", "over", "result"]);
     for c in &v.checks {
+        let over = c.over.as_ref().map(over_cell).unwrap_or_default();
         t.add_row(visible::row([
             c.name.as_str(),
             &c.target,
             &c.achieved,
+            &over,
             if c.pass { "pass" } else { "FAIL" },
         ]));
     }
@@ -81,16 +83,20 @@ pub fn print_checks(s: &Summary, paced: bool) {
             .unwrap_or_default(),
         format!("{} ok + {} failed", a.transactions, a.errors),
         String::new(),
+        String::new(),
     ]);
+    let generator_late: u64 = a.groups.iter().map(|g| g.generator_late).sum();
     t.add_row(vec![
         "late starts / dropped / missed".to_string(),
         "0".into(),
         format!(
-            "{} / {} / {}",
+            "{} + {} by the generator / {} / {}",
             s.late_starts,
+            generator_late,
             s.dropped + s.skipped,
             s.missed
         ),
+        String::new(),
         String::new(),
     ]);
     // Back-to-back starts wait for nothing: their lag says nothing of the
@@ -102,6 +108,32 @@ pub fn print_checks(s: &Summary, paced: bool) {
             String::new(),
             format!("{} / {} / {} ms", ms(l.p50), ms(l.p99), ms(l.p999)),
             String::new(),
+            String::new(),
+        ]);
+    }
+    if let Some(g) = &s.meta.generator {
+        t.add_row(vec![
+            format!(
+                "pace's CPU ({} cores{})",
+                round_sig(g.cores, 3),
+                if s.meta.vars.contains_key("PACE_TARGET") {
+                    ", with its embedded target"
+                } else {
+                    ""
+                }
+            ),
+            format!("<= {}%", round_sig(g.limit * 100.0, 3)),
+            format!(
+                "{}% over the span (busiest interval {}%)",
+                round_sig(g.cpu_span * 100.0, 3),
+                round_sig(g.cpu_max * 100.0, 3)
+            ),
+            String::new(),
+            if g.cpu_span > g.limit {
+                "WARNING".to_string()
+            } else {
+                String::new()
+            },
         ]);
     }
     t.add_row(vec![
@@ -113,7 +145,18 @@ pub fn print_checks(s: &Summary, paced: bool) {
             s.whole_run.transactions + s.whole_run.errors
         ),
         String::new(),
+        String::new(),
     ]);
+    // Requests a kept-alive connection was closed under, sent again:
+    // not errors, but pace's doing, so never unseen.
+    if s.reconnects > 0 {
+        t.add_row(vec![
+            "reconnects (kept-alive closed)".to_string(),
+            String::new(),
+            s.reconnects.to_string(),
+            String::new(),
+        ]);
+    }
     outln!("{t}");
     print_views(s);
     for l in &v.laws {
@@ -130,6 +173,21 @@ pub fn print_checks(s: &Summary, paced: bool) {
     for u in &v.unjudged {
         outln!("not judged: {}", visible::one_line(u));
     }
+}
+
+/// A check's span in a table cell: "window 4-14 s: 160".
+fn over_cell(o: &crate::results::judgement::Over) -> String {
+    let span = match o.span.as_str() {
+        "run" => "run",
+        "whole_run" => "whole run",
+        _ => "window",
+    };
+    format!(
+        "{span} {}-{} s: {}",
+        round_sig(o.from_s, 4),
+        round_sig(o.to_s, 4),
+        o.count
+    )
 }
 
 /// The verdict's word and its reasons, one line (names in the reasons
@@ -163,7 +221,7 @@ fn print_views(s: &Summary) {
     if !timers.is_empty() {
         let mut t = Table::new();
         t.load_style(UTF8_FULL_CONDENSED).set_header(vec![
-            "response time (ms)",
+            "response time (ms), successes of the whole run",
             "p50",
             "p95",
             "p99",
@@ -198,6 +256,20 @@ fn print_views(s: &Summary) {
                 Some(c) => row.extend([ms(c.p50), ms(c.p95), ms(c.p99), ms(c.max)]),
                 None => row.extend(std::iter::repeat_n(String::new(), 4)),
             }
+            t.add_row(row);
+        }
+        // The judged view beside it: every transaction of the span, each
+        // at its elapsed time (what the latency checks read).
+        let a = &s.achieved.latency;
+        if a.count > 0 && a.count != s.achieved.latency_ok.count {
+            let mut row = vec![
+                format!("every transaction of the span ({} judged)", a.count),
+                ms(a.p50),
+                ms(a.p95),
+                ms(a.p99),
+                ms(a.max),
+            ];
+            row.extend(std::iter::repeat_n(String::new(), 4));
             t.add_row(row);
         }
         outln!("{t}");

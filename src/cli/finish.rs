@@ -139,10 +139,12 @@ pub fn reaggregate(
     })
 }
 
-/// The steady-state window: from the end of ramp-up to the planned end,
-/// or, for an interrupted run, to where it stopped (`run_time` seconds in).
-/// A complete run may end before `duration` (no start is due after it), so
-/// its window is the planned one, as the live run judged it.
+/// The judged span: the steady-state window, from the end of ramp-up to
+/// the planned end, or, for an interrupted run, to where it stopped
+/// (`run_time` seconds in); the whole run with `scope = "run"` or when
+/// that window is empty ([`PlanFile::judged_span`]). A complete run may
+/// end before `duration` (no start is due after it), so its window is
+/// the planned one, as the live run judged it.
 pub fn window(plan: &PlanFile, partial: bool, run_time: f64) -> (f64, f64) {
     let ramp = plan.run.ramp_up();
     let end = if partial {
@@ -150,7 +152,7 @@ pub fn window(plan: &PlanFile, partial: bool, run_time: f64) -> (f64, f64) {
     } else {
         plan.run.duration.0
     };
-    (ramp, end.max(ramp))
+    plan.judged_span((ramp, end))
 }
 
 /// The summary of an aggregate judged against `plan` over its window.
@@ -161,6 +163,7 @@ pub fn judged(plan: &PlanFile, agg: &Aggregate, meta: RunMeta) -> Summary {
                 .clone()
                 .unwrap_or_else(|| "interrupted".into())
         }),
+        generator: meta.generator.clone(),
     };
     // A shard's summary: its part is what it expected, and it is never
     // judged alone.
@@ -542,6 +545,7 @@ fn killed_run_meta(
         window_s: None,
         ran_shards: None,
         overrides: None,
+        generator: None,
     }
 }
 

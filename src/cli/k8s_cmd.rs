@@ -85,6 +85,21 @@ pub fn run(a: K8sArgs) -> i32 {
 
 fn write(a: K8sArgs) -> Result<(), String> {
     let (plan, text, file) = super::finish::load_plan(&a.plan)?;
+    // A plan every pod would refuse (its iterations cannot fit their
+    // pacing: `pace run` says so and sends nothing) is not written.
+    if let Some(f) = plan
+        .fit()
+        .into_iter()
+        .find(|f| f.severity == crate::plan::fit::Severity::Error)
+    {
+        let key = f.key();
+        return Err(format!(
+            "error: {}:{}: {key}: {}",
+            file.display(),
+            crate::plan::check::line_of_key(&text, &key),
+            crate::visible::one_line(&f.message)
+        ));
+    }
     let o = options(&a, plan.run.seed)?;
     k8s::check_shards(&plan, o.shards)?;
     k8s::check_vars(&plan, &text, &o.env)?;

@@ -69,12 +69,12 @@ fn merge_into(a: &MergeArgs) -> Result<i32, String> {
     let plan = PlanFile::parse(&first.plan_text, &plan_out.display().to_string())
         .map_err(|e| format!("error: {}: {e}", first.dir.join("plan.toml").display()))?;
     let clock = merge::clock(&set.shards);
-    let window = merge::window(
+    let window = plan.judged_span(merge::window(
         plan.run.ramp_up(),
         plan.run.duration.0,
         &set.shards,
         &clock.shifts,
-    );
+    ));
     let created = !out.exists();
     std::fs::create_dir_all(out).map_err(|e| format!("error: -o: {}: {e}", out.display()))?;
     let written = std::fs::write(&plan_out, &first.plan_text)
@@ -199,6 +199,7 @@ fn merged_meta(
         window_s: None,
         ran_shards: None,
         overrides: None,
+        generator: None,
     }
 }
 

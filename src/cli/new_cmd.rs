@@ -55,9 +55,11 @@ late = "drift"                     # an overrunning run() delays the next start;
 [acceptance]
 p95 = "1s"                         # FAIL when the 95th percentile of run() is above 1 s
 error_rate = "1%"                  # FAIL above this share of failed run() calls; a stray one passes
-# A fixed pacing makes an exact count of run() calls, so the statistical band
-# (tolerance = "auto") is half a call wide: one failed call would fail the
-# throughput. 1% leaves room for the failures error_rate allows, no more.
+# A fixed pacing over whole intervals (the 26 s window after ramp-up holds
+# 26 intervals of 1 s) makes an exact count of run() calls, so the
+# statistical band (tolerance = "auto") is half a call wide: one failed call
+# would fail the throughput. 1% leaves room for the failures error_rate
+# allows, no more.
 tolerance = "1%"
 "#;
 
@@ -181,6 +183,9 @@ mod tests {
         assert_eq!(g.pacing.interval.unwrap().0, 1.0);
         assert_eq!(p.run.ramp_up(), 4.0);
         assert_eq!(p.run.duration.0, 30.0);
+        // The comment's reason holds for this plan: whole intervals, so
+        // the tolerance it writes is the one pace plan would.
+        assert_eq!(p.written_tolerance(), Some(p.acceptance.tolerance));
         assert_eq!(p.run.ts_interval.0, 5.0);
         assert_eq!(p.target.tps(), Some(4.0));
         assert_eq!(p.planned_tps(), Some(4.0));

@@ -271,10 +271,23 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
             .collect::<Vec<_>>()
             .join(" ");
         let text = render(&sol, unit, &command);
-        // The plan we write must load back; a failure here is a bug, said plainly.
-        if let Err(e) = PlanFile::parse(&text, &path.display().to_string()) {
-            errln!("error: internal: the written plan does not load back: {e}");
-            return exit::BAD_INPUT;
+        // The plan we write must load back and fit its pacing (pace run
+        // would refuse it otherwise); a failure here is a bug, said plainly.
+        match PlanFile::parse(&text, &path.display().to_string()) {
+            Err(e) => {
+                errln!("error: internal: the written plan does not load back: {e}");
+                return exit::BAD_INPUT;
+            }
+            Ok(plan) => {
+                if let Some(f) = plan.fit().first() {
+                    errln!(
+                        "error: internal: the written plan does not fit its pacing: {}: {}",
+                        f.key(),
+                        f.message
+                    );
+                    return exit::BAD_INPUT;
+                }
+            }
         }
         let existed = path.exists();
         if let Err(e) = std::fs::write(&path, text) {

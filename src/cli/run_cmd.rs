@@ -123,12 +123,17 @@ fn print_check(plan: &PlanFile) {
     let empty = Aggregate::for_plan(plan, (plan.run.ramp_up(), plan.run.duration.0));
     match crate::verdict::expect::expected(plan, &empty) {
         Some(e) => {
+            // Whole counts inside the band, as `pace plan` and the plan
+            // file it writes state them.
             outln!(
-                "expected: {} TPM over the {} steady-state window, band {}-{} TPM ({} confidence, tolerance {})",
+                "expected: {} TPM ({} transactions) over the {} steady-state window, band {}-{} TPM ({}-{} transactions; {} confidence, tolerance {})",
                 round_sig(e.tpm, 6),
+                round_sig(e.transactions, 6),
                 human_duration(window),
                 round_sig(e.tpm_low, 6),
                 round_sig(e.tpm_high, 6),
+                e.transactions_low.ceil(),
+                e.transactions_high.floor(),
                 e.confidence,
                 e.tolerance
             );
@@ -179,6 +184,53 @@ fn closed_loop_sensitivity(plan: &PlanFile) -> f64 {
         })
         .sum::<f64>()
         / total
+}
+
+/// Says what [`PlanFile::fit`] finds in the plan as it will run (the
+/// same for `--check` and a run): the first error refuses it (false);
+/// warnings go to stdout with `--check`, to stderr before a run. A finding
+/// the file alone does not have came from the overrides and names them.
+fn report_fit(
+    plan: &PlanFile,
+    written: &[crate::plan::fit::Finding],
+    overrides: Option<&crate::plan::overrides::Overrides>,
+    check: bool,
+    at: &dyn Fn(&str) -> String,
+) -> bool {
+    let flags = overrides.map_or(String::new(), |o| {
+        [
+            ("--duration", o.duration.is_some()),
+            ("--users", o.users.is_some()),
+            ("--rate", o.rate.is_some()),
+        ]
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(f, _)| *f)
+        .collect::<Vec<_>>()
+        .join(", ")
+    });
+    for f in plan.fit() {
+        let key = f.key();
+        let message = crate::visible::one_line(&f.message);
+        let line = if flags.is_empty()
+            || written
+                .iter()
+                .any(|w| w.path == f.path && w.severity == f.severity)
+        {
+            format!("{}: {key}: {message}", at(&key))
+        } else {
+            format!("{flags}: the plan would not hold: {key}: {message}")
+        };
+        match f.severity {
+            crate::plan::fit::Severity::Error => {
+                errln!("error: {line}");
+                return false;
+            }
+            _ if check => outln!("warning: {line}"),
+            _ => errln!("warning: {line}"),
+        }
+    }
+    true
 }
 
 fn tpi_warning(plan: &PlanFile) {
@@ -321,6 +373,8 @@ pub fn run(a: RunArgs) -> i32 {
     for line in run_overrides::unused_vars(&overrides, &plan, &text) {
         errln!("{line}");
     }
+    // What the file alone gives, to tell the overrides' findings from it.
+    let written_fit = plan.fit();
     let plan = match overrides.apply(&plan) {
         Ok(p) => p,
         Err(e) => {
@@ -391,6 +445,9 @@ pub fn run(a: RunArgs) -> i32 {
             )
         }
     };
+    if !report_fit(&plan, &written_fit, overrides.as_ref(), a.check, &at) {
+        return exit::BAD_INPUT;
+    }
     // The plan's results_dir is relative to the plan's folder, like its
     // scripts (a Pyak47 project keeps its results in my_project/results/);
     // --results-dir is relative to where pace runs, like any flag.
@@ -680,7 +737,12 @@ pub(super) fn run_split(
                 window,
             ) {
                 Ok(r) => agg = r.agg,
-                Err(e) => errln!("warning: could not re-read the samples: {e}"),
+                Err(e) => {
+                    errln!("warning: could not re-read the samples: {e}");
+                    // Still judged over where it stopped, never over the
+                    // planned window it did not run.
+                    agg.window = window;
+                }
             }
         }
     }
@@ -727,6 +789,12 @@ pub(super) fn run_split(
         window_s: None,
         ran_shards: None,
         overrides: o.overrides.cloned(),
+        generator: crate::results::summary::Generator::from_readings(
+            &exec.cpu.points,
+            exec.cpu.cores,
+            plan.run.ts_interval.0,
+            agg.window,
+        ),
     };
     let published = finish::publish(plan, &agg, meta, dir, o.publish);
     Ok(Ran {

@@ -286,6 +286,7 @@ pub fn write_late(
         window_s: None,
         ran_shards: None,
         overrides: o.overrides.cloned(),
+        generator: None,
     };
     let summary = finish::judged(plan, &empty, meta);
     let written = std::fs::write(&samples, samples_header()).and_then(|()| {

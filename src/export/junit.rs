@@ -54,7 +54,12 @@ fn cases(r: &Results) -> Vec<Case> {
                     c.reason
                         .clone()
                         .unwrap_or_else(|| format!("{} failed", c.name)),
-                    format!("planned: {}\nachieved: {}", c.target, c.achieved),
+                    format!(
+                        "planned: {}\nachieved: {}{}",
+                        c.target,
+                        c.achieved,
+                        over_line(c)
+                    ),
                 )
             }),
             skipped: None,
@@ -91,6 +96,14 @@ fn cases(r: &Results) -> Vec<Case> {
     v
 }
 
+/// "\nover: the span and what was counted", where the check says it.
+fn over_line(c: &crate::results::judgement::Check) -> String {
+    c.over
+        .as_ref()
+        .map(|o| format!("\nover: {}", o.samples))
+        .unwrap_or_default()
+}
+
 /// The suite's `<system-out>`: the verdict, then each check on a line of
 /// its own with what it achieved against what the plan set.
 fn system_out(r: &Results) -> String {
@@ -98,11 +111,15 @@ fn system_out(r: &Results) -> String {
     let mut out = format!("verdict: {}\n", v.state.word());
     for c in &v.checks {
         out.push_str(&format!(
-            "{} {}: achieved {}, planned {}\n",
+            "{} {}: achieved {}, planned {}{}\n",
             if c.pass { "PASS" } else { "FAIL" },
             c.name,
             c.achieved,
-            c.target
+            c.target,
+            c.over
+                .as_ref()
+                .map(|o| format!(", over {}", o.samples))
+                .unwrap_or_default()
         ));
     }
     for n in &v.notes {

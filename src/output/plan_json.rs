@@ -1,5 +1,7 @@
 //! `pace plan --json`: one object with every number the table shows.
 
+use crate::plan::file::Tolerance;
+use crate::plan::solve::tolerance_text;
 use crate::plan::{Pacing, Solution};
 use serde_json::{Value, json};
 
@@ -14,7 +16,23 @@ pub fn plan_json(sol: &Solution) -> Value {
         Pacing::Beta { alpha, beta, .. } => (num(alpha), num(beta)),
         _ => (Value::Null, Value::Null),
     };
-    let b = &sol.band;
+    let band = |b: &crate::plan::Band| {
+        json!({
+            "confidence": b.confidence,
+            "window_s": b.window_s,
+            "expected_transactions": b.expected,
+            "transactions_low": b.count_low,
+            "transactions_high": b.count_high,
+            "sd_transactions": b.sd,
+            "tpm": b.tpm,
+            "tpm_low": b.tpm_low,
+            "tpm_high": b.tpm_high,
+        })
+    };
+    let tolerance = match sol.tolerance {
+        Tolerance::Auto => "auto".to_string(),
+        Tolerance::Fixed(f, _) => tolerance_text(f),
+    };
     json!({
         "users": sol.users,
         "per_user": sol.per_user,
@@ -22,6 +40,8 @@ pub fn plan_json(sol: &Solution) -> Value {
         "rt_s": sol.rt,
         "tx_per_iter": sol.tx_per_iter,
         "baseline_s": sol.baseline,
+        "think_inside_s": sol.script_think,
+        "iteration_s": sol.iteration,
         "think_s": sol.think,
         "pacing": {
             "distribution": p.kind().name(),
@@ -61,17 +81,11 @@ pub fn plan_json(sol: &Solution) -> Value {
             "pacing_s": sol.pacing.mean(),
             "tps_per_user": sol.tx_per_iter as f64 / sol.pacing.mean(),
         })),
-        "band": {
-            "confidence": b.confidence,
-            "window_s": b.window_s,
-            "expected_transactions": b.expected,
-            "transactions_low": b.count_low,
-            "transactions_high": b.count_high,
-            "sd_transactions": b.sd,
-            "tpm": b.tpm,
-            "tpm_low": b.tpm_low,
-            "tpm_high": b.tpm_high,
-        },
+        // The band a run of the written plan is judged by, under the
+        // tolerance it writes; the statistical band (`"auto"`) beside it.
+        "tolerance": tolerance,
+        "band": band(&sol.acceptance),
+        "statistical_band": band(&sol.band),
         "notes": sol.notes,
         "warnings": sol.warnings,
         "baseline_measured": sol.measured.as_ref().map(|m| serde_json::json!({

@@ -1,5 +1,7 @@
 //! `pace plan`'s table: every derived number with the formula behind it.
 
+use crate::plan::file::Tolerance;
+use crate::plan::solve::{ERROR_BUDGET, tolerance_text};
 use crate::plan::{Pacing, Solution};
 use crate::units::human_duration as h;
 use comfy_table::Cell;
@@ -46,7 +48,12 @@ pub fn plan_table(sol: &Solution, width: Option<u16>) -> String {
         },
     );
     row(
-        "baseline (one iteration)",
+        // With think inside the iteration, B is only its transactions.
+        if sol.script_think > 0.0 {
+            "baseline (its transactions)"
+        } else {
+            "baseline (one iteration)"
+        },
         h(sol.baseline),
         match &sol.measured {
             Some(m) => m.describe(),
@@ -65,19 +72,43 @@ pub fn plan_table(sol: &Solution, width: Option<u16>) -> String {
             _ => format!("mean of {}", sol.pacing.describe()),
         },
     );
-    row(
-        "think time (end to start)",
-        h(sol.think),
-        format!(
-            "pacing - baseline, at the {} {} response time",
-            if sol.measured.is_some() {
-                "measured"
-            } else {
-                "assumed"
-            },
-            h(sol.rt)
-        ),
-    );
+    let assumed = if sol.measured.is_some() {
+        "measured"
+    } else {
+        "assumed"
+    };
+    // Think inside the iteration (--think with --iterations) is part of
+    // it: the user starts again only after it.
+    if sol.script_think > 0.0 {
+        row(
+            "iteration (baseline + think inside)",
+            h(sol.iteration),
+            format!(
+                "{} + {} of think time inside the iteration (the last step's think)",
+                h(sol.baseline),
+                h(sol.script_think)
+            ),
+        );
+        row(
+            "think time (end to start)",
+            h(sol.think),
+            format!(
+                "pacing - iteration = {} - {}, at the {assumed} {} response time",
+                h(mean),
+                h(sol.iteration),
+                h(sol.rt)
+            ),
+        );
+    } else {
+        row(
+            "think time (end to start)",
+            h(sol.think),
+            format!(
+                "pacing - baseline, at the {assumed} {} response time",
+                h(sol.rt)
+            ),
+        );
+    }
     if let Some(b) = &sol.budget {
         row(
             "iteration budget (seed formula)",
@@ -160,15 +191,27 @@ pub fn plan_table(sol: &Solution, width: Option<u16>) -> String {
             ),
         );
     }
-    row(
-        "minimum users (zero think)",
-        sol.min_users.to_string(),
-        format!(
-            "rate x baseline = {} /s x {}",
-            r(sol.tps / sol.tx_per_iter as f64),
-            h(sol.baseline)
-        ),
-    );
+    if sol.script_think > 0.0 {
+        row(
+            "minimum users (no wait)",
+            sol.min_users.to_string(),
+            format!(
+                "iteration rate x iteration = {} /s x {} (its think inside included)",
+                r(sol.tps / sol.tx_per_iter as f64),
+                h(sol.iteration)
+            ),
+        );
+    } else {
+        row(
+            "minimum users (zero think)",
+            sol.min_users.to_string(),
+            format!(
+                "rate x baseline = {} /s x {}",
+                r(sol.tps / sol.tx_per_iter as f64),
+                h(sol.baseline)
+            ),
+        );
+    }
     row(
         "response-time headroom",
         h(sol.rt_headroom),
@@ -191,16 +234,39 @@ pub fn plan_table(sol: &Solution, width: Option<u16>) -> String {
         h(b.window_s),
         "after ramp-up, before the end".into(),
     );
-    row(
-        &format!("acceptance band ({}%)", r(b.confidence * 100.0)),
-        format!("{}-{} TPM", r(b.tpm_low), r(b.tpm_high)),
+    let statistical = |b: &crate::plan::Band| {
+        let (low, high) = b.whole_counts();
         format!(
-            "{} of {} expected transactions (sd {})",
-            format_args!("{}-{}", b.count_low.ceil(), b.count_high.floor()),
+            "{low}-{high} of {} expected transactions (sd {})",
             r(b.expected),
             r(b.sd)
+        )
+    };
+    let a = &sol.acceptance;
+    match sol.tolerance {
+        Tolerance::Auto => row(
+            &format!("acceptance band ({}%)", r(b.confidence * 100.0)),
+            format!("{}-{} TPM", r(a.tpm_low), r(a.tpm_high)),
+            statistical(a),
         ),
-    );
+        Tolerance::Fixed(f, _) => {
+            row(
+                &format!("chance alone ({}%)", r(b.confidence * 100.0)),
+                format!("{}-{} TPM", r(b.tpm_low), r(b.tpm_high)),
+                statistical(b),
+            );
+            let (low, high) = a.whole_counts();
+            row(
+                &format!("acceptance band (tolerance {})", tolerance_text(f)),
+                format!("{}-{} TPM", r(a.tpm_low), r(a.tpm_high)),
+                format!(
+                    "{low}-{high} of {} expected transactions: {}",
+                    r(a.expected),
+                    tolerance_why(sol, f)
+                ),
+            );
+        }
+    }
     let mut out = t.to_string();
     out.push('\n');
     for n in &sol.notes {
@@ -210,4 +276,26 @@ pub fn plan_table(sol: &Solution, width: Option<u16>) -> String {
         out.push_str(&format!("warning: {w}\n"));
     }
     out
+}
+
+/// Why the written plan's fixed tolerance is what it is: the error budget,
+/// and the chance spread where the count can vary.
+pub fn tolerance_why(sol: &Solution, f: f64) -> String {
+    let budget = format!(
+        "{} for the failures error_rate allows",
+        tolerance_text(ERROR_BUDGET)
+    );
+    if sol.band.sd > 0.0 {
+        format!(
+            "{budget} + {} of chance at {}% (the window is {} intervals: each user's random phase decides whether its last start falls inside), rounded up",
+            tolerance_text(f - ERROR_BUDGET),
+            r(sol.band.confidence * 100.0),
+            r(sol.band.window_s / sol.pacing.mean())
+        )
+    } else {
+        format!(
+            "{budget}; fixed pacing over whole intervals makes the count exact ({} intervals)",
+            r(sol.band.window_s / sol.pacing.mean())
+        )
+    }
 }

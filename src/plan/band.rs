@@ -15,6 +15,7 @@
 //! sum is taken as Normal, with a continuity correction of half a lattice
 //! step because counts are whole numbers of iterations.
 
+use super::file::Tolerance;
 use super::pacing::Pacing;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -84,6 +85,34 @@ impl Band {
     pub fn contains(&self, count: f64) -> bool {
         count >= self.count_low && count <= self.count_high
     }
+
+    /// The band a run is judged by under the plan's `[acceptance]
+    /// tolerance`: this statistical band for `"auto"`, or the expected
+    /// count times `1 - f` to `1 + f` for a fixed share `f` (the rule of
+    /// `verdict::expect`, with the same operations in the same order, so
+    /// the planner, `--check` and the run state the same numbers).
+    pub fn judged(&self, tolerance: Tolerance) -> Band {
+        match tolerance {
+            Tolerance::Auto => *self,
+            Tolerance::Fixed(f, _) => {
+                let per_minute = 60.0 / self.window_s;
+                let tx = self.expected;
+                Band {
+                    count_low: tx * (1.0 - f),
+                    count_high: tx * (1.0 + f),
+                    tpm_low: tx * (1.0 - f) * per_minute,
+                    tpm_high: tx * (1.0 + f) * per_minute,
+                    ..*self
+                }
+            }
+        }
+    }
+
+    /// The whole transaction counts inside the band: `ceil(low)` to
+    /// `floor(high)` (what the table, the plan file and `--check` print).
+    pub fn whole_counts(&self) -> (f64, f64) {
+        (self.count_low.ceil(), self.count_high.floor())
+    }
 }
 
 /// Mean and variance of one user's iteration count in a window of `w` s.
@@ -97,6 +126,13 @@ fn paced_count_moments(pacing: &Pacing, w: f64) -> (f64, f64) {
     let mu = pacing.mean();
     let n = w / mu;
     if let Pacing::Fixed { .. } = pacing {
+        // A window of a whole number of intervals up to float noise (60 s
+        // of 1.0909090909090908 s is 55.00000000000001) holds that whole
+        // number: no start can fall either side of an edge by 1e-14 s.
+        let whole = n.round();
+        if (n - whole).abs() <= 1e-9 * whole.max(1.0) {
+            return (whole, 0.0);
+        }
         let f = n - n.floor();
         return (n, f * (1.0 - f));
     }
@@ -275,6 +311,21 @@ mod tests {
         assert_eq!(b.sd, 0.0);
         assert!(b.contains(696.0) && !b.contains(695.0) && !b.contains(697.0));
         assert!((b.tpm - 12.0).abs() < 1e-12);
+    }
+
+    /// `pace plan --tps 27.5 --users 30 --duration 61s --ramp-up 1s`:
+    /// 30 users at 1.0909090909090908 s over 60 s is 55 intervals each,
+    /// 1650 transactions exactly, though 60 / 1.0909090909090908 is
+    /// 55.00000000000001 in floating point.
+    #[test]
+    fn a_whole_number_of_intervals_up_to_float_noise_is_exact() {
+        let p = Pacing::Fixed {
+            interval: 1.0909090909090908,
+        };
+        assert_ne!(60.0 / 1.0909090909090908, 55.0);
+        assert_eq!(user_count_moments(&p, 60.0), (55.0, 0.0));
+        let b = band(&[Load::paced(30, p, 1.0)], 60.0, 0.99);
+        assert_eq!((b.expected, b.sd), (1650.0, 0.0));
     }
 
     #[test]

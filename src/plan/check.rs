@@ -203,6 +203,7 @@ impl PlanFile {
                 ));
             }
         }
+        self.check_thresholds(&mut errors);
         if !(a.confidence > 0.0 && a.confidence < 1.0) {
             errors.push((
                 key(&["acceptance", "confidence"]),

@@ -7,6 +7,7 @@
 pub use super::check::PathPart;
 use super::check::{display_path, locate_path, locate_span, one_line};
 use super::pacing::Pacing;
+use crate::ratio::Ratio;
 use crate::units;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -17,9 +18,25 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct Secs(pub f64);
 
-/// A fraction, written as `"5%"` or `0.05`.
+/// A fraction, written as `"5%"` or `0.05`: its value, and the exact
+/// decimal written (`"0.7%"` = 7/1000), which every comparison with a
+/// count uses ([`crate::ratio`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Fraction(pub f64);
+pub struct Fraction(pub f64, pub Ratio);
+
+impl Fraction {
+    /// A fraction from its text, as a plan writes it (at most 100 %).
+    pub fn parse(text: &str) -> Result<Fraction, String> {
+        let v = units::parse_percentage(text)?;
+        let exact = Ratio::parse(text).ok_or_else(|| {
+            format!(
+                "'{}' has more decimals than pace compares exactly (at most 18 after the point)",
+                text.trim()
+            )
+        })?;
+        Ok(Fraction(v, exact))
+    }
+}
 
 /// A rate in events per second, written as `"50/s"`, `"600/m"` or a number per second.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -36,7 +53,7 @@ macro_rules! string_or_number {
                         f.write_str($expect)
                     }
                     fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
-                        $parse(v).map($ty).map_err(E::custom)
+                        $parse(v).map(Into::into).map_err(E::custom)
                     }
                     fn visit_i64<E: de::Error>(self, v: i64) -> Result<$ty, E> {
                         self.visit_str(&v.to_string())
@@ -53,8 +70,8 @@ macro_rules! string_or_number {
         }
         impl Serialize for $ty {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let f: fn(f64) -> String = $fmt;
-                s.serialize_str(&f(self.0))
+                let f: fn(&$ty) -> String = $fmt;
+                s.serialize_str(&f(self))
             }
         }
     };
@@ -64,20 +81,32 @@ string_or_number!(
     Secs,
     units::parse_duration,
     "a duration such as \"500ms\", \"2s\", \"5m\" or a number of seconds",
-    units::format_duration
+    |v: &Secs| units::format_duration(v.0)
 );
 string_or_number!(
     Fraction,
-    units::parse_percentage,
+    Fraction::parse,
     "a percentage such as \"5%\" or a fraction such as 0.05",
-    |v| format!("{}%", v * 100.0)
+    |f: &Fraction| f.1.percent_text()
 );
 string_or_number!(
     PerSecond,
     units::parse_rate,
     "a rate such as \"50/s\", \"600/m\" or a number per second",
-    |v| format!("{v}/s")
+    |v: &PerSecond| format!("{}/s", v.0)
 );
+
+impl From<f64> for Secs {
+    fn from(v: f64) -> Self {
+        Secs(v)
+    }
+}
+
+impl From<f64> for PerSecond {
+    fn from(v: f64) -> Self {
+        PerSecond(v)
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -283,6 +312,10 @@ pub struct StepSection {
     /// Values taken from the response into variables for later steps.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extract: Vec<super::extract::ExtractSection>,
+    /// This step's own thresholds (`[group.step.acceptance]`), judged on
+    /// its transactions alone: a transaction's SLA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptance: Option<super::thresholds::Thresholds>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -314,6 +347,10 @@ pub struct GroupSection {
     /// A cookie jar per virtual user [default: true].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cookies: Option<bool>,
+    /// The group's own thresholds (`[group.acceptance]`), judged on its
+    /// transactions alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptance: Option<super::thresholds::Thresholds>,
 }
 
 impl GroupSection {
@@ -347,8 +384,20 @@ impl GroupSection {
 pub enum Tolerance {
     /// The statistical band at `confidence`.
     Auto,
-    /// A fixed band of this fraction around the target.
-    Fixed(f64),
+    /// A fixed band of this fraction around the target: its value, and
+    /// the exact decimal written, which the band's edges are compared
+    /// with ([`crate::ratio::within_tolerance`]).
+    Fixed(f64, Ratio),
+}
+
+impl Tolerance {
+    /// A fixed tolerance from its text (`"5%"`, `0.05`), as a plan writes
+    /// it; `None` for what is not one.
+    pub fn written(text: &str) -> Option<Tolerance> {
+        Fraction::parse(text)
+            .ok()
+            .map(|f| Tolerance::Fixed(f.0, f.1))
+    }
 }
 
 impl<'de> Deserialize<'de> for Tolerance {
@@ -356,11 +405,11 @@ impl<'de> Deserialize<'de> for Tolerance {
         let f = StringOrNumber::deserialize(d)?;
         match f {
             StringOrNumber::S(s) if s.trim() == "auto" => Ok(Tolerance::Auto),
-            StringOrNumber::S(s) => units::parse_percentage(&s)
-                .map(Tolerance::Fixed)
+            StringOrNumber::S(s) => Fraction::parse(&s)
+                .map(|f| Tolerance::Fixed(f.0, f.1))
                 .map_err(|e| de::Error::custom(format!("{e}, or \"auto\""))),
-            StringOrNumber::N(v) => units::parse_percentage(&v.to_string())
-                .map(Tolerance::Fixed)
+            StringOrNumber::N(v) => Fraction::parse(&v.to_string())
+                .map(|f| Tolerance::Fixed(f.0, f.1))
                 .map_err(de::Error::custom),
         }
     }
@@ -370,7 +419,7 @@ impl Serialize for Tolerance {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Tolerance::Auto => s.serialize_str("auto"),
-            Tolerance::Fixed(v) => s.serialize_str(&format!("{}%", v * 100.0)),
+            Tolerance::Fixed(_, exact) => s.serialize_str(&exact.percent_text()),
         }
     }
 }
@@ -404,6 +453,17 @@ pub struct AcceptanceSection {
     /// `laws`, docs/verdict.md) is a failed check, not only a warning.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub laws_must_hold: bool,
+    /// The span every check is judged over: the steady-state window
+    /// (default) or the whole run.
+    #[serde(default, skip_serializing_if = "super::thresholds::scope_is_default")]
+    pub scope: super::thresholds::Scope,
+    /// Which transactions latency thresholds count: "all" (default) or
+    /// "ok" (successes only, timeouts bounded by the threshold's share).
+    #[serde(
+        default,
+        skip_serializing_if = "super::thresholds::latency_of_is_default"
+    )]
+    pub latency_of: super::thresholds::LatencyOf,
 }
 
 fn default_tolerance() -> Tolerance {
@@ -423,6 +483,8 @@ impl Default for AcceptanceSection {
             max: None,
             error_rate: None,
             laws_must_hold: false,
+            scope: Default::default(),
+            latency_of: Default::default(),
         }
     }
 }

@@ -8,14 +8,17 @@ pub mod check;
 pub mod data;
 pub mod extract;
 pub mod file;
+pub mod fit;
 pub mod overrides;
 pub mod pacing;
 pub mod rate;
 pub mod resource;
 pub mod segment;
 pub mod solve;
+pub mod span;
 pub mod stairs;
 pub mod think;
+pub mod thresholds;
 pub mod vars;
 pub mod write;
 

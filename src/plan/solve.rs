@@ -9,6 +9,7 @@
 
 use super::PlanError;
 use super::band::{Band, Load, band};
+use super::file::Tolerance;
 use super::pacing::{DistKind, Pacing, beta_shape};
 use crate::capacity::interval::{MAX_RELATIVE_HALF_WIDTH, MeanInterval};
 use crate::units::{RampUp, human_duration, round_sig};
@@ -136,7 +137,9 @@ pub struct Solution {
     pub tx_per_iter: u32,
     pub baseline: f64,
     pub pacing: Pacing,
-    /// Mean end-to-start gap at the assumed response time.
+    /// Mean end-to-start gap at the assumed response time: the pacing
+    /// minus the whole iteration (its transactions and the think inside
+    /// it); the seed's pacing wait P with --iterations.
     pub think: f64,
     pub duration: f64,
     pub ramp_up: f64,
@@ -155,6 +158,9 @@ pub struct Solution {
     /// Think time inside the iteration (the seed's T, with --iterations): it
     /// stays in the script, so it eats into the response-time headroom.
     pub script_think: f64,
+    /// One iteration at the assumed response time: `baseline +
+    /// script_think`. No pacing interval may be shorter.
+    pub iteration: f64,
     /// Response time beyond which an iteration no longer fits in the
     /// shortest pacing interval, so starts become late and the rate slips.
     pub rt_headroom: f64,
@@ -162,7 +168,14 @@ pub struct Solution {
     pub tpm_instant_max: f64,
     pub requested_range: Option<RequestedRange>,
     pub budget: Option<IterationBudget>,
+    /// The statistical band at the confidence (`tolerance = "auto"`).
     pub band: Band,
+    /// The tolerance the written plan sets ([`written_tolerance`]).
+    pub tolerance: Tolerance,
+    /// The band a run of the written plan is judged by: `band` under
+    /// `tolerance` ([`Band::judged`]); the table, the JSON, the plan file's
+    /// comments and `pace run --check` all state it.
+    pub acceptance: Band,
     /// True when no rate and no users were given: every rate is per user.
     pub per_user: bool,
     /// Decisions the planner took (rounding, defaults), in words.
@@ -265,6 +278,12 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
         pin(b + t, "--think")?;
     }
 
+    // One iteration: its transactions, and the think time inside it (the
+    // seed's T, with --iterations). A user cannot start the next one
+    // before it ends, so every bound below is against it, not against B.
+    let script_think = budget.as_ref().map(|bu| bu.think).unwrap_or(0.0);
+    let iteration = b + script_think;
+
     // 2. Users, pacing and rate.
     let rate = input.rate.map(|(r, _)| r);
     let rate_flag = input.rate.map(|(_, f)| f).unwrap_or("--tps");
@@ -296,7 +315,7 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
                     "{flag} gives {} users; rounded up to {u}, so the pacing is recomputed to {} (think {}) to keep {} TPS",
                     n(exact),
                     s(p2),
-                    s(p2 - b),
+                    s(p2 - iteration),
                     n(r)
                 ));
                 (u, p2, false)
@@ -339,8 +358,19 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
     };
 
     // 3. The pacing must leave room for the iteration itself.
-    let min_users = min_users_for(rate.unwrap_or(users as f64 * tpi / mean), b, tpi);
-    if mean < b * (1.0 - REL_EQ) {
+    let min_users = min_users_for(rate.unwrap_or(users as f64 * tpi / mean), iteration, tpi);
+    let one_iteration = if script_think > 0.0 {
+        format!(
+            "{} x {} + {} think inside it = {}",
+            input.tx_per_iter,
+            s(input.rt),
+            s(script_think),
+            s(iteration)
+        )
+    } else {
+        format!("{} x {} = {}", input.tx_per_iter, s(input.rt), s(b))
+    };
+    if mean < iteration * (1.0 - REL_EQ) {
         let (flag, what) = match pinned {
             Some((_, f)) => (f, "the pacing"),
             None => ("--users", "the users"),
@@ -348,25 +378,28 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
         return Err(err(
             flag,
             format!(
-                "{what} give a pacing of {}, shorter than one iteration ({} x {} = {}): at {} TPS at least {min_users} users are needed",
+                "{what} give a pacing of {}, shorter than one iteration ({one_iteration}): at {} TPS at least {min_users} users are needed",
                 s(mean),
-                input.tx_per_iter,
-                s(input.rt),
-                s(b),
                 n(users as f64 * tpi / mean)
             ),
         ));
     }
-    if rel_eq(mean, b) && pinned.is_none_or(|(_, f)| f != "--iterations") {
+    if rel_eq(mean, iteration) {
         warnings.push(format!(
-            "the pacing equals the iteration time ({}): zero think time, so any response-time growth makes starts late",
-            s(b)
+            "the pacing equals the iteration time ({one_iteration}): no wait between iterations, so any response-time growth makes starts late",
         ));
     }
 
     // 4. The distribution around that mean.
-    let (pacing, requested_range) =
-        build_distribution(input, users, tpi, mean, b, &mut notes, &mut warnings)?;
+    let (pacing, requested_range) = build_distribution(
+        input,
+        users,
+        tpi,
+        mean,
+        iteration,
+        &mut notes,
+        &mut warnings,
+    )?;
 
     // 5. Durations, ramp-up and the window.
     let ramp = input.ramp_up.total_for(users);
@@ -381,8 +414,23 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
         ));
     }
     let window = d - ramp;
+    // The plan file's own check (run.duration): a window shorter than one
+    // mean interval holds less than one start per user, and pace run
+    // refuses to judge it.
+    if window < mean {
+        return Err(err(
+            "--duration",
+            format!(
+                "a steady state of {} (--duration {} minus the ramp-up {}) is shorter than the mean pacing interval {}: no throughput can be judged in it; make --duration at least {}",
+                s(window),
+                s(d),
+                s(ramp),
+                s(mean),
+                s(ramp + mean)
+            ),
+        ));
+    }
 
-    let script_think = budget.as_ref().map(|bu| bu.think).unwrap_or(0.0);
     let tps = users as f64 * tpi / mean;
     let uf = users as f64;
     // User i starts at i * ramp / users; from then on its expected starts
@@ -390,6 +438,8 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
     let iterations_total = (uf * d - ramp * (uf - 1.0) / 2.0) / mean;
     let whole_tps = iterations_total * tpi / d;
     let band = band(&[Load::paced(users, pacing, tpi)], window, input.confidence);
+    let tolerance = written_tolerance(&pacing, &band);
+    let acceptance = band.judged(tolerance);
     // A short window widens the band only when the count can vary: fixed
     // pacing over whole intervals gives an exact count, however short.
     if window < 10.0 * pacing.mean() && band.sd > 0.0 {
@@ -416,7 +466,7 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
         rt: input.rt,
         tx_per_iter: input.tx_per_iter,
         baseline: b,
-        think: mean - b,
+        think: mean - iteration,
         pacing,
         duration: d,
         ramp_up: ramp,
@@ -428,12 +478,15 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
         iterations_total_duration: iterations_total,
         min_users,
         script_think,
+        iteration,
         rt_headroom: (pacing.min() - script_think) / tpi,
         tpm_instant_min: per_tpm / pacing.max(),
         tpm_instant_max: per_tpm / pacing.min(),
         requested_range,
         budget,
         band,
+        tolerance,
+        acceptance,
         per_user,
         notes,
         warnings,
@@ -441,9 +494,61 @@ pub fn solve(input: &PlanInput) -> Result<Solution, PlanError> {
     })
 }
 
-/// The fewest users that can carry `tps` with zero think time.
-pub fn min_users_for(tps: f64, baseline: f64, tpi: f64) -> u64 {
-    whole_users(tps * baseline / tpi).max(1)
+/// The fewest users that can carry `tps` with no wait between
+/// iterations of `iteration` seconds (Little's law: iteration rate x
+/// iteration time).
+pub fn min_users_for(tps: f64, iteration: f64, tpi: f64) -> u64 {
+    whole_users(tps * iteration / tpi).max(1)
+}
+
+/// The share of failed transactions the plans pace writes allow
+/// (`error_rate = "1%"`), and so the room their fixed-pacing tolerance
+/// leaves for failures.
+pub const ERROR_BUDGET: f64 = 0.01;
+
+/// A tolerance as the plan file writes it: `"2.67%"`.
+pub fn tolerance_text(f: f64) -> String {
+    format!("{}%", round_sig(f * 100.0, 6))
+}
+
+/// The `[acceptance] tolerance` pace writes for a plan paced by `pacing`
+/// whose statistical band is `band`:
+///
+/// - random pacing: `"auto"`, the statistical band itself;
+/// - fixed pacing: a fixed share, [`ERROR_BUDGET`] for the failures
+///   `error_rate` allows (a failed transaction is not achieved throughput)
+///   plus the band's own half-width over the expected count where the count
+///   can vary (a window that is not a whole number of intervals: each
+///   user's random phase decides whether its last start falls inside), so
+///   that an honest run with failures within `error_rate` lands inside as
+///   often as the confidence says. Over whole intervals the count is exact
+///   and the share is the error budget alone. Rounded up to a hundredth of
+///   a percent (at most 100 %), the value is what the written text loads
+///   back as.
+pub fn written_tolerance(pacing: &Pacing, band: &Band) -> Tolerance {
+    if !matches!(pacing, Pacing::Fixed { .. }) {
+        return Tolerance::Auto;
+    }
+    fixed_tolerance(band)
+}
+
+/// The fixed share of [`written_tolerance`] for a schedule of fixed
+/// intervals whose statistical band is `band`: [`ERROR_BUDGET`] plus the
+/// band's half-width over the expected count where the count can vary.
+pub fn fixed_tolerance(band: &Band) -> Tolerance {
+    let chance = if band.sd > 0.0 && band.expected > 0.0 {
+        (band.count_high - band.expected) / band.expected
+    } else {
+        0.0
+    };
+    // Hundredths of a percent; float noise (0.01 x 1e4 = 100.00000000000001)
+    // is not a hundredth more.
+    // A share above 100% (a window of a few intervals) is 100%, the most
+    // a tolerance may be: the band then starts at no transaction at all.
+    let share = (ERROR_BUDGET + chance).min(1.0);
+    let hundredths = (share * 1e4 * (1.0 - 1e-12)).ceil();
+    let text = tolerance_text(hundredths / 1e4);
+    Tolerance::written(&text).expect("a percentage pace wrote")
 }
 
 /// Rounds a user count up, forgiving float noise (99.99999999997 is 100).
@@ -461,7 +566,7 @@ fn build_distribution(
     users: u64,
     tpi: f64,
     mean: f64,
-    b: f64,
+    iteration: f64,
     notes: &mut Vec<String>,
     warnings: &mut Vec<String>,
 ) -> Result<(Pacing, Option<RequestedRange>), PlanError> {
@@ -498,16 +603,16 @@ fn build_distribution(
 
     // A peak the users cannot reach: the shortest interval must hold an iteration.
     if let Some((a, flag)) = lo {
-        if a < b * (1.0 - REL_EQ) {
+        if a < iteration * (1.0 - REL_EQ) {
             return Err(err(
                 flag,
                 format!(
                     "asks for a shortest pacing of {} ({} TPM), but one iteration takes {}: {users} users can reach at most {} TPM; need at least {} users for that peak",
                     s(a),
                     n(tpm_of(a)),
-                    s(b),
-                    n(tpm_of(b)),
-                    whole_users(users as f64 * b / a)
+                    s(iteration),
+                    n(tpm_of(iteration)),
+                    whole_users(users as f64 * iteration / a)
                 ),
             ));
         }
@@ -563,7 +668,7 @@ fn build_distribution(
             let half = match (lo, hi) {
                 (Some((a, _)), Some((c, _))) => (mean - a).min(c - mean),
                 (Some((a, _)), None) => mean - a,
-                (None, Some((c, _))) => (c - mean).min(mean - b),
+                (None, Some((c, _))) => (c - mean).min(mean - iteration),
                 (None, None) => {
                     return Err(err(
                         "--pacing-dist",
@@ -664,9 +769,9 @@ fn build_distribution(
                 None => {
                     notes.push(format!(
                         "exponential pacing: minimum interval set to the iteration time {} (a user cannot start before it has finished); give --pacing-min to change it",
-                        s(b)
+                        s(iteration)
                     ));
-                    b
+                    iteration
                 }
             };
             if min >= mean * (1.0 - REL_EQ) {

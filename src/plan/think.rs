@@ -99,6 +99,28 @@ impl ThinkDraw {
         }
     }
 
+    /// The shortest think time it draws, seconds.
+    pub fn min(&self) -> f64 {
+        match *self {
+            ThinkDraw::Fixed(v) => v,
+            ThinkDraw::Uniform { min, .. } => min,
+            ThinkDraw::Exponential { .. } => 0.0,
+        }
+    }
+
+    /// The longest think time it draws, seconds, and whether that is a
+    /// percentile rather than a bound: an exponential with no `max` has no
+    /// longest draw, so its 99th percentile, `mean x ln 100` (4.6 x the
+    /// mean), stands for it (1 % of its draws are longer).
+    pub fn longest(&self) -> (f64, bool) {
+        match *self {
+            ThinkDraw::Fixed(v) => (v, false),
+            ThinkDraw::Uniform { max, .. } => (max, false),
+            ThinkDraw::Exponential { max, .. } if max.is_finite() => (max, false),
+            ThinkDraw::Exponential { mean, .. } => (mean * 100f64.ln(), true),
+        }
+    }
+
     /// True when it never pauses.
     pub fn is_zero(&self) -> bool {
         *self == ThinkDraw::Fixed(0.0)

@@ -1,8 +1,9 @@
 //! Renders a solved plan as a plan file (shared/spec/plan-format.md), with a
 //! comment on every number saying where it came from. Pure: returns text.
 
+use super::file::Tolerance;
 use super::pacing::Pacing;
-use super::solve::Solution;
+use super::solve::{ERROR_BUDGET, Solution, tolerance_text};
 use crate::units::{format_duration, human_duration, round_sig};
 use std::fmt::Write;
 
@@ -90,7 +91,12 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
     let _ = writeln!(o, "# pace plan, written by: {command}");
     let _ = writeln!(
         o,
-        "# Little's law: users = iteration rate x pacing; pacing = baseline + think."
+        "# Little's law: users = iteration rate x pacing; pacing = baseline + think{}.",
+        if sol.script_think > 0.0 {
+            " inside the iteration + wait"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(
         o,
@@ -147,7 +153,7 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
         "ramp_up",
         &dur(sol.ramp_up),
         &format!(
-            "user i of {} (from 0) starts at i x {} / {}",
+            "user i of {} (from 0) is released at i x {} / {}, then waits a random phase",
             sol.users,
             h(sol.ramp_up),
             sol.users
@@ -190,7 +196,7 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
         "one user: no --users or target rate was given".to_string()
     } else {
         format!(
-            "{} TPS x {} mean pacing / {} transaction(s) per iteration (minimum at zero think: {})",
+            "{} TPS x {} mean pacing / {} transaction(s) per iteration (minimum with no wait between iterations: {})",
             round_sig(sol.tps, 6),
             h(sol.pacing.mean()),
             sol.tx_per_iter,
@@ -202,11 +208,21 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
 
     o.push_str("[group.pacing]\n");
     let mean = sol.pacing.mean();
-    let mean_how = format!(
-        "mean start-to-start interval: think {} at the assumed {} per iteration",
-        h(sol.think),
-        h(sol.baseline)
-    );
+    let mean_how = if sol.script_think > 0.0 {
+        format!(
+            "mean start-to-start interval: an iteration of {} ({} at the assumed rt + {} think inside it), then {} of wait",
+            h(sol.iteration),
+            h(sol.baseline),
+            h(sol.script_think),
+            h(sol.think)
+        )
+    } else {
+        format!(
+            "mean start-to-start interval: an iteration of {} at the assumed rt, then {} of think",
+            h(sol.iteration),
+            h(sol.think)
+        )
+    };
     match sol.pacing {
         Pacing::Fixed { interval } => {
             kv(&mut o, "mode", &q("fixed"), "every interval the same");
@@ -299,51 +315,84 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
 
     o.push_str("[acceptance]\n");
     let b = &sol.band;
-    kv(
-        &mut o,
-        "confidence",
-        &format!("{:?}", b.confidence),
-        "the statistical band for achieved throughput",
+    let a = &sol.acceptance;
+    let (low, high) = a.whole_counts();
+    let band_how = format!(
+        "band {}-{} TPM ({low}-{high} of {} transactions in the {} steady-state window)",
+        round_sig(a.tpm_low, 6),
+        round_sig(a.tpm_high, 6),
+        round_sig(a.expected, 6),
+        h(a.window_s)
     );
-    if let Pacing::Fixed { .. } = sol.pacing {
-        // A fixed schedule's count is exact: the "auto" band is half a
-        // transaction wide, so one failed transaction would fail the
-        // throughput. The room given is the error budget, no more.
-        o.push_str(&format!(
-            "# a fixed pacing makes an exact count ({} transactions in the {} steady-state window):\n\
-             # the statistical band (tolerance = \"auto\") is half a transaction wide there, so one\n\
-             # failed transaction would fail the throughput. 1% leaves room for the failures\n\
-             # error_rate allows, no more.\n",
-            round_sig(b.count_low.max(0.0).ceil(), 6),
-            h(b.window_s)
-        ));
-        kv(
-            &mut o,
-            "tolerance",
-            &q("1%"),
-            "throughput band: target +-1%, the error budget",
-        );
-    } else {
-        kv(
-            &mut o,
-            "tolerance",
-            &q("auto"),
-            &format!(
-                "band {}-{} TPM ({}-{} transactions in the {} steady-state window)",
-                round_sig(b.tpm_low, 6),
-                round_sig(b.tpm_high, 6),
-                b.count_low.ceil(),
-                b.count_high.floor(),
-                h(b.window_s)
-            ),
-        );
+    match sol.tolerance {
+        Tolerance::Auto => {
+            kv(
+                &mut o,
+                "confidence",
+                &format!("{:?}", b.confidence),
+                "the statistical band for achieved throughput",
+            );
+            kv(&mut o, "tolerance", &q("auto"), &band_how);
+        }
+        Tolerance::Fixed(f, _) => {
+            kv(
+                &mut o,
+                "confidence",
+                &format!("{:?}", b.confidence),
+                "the chance spread counted into the tolerance below",
+            );
+            o.push_str(&fixed_tolerance_comment(sol, f));
+            kv(&mut o, "tolerance", &q(&tolerance_text(f)), &band_how);
+        }
     }
     kv(
         &mut o,
         "error_rate",
-        &q("1%"),
+        &q(&tolerance_text(ERROR_BUDGET)),
         "FAIL above this share of failed transactions; a healthy run's stray error passes",
     );
     o.push_str("# p95 = \"1s\"                       # latency thresholds: any of p50 p80 p90 p95 p99 max\n");
+    o
+}
+
+/// The comment above a fixed pacing's tolerance: why it is the share it
+/// is, true for this plan (its window, its transactions per iteration).
+fn fixed_tolerance_comment(sol: &Solution, f: f64) -> String {
+    let b = &sol.band;
+    let intervals = round_sig(b.window_s / sol.pacing.mean(), 6);
+    let budget = tolerance_text(ERROR_BUDGET);
+    let mut o = String::new();
+    if b.sd > 0.0 {
+        let (low, high) = b.whole_counts();
+        let _ = writeln!(
+            o,
+            "# fixed pacing, but the {} steady-state window is {intervals} intervals: each user's\n\
+             # random phase decides whether its last start falls inside, so chance alone spreads\n\
+             # the count over {low}-{high} of {} transactions ({}% confidence, tolerance = \"auto\").\n\
+             # The tolerance is that spread ({} of the expected count, rounded up) plus {budget}\n\
+             # for the failures error_rate allows (a failed transaction is not achieved).",
+            human_duration(b.window_s),
+            round_sig(b.expected, 6),
+            round_sig(b.confidence * 100.0, 4),
+            tolerance_text(f - ERROR_BUDGET),
+        );
+    } else {
+        // One failed transaction of a whole iteration's lattice step
+        // (tpi transactions, half of it either side) leaves the band.
+        let step = sol.tx_per_iter as f64;
+        let fails = (step / 2.0).floor() + 1.0;
+        let _ = writeln!(
+            o,
+            "# fixed pacing over a whole number of intervals ({intervals} in the {} steady-state\n\
+             # window) makes an exact count: {} transactions. The statistical band (tolerance =\n\
+             # \"auto\") is half an iteration ({} transaction(s)) either side of it, so {} failed\n\
+             # transaction(s) would fail the throughput. {budget} leaves room for the failures\n\
+             # error_rate allows, no more.",
+            human_duration(b.window_s),
+            round_sig(b.expected, 6),
+            round_sig(step / 2.0, 3),
+            fails
+        );
+    }
     o
 }

@@ -54,6 +54,27 @@ pub struct Check {
     /// Why it failed, in words (also in `Verdict::reasons`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Over which samples and which span it judged (absent in summaries
+    /// written before pace said so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over: Option<Over>,
+}
+
+/// The samples and the span a check judged (docs/verdict.md, "The span").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Over {
+    /// "window" (the steady state: after ramp-up, a stair level's hold),
+    /// "run" (from the first start) or "whole_run" (a check that always
+    /// reads the whole run, as `users working`).
+    pub span: String,
+    /// The span, seconds since t0: [from_s, to_s).
+    pub from_s: f64,
+    pub to_s: f64,
+    /// What was counted, in words ("344 transactions of the window 0-10 s
+    /// (successes and failures, each at its elapsed time)").
+    pub samples: String,
+    /// How many were counted.
+    pub count: u64,
 }
 
 /// One cause of a throughput shortfall (or excess), with its share.

@@ -9,6 +9,7 @@ pub mod error_table;
 pub mod judgement;
 pub mod occupancy;
 pub mod sample;
+pub mod span;
 pub mod stairs;
 pub mod summary;
 

@@ -54,6 +54,12 @@ pub enum ErrorKind {
     /// An extractor found nothing (and has no default), or a step needed a
     /// variable that was not set.
     Extract,
+    /// A request whose method is not idempotent (POST, PATCH, ...) lost on
+    /// a reused keep-alive connection that the target closed as it was
+    /// sent, before any answer: pace's stale connection, not an answer of
+    /// the target, and not sent again (an idempotent one is, and counts in
+    /// `reconnects`; see runner/connection.rs).
+    Stale,
 }
 
 impl ErrorKind {
@@ -68,6 +74,7 @@ impl ErrorKind {
             ErrorKind::Worker => "worker",
             ErrorKind::Cutoff => "cutoff",
             ErrorKind::Extract => "extract",
+            ErrorKind::Stale => "stale",
         }
     }
 }
@@ -134,6 +141,14 @@ pub struct Sample {
     /// alive connection, as JMeter's `Connect`. 0 in older files.
     #[serde(default)]
     pub connect: f64,
+    /// Step rows: how many times pace sent the request again after the
+    /// target closed the reused keep-alive connection it went on, before
+    /// any answer: 0 or 1 (2 only if the re-send met another idle
+    /// connection the target had closed too). The row's latency covers
+    /// every attempt, its `connect` is the new connection's. 0 in older
+    /// files.
+    #[serde(default)]
+    pub reconnects: u32,
 }
 
 /// `Arc<str>` as a plain string field (serde's own `rc` feature would
@@ -182,6 +197,7 @@ impl Sample {
             iter_planned: t,
             sent_bytes: 0,
             connect: 0.0,
+            reconnects: 0,
         }
     }
 
@@ -252,7 +268,7 @@ fn number(v: f64) -> String {
 
 /// The columns of `samples.csv`, in [`Sample`]'s field order (serde's
 /// header for it).
-pub const COLUMNS: [&str; 21] = [
+pub const COLUMNS: [&str; 22] = [
     "kind",
     "t",
     "iter_start",
@@ -274,6 +290,7 @@ pub const COLUMNS: [&str; 21] = [
     "iter_planned",
     "sent_bytes",
     "connect",
+    "reconnects",
 ];
 
 /// Writes rows to any `io::Write` as CSV with a header (written with the
@@ -341,6 +358,8 @@ impl<W: std::io::Write> SampleWriter<W> {
         l.extend_from_slice(i.format(s.sent_bytes).as_bytes());
         l.push(b',');
         l.extend_from_slice(f.format(s.connect).as_bytes());
+        l.push(b',');
+        l.extend_from_slice(i.format(s.reconnects).as_bytes());
         l.push(b'\n');
         self.inner.write_all(l)
     }
@@ -558,7 +577,8 @@ mod tests {
             Some(ErrorKind::Worker),
             Some(ErrorKind::Cutoff),
             Some(ErrorKind::Extract),
-        ][i as usize % 10]
+            Some(ErrorKind::Stale),
+        ][i as usize % 11]
     }
 
     fn any_f64() -> impl Strategy<Value = f64> {
@@ -579,9 +599,9 @@ mod tests {
         /// any text (commas, quotes, line breaks, non-ASCII).
         #[test]
         fn rows_are_what_csv_serialize_writes(
-            kind in 0u8..9, ek in 0u8..10,
+            kind in 0u8..9, ek in 0u8..11,
             floats in proptest::collection::vec(any_f64(), 9),
-            ints in proptest::collection::vec(any::<u64>(), 3),
+            ints in proptest::collection::vec(any::<u64>(), 3), reconnects in any::<u32>(),
             user in any::<u32>(), status in any::<u16>(), ok in any::<bool>(), overrun in any::<bool>(),
             group in "[a-z ,\"\n\r\u{e9}]{0,12}", name in "[a-z ,\"\n]{0,12}", error in "\\PC{0,20}",
         ) {
@@ -603,6 +623,7 @@ mod tests {
             s.iter_planned = floats[7];
             s.sent_bytes = ints[2];
             s.connect = floats[8];
+            s.reconnects = reconnects;
             let mut ours = Vec::new();
             let mut w = SampleWriter::new(&mut ours);
             w.write(&s).unwrap();
@@ -637,8 +658,8 @@ mod tests {
         assert_eq!(back[1].kind, Kind::UserStart);
     }
 
-    /// A file written before pace measured request bytes and connect
-    /// times reads them as 0.
+    /// A file written before pace measured request bytes, connect times
+    /// and re-sends reads them as 0.
     #[test]
     fn older_rows_without_sent_bytes_or_connect_read_as_zero() {
         let old = "kind,t,iter_start,iter_sched,group,user,iteration,name,latency,latency_sched,\
@@ -647,7 +668,46 @@ mod tests {
         let rows: Vec<Sample> = read_samples(old.as_bytes()).map(|r| r.unwrap()).collect();
         assert_eq!(rows[0].sent_bytes, 0);
         assert_eq!(rows[0].connect, 0.0);
+        assert_eq!(rows[0].reconnects, 0);
         assert_eq!(rows[0].bytes, 10);
+        // Written before `reconnects`: 21 columns.
+        let old = "kind,t,iter_start,iter_sched,group,user,iteration,name,latency,latency_sched,\
+                   status,ok,error_kind,error,bytes,late,overrun,ttfb,iter_planned,sent_bytes,connect\n\
+                   step,1.0,1.0,1.0,g,0,0,home,0.1,0.1,200,true,,,10,0,false,0.05,1.0,58,0.002\n";
+        let rows: Vec<Sample> = read_samples(old.as_bytes()).map(|r| r.unwrap()).collect();
+        assert_eq!(rows[0].sent_bytes, 58);
+        assert_eq!(rows[0].connect, 0.002);
+        assert_eq!(rows[0].reconnects, 0);
+    }
+
+    /// A re-sent step and a stale one are written and read back: the new
+    /// column last, the new kind by its name.
+    #[test]
+    fn reconnects_and_stale_round_trip() {
+        let mut s = Sample::event(Kind::Step, 2.0, "api", 1);
+        s.reconnects = 1;
+        let mut lost = Sample::event(Kind::Step, 3.0, "api", 1);
+        lost.ok = false;
+        lost.error_kind = Some(ErrorKind::Stale);
+        lost.error = "x closed the kept-alive connection".into();
+        let mut buf = Vec::new();
+        {
+            let mut w = SampleWriter::new(&mut buf);
+            w.write(&s).unwrap();
+            w.write(&lost).unwrap();
+            w.flush().unwrap();
+        }
+        let text = String::from_utf8(buf.clone()).unwrap();
+        assert!(
+            text.lines()
+                .next()
+                .unwrap()
+                .ends_with(",connect,reconnects")
+        );
+        assert!(text.lines().nth(1).unwrap().ends_with(",1"), "{text}");
+        assert!(text.contains(",false,stale,"), "{text}");
+        let back: Vec<Sample> = read_samples(&buf[..]).map(|r| r.unwrap()).collect();
+        assert_eq!(back, vec![s, lost]);
     }
 
     /// A bad row is named by its line, with LF endings (as pace writes)

@@ -3,8 +3,8 @@
 //! is a judged run whose summary and aggregate are given; nothing is read
 //! or written here.
 
-use super::aggregate::{Aggregate, Stats};
-use super::judgement::{Check, State, Verdict};
+use super::aggregate::Aggregate;
+use super::judgement::{Check, Over, State, Verdict};
 use super::summary::Summary;
 use crate::capacity::knee::{DEFAULT_SENSITIVITY, KneeError, kneedle};
 use crate::plan::stairs::{Level, StopRule};
@@ -108,7 +108,9 @@ pub fn measure(
     } else {
         0.0
     };
-    let r = Stats::of(&agg.window_latency);
+    // R over every transaction of the hold, as the level's latency checks
+    // judge it: the table, the stop rules and the verdict read one span.
+    let r = agg.span_total().all_stats();
     let (users, rate_per_s, n) = match level {
         Level::Users(u) => (Some(u), None, u as f64),
         Level::Rate(rate) => (None, Some(rate), x * r.avg),
@@ -353,6 +355,18 @@ pub fn verdict(t: &StairTable, states: &[State], interrupted: Option<&str>) -> V
             ),
             pass: row.pass,
             reason: (!row.pass).then(|| row.reasons.join("; ")),
+            over: Some(Over {
+                span: "window".into(),
+                from_s: t.ramp_s,
+                to_s: t.ramp_s + t.hold_s,
+                samples: format!(
+                    "level {}'s hold: {} transactions ({} failed)",
+                    row.level,
+                    row.transactions + row.errors,
+                    row.errors
+                ),
+                count: row.transactions + row.errors,
+            }),
         })
         .collect();
     let state = if interrupted.is_some() || states.contains(&State::Incomplete) {

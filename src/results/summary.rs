@@ -51,6 +51,79 @@ pub struct RunMeta {
     /// again to judge the run as it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<crate::plan::overrides::Overrides>,
+    /// How busy pace itself was (absent where it was not measured: a run
+    /// rebuilt from its samples alone, a merge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<Generator>,
+}
+
+/// pace's own CPU over the run: its CPU time (every thread, user +
+/// system) against the cores it may use. Fractions, 0 to 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Generator {
+    /// The cores pace may run on (its affinity, capped by a cgroup quota).
+    pub cores: f64,
+    /// Its CPU over the judged span.
+    pub cpu_span: f64,
+    /// The busiest time-series interval.
+    pub cpu_max: f64,
+    /// Per time-series interval, from t0.
+    pub intervals: Vec<f64>,
+    /// The level above which the generator was the bottleneck (0.8, as k6
+    /// warns).
+    pub limit: f64,
+}
+
+/// [`Generator::limit`]: k6 warns from 80 % of the generator's CPU.
+pub const GENERATOR_CPU_LIMIT: f64 = 0.8;
+
+impl Generator {
+    /// From readings of the CPU time, `(seconds since t0, CPU seconds)`
+    /// ascending, taken at every `ts` and at the span's edges: the span's
+    /// use and each interval's, read between readings by linear
+    /// interpolation. `None` without two readings or cores.
+    pub fn from_readings(
+        points: &[(f64, f64)],
+        cores: f64,
+        ts: f64,
+        span: (f64, f64),
+    ) -> Option<Generator> {
+        if points.len() < 2 || cores <= 0.0 || ts <= 0.0 {
+            return None;
+        }
+        let last = points[points.len() - 1].0;
+        let at = |t: f64| -> f64 {
+            let t = t.clamp(points[0].0, last);
+            let i = points.partition_point(|p| p.0 < t);
+            if i == 0 {
+                return points[0].1;
+            }
+            let (a, b) = (points[i - 1], points[i.min(points.len() - 1)]);
+            if b.0 <= a.0 {
+                return b.1;
+            }
+            a.1 + (b.1 - a.1) * (t - a.0) / (b.0 - a.0)
+        };
+        let use_over = |from: f64, to: f64| {
+            let (from, to) = (from.max(points[0].0), to.min(last));
+            if to > from {
+                ((at(to) - at(from)) / ((to - from) * cores)).max(0.0)
+            } else {
+                0.0
+            }
+        };
+        let n = (last / ts).ceil() as usize;
+        let intervals: Vec<f64> = (0..n.min(crate::plan::check::MAX_INTERVALS))
+            .map(|k| use_over(k as f64 * ts, (k + 1) as f64 * ts))
+            .collect();
+        Some(Generator {
+            cores,
+            cpu_span: use_over(span.0, span.1),
+            cpu_max: intervals.iter().copied().fold(0.0, f64::max),
+            intervals,
+            limit: GENERATOR_CPU_LIMIT,
+        })
+    }
 }
 
 /// The shards of a merged run that ran: `indices` (0-based) of `count`.
@@ -152,10 +225,50 @@ pub struct Achieved {
     /// Transactions started in the window, ok or not.
     #[serde(default)]
     pub started: u64,
-    /// "window", or "whole_run" when the window is empty (ramp-up as long
-    /// as the run, Pyak47's own shape) and `tpm` is the whole run's rate.
+    /// "window", "run" (`[acceptance] scope = "run"`: from the first
+    /// start), or "whole_run" when the window is empty (ramp-up as long as
+    /// the run, Pyak47's own shape) and every count is the whole run's.
     #[serde(default = "window_scope")]
     pub scope: String,
+    /// The span judged, `[from, to)` seconds since t0.
+    #[serde(default)]
+    pub span_s: [f64; 2],
+    /// Every transaction of the span, successes and failures, each at its
+    /// elapsed time: what the plan's latency checks judge.
+    #[serde(default)]
+    pub latency: Stats,
+    /// The span's successful transactions only.
+    #[serde(default)]
+    pub latency_ok: Stats,
+    /// Each group's share, in plan order.
+    #[serde(default)]
+    pub groups: Vec<GroupAchieved>,
+}
+
+/// One group's achieved count over the span (docs/verdict.md, "The
+/// achieved count").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupAchieved {
+    pub name: String,
+    /// C_g: what the group achieved in the span.
+    pub transactions: u64,
+    /// Failed transactions of the span.
+    pub errors: u64,
+    /// Iterations scheduled in the span.
+    pub iterations: u64,
+    /// How `transactions` were counted: "scheduled" (successes of
+    /// iterations scheduled in the span, offered in time) or "completed"
+    /// (a queue grew over the span: successes completed in it).
+    pub counted: String,
+    /// Successes of the span completed after it, where the target fell
+    /// behind; the mean in flight L and what a steady pipeline carries
+    /// across the edge, L + 3·√L + k.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backlog: Option<[f64; 3]>,
+    /// Starts of the span the generator made more than `tau_s` late (not
+    /// after an overrun).
+    pub generator_late: u64,
+    pub tau_s: f64,
 }
 
 fn window_scope() -> String {
@@ -306,6 +419,12 @@ pub struct Summary {
     /// latest `first_start_epoch_us` less the earliest); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_skew_s: Option<f64>,
+    /// Requests pace sent again on a new connection because the target
+    /// closed the kept-alive connection they went on before any answer
+    /// (whole run; not errors: docs/running.md). Those whose method is
+    /// not idempotent are not sent again: `errors["stale"]`.
+    #[serde(default)]
+    pub reconnects: u64,
 }
 
 /// One shard of a merged run, as `pace merge` found it.
@@ -357,6 +476,16 @@ impl Summary {
     ) -> Summary {
         let ts = agg.ts_interval;
         let run_end = meta.run_time_s;
+        // A span that opens before ramp-up's end is the whole run's: by
+        // the plan's choice, or because the window was empty (ramp-up as
+        // long as the run).
+        let scope = if agg.window.0 >= meta.ramp_up_s {
+            "window"
+        } else if meta.ramp_up_s >= agg.window.1 {
+            "whole_run"
+        } else {
+            "run"
+        };
         let n = intervals(agg, run_end);
         let series = agg
             .series
@@ -412,19 +541,49 @@ impl Summary {
             partial: meta.partial,
             meta,
             expected,
-            achieved: Achieved {
-                tpm: if window > 0.0 {
-                    agg.window_tpm()
-                } else {
-                    whole_run.tpm
-                },
-                transactions: agg.window_ok,
-                errors: agg.window_all - agg.window_ok,
-                window_s: window,
-                iterations: agg.window_iterations,
-                all_transactions: agg.transactions,
-                started: agg.window_all,
-                scope: if window > 0.0 { "window" } else { "whole_run" }.into(),
+            achieved: {
+                let span = agg.span_total();
+                Achieved {
+                    tpm: if window > 0.0 {
+                        agg.window_tpm()
+                    } else {
+                        whole_run.tpm
+                    },
+                    transactions: agg.achieved(),
+                    errors: agg.window_all - agg.window_ok,
+                    window_s: window,
+                    iterations: agg.window_iterations,
+                    all_transactions: agg.transactions,
+                    started: agg.window_all,
+                    scope: if window <= 0.0 { "whole_run" } else { scope }.to_string(),
+                    span_s: [agg.window.0, agg.window.1],
+                    latency: span.all_stats(),
+                    latency_ok: span.ok_stats(),
+                    groups: agg
+                        .groups
+                        .iter()
+                        .map(|g| {
+                            let a = g.achieved(window);
+                            GroupAchieved {
+                                name: g.name.clone(),
+                                transactions: a.transactions,
+                                errors: g.window_failed,
+                                iterations: g.window_iterations,
+                                counted: if a.backlog.is_some() {
+                                    "completed"
+                                } else {
+                                    "scheduled"
+                                }
+                                .into(),
+                                backlog: a
+                                    .backlog
+                                    .map(|b| [b.out as f64, b.mean_in_flight, b.allowed]),
+                                generator_late: g.window_generator_late,
+                                tau_s: g.tau,
+                            }
+                        })
+                        .collect(),
+                }
             },
             whole_run,
             missed: agg.missed,
@@ -475,6 +634,32 @@ impl Summary {
             active_user_steps: agg.user_steps.points.clone(),
             shards: Vec::new(),
             start_skew_s: None,
+            reconnects: agg.reconnects,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Worked numbers: 2 cores, readings every 1 s over 4 s: 0.2, 0.4,
+    /// 1.6 and 0.2 CPU seconds used in each second, so 10 %, 20 %, 80 %,
+    /// 10 % of the cores; the span [1, 3) used 2.0 s of 4 core-seconds
+    /// (50 %), and [0.5, 1.5) is read half from each second (15 %).
+    #[test]
+    fn cpu_over_the_span_and_each_interval() {
+        let points = [(0.0, 0.0), (1.0, 0.2), (2.0, 0.6), (3.0, 2.2), (4.0, 2.4)];
+        let g = Generator::from_readings(&points, 2.0, 1.0, (1.0, 3.0)).unwrap();
+        let near = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(near(g.cpu_span, 0.5), "{g:?}");
+        for (got, want) in g.intervals.iter().zip([0.1, 0.2, 0.8, 0.1]) {
+            assert!(near(*got, want), "{g:?}");
+        }
+        assert!(near(g.cpu_max, 0.8));
+        assert_eq!(g.limit, 0.8);
+        let h = Generator::from_readings(&points, 2.0, 1.0, (0.5, 1.5)).unwrap();
+        assert!(near(h.cpu_span, 0.15), "{h:?}");
+        assert!(Generator::from_readings(&points[..1], 2.0, 1.0, (0.0, 1.0)).is_none());
     }
 }

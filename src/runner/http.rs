@@ -16,11 +16,7 @@ use crate::plan::think::ThinkDraw;
 use crate::plan::vars::expand;
 use crate::results::sample::ErrorKind;
 use memchr::memmem::Finder;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// The longest body, in bytes, a step with `expect.body_contains` accepts
@@ -258,70 +254,7 @@ pub fn request_size(
     (n + "\r\n".len()) as u64
 }
 
-/// Times the connections one client opens: a layer around reqwest's
-/// connector (DNS, TCP connect, TLS handshake) that stores how long the
-/// last one took. A user sends one request at a time on its own client,
-/// so [`ConnectClock::take`] after a send is that request's connect
-/// time, 0 when it went on a kept-alive connection.
-#[derive(Debug, Clone, Default)]
-pub struct ConnectClock(Arc<AtomicU64>);
-
-impl ConnectClock {
-    /// Forgets the last connect, before a send.
-    pub fn reset(&self) {
-        self.0.store(0, Ordering::Relaxed);
-    }
-
-    /// The connect time since the last [`reset`](Self::reset).
-    pub fn take(&self) -> Duration {
-        Duration::from_nanos(self.0.swap(0, Ordering::Relaxed))
-    }
-}
-
-impl<S> tower_layer::Layer<S> for ConnectClock {
-    type Service = TimedConnect<S>;
-
-    fn layer(&self, inner: S) -> TimedConnect<S> {
-        TimedConnect {
-            inner,
-            clock: self.clone(),
-        }
-    }
-}
-
-/// reqwest's connector, timed by a [`ConnectClock`].
-#[derive(Debug, Clone)]
-pub struct TimedConnect<S> {
-    inner: S,
-    clock: ConnectClock,
-}
-
-impl<S, R> tower_service::Service<R> for TimedConnect<S>
-where
-    S: tower_service::Service<R>,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    // Boxed: only a new connection pays for it, never a reused one.
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: R) -> Self::Future {
-        let started = Instant::now();
-        let connecting = self.inner.call(req);
-        let clock = self.clock.clone();
-        Box::pin(async move {
-            let conn = connecting.await;
-            let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-            clock.0.store(nanos, Ordering::Relaxed);
-            conn
-        })
-    }
-}
+pub use super::connection::{ConnectClock, TimedConnect};
 
 /// What one send measured.
 #[derive(Debug, Clone)]
@@ -331,7 +264,13 @@ pub struct Outcome {
     /// To the response headers.
     pub ttfb: Duration,
     /// Opening the connection (DNS, TCP, TLS); zero on a reused one.
+    /// After a re-send, the new connection's.
     pub connect: Duration,
+    /// Times the request was sent again on a new connection after the
+    /// target closed the kept-alive connection it went on (see
+    /// [`super::connection`]): 0 or 1 (2 if the re-send met another
+    /// closed idle connection).
+    pub reconnects: u32,
     pub status: u16,
     /// Response body bytes received: the payload after chunked transfer
     /// decoding, headers not counted; also when the body failed part way.
@@ -358,6 +297,7 @@ impl Outcome {
             latency: sent.elapsed(),
             ttfb: Duration::ZERO,
             connect: Duration::ZERO,
+            reconnects: 0,
             status: 0,
             bytes,
             error: Some((ErrorKind::Cutoff, super::work::CUT_OFF.into())),
@@ -366,11 +306,14 @@ impl Outcome {
     }
 }
 
-/// Sends the step once and reads its whole response. `received` counts the
+/// Sends the step and reads its whole response. `received` counts the
 /// body bytes as they arrive, so a caller that drops this future (a cut
 /// off) still knows how many came. `clock` is the one `client` was built
-/// with (see [`ConnectClock`]). `rendered`: the request as its runtime
-/// variables made it, for a step that has some.
+/// with (see [`ConnectClock`]); the client's retry policy sends the
+/// request again, once, when the target closed a kept-alive connection
+/// under it (see [`super::connection`]): the latency is then the whole
+/// time, both attempts. `rendered`: the request as its runtime variables
+/// made it, for a step that has some.
 pub async fn send(
     client: &reqwest::Client,
     clock: &ConnectClock,
@@ -394,6 +337,7 @@ pub async fn send(
     let connect = clock.take().min(ttfb);
     let mut reply = None;
     let (status, bytes, error) = match resp {
+        Err(e) if clock.stale() => (0, 0, Some(stale(&e, &step.method))),
         Err(e) => (0, 0, Some(classify(&e))),
         Ok(mut r) => {
             let status = r.status().as_u16();
@@ -419,6 +363,7 @@ pub async fn send(
         latency: sent.elapsed(),
         ttfb,
         connect,
+        reconnects: clock.reconnects(),
         status,
         bytes,
         error,
@@ -573,16 +518,7 @@ fn classify(e: &reqwest::Error) -> (ErrorKind, String) {
     };
     // The chain says what happened (reset, refused, ...), in words; the
     // host and port only, never the URL's path, query or password.
-    let host = e
-        .url()
-        .and_then(|u| {
-            let h = u.host_str()?;
-            Some(match u.port_or_known_default() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_string(),
-            })
-        })
-        .unwrap_or_else(|| "the target".into());
+    let host = host_of(e);
     // Through a proxy, pace's connection is to the proxy. Plain HTTP goes
     // over it whole: whatever failed (refused, reset, no answer) failed
     // there, and a target the proxy cannot reach answers 502. HTTPS is a
@@ -609,6 +545,40 @@ fn classify(e: &reqwest::Error) -> (ErrorKind, String) {
     }
     let msg = super::net_error::describe(e, &host, e.is_timeout(), e.is_connect());
     (kind, msg)
+}
+
+/// `HOST:PORT` of the request `e` failed on ("the target" if unknown):
+/// never the URL's path, query or password.
+fn host_of(e: &reqwest::Error) -> String {
+    e.url()
+        .and_then(|u| {
+            let h = u.host_str()?;
+            Some(match u.port_or_known_default() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
+        })
+        .unwrap_or_else(|| "the target".into())
+}
+
+/// A request of `method` lost on a kept-alive connection and not sent
+/// again (see [`super::connection`]): [`ErrorKind::Stale`], naming who
+/// closed the connection, the target or, for plain HTTP through a proxy,
+/// the proxy (pace's connection is to it).
+fn stale(e: &reqwest::Error, method: &reqwest::Method) -> (ErrorKind, String) {
+    let host = host_of(e);
+    if let Some(url) = e.url()
+        && url.scheme() == "http"
+        && let Some(proxy) = super::prepare::proxy_for(url)
+    {
+        let msg = super::connection::stale_message(&format!("the proxy {proxy}"), method);
+        let proxy_for = super::net_error::PROXY_FOR;
+        return (ErrorKind::Stale, format!("{msg}{proxy_for}{host})"));
+    }
+    (
+        ErrorKind::Stale,
+        super::connection::stale_message(&host, method),
+    )
 }
 
 #[cfg(test)]

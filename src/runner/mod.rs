@@ -2,6 +2,8 @@
 //! every measurement streamed to the recorder. Scheduling and measuring
 //! only: judging and reporting happen on the recorded results.
 
+mod connection;
+pub mod cpu;
 pub mod data;
 pub mod extract;
 pub mod http;
@@ -89,6 +91,9 @@ pub struct Execution {
     /// When the users were actually released (t0 plus how late the timer
     /// woke).
     pub released: SystemTime,
+    /// pace's own CPU time read along the run (cpu.rs), with the cores it
+    /// may use.
+    pub cpu: cpu::CpuReadings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -171,6 +176,9 @@ impl Signals {
 struct Ctx {
     t0: Instant,
     duration: f64,
+    /// Where the judged window opens: unstarted arrivals are recorded in
+    /// blocks that never straddle it.
+    ramp_up: f64,
     signals: Arc<Signals>,
     tx: mpsc::UnboundedSender<Sample>,
     /// The run's secrets, kept out of every recorded text.
@@ -335,12 +343,13 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
     let file = std::fs::File::create(&cfg.samples_path)?;
     let total_users: u64 = plan.groups.iter().map(|g| shard.part(g.users)).sum();
     let target_tpm = plan.planned_tps().map(|t| t * 60.0 / shard.count as f64);
-    let agg = Aggregate::for_plan(plan, (ramp, duration));
+    let agg = Aggregate::for_plan(plan, plan.judged_span((ramp, duration)));
     let (t0, started) = start.unwrap_or_else(|| (Instant::now(), SystemTime::now()));
     let signals = Arc::new(Signals::default());
     let ctx = Arc::new(Ctx {
         t0,
         duration,
+        ramp_up: ramp,
         signals: signals.clone(),
         tx,
         redactor,
@@ -364,6 +373,18 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         ctx.t0,
         signals.clone(),
     ));
+
+    // pace's own CPU, read at every interval and at the span's edges until
+    // the load stops.
+    let cpu_watch = {
+        let at = cpu::reading_times(
+            plan.run.ts_interval.0,
+            duration + grace,
+            plan.judged_span((ramp, duration)),
+        );
+        let signals = signals.clone();
+        tokio::spawn(cpu::watch(t0, at, async move { signals.stop.wait().await }))
+    };
 
     // Listening from here on: a signal during the wait for the start is
     // not lost.
@@ -467,6 +488,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
     while tasks.join_next().await.is_some() {}
     let run_time = ctx.now();
     drop(ctx);
+    let cpu = cpu_watch.await.unwrap_or_default();
     teardown(&groups, scripts, embedded).await;
     let recorded = match recorder_result {
         Some(r) => r,
@@ -491,6 +513,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         t0_wall: started,
         ready,
         released,
+        cpu,
     })
 }
 

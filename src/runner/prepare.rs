@@ -139,15 +139,20 @@ pub(super) fn tls() -> Option<rustls::ClientConfig> {
     .clone()
 }
 
-/// A virtual user's HTTP client; `clock` times the connections it opens.
-/// With `cookies`, it keeps the cookies it is sent (its own jar, across its
-/// iterations, as a browser would).
+/// A virtual user's HTTP client; `clock` times the connections it opens
+/// and counts the requests its retry policy sends again (a kept-alive
+/// connection closed under them: see `connection.rs`). With `cookies`,
+/// it keeps the cookies it is sent (its own jar, across its iterations,
+/// as a browser would).
 pub(crate) fn client(clock: &http::ConnectClock, cookies: bool) -> reqwest::Client {
-    // One connection per virtual user, kept alive across its iterations.
+    // One connection per virtual user, kept alive across its iterations
+    // (at most one idle: a request sent again after its kept-alive
+    // connection closed finds no other idle one and opens a new one).
     let mut b = reqwest::Client::builder()
         .pool_max_idle_per_host(1)
         .tcp_nodelay(true)
-        .connector_layer(clock.clone());
+        .connector_layer(clock.clone())
+        .retry(super::connection::policy(clock));
     if cookies {
         b = b.cookie_provider(std::sync::Arc::new(UserJar::default()));
     }

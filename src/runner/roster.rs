@@ -124,7 +124,42 @@ impl Arrivals {
     pub fn next_due(&mut self) -> (u64, f64) {
         let k = self.next;
         self.next += self.shard.count as u64;
-        (k, self.phase + k as f64 * self.interval)
+        (k, self.due_of(k))
+    }
+
+    fn due_of(&self, k: u64) -> f64 {
+        self.phase + k as f64 * self.interval
+    }
+
+    /// When the next arrival this shard owns is due, without taking it.
+    pub fn peek(&self) -> f64 {
+        self.due_of(self.next)
+    }
+
+    /// Takes every arrival this shard owns that is due before `t` and
+    /// says how many there were: counted, not stepped through, so a
+    /// generator millions of arrivals behind accounts for them at once.
+    pub fn take_before(&mut self, t: f64) -> u64 {
+        let c = self.shard.count.max(1) as u64;
+        // Owned indices next + j·c are due before t for j < (K − next)/c,
+        // K = (t − phase)/interval; the estimate is then made exact
+        // against `due_of` (the float quotient may be one off).
+        let k = ((t - self.phase) / self.interval).max(0.0);
+        let mut n = if k <= self.next as f64 {
+            0
+        } else {
+            ((k - self.next as f64) / c as f64)
+                .ceil()
+                .min(u64::MAX as f64 / 2.0) as u64
+        };
+        while n > 0 && self.due_of(self.next + (n - 1) * c) >= t {
+            n -= 1;
+        }
+        while self.due_of(self.next + n * c) < t {
+            n += 1;
+        }
+        self.next += n * c;
+        n
     }
 }
 

@@ -45,6 +45,10 @@ pub struct UserSchedule {
     /// re-bases on each late start and this one does not, so the backlog
     /// stays visible (wrk2's corrected latency measures from it).
     planned: f64,
+    /// The last start decided was late because of an overrun (or is
+    /// repaying one under `catch-up`): its lateness is the target's, not
+    /// the generator's.
+    after_overrun: bool,
 }
 
 impl UserSchedule {
@@ -54,6 +58,7 @@ impl UserSchedule {
             late,
             nominal: 0.0,
             planned: 0.0,
+            after_overrun: false,
         }
     }
 
@@ -71,6 +76,12 @@ impl UserSchedule {
     /// Decides the next start after an iteration that started at `started`
     /// and ended at `ended`.
     pub fn next<R: Rng + ?Sized>(&mut self, started: f64, ended: f64, rng: &mut R) -> Next {
+        let n = self.decide(started, ended, rng);
+        self.after_overrun = n.overrun;
+        n
+    }
+
+    fn decide<R: Rng + ?Sized>(&mut self, started: f64, ended: f64, rng: &mut R) -> Next {
         let on_time = |at: f64| Next {
             at,
             nominal: at,
@@ -98,6 +109,22 @@ impl UserSchedule {
                     return Next {
                         planned: self.planned,
                         ..on_time(nominal)
+                    };
+                }
+                // Past the next start only because it started late (the
+                // generator woke late: a stalled or saturated machine), not
+                // because it took longer than its interval: that is no
+                // overrun of the target, so no policy applies (nothing
+                // skipped, nothing re-based): the next start is due now,
+                // late by the generator's own lag (docs/verdict.md).
+                if !self.after_overrun && ended - started <= interval {
+                    self.nominal = nominal;
+                    return Next {
+                        at: ended,
+                        nominal,
+                        planned: self.planned,
+                        overrun: false,
+                        skipped: Vec::new(),
                     };
                 }
                 match self.late {
@@ -181,6 +208,42 @@ mod tests {
 
     fn fixed(i: f64, late: Late) -> UserSchedule {
         UserSchedule::new(Cadence::Paced(Pacing::Fixed { interval: i }), late)
+    }
+
+    /// The case verdict-blames-chance-for-generator's stall: the
+    /// generator woke 1.5 s late for a 5 ms iteration on a 200 ms pacing.
+    /// Whatever the policy, that is no overrun: the starts owed are due
+    /// at once on the same schedule, late by the generator's lag, and
+    /// none is skipped or lost to a re-based schedule.
+    #[test]
+    fn a_start_late_by_the_generator_is_no_overrun() {
+        for late in [Late::Drift, Late::Skip, Late::CatchUp] {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+            let mut s = fixed(0.2, late);
+            let t0 = s.first(0.0, &mut rng);
+            // Due at t0, started 1.5 s late, took 5 ms.
+            let (mut started, mut k) = (t0 + 1.5, 1);
+            loop {
+                let n = s.next(started, started + 0.005, &mut rng);
+                assert!(!n.overrun, "{late:?}");
+                assert!(n.skipped.is_empty(), "{late:?}");
+                assert!((n.nominal - (t0 + 0.2 * k as f64)).abs() < 1e-9, "{late:?}");
+                assert_eq!(n.planned, n.nominal, "{late:?}");
+                if n.at == n.nominal {
+                    break;
+                }
+                assert_eq!(n.at, started + 0.005, "{late:?}: due at once");
+                started = n.at;
+                k += 1;
+            }
+            // Caught up after the 7 starts the stall owed.
+            assert_eq!(k, 8, "{late:?}");
+        }
+        // An iteration longer than its interval is the target's overrun.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let mut s = fixed(0.2, Late::Drift);
+        let t0 = s.first(0.0, &mut rng);
+        assert!(s.next(t0, t0 + 0.3, &mut rng).overrun);
     }
 
     #[test]

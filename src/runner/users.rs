@@ -35,6 +35,11 @@ impl Iter<'_> {
         s.iter_sched = self.nominal;
         s.iter_planned = self.planned;
         s.iteration = self.n;
+        // Every row of the iteration says how late it started and why, so
+        // a step row alone tells the generator's lateness from an
+        // overrun's (docs/reports.md, samples.csv).
+        s.late = self.late;
+        s.overrun = self.overrun;
         s
     }
 }
@@ -135,16 +140,16 @@ pub(super) async fn paced_user(
     }
     // Starts the absolute schedule held before the end that this user,
     // behind it, never made: the verdict counts them, the CO view's
-    // backlog is their cost.
-    if !work.is_retired() {
-        let until = ctx
-            .signals
-            .stopped_at
-            .get()
-            .map_or(ctx.duration, |t| t.min(ctx.duration));
-        for t in schedule.backlog(until, &mut rng) {
-            ctx.record(Sample::event(Kind::Missed, t, group.clone(), user));
-        }
+    // backlog is their cost. A retired user's are the rest of its
+    // schedule (its `retired` row comes first), which the verdict counts
+    // exactly as the retired user's loss rather than estimating it.
+    let until = ctx
+        .signals
+        .stopped_at
+        .get()
+        .map_or(ctx.duration, |t| t.min(ctx.duration));
+    for t in schedule.backlog(until, &mut rng) {
+        ctx.record(Sample::event(Kind::Missed, t, group.clone(), user));
     }
     ctx.record(Sample::event(
         Kind::UserStop,
@@ -279,9 +284,61 @@ pub(super) async fn arrivals(
         }
         at = due.next_due().1;
     }
+    // Arrivals still due before the end when the dispatch stopped (the
+    // run was stopped while the generator was behind its arrivals): never
+    // started, recorded so that the verdict puts them on the generator.
+    let until = ctx
+        .signals
+        .stopped_at
+        .get()
+        .map_or(ctx.duration, |t| t.min(ctx.duration));
+    if at < until {
+        record_unstarted(&ctx, &group, at, until, &mut due);
+    }
     // Idle workers see their channel close and stop; busy ones find the
     // pool gone when they finish.
     let pool = idle.lock().expect("not poisoned").take();
     drop(pool);
     while workers.join_next().await.is_some() {}
+}
+
+/// Records the arrivals this shard never dispatched, from the first one
+/// (due at `first`, already taken from `due`) until `until` (the end of
+/// the run, or where an interrupt stopped it: later arrivals were never
+/// due), as `missed` rows in blocks: one row per block of planned time,
+/// at its first arrival, `iteration` holding how many arrivals it stands
+/// for. Blocks are a second long and never straddle the end of ramp-up
+/// (where the judged window opens), so each row lies wholly inside or
+/// outside any span the verdict uses. An overloaded generator can leave
+/// millions unstarted: counted, not written one by one.
+fn record_unstarted(ctx: &Ctx, group: &Arc<str>, first: f64, until: f64, due: &mut Arrivals) {
+    let mut start = first;
+    // The first arrival was taken already.
+    let mut taken = 1u64;
+    while start < until {
+        let end = next_edge(start, &[ctx.ramp_up]).min(until);
+        let count = taken + due.take_before(end);
+        let mut s = Sample::event(Kind::Missed, start, group.clone(), 0);
+        s.iteration = count;
+        s.ok = false;
+        s.error = "never started: the generator fell behind its arrivals".into();
+        ctx.record(s);
+        // The next block opens at the next arrival, taken with it.
+        start = due.peek();
+        taken = 0;
+        if start >= until {
+            break;
+        }
+    }
+}
+
+/// The end of the one-second block holding `t`, cut at any of `edges`
+/// above `t`.
+fn next_edge(t: f64, edges: &[f64]) -> f64 {
+    let whole = t.floor() + 1.0;
+    edges
+        .iter()
+        .copied()
+        .filter(|&e| e > t)
+        .fold(whole, f64::min)
 }

@@ -182,14 +182,6 @@ impl Work {
         }
     }
 
-    /// True when the user has retired.
-    pub fn is_retired(&self) -> bool {
-        match self {
-            Work::Script { user, .. } => user.retired(),
-            Work::Http { user, .. } => user.retired.is_some(),
-        }
-    }
-
     /// Ends the user's work (stops its worker).
     pub async fn finish(self) {
         if let Work::Script { user, .. } = self {
@@ -315,6 +307,12 @@ async fn http_iteration(
         s.bytes = o.bytes;
         s.ttfb = o.ttfb.as_secs_f64();
         s.connect = o.connect.as_secs_f64();
+        // Cut off after a re-send: the clock still counts it.
+        s.reconnects = if cut {
+            clock.reconnects()
+        } else {
+            o.reconnects
+        };
         // A request cut off before it was written may not have been sent
         // whole; the size is what pace asked to send either way.
         s.sent_bytes = rendered.as_ref().map_or(step.sent_bytes, |r| r.sent_bytes);

@@ -1,26 +1,40 @@
 //! Why a run missed its band: the missing (or extra) transactions of the
-//! window broken down into what the runner measured, each cause with the
+//! span broken down into what the runner measured, each cause with the
 //! transactions it explains and its share. Only causes that explain a
-//! material share are named; what nothing explains is said to be so.
+//! material share are named; what nothing explains is said to be so
+//! (docs/verdict.md, "What a FAIL says").
 //!
-//! Per group, in transactions of the window (an iteration's transactions
+//! Per group, in transactions of the span (an iteration's transactions
 //! count where its start was scheduled):
 //!
-//! - failed: transactions that ran and failed (not cut off);
+//! - failed: transactions that ran and failed (not cut off, not stale);
+//! - stale_connection: requests lost on a kept-alive connection the server
+//!   had closed, not retried (not idempotent): pace's, not the target's;
 //! - cutoff: transactions in flight when the run ended, and the steps of
 //!   those iterations never sent;
-//! - behind_schedule: planned starts of the window that were never made
+//! - backlog: the target fell behind (a queue grew over the span): its
+//!   successes scheduled in the span that completed after it;
+//! - behind_schedule: planned starts of the span that were never made
 //!   because earlier iterations overran (`drift` never repays the time,
 //!   `catch-up` may not have finished): the absolute schedule's starts in
-//!   the window minus the iterations made there;
+//!   the span minus the iterations made there;
 //! - skipped, dropped: starts skipped after overruns (`skip`), arrivals that
 //!   found no free user (arrival rate);
-//! - retired: a retired user's share of the rest of the window;
-//! - slow_iterations, scheduler_lag: a closed-loop group's missing cycles,
-//!   split in proportion to how much longer its iterations took than the
-//!   plan assumes and how late the generator started them;
+//! - retired: the planned starts of the span of users that had retired
+//!   (recorded as `missed` rows after their `retired` row); a closed
+//!   loop's, its mean cycles over the rest of the span;
+//! - generator: starts the generator never made in time: arrivals it
+//!   never started, starts made after the span, the share of starts
+//!   behind schedule that its lateness (not an overrun) explains;
+//! - scheduler_lag: a closed loop's cycles lost because the generator
+//!   started its iterations late (Σ lag / cycle);
+//! - slow_iterations: a closed loop's cycles lost because its iterations
+//!   took longer than the plan assumes;
+//! - schedule: a random schedule's own draw below its mean (never for a
+//!   schedule that cannot vary);
 //! - unexplained: the rest.
 
+use super::throughput::counted;
 use crate::plan::file::{Late, PlanFile};
 use crate::plan::rate::GroupCadence;
 use crate::results::aggregate::{Aggregate, GroupTally, Stats};
@@ -91,10 +105,10 @@ fn short_detail(
 
 /// The first words of a throughput reason: achieved vs planned, and the
 /// band (`throughput 990 TPM vs 1200 planned (band 1185-1215)`).
-pub fn band_head(agg: &Aggregate, e: &Expected) -> String {
+pub fn band_head(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> String {
     format!(
         "throughput {} TPM vs {} planned (band {}-{}{})",
-        r(agg.window_tpm()),
+        r(counted(plan, agg).tpm),
         r(e.tpm),
         r(e.tpm_low),
         r(e.tpm_high),
@@ -105,23 +119,30 @@ pub fn band_head(agg: &Aggregate, e: &Expected) -> String {
 /// The throughput check's reason and its causes, for a count outside the
 /// band.
 pub fn explain(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> (String, Vec<Cause>) {
-    let s = agg.window_ok as f64;
-    let head = band_head(agg, e);
+    let c = counted(plan, agg);
+    let s = c.achieved as f64;
+    let head = band_head(plan, agg, e);
     if s > e.transactions_high {
         return explain_excess(plan, agg, e, head);
     }
     let missing = e.transactions - s;
     let causes = shares(measured(plan, agg, e), missing, "", e.confidence);
 
-    let started = agg.window_all as f64;
+    let started = c.started as f64;
     let mut text = head;
-    if started >= e.transactions_low {
+    let failed: u64 = plan
+        .groups
+        .iter()
+        .filter_map(|g| agg.groups.iter().find(|t| t.name == g.name))
+        .map(|t| t.window_failed)
+        .sum();
+    if started >= e.transactions_low && c.backlogged == 0 {
         // The target answered enough; failures alone made the difference.
         text.push_str(&format!(
             ": {} succeeded + {} failed = {} started, inside the band; failures made the difference",
-            agg.window_ok,
-            agg.window_all - agg.window_ok,
-            agg.window_all
+            c.started - failed,
+            failed,
+            c.started
         ));
     } else {
         text.push_str(&format!(
@@ -143,8 +164,7 @@ pub(super) fn measured(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> Vec<Ca
             continue;
         };
         let cadence = plan.cadences()[i].clone().ok();
-        let expected = e.groups.get(i).map_or(0.0, |x| x.transactions);
-        parts.extend(group_causes(plan, i, t, cadence, expected, agg));
+        parts.extend(group_causes(plan, i, t, cadence, e, agg));
     }
     merge(parts, plan.groups.len() > 1)
 }
@@ -256,14 +276,17 @@ fn group_causes(
     i: usize,
     t: &GroupTally,
     cadence: Option<GroupCadence>,
-    expected: f64,
+    e: &Expected,
     agg: &Aggregate,
 ) -> Vec<(String, Cause)> {
     let g = &plan.groups[i];
     let name = g.name.as_str();
     let tpi = g.transactions_per_iteration() as f64;
+    let expected = e.groups.get(i).map_or(0.0, |x| x.transactions);
+    let span = t.span.total(agg.limits.len());
     let mut out = Vec::new();
-    let failed = t.window_failed.saturating_sub(t.window_cutoff) as f64;
+    let stale = span.stale as f64;
+    let failed = t.window_failed.saturating_sub(t.window_cutoff) as f64 - stale;
     add(
         &mut out,
         name,
@@ -273,6 +296,16 @@ fn group_causes(
             "{} failed{}",
             count(failed, "transaction"),
             kinds_of_errors(t)
+        ),
+    );
+    add(
+        &mut out,
+        name,
+        "stale_connection",
+        stale,
+        format!(
+            "{} lost on kept-alive connections the server had already closed (not retried: not idempotent): pace's connections, not answers of the target",
+            count(stale, "request")
         ),
     );
     // Transactions the window's iterations should have made and did not:
@@ -302,6 +335,24 @@ fn group_causes(
             unsent
         ),
     );
+    let achieved = t.achieved(agg.span_s());
+    if let Some(b) = achieved.backlog {
+        let n = achieved.scheduled.saturating_sub(achieved.transactions) as f64;
+        add(
+            &mut out,
+            name,
+            "backlog",
+            n,
+            format!(
+                "{}: the target fell behind, a queue grew over the span ({} of its successes completed after it, where a steady pipeline carries its mean in flight, L = {}, across its end, at most {} = L + 3·√L + {} with its noise); work it finished later was not achieved in the span",
+                count(n, "transaction"),
+                b.out,
+                r(b.mean_in_flight),
+                r(b.allowed),
+                r(tpi)
+            ),
+        );
+    }
     let skipped = t.window_skipped as f64 * tpi;
     add(
         &mut out,
@@ -341,23 +392,50 @@ fn group_causes(
     let Some(cadence) = cadence else {
         return out;
     };
-    let retired_iterations = retired_iterations(t, cadence, agg.window);
+    // A retired user's rest of the span: counted from its recorded
+    // schedule (paced), estimated from its mean cycle (closed loop).
+    let retired = match cadence {
+        GroupCadence::Paced(_) => t.window_missed_retired as f64,
+        _ => retired_iterations(t, cadence, agg.window),
+    } * tpi;
     add(
         &mut out,
         name,
         "retired",
-        retired_iterations * tpi,
+        retired,
         format!(
             "{} of {} that retired (repeated worker failures, or test data that ran out)",
-            count(retired_iterations * tpi, "transaction"),
+            count(retired, "transaction"),
             count(t.retired.len() as f64, "user")
         ),
     );
+    // The generator: arrivals it never started, and starts of the span it
+    // made only after the span's end (their successes are not counted).
+    let unstarted = t.window_missed_generator as f64 * tpi;
+    let after = t.span.generator_late_ok as f64;
+    let mut generator = unstarted + after;
+    let mut generator_words = Vec::new();
+    if unstarted > 0.0 {
+        generator_words.push(format!(
+            "{} never started ({} planned arrivals)",
+            count(unstarted, "transaction"),
+            t.window_missed_generator
+        ));
+    }
+    if after > 0.0 {
+        generator_words.push(format!(
+            "{} whose iterations it started only after the span's end ({} iterations more than {} late)",
+            count(after, "transaction"),
+            t.window_started_after,
+            secs(t.tau)
+        ));
+    }
     // What the schedule itself drew for the window: random pacing (and an
-    // arrival rate's random phase) puts more or fewer starts in it than the
-    // mean; every one of them is accounted for by the causes that follow.
-    if let Some(drawn) = drawn_starts(t, cadence) {
-        let short = expected - (drawn * tpi + retired_iterations * tpi);
+    // arrival rate's random phase) puts more or fewer starts in it than
+    // the mean; a schedule that cannot vary has no chance to blame.
+    let random = e.groups.get(i).is_some_and(|x| x.sd > 0.0);
+    if let Some(drawn) = drawn_starts(t, cadence).filter(|_| random) {
+        let short = expected - drawn * tpi;
         add(
             &mut out,
             name,
@@ -367,15 +445,37 @@ fn group_causes(
                 "{}: the plan's random schedule drew {} for the window, not the {} of its average (chance in the plan's own pacing, not a fault of the target or of the generator)",
                 count(short, "transaction"),
                 count(drawn, "start"),
-                r(expected / tpi - retired_iterations)
+                r(expected / tpi)
             ),
         );
     }
     match cadence {
         GroupCadence::Paced(p) => {
-            let behind = (t.window_iterations_planned + t.window_missed)
-                .saturating_sub(t.window_iterations) as f64
+            let missed = t
+                .window_missed
+                .saturating_sub(t.window_missed_retired + t.window_missed_generator);
+            let behind = (t.window_iterations_planned + missed).saturating_sub(t.window_iterations)
+                as f64
                 * tpi;
+            // Starts behind the absolute schedule are the generator's in
+            // the share of lost time its own lateness (not an overrun)
+            // took.
+            let (late_s, lag_s) = (t.window_late_s, t.window_generator_late_s);
+            let by_generator = if lag_s > 0.0 {
+                behind * lag_s / (late_s + lag_s)
+            } else {
+                0.0
+            };
+            if by_generator > 0.0 {
+                generator += by_generator;
+                generator_words.push(format!(
+                    "{} behind schedule because it started {} late by {} in all (not after overruns)",
+                    count(by_generator, "transaction"),
+                    count(t.window_generator_late as f64, "iteration"),
+                    secs(lag_s)
+                ));
+            }
+            let behind = behind - by_generator;
             add(
                 &mut out,
                 name,
@@ -386,17 +486,25 @@ fn group_causes(
         }
         GroupCadence::ClosedLoop { iteration, delay } => {
             let expected_iterations = expected / tpi;
-            let gap = expected_iterations - t.window_iterations as f64 - retired_iterations;
+            let gap = expected_iterations - t.window_iterations as f64 - retired / tpi;
             let measured = t.iteration_time.mean();
-            let slow = (measured - iteration).max(0.0);
-            let lag = if t.window_iterations > 0 {
-                (t.window_lag_s / t.window_iterations as f64).max(0.0)
-            } else {
-                0.0
-            };
-            if gap > 0.0 && slow + lag > 0.0 {
-                let slow_n = gap * tpi * slow / (slow + lag);
-                let lag_n = gap * tpi * lag / (slow + lag);
+            let cycle = iteration + delay;
+            if gap > 0.0 && cycle > 0.0 {
+                // Each of n iterations took (R − R_plan) longer and started
+                // its lag late: n·(R − R_plan)/cycle and Σ lag/cycle cycles
+                // lost, the time each really took from the window.
+                let n = t.window_iterations as f64;
+                let mut slow_n = n * (measured - iteration).max(0.0) / cycle * tpi;
+                let mut lag_n = t.window_lag_s.max(0.0) / cycle * tpi;
+                // The window's edges (a last cycle that runs past its end)
+                // can make the time lost count a little more than the gap:
+                // never more than the cycles that are missing.
+                let most = gap * tpi;
+                if slow_n + lag_n > most {
+                    let k = most / (slow_n + lag_n);
+                    slow_n *= k;
+                    lag_n *= k;
+                }
                 add(
                     &mut out,
                     name,
@@ -407,25 +515,37 @@ fn group_causes(
                         count(slow_n, "transaction"),
                         secs(measured),
                         secs(iteration),
-                        secs(measured + delay + lag),
-                        secs(iteration + delay)
+                        secs(measured + delay),
+                        secs(cycle)
                     ),
                 );
+                // A closed loop draws no schedule, so this is no start
+                // lost of one (not an execution loss): its own cause.
                 add(
                     &mut out,
                     name,
                     "scheduler_lag",
                     lag_n,
                     format!(
-                        "{}: the generator itself started iterations {} late on average (scheduler lag)",
+                        "{}: the generator itself started iterations {} late in all (scheduler lag), so each user cycled that much less",
                         count(lag_n, "transaction"),
-                        secs(lag)
+                        secs(t.window_lag_s)
                     ),
                 );
             }
         }
         GroupCadence::Arrival(_) => {}
     }
+    add(
+        &mut out,
+        name,
+        "generator",
+        generator,
+        format!(
+            "the generator fell behind: {}; the run cannot judge the target for this share of the load",
+            generator_words.join("; ")
+        ),
+    );
     out
 }
 
@@ -439,8 +559,10 @@ pub(super) fn retired_iterations(
     (w0, w1): (f64, f64),
 ) -> f64 {
     match cadence {
-        GroupCadence::Arrival(_) => 0.0,
-        _ => {
+        // A paced user's rest is recorded (its `missed` rows), an arrival
+        // rate's retired worker only leaves the pool.
+        GroupCadence::Arrival(_) | GroupCadence::Paced(_) => 0.0,
+        GroupCadence::ClosedLoop { .. } => {
             let cycle = cadence.mean_cycle();
             t.retired
                 .iter()
@@ -467,7 +589,15 @@ pub(super) fn drawn_starts(t: &GroupTally, cadence: GroupCadence) -> Option<f64>
 /// The causes that are starts the schedule drew and the run never made or
 /// never finished: what the generator and the target failed to execute,
 /// whatever the random schedule drew.
-pub const EXECUTION: [&str; 5] = ["behind_schedule", "skipped", "dropped", "cutoff", "retired"];
+pub const EXECUTION: [&str; 7] = [
+    "behind_schedule",
+    "skipped",
+    "dropped",
+    "cutoff",
+    "retired",
+    "generator",
+    "backlog",
+];
 
 /// The transactions of the window the run failed to execute (the
 /// [`EXECUTION`] causes), with those causes.
@@ -483,6 +613,7 @@ pub fn execution_losses(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> (f64,
 /// the run failed to execute more of its drawn schedule than `allowed`:
 /// `lost` transactions, from `causes`.
 pub fn explain_execution(
+    plan: &PlanFile,
     agg: &Aggregate,
     e: &Expected,
     lost: f64,
@@ -495,7 +626,7 @@ pub fn explain_execution(
     causes.sort_by(|a, b| b.transactions.total_cmp(&a.transactions));
     let text = format!(
         "throughput {} TPM is inside the band {}-{}, but {} that the schedule drew were never made or never finished (the band allows for what a random schedule may draw, not for starts it drew and the run lost; allowed: {}){}",
-        r(agg.window_tpm()),
+        r(counted(plan, agg).tpm),
         r(e.tpm_low),
         r(e.tpm_high),
         count(lost, "transaction"),
@@ -623,7 +754,7 @@ fn explain_excess(
     e: &Expected,
     head: String,
 ) -> (String, Vec<Cause>) {
-    let extra = agg.window_ok as f64 - e.transactions;
+    let extra = counted(plan, agg).achieved as f64 - e.transactions;
     let causes = shares(
         excess_causes(plan, agg, e, true),
         extra,
@@ -653,7 +784,11 @@ pub(super) fn excess_causes(
         let Some(t) = agg.groups.iter().find(|t| t.name == g.name) else {
             continue;
         };
-        let cadence = plan.cadences()[i].clone().ok().filter(|_| with_schedule);
+        let random = e.groups.get(i).is_some_and(|x| x.sd > 0.0);
+        let cadence = plan.cadences()[i]
+            .clone()
+            .ok()
+            .filter(|_| with_schedule && random);
         if let Some(drawn) = cadence.and_then(|c| drawn_starts(t, c)) {
             let tpi = g.transactions_per_iteration() as f64;
             let expected = e.groups.get(i).map_or(0.0, |x| x.transactions);
@@ -675,7 +810,7 @@ pub(super) fn excess_causes(
         if let Ok(GroupCadence::ClosedLoop { iteration, delay }) = plan.cadences()[i] {
             let tpi = g.transactions_per_iteration() as f64;
             let expected = e.groups.get(i).map_or(0.0, |x| x.transactions);
-            let more = t.window_ok as f64 - expected;
+            let more = t.achieved(agg.span_s()).transactions as f64 - expected;
             let measured = t.iteration_time.mean();
             if more > 0.0 && measured < iteration {
                 causes.push(Cause {

@@ -520,7 +520,10 @@ fn each_group_is_told_its_own_errors() {
         "{all}"
     );
     assert!(!all.contains("errors over the run"), "{all}");
-    assert!(all.contains("no real work: group 'alpha'"), "{all}");
+    assert!(
+        all.contains("no real work in the window 0-10 s: group 'alpha'"),
+        "{all}"
+    );
 
     // Once beta works, the check says which groups did no real work, not
     // that the run did none.
@@ -551,7 +554,7 @@ fn each_group_is_told_its_own_errors() {
     let (_, v) = judge(&p, &a, &Ending::default());
     let all = v.reasons.join("\n");
     assert!(
-        all.contains("no real work in 1 of 2 groups: group 'alpha': none of its 10 transactions succeeded (the first error: body lacks 'ok')"),
+        all.contains("no real work in 1 of 2 groups in the window 0-10 s: group 'alpha': none of its 10 transactions succeeded (the first error: body lacks 'ok')"),
         "{all}"
     );
     assert!(!all.contains("group 'beta': none"), "{all}");

@@ -106,7 +106,7 @@ pub fn drawn(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> Option<Drawn> {
     }
     let half = match plan.acceptance.tolerance {
         Tolerance::Auto => z_two_sided(e.confidence) * closed_var.sqrt() + step / 2.0,
-        Tolerance::Fixed(_) => e.transactions - e.transactions_low,
+        Tolerance::Fixed(..) => e.transactions - e.transactions_low,
     };
     Some(Drawn {
         transactions,
@@ -152,10 +152,10 @@ pub fn note_held(d: &Drawn, e: &Expected, n: f64) -> String {
 /// in the window): only what the run failed to make of its draw is a
 /// cause, never the draw itself.
 pub fn explain(plan: &PlanFile, agg: &Aggregate, e: &Expected, d: &Drawn) -> (String, Vec<Cause>) {
-    let n = agg.window_ok as f64;
+    let n = super::throughput::counted(plan, agg).achieved as f64;
     let head = format!(
         "{}, judged against the drawn schedule: {}",
-        causes::band_head(agg, e),
+        causes::band_head(plan, agg, e),
         drew(d, e)
     );
     if n > d.high {

@@ -5,11 +5,12 @@
 //! spread from the iteration times the run measured, so that band is
 //! approximate and says so.
 
-use crate::plan::band::{Band, band};
+use crate::plan::band::{Band, Load, band};
 use crate::plan::file::{PlanFile, Tolerance};
+use crate::plan::span::band_from_start;
+use crate::plan::thresholds::Scope;
 use crate::results::aggregate::Aggregate;
 use crate::results::judgement::{Expected, GroupExpected};
-use crate::units::round_sig;
 
 /// The expectation of `plan` over `agg`'s window; `None` where the plan
 /// sets no rate or the window is empty.
@@ -31,7 +32,14 @@ pub fn expected(plan: &PlanFile, agg: &Aggregate) -> Option<Expected> {
         .into_iter()
         .collect::<Option<_>>()?;
     let conf = plan.acceptance.confidence;
-    let total = band(&loads, window, conf);
+    // The whole run's span counts each user from its own start; the
+    // window's, every user present throughout (they all started before it).
+    let ramp = plan.run.ramp_up();
+    let band_of = |loads: &[Load]| match plan.acceptance.scope {
+        Scope::Run if ramp > 0.0 => band_from_start(loads, ramp, agg.window.1, conf),
+        _ => band(loads, window, conf),
+    };
+    let total = band_of(&loads);
     let approximate = plan
         .cadences()
         .iter()
@@ -41,7 +49,7 @@ pub fn expected(plan: &PlanFile, agg: &Aggregate) -> Option<Expected> {
         .iter()
         .zip(&loads)
         .map(|(g, l)| {
-            let b = band(std::slice::from_ref(l), window, conf);
+            let b = band_of(std::slice::from_ref(l));
             GroupExpected {
                 name: g.name.clone(),
                 tpm: b.tpm,
@@ -55,28 +63,17 @@ pub fn expected(plan: &PlanFile, agg: &Aggregate) -> Option<Expected> {
     // by a fraction of a start per user: closed-loop users that start
     // together all start at the window's first instant.
     let planned_tpm = plan.planned_tps().map_or(total.tpm, |t| t * 60.0);
-    let mut e = match plan.acceptance.tolerance {
-        Tolerance::Auto => Expected {
-            tpm: planned_tpm,
-            ..from_band(&total, "auto".into(), approximate, groups)
-        },
-        Tolerance::Fixed(f) => {
-            let per_minute = 60.0 / window;
-            let tx = total.expected;
-            Expected {
-                tpm: planned_tpm,
-                tpm_low: tx * (1.0 - f) * per_minute,
-                tpm_high: tx * (1.0 + f) * per_minute,
-                transactions: tx,
-                transactions_low: tx * (1.0 - f),
-                transactions_high: tx * (1.0 + f),
-                confidence: conf,
-                tolerance: format!("{}%", round_sig(f * 100.0, 4)),
-                approximate,
-                groups,
-                drawn: None,
-            }
-        }
+    // The band judged: the statistical one, or the expected count times
+    // 1 ± f for a fixed tolerance, by the one computation the planner and
+    // `--check` use (`Band::judged`).
+    let tolerance = match plan.acceptance.tolerance {
+        Tolerance::Auto => "auto".to_string(),
+        Tolerance::Fixed(_, exact) => exact.percent_text(),
+    };
+    let judged = total.judged(plan.acceptance.tolerance);
+    let mut e = Expected {
+        tpm: planned_tpm,
+        ..from_band(&judged, tolerance, approximate, groups)
     };
     e.drawn = super::drawn::drawn(plan, agg, &e).map(|d| d.transactions);
     Some(e)

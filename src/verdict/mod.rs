@@ -1,23 +1,31 @@
 //! The verdict: did the run keep every promise of the plan, and if not,
 //! why. Reads the plan and the aggregate of the results, and writes the
-//! judgement the results carry (`results::judgement`).
+//! judgement the results carry (`results::judgement`). The rules are
+//! docs/verdict.md's semantics table; `bench/adversarial/judge.py` is a
+//! second implementation of that table alone, and the adversarial study
+//! counts where the two disagree.
 //!
+//! Every check is judged over one span (the steady-state window by
+//! default, the whole run with `scope = "run"`) and says so in its row.
 //! PASS only when every promise was checked and held and the run did real
 //! work. The always-on checks (some transaction succeeded in every group
 //! that tried; no group lost all its users) hold for every plan; a plan
-//! that promises nothing else gets NO CHECKS, not PASS. A run that did not
-//! finish is INCOMPLETE whatever its checks say.
+//! that promises nothing else gets NO CHECKS, not PASS. A run that did
+//! not finish is INCOMPLETE whatever its checks say.
 
 pub mod causes;
 pub mod drawn;
 pub mod expect;
+pub mod generator;
 pub mod laws;
+pub mod thresholds;
+pub mod throughput;
 
-use crate::plan::file::{AcceptanceSection, PlanFile, Tolerance};
+use crate::plan::file::{AcceptanceSection, PlanFile};
 use crate::plan::segment::Shard;
+use crate::plan::thresholds::Scope;
 use crate::results::aggregate::Aggregate;
-use crate::results::judgement::{Check, Expected, State, Verdict};
-use crate::units::round_sig;
+use crate::results::judgement::{Check, Expected, Over, State, Verdict};
 use causes::{count, secs};
 
 /// The transactions of its drawn schedule a run may fail to execute under
@@ -30,6 +38,8 @@ pub const EXECUTION_SLACK: f64 = 0.5;
 pub struct Ending {
     /// Why the run did not finish (interrupted, killed, not recordable).
     pub incomplete: Option<String>,
+    /// How busy pace itself was, where it was measured.
+    pub generator: Option<crate::results::summary::Generator>,
 }
 
 /// Why a shard's run is never judged on its own: the plan's promises hold
@@ -39,7 +49,65 @@ pub fn shard_reason(shard: Shard) -> String {
     format!("shard {shard}: the plan is judged once, on the merged shards (pace merge)")
 }
 
-/// Judges a run: the expected throughput over its window (where the plan
+/// The span the checks of a run are judged over: `[from, to)` seconds
+/// since t0, and what it is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span {
+    pub from: f64,
+    pub to: f64,
+    pub scope: Scope,
+}
+
+impl Span {
+    /// The aggregate's span (it was folded over it), named by the plan's
+    /// scope.
+    pub fn of(plan: &PlanFile, agg: &Aggregate) -> Span {
+        Span {
+            from: agg.window.0,
+            to: agg.window.1,
+            // An empty window falls back to the whole run: said as such.
+            scope: if plan.span_is_fallback(agg.window) {
+                Scope::Run
+            } else {
+                plan.acceptance.scope
+            },
+        }
+    }
+
+    pub fn len(&self) -> f64 {
+        (self.to - self.from).max(0.0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() <= 0.0
+    }
+
+    /// The row's `over`: this span and what was counted in it.
+    pub fn over(&self, samples: String, count: u64) -> Over {
+        Over {
+            span: self.scope.name().into(),
+            from_s: self.from,
+            to_s: self.to,
+            samples,
+            count,
+        }
+    }
+
+    /// "the window 4-14 s" or "the whole run 0-14 s".
+    pub fn words(&self) -> String {
+        let what = match self.scope {
+            Scope::Window => "the window",
+            Scope::Run => "the whole run",
+        };
+        format!(
+            "{what} {}-{} s",
+            crate::units::round_sig(self.from, 6),
+            crate::units::round_sig(self.to, 6)
+        )
+    }
+}
+
+/// Judges a run: the expected throughput over its span (where the plan
 /// sets a rate) and the verdict.
 pub fn judge(plan: &PlanFile, agg: &Aggregate, ending: &Ending) -> (Option<Expected>, Verdict) {
     judge_part(plan, agg, ending, None)
@@ -67,100 +135,52 @@ pub fn judge_part(
         notes: Vec::new(),
         laws: Vec::new(),
     };
+    let span = Span::of(plan, agg);
+    if span.is_empty() {
+        // Nothing ran in it (a run stopped before its first start):
+        // nothing to judge, and no cause to invent.
+        v.unjudged.push(format!(
+            "every check: the run ended at {} s, before anything could be judged",
+            crate::units::round_sig(span.to, 4)
+        ));
+        v.state = match (&ending.incomplete, shard.filter(|s| !s.is_whole())) {
+            (Some(why), _) => {
+                v.reasons.push(format!("the run did not finish: {why}"));
+                State::Incomplete
+            }
+            (None, Some(s)) => {
+                v.reasons.push(shard_reason(s));
+                State::Incomplete
+            }
+            (None, None) => {
+                v.reasons
+                    .push(format!("not judged: {}", v.unjudged.join("; ")));
+                State::Incomplete
+            }
+        };
+        return (None, v);
+    }
     // Promises the plan makes (not the always-on checks).
     let mut promises = 0;
-    let window = agg.window.1 - agg.window.0;
-    let expected = expect::expected(plan, agg);
-    match &expected {
-        Some(e) => {
-            promises += 1;
-            let n = agg.window_ok as f64;
-            let in_band = n >= e.transactions_low && n <= e.transactions_high;
-            // The band allows for what a random schedule may draw. The
-            // schedule the run did draw has no chance left in it: starts
-            // it drew and the run never made or never finished are judged
-            // apart, as a fixed schedule's are (half a transaction), or
-            // against a tolerance the plan states. Otherwise a generous
-            // draw hides a stalling target that a fixed pacing would fail.
-            let (lost, lost_causes) = causes::execution_losses(plan, agg, e);
-            let allowed = match plan.acceptance.tolerance {
-                Tolerance::Auto => EXECUTION_SLACK,
-                Tolerance::Fixed(_) => e.transactions - e.transactions_low,
-            };
-            let executed = lost <= allowed;
-            // A count outside the band whose draw alone lies outside it
-            // missed by the schedule's chance, which the run's record
-            // makes known: judged against the draw, with no variance left
-            // for the schedule (drawn.rs).
-            let by_draw = (!in_band)
-                .then(|| drawn::drawn(plan, agg, e))
-                .flatten()
-                .filter(|d| d.explains_miss(e, n));
-            let held_draw = by_draw.is_some_and(|d| d.contains(n) && executed);
-            let mut check = Check {
-                name: "throughput".into(),
-                target: format!("{}-{} TPM", r(e.tpm_low), r(e.tpm_high)),
-                achieved: format!("{} TPM", r(agg.window_tpm())),
-                pass: (in_band || held_draw) && executed,
-                reason: None,
-            };
-            if let Some(d) = &by_draw {
-                check.achieved = format!(
-                    "{} TPM, {} of {} drawn",
-                    r(agg.window_tpm()),
-                    agg.window_ok,
-                    r(d.transactions)
-                );
-            }
-            let out_of_draw = by_draw.filter(|d| !d.contains(n));
-            if held_draw {
-                v.notes.extend(by_draw.map(|d| drawn::note_held(&d, e, n)));
-            } else if let Some(d) = out_of_draw {
-                let (why, causes) = drawn::explain(plan, agg, e, &d);
-                check.reason = Some(why.clone());
-                v.reasons.push(why);
-                v.causes = causes;
-            } else if !in_band && by_draw.is_none() {
-                let (why, causes) = causes::explain(plan, agg, e);
-                check.reason = Some(why.clone());
-                v.reasons.push(why);
-                v.causes = causes;
-            } else if !executed {
-                let (why, causes) = causes::explain_execution(agg, e, lost, allowed, lost_causes);
-                check.reason = Some(why.clone());
-                v.reasons.push(why);
-                v.causes = causes;
-            } else if let Some(note) = causes::hidden_losses(plan, agg, e) {
-                v.notes.push(note);
-            }
-            v.checks.push(check);
-            if e.approximate {
-                v.notes.push("the band is approximate: after-end and back-to-back groups cycle as fast as their iterations, so their expected rate comes from target.response_time and the spread of their iteration times from the run".into());
-            }
-        }
-        None if plan.target.tps().is_some() => {
-            let why = if window <= 0.0 {
-                "the steady-state window is empty (the run stopped before ramp-up ended)"
-                    .to_string()
-            } else {
-                "the plan does not set every group's rate".to_string()
-            };
-            v.unjudged
-                .push(format!("the target rate: {why}; the band was not applied"));
-        }
-        None => {}
+    let expected = throughput::judge(plan, agg, &span, &mut v);
+    if expected.is_some() {
+        promises += 1;
     }
-    if window <= 0.0 {
+    if expected.is_some() {
+        promises += throughput::judge_groups(plan, agg, &span, &mut v);
+    }
+    if plan.span_is_fallback(agg.window) {
         v.notes.push(format!(
-            "no steady-state window (ramp-up {} of a {} run): rates are over the whole run",
+            "no steady-state window (ramp-up {} of a {} run): every check is over the whole run, and no band applies",
             secs(plan.run.ramp_up()),
-            secs(agg.window.1.max(plan.run.duration.0.min(agg.last_t)))
+            secs(agg.window.1)
         ));
     }
-    promises += latency_checks(plan, agg, &mut v);
-    promises += error_rate_check(plan, agg, &mut v);
-    did_real_work(plan, agg, &mut v);
+    promises += thresholds::judge(plan, agg, &span, &mut v);
+    did_real_work(plan, agg, &span, &mut v);
     promises += law_audit(plan, agg, &mut v);
+    generator::notes(plan, agg, &span, &mut v);
+    generator::cpu(ending.generator.as_ref(), plan, &span, &mut v);
 
     let failed = v.checks.iter().any(|c| !c.pass);
     v.state = if let Some(why) = &ending.incomplete {
@@ -216,6 +236,7 @@ fn law_audit(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) -> usize {
     let checked = v.laws.iter().filter(|l| l.ok.is_some()).count();
     let reason =
         (!broken.is_empty()).then(|| format!("operational laws broken: {}", broken.join("; ")));
+    let span = Span::of(plan, agg);
     push(
         v,
         Check {
@@ -224,14 +245,18 @@ fn law_audit(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) -> usize {
             achieved: format!("{} of {checked} hold", checked - broken.len()),
             pass: broken.is_empty(),
             reason,
+            over: Some(span.over(
+                format!("{} laws of the window", v.laws.len()),
+                v.laws.len() as u64,
+            )),
         },
     );
     v.unjudged.extend(unchecked);
     1
 }
 
-/// One latency threshold of a plan's `[acceptance]`: judged on all
-/// transactions together (never per timer).
+/// One latency threshold of a plan's `[acceptance]`, as the report's
+/// tables and charts mark it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LatencyThreshold {
     /// `p50`, `p80`, `p90`, `p95`, `p99` or `max` (a [`Stats::get`] name).
@@ -244,7 +269,7 @@ pub struct LatencyThreshold {
     pub limit: f64,
 }
 
-/// The latency thresholds the plan sets, in the order they are judged.
+/// The plan-wide latency thresholds, in the order they are judged.
 pub fn latency_thresholds(a: &AcceptanceSection) -> Vec<LatencyThreshold> {
     [
         ("p50", 0.50, a.p50),
@@ -265,123 +290,27 @@ pub fn latency_thresholds(a: &AcceptanceSection) -> Vec<LatencyThreshold> {
     .collect()
 }
 
-/// The name of the verdict's check of latency threshold `name` (`p95` →
-/// "p95 response time"), as `summary.json`'s `verdict.checks` has it.
+/// The name of the verdict's check of the plan-wide latency threshold
+/// `name` (`p95` → "p95 response time"), as `summary.json`'s
+/// `verdict.checks` has it.
 pub fn latency_check_name(name: &str) -> String {
     format!("{name} response time")
 }
 
-/// The name of the verdict's error-rate check.
+/// The name of the verdict's plan-wide error-rate check.
 pub const ERROR_RATE_CHECK: &str = "error rate";
 
-/// Latency thresholds, judged on the recorded values exactly: a percentile
-/// holds when at least that share of the successful transactions took at
-/// most the threshold (nearest rank), `max` when every one did.
-fn latency_checks(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) -> usize {
-    let all = agg.all_transactions();
-    let mut n = 0;
-    for LatencyThreshold {
-        name,
-        quantile: q,
-        limit,
-    } in latency_thresholds(&plan.acceptance)
-    {
-        n += 1;
-        let value = all.get(name).unwrap_or(0.0);
-        let within = agg.count_within(limit).unwrap_or(0);
-        // The nearest rank of the q-quantile among `count` values.
-        let rank = ((q * all.count as f64).ceil() as u64).max(1);
-        let ok = all.count > 0 && within >= rank;
-        let achieved = if all.count == 0 {
-            "no successful transactions".to_string()
-        } else {
-            format!(
-                "{} ({}% of {} within {})",
-                secs(value),
-                round_sig(within as f64 * 100.0 / all.count as f64, 4),
-                all.count,
-                secs(limit)
-            )
-        };
-        let reason = (!ok).then(|| {
-            if all.count == 0 {
-                format!(
-                    "{name} response time: no transaction succeeded, so it cannot be within {}",
-                    secs(limit)
-                )
-            } else {
-                format!(
-                    "{name} response time {} exceeded the {} threshold (only {}% of transactions took at most {})",
-                    secs(value),
-                    secs(limit),
-                    round_sig(within as f64 * 100.0 / all.count as f64, 4),
-                    secs(limit)
-                )
-            }
-        });
-        push(
-            v,
-            Check {
-                name: latency_check_name(name),
-                target: format!("<= {}", secs(limit)),
-                achieved,
-                pass: ok,
-                reason,
-            },
-        );
-    }
-    n
-}
-
-/// The error rate over every transaction of the run.
-fn error_rate_check(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) -> usize {
-    let Some(limit) = plan.acceptance.error_rate else {
-        return 0;
-    };
-    let rate = if agg.transactions > 0 {
-        agg.error_count as f64 / agg.transactions as f64
-    } else {
-        0.0
-    };
-    let ok = agg.transactions > 0 && rate <= limit.0;
-    let reason = (!ok).then(|| {
-        if agg.transactions == 0 {
-            "error rate: no transaction was made, so none can be judged".to_string()
-        } else {
-            format!(
-                "error rate {}% ({} of {}) exceeded {}%",
-                r(rate * 100.0),
-                agg.error_count,
-                count(agg.transactions as f64, "transaction"),
-                r(limit.0 * 100.0)
-            )
-        }
-    });
-    push(
-        v,
-        Check {
-            name: ERROR_RATE_CHECK.into(),
-            target: format!("<= {}%", r(limit.0 * 100.0)),
-            achieved: format!(
-                "{}% ({} of {})",
-                r(rate * 100.0),
-                agg.error_count,
-                agg.transactions
-            ),
-            pass: ok,
-            reason,
-        },
-    );
-    1
-}
-
-/// The always-on checks: every group that tried made a successful
-/// transaction, and no group lost every user.
-fn did_real_work(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) {
+/// The always-on checks: every group with a transaction in the span had
+/// a success there (and some group did), and no group lost every user.
+fn did_real_work(plan: &PlanFile, agg: &Aggregate, span: &Span, v: &mut Verdict) {
     let mut idle = Vec::new();
+    let mut total_ok = 0;
+    let mut total = 0;
     for g in &plan.groups {
         let t = agg.groups.iter().find(|t| t.name == g.name);
-        let (ok, failed) = t.map_or((0, 0), |t| (t.ok, t.failed));
+        let (ok, failed) = t.map_or((0, 0), |t| (t.window_ok, t.window_failed));
+        total_ok += ok;
+        total += ok + failed;
         if ok == 0 && (failed > 0 || plan.groups.len() == 1) {
             let first = t
                 .and_then(|t| t.first_error.as_ref())
@@ -398,22 +327,29 @@ fn did_real_work(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) {
             });
         }
     }
-    if agg.groups.iter().all(|t| t.ok == 0) && idle.is_empty() {
+    if total_ok == 0 && idle.is_empty() {
         idle.push("no transaction was made".into());
     }
-    let total_ok: u64 = agg.groups.iter().map(|t| t.ok).sum();
-    let total: u64 = agg.groups.iter().map(|t| t.ok + t.failed).sum();
     // "no real work" alone would say the whole run did nothing; when
     // other groups worked, it says which did not.
-    let worked = agg.groups.iter().filter(|t| t.ok > 0).count();
+    let worked = plan
+        .groups
+        .iter()
+        .filter(|g| {
+            agg.groups
+                .iter()
+                .any(|t| t.name == g.name && t.window_ok > 0)
+        })
+        .count();
     let reason = (!idle.is_empty()).then(|| {
         if worked == 0 {
-            format!("no real work: {}", idle.join("; "))
+            format!("no real work in {}: {}", span.words(), idle.join("; "))
         } else {
             format!(
-                "no real work in {} of {} groups: {}",
+                "no real work in {} of {} groups in {}: {}",
                 idle.len(),
                 plan.groups.len(),
+                span.words(),
                 idle.join("; ")
             )
         }
@@ -426,6 +362,7 @@ fn did_real_work(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) {
             achieved: format!("{total_ok} of {total}"),
             pass: idle.is_empty(),
             reason,
+            over: Some(span.over(format!("{total} transactions of {}", span.words()), total)),
         },
     );
     // Retirements: a group without any working user did not run its plan.
@@ -458,6 +395,7 @@ fn did_real_work(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) {
     }
     if !gone.is_empty() || !some.is_empty() {
         let reason = (!gone.is_empty()).then(|| format!("every user retired: {}", gone.join("; ")));
+        let users: u64 = agg.groups.iter().map(|t| t.users_started).sum();
         push(
             v,
             Check {
@@ -471,6 +409,13 @@ fn did_real_work(plan: &PlanFile, agg: &Aggregate, v: &mut Verdict) {
                     .join("; "),
                 pass: gone.is_empty(),
                 reason,
+                over: Some(Over {
+                    span: "whole_run".into(),
+                    from_s: 0.0,
+                    to_s: agg.last_t,
+                    samples: format!("{users} users of the whole run"),
+                    count: users,
+                }),
             },
         );
     }
@@ -496,5 +441,5 @@ fn gist(s: &str) -> String {
 }
 
 fn r(v: f64) -> String {
-    round_sig(v, 4)
+    crate::units::round_sig(v, 4)
 }

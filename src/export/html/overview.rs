@@ -177,6 +177,7 @@ pub fn summary(r: &Results) -> Markup {
                     tr { th { "plan" } td { (m.plan_name()) " " span.url { "(" (m.plan_file) ")" } } }
                     tr { th { "transactions (whole run)" } td { (s.whole_run.transactions + s.whole_run.errors) } }
                     tr { th { "errors (whole run)" } td { (s.whole_run.errors) } }
+                    tr { th { "reconnects" } td { (reconnects(s)) } }
                     tr { th { "run time" } td { (dur(m.run_time_s)) " (planned " (dur(m.duration_s)) ")" } }
                     tr { th { "ramp-up" } td { (dur(m.ramp_up_s)) } }
                     tr { th { "test start" } td { (m.started_at) } }
@@ -190,6 +191,27 @@ pub fn summary(r: &Results) -> Markup {
             (workload(&r.plan))
         }
     }
+}
+
+/// The requests a kept-alive connection closed under (docs/running.md,
+/// "What is measured"): those sent again, not errors, and those not sent
+/// again (not idempotent), errors of kind `stale`.
+fn reconnects(s: &crate::results::summary::Summary) -> String {
+    let stale = s.errors.get("stale").map_or(0, |e| e.count);
+    let mut line = if s.reconnects == 0 {
+        "none: no kept-alive connection was closed under a request".to_string()
+    } else {
+        format!(
+            "{} requests sent again on a new connection: the target closed the kept-alive connection they went on before any answer (not errors)",
+            s.reconnects
+        )
+    };
+    if stale > 0 {
+        line.push_str(&format!(
+            "; {stale} requests lost that way were not sent again (their method is not idempotent): errors of kind stale"
+        ));
+    }
+    line
 }
 
 fn latency_line(what: &str, st: &Stats) -> String {

@@ -92,9 +92,11 @@ fn results(ts: f64, n: usize, partial: bool) -> Results {
         window_s: None,
         ran_shards: None,
         overrides: None,
+        generator: None,
     };
     let ending = Ending {
         incomplete: meta.partial_reason.clone(),
+        generator: None,
     };
     let (exp, verdict) = judge(&plan, &agg, &ending);
     let summary = Summary::build(meta, &agg, exp, verdict);

@@ -116,8 +116,9 @@ fn rows() -> Vec<csv::StringRecord> {
         window_s: None,
         ran_shards: None,
         overrides: None,
+        generator: None,
     };
-    let (exp, verdict) = judge(&plan, &agg, &Ending { incomplete: None });
+    let (exp, verdict) = judge(&plan, &agg, &Ending::default());
     let summary = Summary::build(meta, &agg, exp, verdict);
     let r = Results::new(tmp.path(), plan, summary, &agg);
     let mut out = Vec::new();

@@ -323,12 +323,23 @@ pub fn convert(ini: &Ini, opts: &Options) -> Result<Conversion, ConvertError> {
         }
     }
 
-    let text = render(&g, &groups, interval, opts);
+    let mut text = render(&g, &groups, interval, opts, None);
     // The plan we write must load back. A value the plan refuses (beyond
     // its limits) is the config's or the rate's, said where it was
     // written; anything else is a bug, said plainly.
-    PlanFile::parse(&text, "the converted plan")
+    let plan = PlanFile::parse(&text, "the converted plan")
         .map_err(|e| refused(&e, &g, &groups, opts, interval, total_users))?;
+    // A fixed pacing's count is exact only over whole intervals: where
+    // the window is not, the tolerance written makes room for the phases'
+    // chance too (the band pace plan writes: one band everywhere).
+    if opts.rate.is_some()
+        && let Some(t) = plan.written_tolerance()
+        && t != plan.acceptance.tolerance
+    {
+        text = render(&g, &groups, interval, opts, Some(t));
+        PlanFile::parse(&text, "the converted plan")
+            .map_err(|e| refused(&e, &g, &groups, opts, interval, total_users))?;
+    }
     Ok(Conversion {
         text,
         rows,

@@ -23,11 +23,15 @@ pub(super) fn toml_float(v: f64) -> String {
 }
 
 /// The plan file's text.
+/// `tolerance` is the fixed tolerance a paced plan writes (1 % over a
+/// window of whole intervals, more where the phases make the count vary:
+/// `PlanFile::written_tolerance`); `None` writes 1 %, the first pass.
 pub(super) fn render(
     g: &Global,
     groups: &[Group],
     interval: Option<f64>,
     opts: &Options,
+    tolerance: Option<crate::plan::file::Tolerance>,
 ) -> String {
     let mut o = String::new();
     let _ = writeln!(
@@ -208,18 +212,36 @@ pub(super) fn render(
         );
     }
     if opts.rate.is_some() && interval.is_some() {
-        o.push_str(
-            "# A fixed pacing makes an exact count of run() calls, so the statistical band\n",
-        );
-        o.push_str(
-            "# (tolerance = \"auto\") is half a call wide: one failed call would fail the\n",
-        );
-        o.push_str("# throughput. 1% leaves room for the failures error_rate allows, no more.\n");
+        let text = match tolerance {
+            Some(crate::plan::file::Tolerance::Fixed(_, f)) => f.percent_text(),
+            _ => "1%".to_string(),
+        };
+        if text == "1%" {
+            o.push_str(
+                "# A fixed pacing over whole intervals makes an exact count of run() calls, so\n",
+            );
+            o.push_str(
+                "# the statistical band (tolerance = \"auto\") is half a call wide: one failed\n",
+            );
+            o.push_str(
+                "# call would fail the throughput. 1% leaves room for the failures error_rate\n",
+            );
+            o.push_str("# allows, no more.\n");
+        } else {
+            o.push_str(
+                "# The steady-state window is not a whole number of pacing intervals, so how\n",
+            );
+            o.push_str("# many run() calls fall in it varies with the users' random phases: the\n");
+            let _ = writeln!(
+                o,
+                "# tolerance is 1% for the failures error_rate allows plus that chance ({text})."
+            );
+        }
         kv(
             &mut o,
             "tolerance",
-            &q("1%"),
-            "throughput band: target +-1%, the error budget",
+            &q(&text),
+            &format!("throughput band: target +-{text}"),
         );
     }
     o

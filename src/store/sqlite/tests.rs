@@ -118,6 +118,7 @@ fn synthetic(dir: &Path, started_at: &str, slow: bool, custom: bool) -> Results 
         window_s: None,
         ran_shards: None,
         overrides: None,
+        generator: None,
     };
     let summary = Summary::build(meta, &agg, exp, verdict);
     std::fs::create_dir_all(dir).unwrap();
