@@ -8,7 +8,7 @@ folder (plan.toml with [run.stairs] and one level-NN-* folder per level, each
 a results folder of its own). Prints one JSON object:
 
     {"verdict": "PASS"|"FAIL"|"NO CHECKS"|"INCOMPLETE",
-     "span": [a, b], "scope": "window"|"run",
+     "span": [a, b], "scope": "window"|"run"|"whole_run" (an empty window),
      "checks": [{"key": "p95|group=web|step=home", "stat": "p95", "group": "web",
                  "step": "home", "pass": true, "exact": true, "numbers": {...}}, ...],
      "groups": {...}}                         (a stair: "levels": [...], "stair": {...})
@@ -199,10 +199,11 @@ class Group:
         return self.mode in CLOSED
 
     def tau(self):
-        """verdict.md: max(1 ms, 10 % of one user's mean interval / of 1/rate) (Q9 for closed)."""
-        if self.paced or self.open:
-            return max(0.001, 0.1 * float(self.mu))
-        return 0.001
+        """verdict.md: tau_g = max(250 ms, 10 % of one user's mean interval between starts (paced),
+        of 1/rate (arrival rate), of the plan's cycle (closed loop, "Details of the rules"))."""
+        if self.mu is None:  # a closed loop without target.response_time: no cycle
+            return 0.25
+        return max(0.25, 0.1 * float(self.mu))
 
 
 def beta_shape(p, lo, hi):
@@ -277,7 +278,8 @@ class Plan:
 class Row:
     """One row of samples.csv, by the header's column names (Q1)."""
     __slots__ = ("kind", "t", "iter_start", "iter_sched", "group", "user", "iteration",
-                 "name", "lat_text", "ok", "error_kind", "iter_planned", "lat", "_latf")
+                 "name", "lat_text", "ok", "error_kind", "iter_planned", "lat", "_latf",
+                 "late", "overrun")
 
     def lat_frac(self):
         """The latency as the exact decimal written in samples.csv."""
@@ -302,6 +304,8 @@ def read_samples(path):
                                             ix["latency"], ix["ok"])
         i_ek = ix.get("error_kind")
         i_pl = ix.get("iter_planned")
+        i_late = ix.get("late")
+        i_ov = ix.get("overrun")
         width = len(header)
         for d in rd:
             if len(d) < width:
@@ -322,6 +326,10 @@ def read_samples(path):
                 r.error_kind = d[i_ek] if i_ek is not None else ""
                 ip = d[i_pl] if i_pl is not None else ""
                 r.iter_planned = float(ip) if ip != "" else r.iter_sched
+                lt = d[i_late] if i_late is not None else ""
+                # reports.md: `late` is how late the iteration started against `iter_sched`
+                r.late = float(lt) if lt != "" else r.iter_start - r.iter_sched
+                r.overrun = (d[i_ov] == "true") if i_ov is not None else False
                 r._latf = None
             except ValueError:
                 continue
@@ -339,7 +347,7 @@ def is_tx(r):
 def group_band(plan, g, a, b, measured_iter_sd=None):
     """Mean and variance of the group's transaction count over [a, b) (pacing.md section 6).
 
-    Returns (mean Fraction-or-float, var float, exact bool)."""
+    Returns (mean Fraction-or-float, var float, exact bool: the band is stated fully by the docs)."""
     k = g.k
     if g.paced or g.open:
         mu = g.mu
@@ -364,24 +372,41 @@ def group_band(plan, g, a, b, measured_iter_sd=None):
                 v = float(w) * s2 / m ** 3 + (1 / 6 + s2 * s2 / (2 * m ** 4) - k3 / (3 * m ** 3))
                 var += max(0.0, v)
         return mean * k, var * k * k, True
-    # closed loop: centre from the plan, width approximate (Q5)
-    mu = g.mu
-    starts = [user_start(plan, g, i) for i in range(g.users)]
-    mean = Fraction(0)
-    for s in starts:
-        w = Fraction(b) - (s if plan.scope == "run" else Fraction(a))
-        if w > 0:
-            mean += w / mu
-    sd_it = measured_iter_sd or 0.0
-    m = float(mu)
-    w = float(b - a)
-    v1 = max(0.0, w * sd_it ** 2 / m ** 3 + 1 / 6 + sd_it ** 4 / (2 * m ** 4))
-    # users that start together move together: a cluster of c users adds c^2 v1
-    clusters = {}
-    for s in starts:
-        clusters[s] = clusters.get(s, 0) + 1
-    var = sum(c * c * v1 for c in clusters.values())
-    return mean * k, var * k * k, False
+    # closed loop (pacing.md section 6, "A closed loop"): user i starts at o_i and then every
+    # cycle mu; its k-th start o_i + S_k, S_k ~ Normal(k mu, k sigma^2), sigma the spread of the
+    # group's iteration durations measured in the run
+    mu = float(g.mu)
+    sig = measured_iter_sd or 0.0
+    af, bf = float(a), float(b)
+    nd = NormalDist()
+    mean = 0.0
+    edges = []
+    renewal = 0.0
+    for i in range(g.users):
+        o = float(user_start(plan, g, i))
+        e_n = 1.0 if af <= o < bf else 0.0  # p_0 = 1 or 0
+        edge = 0.0
+        kk = 1
+        while True:
+            m = o + kk * mu
+            sd = math.sqrt(kk) * sig
+            if m - 10 * sd >= bf:
+                break
+            if sd > 0:
+                pk = nd.cdf((bf - m) / sd) - nd.cdf((af - m) / sd)
+            else:
+                pk = 1.0 if af <= m < bf else 0.0
+            e_n += pk
+            edge += pk * (1 - pk)
+            kk += 1
+        mean += e_n
+        edges.append(edge)
+        renewal += (bf - af - max(o - af, 0.0)) * sig * sig / mu ** 3
+    if plan.ramp_up > 0:  # users independent
+        var = sum(edges) + renewal
+    else:  # they start together and move together: edge sds add
+        var = sum(math.sqrt(e) for e in edges) ** 2 + renewal
+    return mean * k, var * k * k, True
 
 
 def user_start(plan, g, i):
@@ -391,20 +416,50 @@ def user_start(plan, g, i):
 
 # ---------------------------------------------------------------- judging one run
 
-def span_of(plan):
-    b = plan.duration
-    a = plan.ramp_up if plan.scope == "window" else Fraction(0)
-    return a, b
+def span_of(plan, stopped_at=None):
+    """verdict.md "The span": [a, b); b = duration, or where an interrupted run stopped.
+
+    Returns (a, b, kind): kind "window", "run", or "whole_run" (an empty window: the whole run,
+    no band)."""
+    b = plan.duration if stopped_at is None else min(plan.duration, stopped_at)
+    if plan.scope == "run":
+        return Fraction(0), b, "run"
+    a = plan.ramp_up
+    if a >= plan.duration:
+        return Fraction(0), b, "whole_run"
+    return a, b, "window"
 
 
-def judge_run(plan, rows, complete=True):
-    a_f, b_f = span_of(plan)
+def run_state(folder):
+    """verdict.md: a run interrupted or killed says so in summary.json (`partial`, `meta.run_time_s`,
+    where it stopped); a folder without summary.json was killed. -> (complete, stopped_at or None)."""
+    p = os.path.join(folder, "summary.json")
+    if not os.path.exists(p):
+        return False, None
+    try:
+        with open(p) as f:
+            sm = json.load(f)
+    except (OSError, ValueError):
+        return False, None
+    if sm.get("partial"):
+        rt = (sm.get("meta") or {}).get("run_time_s")
+        return False, (Fraction(Decimal(repr(float(rt)))) if rt is not None else None)
+    return True, None
+
+
+def judge_run(plan, rows, complete=True, stopped_at=None):
+    a_f, b_f, kind = span_of(plan, stopped_at)
     a, b = float(a_f), float(b_f)
-    res = {"span": [a, b], "scope": plan.scope, "checks": [], "groups": {}, "notes": []}
+    res = {"span": [a, b], "scope": kind, "checks": [], "groups": {}, "notes": []}
     if not a < b:
-        res["verdict"] = "NO CHECKS" if complete else "INCOMPLETE"
-        res["notes"].append("empty span: nothing judged (Q8)")
+        # "When the span itself is empty (a run stopped before its first start) nothing is
+        # judged: INCOMPLETE, with no cause."
+        res["verdict"] = "INCOMPLETE"
+        res["notes"].append("empty span: nothing judged")
         return res
+    banded = kind != "whole_run"
+    if not banded:
+        res["notes"].append("empty window: every check over the whole run, the rate not judged")
 
     def in_span(x):
         return a <= x < b
@@ -431,7 +486,7 @@ def judge_run(plan, rows, complete=True):
 
     checks = res["checks"]
     # --- throughput
-    if plan.has_rate():
+    if plan.has_rate() and banded:
         checks.append(throughput_check(plan, plan.groups, gstats, z, None))
         if len(plan.groups) >= 2:
             for g in plan.groups:
@@ -480,7 +535,7 @@ def judge_run(plan, rows, complete=True):
     if plan.laws_must_hold:
         res["notes"].append("laws_must_hold: the operational-law check is not implemented by this judge")
 
-    promises = plan.has_rate() or bool(plan.thresholds()) or plan.laws_must_hold
+    promises = (plan.has_rate() and banded) or bool(plan.thresholds()) or plan.laws_must_hold
     if not complete:
         res["verdict"] = "INCOMPLETE"
     elif not all(c["pass"] for c in checks):
@@ -502,11 +557,13 @@ def group_stats(plan, g, grs, a, b, in_span):
     for r in grs:
         if r.kind in ("step", "iteration"):
             it = iters.setdefault((r.user, r.iteration), {"sched": r.iter_sched, "planned": r.iter_planned,
-                                                          "start": r.iter_start, "steps": 0, "cut": False})
+                                                          "start": r.iter_start, "steps": 0, "cut": False,
+                                                          "late": r.late, "overrun": r.overrun})
             if r.kind == "step":
                 it["steps"] += 1
                 if r.error_kind == "cutoff":
                     it["cut"] = True
+                    it["cut_rows"] = it.get("cut_rows", 0) + 1
             elif r.error_kind == "cutoff":
                 it["cut"] = True
     made = sum(1 for it in iters.values() if in_span(it["planned"]))
@@ -522,7 +579,9 @@ def group_stats(plan, g, grs, a, b, in_span):
         if not in_span(r.t):
             continue
         if r.kind == "missed":
-            n = max(1, r.iteration)
+            # reports.md: a `missed` row with `ok` false stands for `iteration` planned arrivals
+            # (an arrival-rate group's block); a paced user's are one row each (`ok` true)
+            n = max(1, r.iteration) if not r.ok else 1
             if r.user in retired_at and r.t >= retired_at[r.user]:
                 missed_retired += n
             else:
@@ -532,14 +591,23 @@ def group_stats(plan, g, grs, a, b, in_span):
         elif r.kind == "dropped":
             dropped += 1
     drawn = made + missed_behind + missed_retired + skipped + dropped
-    # the generator's late starts after the span
+    # verdict.md, C_g: an iteration is the generator's when it started more than tau_g after its
+    # scheduled start, not after an overrun ("Details of the rules": an overrun's late start is
+    # never the generator's, wherever it falls)
+    def gen_late(it):
+        return it["late"] > tau and not it["overrun"]
+
+    # ... and at or after b: the generator never offered it in the span
     gen_late_iters = {key for key, it in iters.items()
-                      if in_span(it["sched"]) and it["start"] >= b and it["start"] - it["sched"] > tau}
+                      if in_span(it["sched"]) and it["start"] >= b and gen_late(it)}
+    gen_late_all = {key for key, it in iters.items() if in_span(it["sched"]) and gen_late(it)}
     # lost starts of the draw, in transactions (verdict.md "The drawn schedule, precisely")
     if g.open:
-        # an arrival-rate group's missed rows are arrivals never started: the generator's (Q7)
+        # "Details of the rules": an arrival-rate group's `missed` rows are all the generator's
+        # (arrivals it never started), never behind schedule
         behind = k * max(0, made - sched_iters)
-        gen_missed = missed_behind
+        gen_missed = missed_behind + missed_retired
+        missed_retired = 0
     else:
         behind = k * max(0, made + missed_behind - sched_iters)
         gen_missed = 0
@@ -552,12 +620,17 @@ def group_stats(plan, g, grs, a, b, in_span):
         "dropped": k * dropped,
         "cutoff": cutoff,
         "retired": k * missed_retired,
-        "generator": k * gen_missed + k * len(gen_late_iters),
+        # an iteration both the generator's and cut off: its transactions are lost once, the cut
+        # ones (recorded cut-offs and steps never sent) as cutoff, the rest as the generator's
+        # (QUESTIONS.md Q17: the docs list both rules without saying which takes a transaction)
+        "generator": k * gen_missed + sum(max(0, k - cut_count(iters[key], k)) for key in gen_late_iters),
     }
     # achieved count C_g
     succ = [r for r in tx if r.ok]
     c_plain = sum(1 for r in succ if (r.user, r.iteration) not in gen_late_iters)
-    out = sum(1 for r in succ if r.t + r.lat >= b)
+    # the target's backlog: the span's successes whose iteration started in time (no more than
+    # tau_g late, or late after an overrun), completed at or after b
+    out = sum(1 for r in succ if (r.user, r.iteration) not in gen_late_all and r.t + r.lat >= b)
     inflight = 0.0
     for r in grs:
         if is_tx(r):
@@ -571,20 +644,31 @@ def group_stats(plan, g, grs, a, b, in_span):
         c = sum(1 for r in grs if is_tx(r) and r.ok and a <= r.t + r.lat < b)
     else:
         c = c_plain
-    # measured iteration-time spread (closed groups' approximate band, Q5)
-    durs = [r.lat for r in grs if r.kind == "iteration" and in_span(r.iter_sched) and r.ok]
+    # a closed loop's sigma (pacing.md section 6): "the standard deviation of the group's
+    # iteration durations measured in the run (every iteration row, start to end)" (Q5: the
+    # population standard deviation)
+    durs = [r.lat for r in grs if r.kind == "iteration"]
     iter_sd = None
-    if len(durs) >= 2:
+    if len(durs) >= 1:
         m = sum(durs) / len(durs)
-        iter_sd = math.sqrt(sum((x - m) ** 2 for x in durs) / (len(durs) - 1))
+        iter_sd = math.sqrt(sum((x - m) ** 2 for x in durs) / len(durs))
     started_users = len({r.user for r in grs if r.kind == "user_start"})
     return {
         "tx": tx, "n_tx": len(tx), "successes": len(succ), "C": c, "C_plain": c_plain,
         "out": out, "lbar": lbar, "backlog_limit": backlog_limit, "backlog": backlog,
         "made": made, "sched_iters": sched_iters, "drawn": drawn, "lost": lost,
         "lost_total": sum(lost.values()), "started_users": started_users,
-        "iter_sd": iter_sd, "gen_late_iterations": len(gen_late_iters),
+        "iter_sd": iter_sd, "gen_late_iterations": len(gen_late_iters), "generator_late": len(gen_late_all),
+        "tau": tau,
     }
+
+
+def cut_count(it, k):
+    """The transactions of one iteration that count as cut off: its `cutoff` rows, plus the steps
+    a cut-off iteration never sent."""
+    if not it["cut"]:
+        return 0
+    return it.get("cut_rows", 0) + max(0, k - it["steps"])
 
 
 def throughput_check(plan, groups, gstats, z, gname):
@@ -637,8 +721,10 @@ def throughput_check(plan, groups, gstats, z, gname):
         inband = low_f <= C <= high_f
         side_c = -1 if C < low_f else (1 if C > high_f else 0)
         side_d = -1 if draw < low_f else (1 if draw > high_f else 0)
-        by_draw = draw * (1 - f) <= C <= draw * (1 + f)
-        lost_ok = lost <= mean * f  # "the tolerance's width" (Q10)
+        # "Details of the rules": the starts lost may be at most f·expected; a count judged
+        # against its draw D must lie within D ± f·expected
+        by_draw = draw - f * mean <= C <= draw + f * mean
+        lost_ok = lost <= mean * f
         nums.update(low=float(low_f), high=float(high_f), tolerance=float(f))
     count_ok = inband or (taken and side_c != 0 and side_c == side_d and by_draw)
     nums.update(inband=inband, count_ok=count_ok, lost_ok=lost_ok)
@@ -692,6 +778,18 @@ def error_rate_check(txs, limit, gname, sname, lof):
 
 # ---------------------------------------------------------------- stairs
 
+def planned_rate(plan):
+    """The plan's rate in transactions per second, exactly: users·k/interval (paced), rate·k
+    (arrival rate), users·k/cycle (closed loop with target.response_time)."""
+    tot = Fraction(0)
+    for g in plan.groups:
+        if g.open:
+            tot += g.rate * g.k
+        elif g.mu is not None:
+            tot += Fraction(g.users * g.k) / Fraction(g.mu)
+    return tot
+
+
 def judge_stair(folder, plan, complete):
     levels = sorted(d for d in os.listdir(folder)
                     if d.startswith("level-") and os.path.isdir(os.path.join(folder, d)))
@@ -706,10 +804,11 @@ def judge_stair(folder, plan, complete):
     for d in levels:
         lp = Plan(os.path.join(folder, d, "plan.toml"))
         rows = read_samples(os.path.join(folder, d, "samples.csv"))
-        lcomplete = os.path.exists(os.path.join(folder, d, "summary.json"))
-        r = judge_run(lp, rows, lcomplete)
+        lcomplete, lstop = run_state(os.path.join(folder, d))
+        r = judge_run(lp, rows, lcomplete, lstop)
         r["dir"] = d
         a, b = r["span"]
+        a_, b_ = span_of(lp)[:2]
         C = sum(g["C"] for g in r["groups"].values())
         X = C / (b - a)
         exp_x = sum(float(g["mean"]) for g in r["groups"].values()) / (b - a)
@@ -720,8 +819,8 @@ def judge_stair(folder, plan, complete):
         fired = None
         for rule in stop_rules:
             if rule == "thresholds":
-                if any(not c["pass"] for c in r["checks"]
-                       if c["stat"] in LAT_STATS + ["error_rate", "transactions succeeded", "users working"]):
+                # "fires on any failed row of the level but `throughput`"
+                if any(not c["pass"] for c in r["checks"] if c["stat"] != "throughput"):
                     fired = rule
             elif rule == "retrograde" and prev is not None:
                 px, pn, pw = prev
@@ -729,7 +828,8 @@ def judge_stair(folder, plan, complete):
                 if X < px - tol:
                     fired = rule
             elif rule == "rate" and lp.has_rate():
-                if X < float(min_rate) * exp_x:
+                # X·D < P·expected for min_rate = P/D, expected the level's planned rate
+                if Fraction(C) / (Fraction(b_) - Fraction(a_)) < min_rate * planned_rate(lp):
                     fired = rule
             if fired:
                 break
@@ -757,13 +857,14 @@ def judge_stair(folder, plan, complete):
 
 def judge_folder(folder, plan_path=None, complete=None, rows=None):
     plan = Plan(plan_path or os.path.join(folder, "plan.toml"))
+    state, stopped_at = run_state(folder)
     if complete is None:
-        complete = os.path.exists(os.path.join(folder, "summary.json"))
+        complete = state
     if plan.stairs is not None:
         return judge_stair(folder, plan, complete)
     if rows is None:
         rows = read_samples(os.path.join(folder, "samples.csv"))
-    return judge_run(plan, rows, complete)
+    return judge_run(plan, rows, complete, stopped_at)
 
 
 def main(argv):

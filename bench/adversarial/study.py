@@ -2,7 +2,7 @@
 """The adversarial study: pace against an independent judge on generated scenarios.
 
     PACE=/path/to/pace python3 bench/adversarial/study.py [--seed S] [--runs N]
-        [--jobs 2] [--out DIR] [--compat old|new] [--only TEMPLATE,...]
+        [--jobs 2] [--out DIR] [--compat old|new] [--only TEMPLATE,...] [--ids I,J,...]
     python3 bench/adversarial/study.py --report-only --out DIR   (report.md again)
 
 Builds nothing: PACE names the binary. Generates N runs from seed S
@@ -439,6 +439,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "..", "out", "adversarial"))
     ap.add_argument("--compat", choices=["old", "new"], default="new")
     ap.add_argument("--only", default="", help="comma-separated templates")
+    ap.add_argument("--ids", default="", help="comma-separated scenario indexes of the seed (re-run these only)")
     ap.add_argument("--keep-all", action="store_true")
     ap.add_argument("--report-only", action="store_true")
     o = ap.parse_args()
@@ -454,6 +455,9 @@ def main():
     only = set(x for x in o.only.split(",") if x)
     scs = []
     i = o.first
+    if o.ids:
+        scs = [gen.scenario(o.seed, int(x), compat=o.compat == "old") for x in o.ids.split(",") if x]
+        o.runs = len(scs)
     while len(scs) < o.runs and i < o.first + 100 * max(1, o.runs):
         sc = gen.scenario(o.seed, i, compat=o.compat == "old")
         i += 1

@@ -19,12 +19,14 @@ HEADER = ("kind,t,iter_start,iter_sched,group,user,iteration,name,latency,latenc
 
 
 def row(kind, t, group="g", user=0, it=0, name="s", lat="0.0", ok=True, ek="", sched=None, start=None,
-        planned=None):
+        planned=None, overrun=False):
     sched = t if sched is None else sched
     start = t if start is None else start
     planned = sched if planned is None else planned
+    late = start - sched if kind in ("step", "iteration") else 0.0
     return (f"{kind},{t},{start},{sched},{group},{user},{it},{name},{lat},{lat},"
-            f"{200 if ok else 0},{'true' if ok else 'false'},{ek},,100,0.0,false,0.0,{planned},0,0.0")
+            f"{200 if ok else 0},{'true' if ok else 'false'},{ek},,100,{late},{'true' if overrun else 'false'},"
+            f"0.0,{planned},0,0.0")
 
 
 class Case:
@@ -272,6 +274,112 @@ class Throughput(unittest.TestCase):
             self.assertFalse(th["numbers"]["inband"])
             self.assertEqual(th["numbers"]["draw"], 6)
             self.assertTrue(th["pass"])
+        finally:
+            c.close()
+
+
+class DetailsOfTheRules(unittest.TestCase):
+    """verdict.md "Details of the rules" and the empty window; pacing.md's closed loop."""
+
+    def test_the_closed_loop_worked_example(self):
+        # pacing.md section 6: 10 users, cycle 0.5 s, ramp-up 1 s, window 1-8 s, sigma tiny:
+        # mean 140, variance 1.0 (users 0 and 5 have a start on each edge), sd 1.00
+        rows = []
+        for u in range(10):
+            rows.append(row("user_start", 0.1 * u, user=u))
+            for i in range(17):
+                t = 0.1 * u + 0.5 * i
+                lat = "0.4999" if i % 2 else "0.5001"  # sigma 0.1 ms
+                rows.append(row("iteration", t, user=u, it=i, name="g", lat=lat))
+        p = plan_text(pacing='mode = "after-end"\ndelay = "400ms"', users=10, dur="8s", ramp="1s",
+                      extra="").replace("[run]", '[target]\nresponse_time = "100ms"\n[run]')
+        c = Case(p, rows)
+        try:
+            g = c.judge()["groups"]["g"]
+            self.assertAlmostEqual(g["mean"], 140.0, places=6)
+            self.assertAlmostEqual(g["var"], 1.0, places=3)
+            th = check(c.judge(), "throughput")
+            self.assertAlmostEqual(th["numbers"]["low"], 140 - (2.5758293 + 0.5), places=4)
+        finally:
+            c.close()
+
+    def test_tau_is_at_least_250_ms_and_an_overrun_start_is_never_the_generators(self):
+        # fixed 1 s pacing, window [0, 1): a start due at 0.9 made at 1.1 (0.2 s late) is not
+        # more than tau = max(250 ms, 100 ms) late: its success counts; made at 1.2 (0.3 s late)
+        # it is the generator's; the same lateness after an overrun is not
+        for start, overrun, counted in ((1.1, False, 1), (1.2, False, 0), (1.2, True, 1)):
+            rows = [row("user_start", 0.0),
+                    row("step", start, sched=0.9, start=start, lat="0.001", overrun=overrun)]
+            c = Case(plan_text(users=1), rows)
+            try:
+                g = c.judge()["groups"]["g"]
+                self.assertEqual(g["tau"], 0.25)
+                self.assertEqual(g["C"], counted, (start, overrun))
+            finally:
+                c.close()
+
+    def test_a_fixed_tolerance_around_the_draw_is_f_times_expected(self):
+        # exponential pacing, 10 users of mean 1 s over 1 s: expected 10; the draw 20 (made
+        # in full but 2 failed): C = 18 lies outside the band 10 +- 10 % on the draw's side, and
+        # within the draw +- f·expected = 20 +- 1? no (|18 - 20| = 2 > 1); with f = 20 %: 20 +- 2 holds
+        rows = [row("user_start", 0.0, user=u) for u in range(10)]
+        n = 0
+        for u in range(10):
+            for i in range(2):
+                ok = n >= 2
+                rows.append(row("step", 0.3 * i + 0.01 * u, user=u, it=i, lat="0.001", ok=ok,
+                                ek="" if ok else "status"))
+                n += 1
+        base = plan_text(pacing='mode = "exponential"\ninterval = "1s"', users=10)
+        c = Case(base.replace("[acceptance]", '[acceptance]\ntolerance = "10%"'), rows)
+        try:
+            th = check(c.judge(), "throughput")
+            self.assertEqual((th["numbers"]["C"], th["numbers"]["draw"]), (18, 20))
+            self.assertFalse(th["pass"])
+            th = check(c.judge(base.replace("[acceptance]", '[acceptance]\ntolerance = "20%"')), "throughput")
+            self.assertTrue(th["pass"])  # 18 > 12 = the band's top, within 20 +- 2
+        finally:
+            c.close()
+
+    def test_an_arrival_rates_missed_block_is_the_generators(self):
+        # 10/s over 1 s: 4 arrivals made, one missed row (ok false) standing for 6
+        rows = [row("user_start", 0.0, user=u) for u in range(4)]
+        for i in range(4):
+            rows.append(row("step", 0.1 * i, user=i, lat="0.001"))
+        rows.append(row("missed", 0.4, it=6, ok=False))
+        c = Case(plan_text(pacing='mode = "arrival-rate"\nrate = "10/s"', users=4), rows)
+        try:
+            th = check(c.judge(), "throughput")
+            self.assertEqual(th["numbers"]["lost_by"], {"generator": 6})
+            self.assertEqual(th["numbers"]["draw"], 10)
+            self.assertFalse(th["pass"])
+        finally:
+            c.close()
+
+    def test_a_late_cut_off_iteration_is_lost_once(self):
+        # arrival rate 10/s over 1 s: 9 arrivals made in time, the 10th (due 0.9) started by the
+        # generator at 1.3 (0.4 s late, tau 250 ms) and cut off at the end: lost 1 (cutoff), not 2
+        rows = [row("user_start", 0.0, user=u) for u in range(10)]
+        for i in range(9):
+            rows.append(row("step", 0.1 * i, user=i, lat="0.001"))
+        rows.append(row("step", 1.3, user=9, sched=0.9, start=1.3, lat="1.000", ok=False, ek="cutoff"))
+        c = Case(plan_text(pacing='mode = "arrival-rate"\nrate = "10/s"', users=10), rows)
+        try:
+            th = check(c.judge(), "throughput")
+            self.assertEqual(th["numbers"]["lost_by"], {"cutoff": 1})
+            self.assertEqual(th["numbers"]["lost"], 1)
+        finally:
+            c.close()
+
+    def test_an_empty_window_judges_the_whole_run_without_a_band(self):
+        rows = [row("user_start", 0.0), row("step", 0.2, lat="0.500")]
+        c = Case(plan_text('max = "20ms"', users=1, dur="1s", ramp="1s"), rows)
+        try:
+            r = c.judge()
+            self.assertEqual(r["scope"], "whole_run")
+            self.assertEqual(r["span"], [0.0, 1.0])
+            self.assertFalse(any(x["stat"] == "throughput" for x in r["checks"]))
+            self.assertFalse(check(r, "max")["pass"])
         finally:
             c.close()
 

@@ -18,6 +18,10 @@ Modes (times in seconds, latencies in ms):
   warmup     --latency L --slow S --until T    S ms until T, then L ms
   drift      --latency L --slope K             L + K*t ms (t since start)
   idleclose  --latency L --idle I              closes a kept-alive connection idle for I ms
+  reuseclose --latency L --p P                 a share P of the requests that arrive on a reused
+                                               connection read, then the connection closed with no
+                                               answer (the idle-close race, made certain: the
+                                               client cannot tell the two apart, running.md)
 
 Every mode also takes per-request overrides in the query string, as pace's
 embedded target does: ?latency=MS (a number of ms) and ?status=CODE; and
@@ -76,6 +80,7 @@ def main():
             # no Nagle: the header and the body are two writes, and Nagle's wait for the
             # ACK of the first (delayed by the client, ~40 ms) would add to every answer
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.served = 0  # requests read on this connection
 
         def handle_any(self):
             arrived = now()
@@ -87,6 +92,18 @@ def main():
             status = 200
             hang = q.get("hang", ["0"])[0] == "1"
             m = o.mode
+            self.served += 1
+            if m == "reuseclose" and self.served > 1:
+                with lock:
+                    drop = rng.random() < o.p
+                if drop:
+                    # the request is read; the connection ends before any byte of an answer
+                    self.close_connection = True
+                    try:
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                    return
             if m == "hang":
                 with lock:
                     hang = hang or rng.random() < o.p
