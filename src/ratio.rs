@@ -80,7 +80,7 @@ impl Ratio {
             if scale > MAX_SCALE as i64 {
                 // Strip zeros the scale can lose (e.g. 100e-20) first.
                 let mut s = scale;
-                while s > MAX_SCALE as i64 && num % 10 == 0 {
+                while s > MAX_SCALE as i64 && num.is_multiple_of(10) {
                     num /= 10;
                     s -= 1;
                 }
@@ -141,14 +141,33 @@ impl Ratio {
     }
 }
 
+/// The relative error of an expected count held as a float: it comes
+/// from decimals (users × window / interval), which a double carries
+/// to about 1e-16, and through a few operations. A count within this
+/// (relative) of a band's edge is on the edge: 5 users × 5 s / 150 ms is
+/// 500/3, held as 166.66666666666669, and 129 = 500/3 × 0.774 exactly
+/// must be inside a 22.6 % band, where the float product reads
+/// 129.00000000000003.
+pub const EDGE_EPSILON: f64 = 1e-12;
+
+/// `x >= limit`, a limit computed in floats from exact decimals: exact
+/// but for [`EDGE_EPSILON`] (relative) at the edge.
+pub fn at_least(x: f64, limit: f64) -> bool {
+    x >= limit - EDGE_EPSILON * limit.abs().max(1.0)
+}
+
+/// `x <= limit`, as [`at_least`].
+pub fn at_most(x: f64, limit: f64) -> bool {
+    x <= limit + EDGE_EPSILON * limit.abs().max(1.0)
+}
+
 /// Whether `count >= expected · (1 − f)` and `count <= expected · (1 + f)`
 /// for a fixed tolerance `f`, compared as `count · den` against
-/// `expected · (den ∓ num)`: exact whenever `expected` and the products
-/// are representable (whole counts under 2^53 and a share like 5/100),
-/// and never off by a float's last bit at the boundary otherwise.
+/// `expected · (den ∓ num)`: the share exactly as written, and the
+/// expected count (a float from decimals) to [`EDGE_EPSILON`].
 pub fn within_tolerance(count: f64, expected: f64, f: Ratio) -> bool {
     let (num, den) = (f.num as f64, f.den as f64);
-    count * den >= expected * (den - num) && count * den <= expected * (den + num)
+    at_least(count * den, expected * (den - num)) && at_most(count * den, expected * (den + num))
 }
 
 #[cfg(test)]
@@ -200,7 +219,10 @@ mod tests {
     #[test]
     fn a_count_exactly_at_its_share_is_within_it() {
         let r = Ratio::parse("0.7%").unwrap();
-        assert!(0.7_f64 / 100.0 < 7.0 / 1000.0, "the float trap is real");
+        assert!(
+            std::hint::black_box(0.7_f64) / 100.0 < 7.0 / 1000.0,
+            "the float trap is real"
+        );
         assert!(r.admits(7, 1000));
         assert!(!r.admits(8, 1000));
         assert!(!r.admits(71, 10_000) && r.admits(70, 10_000));
@@ -222,9 +244,25 @@ mod tests {
         let f = Ratio::parse("5.9%").unwrap();
         // 1000 × (1 − 0.059) = 941.0000000000001 in floats: 941 must be
         // inside, as 1000 × 0.941 = 941 exactly.
-        assert!(1000.0 * (1.0 - 0.059_f64) > 941.0, "the trap is real");
+        assert!(
+            1000.0 * (1.0 - std::hint::black_box(0.059_f64)) > 941.0,
+            "the trap is real"
+        );
         assert!(within_tolerance(941.0, 1000.0, f));
         assert!(!within_tolerance(940.0, 1000.0, f));
+        // The adversarial study's 1-0089: E = 5 users × 5 s / 150 ms =
+        // 500/3, held as 166.66666666666669; at 22.6 % the lower edge is
+        // 500/3 × 0.774 = 129 exactly, and 129 is inside.
+        let e = std::hint::black_box(5.0) * 5.0 / 0.15;
+        assert!(e * 774.0 > 129_000.0, "the float reads above the edge");
+        let f = Ratio::parse("0.226").unwrap();
+        assert!(within_tolerance(129.0, e, f));
+        assert!(!within_tolerance(128.0, e, f));
+        // 2-0036: E = 200/3, 1 %: 66 is the lower edge.
+        let e = std::hint::black_box(80.0) / 3.0 + 40.0;
+        let f = Ratio::parse("1%").unwrap();
+        assert!(within_tolerance(66.0, e, f));
+        assert!(!within_tolerance(65.0, e, f));
     }
 
     proptest! {

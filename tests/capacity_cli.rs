@@ -214,6 +214,21 @@ fn stair_summary(levels: &[(f64, f64, f64)], partial: bool) -> String {
     .to_string()
 }
 
+/// The stair's plan.toml: one group of `steps` steps (the levels'
+/// folders are absent, so the stair's plan gives the transactions per
+/// iteration).
+fn stair_plan(dir: &std::path::Path, steps: usize) {
+    let mut plan = String::from(
+        "[target]\ntps = 1\nresponse_time = \"1s\"\n\n[run.stairs]\nusers = [1, 2, 3]\nhold = \"5s\"\n\n[[group]]\nname = \"shop\"\nusers = 1\n\n[group.pacing]\nmode = \"none\"\n",
+    );
+    for i in 0..steps {
+        plan.push_str(&format!(
+            "\n[[group.step]]\nname = \"s{i}\"\nurl = \"http://127.0.0.1:1/{i}\"\n"
+        ));
+    }
+    std::fs::write(dir.join("plan.toml"), plan).unwrap();
+}
+
 /// An ordinary run's folder: plan.toml with `users` closed users and a
 /// summary.json with the steady rate and the all-transactions mean.
 fn run_folder(
@@ -284,6 +299,7 @@ fn a_stair_run_folder_is_fitted_level_by_level() {
         stair_summary(&levels, false),
     )
     .unwrap();
+    stair_plan(dir.path(), 1);
     let v = json(&[dir.path().to_str().unwrap()]);
     assert!((f(&v["sigma"]["value"]) - 2.773e-2).abs() < 5e-6);
     assert!((f(&v["kappa"]["value"]) - 1.0437e-4).abs() < 5e-8);
@@ -502,6 +518,7 @@ fn a_partial_stair_keeps_its_levels_and_drops_an_empty_one() {
     s["verdict"] =
         serde_json::json!({"pass": false, "reasons": ["the stair did not finish: interrupted"]});
     std::fs::write(dir.path().join("summary.json"), s.to_string()).unwrap();
+    stair_plan(dir.path(), 1);
     let v = json(&[dir.path().to_str().unwrap()]);
     assert_eq!(v["points"], 7);
     let w: Vec<&str> = v["warnings"]

@@ -198,6 +198,17 @@ fn report(dir: &Path) -> PathBuf {
         .collect::<Vec<_>>()
         .into();
     s["start_skew_s"] = 0.0084.into();
+    // As the runner leaves them: the hosts hit (one per iteration, its
+    // host a variable) and pace's CPU, above its limit in one interval,
+    // drawn on the throughput graph.
+    s["meta"]["targets"] = serde_json::json!([
+        "http://127.0.0.1:9",
+        "https://shop-${region}.eu-central-1.internal.example.com:8443"
+    ]);
+    s["meta"]["generator"] = serde_json::json!({
+        "cores": 2.0, "cpu_span": 0.34, "cpu_max": 0.86, "limit": 0.8,
+        "intervals": (0..13).map(|i| if i == 7 { 0.86 } else { 0.2 + 0.01 * i as f64 }).collect::<Vec<_>>()
+    });
     std::fs::write(&path, serde_json::to_string(&s).unwrap()).unwrap();
     let (code, _, err) = common::pace(dir, &["report", d]);
     assert!(matches!(code, 0 | 1), "pace report exited {code}: {err}");
@@ -317,6 +328,10 @@ fn report_html_reads_at_400_px_and_prints_small() {
         !html.contains("<script"),
         "report.html must carry no script"
     );
+    assert!(
+        html.contains("pace CPU (right)") && html.contains("shop-${region}.eu-central-1"),
+        "the generator's CPU and the hosts hit, kept by `pace report`"
+    );
 
     // 400 px wide, with the probe.
     let probe_html = html
@@ -353,8 +368,8 @@ fn report_html_reads_at_400_px_and_prints_small() {
         sw <= cw,
         "the page scrolls sideways at 400 px: {sw} px wide in {cw} px"
     );
-    // 6 graphs for All Transactions, 4 per timer.
-    assert_eq!(m["svgs"], 6 + 3 * 4, "graphs");
+    // 2 over time, 4 more for All Transactions, 4 per timer.
+    assert_eq!(m["svgs"], 2 + 4 + 3 * 4, "graphs");
     assert_eq!(m["empty"], 0, "an SVG with no size");
     assert_eq!(
         m["outside"],

@@ -318,10 +318,18 @@ fn a_stair_finds_the_known_capacity_of_the_embedded_target_within_10_percent() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let fit: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let peak = fit["peak"]["x"].as_f64().unwrap();
+    // A hard ceiling: the plateau model leads, its bound is X_max and its
+    // knee N* (the USL would put a peak near 8 users).
+    assert_eq!(fit["model"]["chosen"], "plateau", "{fit:#}");
+    let bound = fit["plateau"]["x_max"]["value"].as_f64().unwrap();
     assert!(
-        (peak - x_max).abs() <= 0.1 * x_max,
-        "USL X(N*) {peak}: {fit:#}"
+        (bound - x_max).abs() <= 0.1 * x_max,
+        "plateau X_max {bound}: {fit:#}"
+    );
+    let fitted_knee = fit["plateau"]["knee"]["value"].as_f64().unwrap();
+    assert!(
+        (fitted_knee - n_star).abs() <= 0.1 * n_star,
+        "plateau knee {fitted_knee}: {fit:#}"
     );
     assert_eq!(fit["knee"]["n"].as_f64().unwrap(), knee);
 

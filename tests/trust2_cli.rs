@@ -191,6 +191,16 @@ fn an_overloaded_generator_is_named_not_chance() {
     );
     // The arrivals never started are in samples.csv, as missed rows.
     assert!(s["missed"].as_u64().unwrap() > 1_000_000, "{}", s["missed"]);
+    // pace's own CPU was measured, and its warning follows its figure.
+    let g = &s["meta"]["generator"];
+    let cpu = g["cpu_span"].as_f64().unwrap();
+    assert!(g["cores"].as_f64().unwrap() >= 1.0, "{g}");
+    assert!(cpu > 0.0 && cpu <= 1.0, "{g}");
+    let warned = s["verdict"]["notes"]
+        .to_string()
+        .contains("the generator was the bottleneck");
+    assert_eq!(warned, cpu > g["limit"].as_f64().unwrap(), "{g}");
+    assert!(out.contains("pace's CPU ("), "{out}");
 }
 
 /// verdict-blames-chance-for-generator, 2: a fixed-pacing shard stopped

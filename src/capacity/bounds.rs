@@ -9,6 +9,31 @@
 use super::network::Network;
 use serde::Serialize;
 
+/// The asymptotic bounds of a closed system from its total demand, its
+/// bottleneck's demand and the think time, without the centres (what
+/// `pace capacity --demand` draws).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Demands {
+    /// D, the total service demand of one job over the queueing centres (s).
+    pub total_s: f64,
+    /// D_max, the bottleneck's service demand (s).
+    pub max_s: f64,
+    /// Z, the think time (s).
+    pub think_s: f64,
+}
+
+impl Demands {
+    /// X(N) ≤ min(N/(D+Z), 1/D_max), per second (QSP §5.2, Jain §33.6).
+    pub fn throughput_upper(&self, n: f64) -> f64 {
+        (n / (self.total_s + self.think_s)).min(1.0 / self.max_s)
+    }
+
+    /// R(N) ≥ max(D, N·D_max − Z), seconds.
+    pub fn response_lower(&self, n: f64) -> f64 {
+        self.total_s.max(n * self.max_s - self.think_s)
+    }
+}
+
 /// Asymptotic bounds at N users.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Asymptotic {

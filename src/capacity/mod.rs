@@ -4,10 +4,13 @@
 //! answers the tests reproduce are in `shared/reference/capacity.md`.
 
 pub mod bounds;
+pub mod choice;
 pub mod erlang;
+pub mod findings;
 pub mod interval;
 pub mod knee;
 pub mod laws;
 pub mod mva;
 pub mod network;
+pub mod plateau;
 pub mod usl;

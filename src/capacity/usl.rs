@@ -29,6 +29,11 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 /// `usl` R package ("'data' has only a few values") ask for six.
 pub const RECOMMENDED_POINTS: usize = 6;
 
+/// The largest concurrency N fitted: 10⁹ users, as `pace model --users`.
+/// Beyond it N² overflows the solver's Jacobian long before any real
+/// system is that large, and the fit would return its start unchanged.
+pub const MAX_CONCURRENCY: f64 = 1e9;
+
 /// The three USL coefficients (Gunther 2007, eq. 4.31).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Usl {
@@ -288,8 +293,8 @@ pub enum FitError {
     /// Three coefficients need at least three points.
     #[error("{0} point(s): the USL has 3 coefficients, so at least 3 load levels are needed")]
     TooFewPoints(usize),
-    /// N must be finite and > 0.
-    #[error("point {index}: N = {value} must be a number greater than 0")]
+    /// N must be finite, > 0 and at most [`MAX_CONCURRENCY`].
+    #[error("point {index}: N = {value} must be a number greater than 0 and at most 1e9")]
     BadConcurrency { index: usize, value: f64 },
     /// X must be finite and > 0.
     #[error("point {index}: X = {value} must be a number greater than 0")]
@@ -308,14 +313,22 @@ pub enum FitError {
 /// Checks the points as [`fit`] needs them.
 pub fn validate(points: &[(f64, f64)]) -> Result<(), FitError> {
     for (index, &(n, x)) in points.iter().enumerate() {
-        if !(n.is_finite() && n > 0.0) {
+        if !(n.is_finite() && n > 0.0 && n <= MAX_CONCURRENCY) {
             return Err(FitError::BadConcurrency { index, value: n });
         }
         if !(x.is_finite() && x > 0.0) {
             return Err(FitError::BadThroughput { index, value: x });
         }
-        if points[..index].iter().any(|&(m, _)| m == n) {
-            return Err(FitError::DuplicateConcurrency { index, value: n });
+    }
+    // Duplicates by sorting a copy: a search per point was quadratic.
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    order.sort_by(|&a, &b| points[a].0.total_cmp(&points[b].0).then(a.cmp(&b)));
+    for w in order.windows(2) {
+        if points[w[0]].0 == points[w[1]].0 {
+            return Err(FitError::DuplicateConcurrency {
+                index: w[1],
+                value: points[w[1]].0,
+            });
         }
     }
     if points.len() < 3 {

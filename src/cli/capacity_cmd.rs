@@ -1,5 +1,7 @@
-//! `pace capacity INPUT...`: fit the Universal Scalability Law to measured
-//! (N, X[, R]) points and answer capacity questions (docs/capacity.md).
+//! `pace capacity INPUT...`: fit the Universal Scalability Law and the
+//! plateau (asymptotic-bounds) model to measured (N, X[, R]) points, say
+//! which the data support, and answer capacity questions with it
+//! (docs/capacity.md).
 //! The readers of CSVs, stair runs and run folders are in
 //! `capacity_input`; they all give the same `Measured` points.
 
@@ -7,7 +9,7 @@ use super::capacity_input::read_inputs;
 use super::exit;
 use crate::capacity::network::Network;
 use crate::capacity::usl;
-use crate::export::html::capacity_page::{CapacityPage, Demands, capacity_html};
+use crate::export::html::capacity_page::{CapacityPage, capacity_html};
 use crate::output::capacity::{CapacityReport, Questions, capacity_json, capacity_table};
 use crate::units;
 use clap::Args;
@@ -22,7 +24,14 @@ Each INPUT is one of:
   a run's results folder: one point, N = its plan's users, X = its steady
     rate per second, R = its all-transactions mean (partial runs are left
     out with a warning).
-Inputs mix; no N may repeat.
+Inputs mix; no N may repeat. A results folder's X counts transactions; where
+an iteration makes several, X is divided by them (from the plan.toml) so that
+it counts iterations, the unit a think time belongs to.
+
+The first row says which model leads: the USL, or the plateau
+X(N) = min(N/(D+Z), 1/Dmax) of a hard ceiling, with its knee and bound (BIC,
+and a runs test on the residuals). A finding the data do not support, or an
+impossible value, reads \"not determined\" with the reason.
 
 Examples (the Cisco benchmark of Schwartz's USL e-book, 32 levels):
   pace capacity cisco.csv
@@ -37,7 +46,10 @@ Examples (the Cisco benchmark of Schwartz's USL e-book, 32 levels):
   pace capacity cisco.csv --json
       every number, unrounded, as one JSON object
   pace capacity results/stairs-run --think 1s --html capacity.html
-      the fit of a stair run, and a page with X vs N and R vs N graphs
+      the fit of a stair run in iterations per second, and a page with
+      X vs N and R vs N graphs
+  pace capacity tx.csv --transactions-per-iteration 3 --think 1s
+      a CSV of transactions of 3-step iterations, counted in iterations
   pace capacity results/run-10u results/run-20u results/run-40u results/run-80u
       one point per run folder
   pace capacity stairs.csv --demand 20ms,5ms --think 1s --target-x 40 --html c.html
@@ -69,6 +81,11 @@ pub struct CapacityArgs {
     /// Also write a standalone HTML page with the fit and its graphs.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// Transactions each iteration of a CSV's X makes: X is divided by it
+    /// (and R multiplied) so that X counts iterations, the unit --think
+    /// belongs to. Results folders read theirs from their plan.toml.
+    #[arg(long, value_name = "K", value_parser = positive)]
+    transactions_per_iteration: Option<f64>,
     /// Confidence level of the coefficients' two-sided intervals.
     #[arg(long, default_value = "0.95", value_parser = probability)]
     confidence: f64,
@@ -101,7 +118,7 @@ fn durations(s: &str) -> Result<DemandList, String> {
 }
 
 pub fn run(a: CapacityArgs) -> i32 {
-    let inputs = match read_inputs(&a.input) {
+    let inputs = match read_inputs(&a.input, a.transactions_per_iteration) {
         Ok(m) => m,
         Err(e) => {
             errln!("error: {e}");
@@ -110,7 +127,7 @@ pub fn run(a: CapacityArgs) -> i32 {
     };
     let demands = match &a.demand {
         Some(d) => match Network::from_demands(&d.0, a.think.unwrap_or(0.0)) {
-            Ok(net) => Some(Demands {
+            Ok(net) => Some(crate::capacity::bounds::Demands {
                 total_s: net.queueing_demand_s(),
                 max_s: net.max_demand_s(),
                 think_s: net.think_s,
@@ -137,19 +154,29 @@ pub fn run(a: CapacityArgs) -> i32 {
         target_x: a.target_x,
         target_r: a.target_r,
         think: a.think.unwrap_or(0.0),
+        demands,
     };
-    let mut report = CapacityReport::new(inputs.source.clone(), inputs.points, fit, questions);
+    let x_unit = if inputs.per_second {
+        inputs.unit.label.clone()
+    } else if a.transactions_per_iteration.is_some() {
+        "iterations, in the input's unit".to_string()
+    } else {
+        "the input's unit".to_string()
+    };
+    let mut report = CapacityReport::with_unit(
+        inputs.source.clone(),
+        inputs.points,
+        fit,
+        questions,
+        inputs.unit,
+    );
     report.warnings.splice(0..0, inputs.warnings);
     if let Some(path) = &a.html {
         let page = CapacityPage {
             report: &report,
             demands,
             think_s: a.think,
-            x_unit: if inputs.per_second {
-                "per second"
-            } else {
-                "the input's unit"
-            },
+            x_unit: &x_unit,
         };
         let written = capacity_html(&page)
             .map_err(|e| e.to_string())

@@ -3,7 +3,7 @@
 //! levels) or ordinary run folders (one point per run). Every refusal is
 //! one line naming the file, and the line or key.
 
-use crate::output::capacity::Measured;
+use crate::output::capacity::{Measured, XUnit};
 use crate::plan::file::{PacingMode, PlanFile};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -14,10 +14,14 @@ use std::path::{Path, PathBuf};
 pub struct Point {
     pub m: Measured,
     pub origin: String,
+    /// Transactions per iteration behind this point's X (its plan's
+    /// groups; the mean over the groups' mix when they differ), `None`
+    /// for a CSV's point: its unit is its tool's.
+    pub per_iteration: Option<f64>,
 }
 
 /// Every input read: the points sorted by N, what was left out and why.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Inputs {
     pub points: Vec<Measured>,
     /// Caveats about what was read (a partial run skipped, a level that
@@ -28,31 +32,57 @@ pub struct Inputs {
     pub per_second: bool,
     /// The inputs' names, for the report.
     pub source: String,
+    /// What X counts after the conversion to one unit.
+    pub unit: XUnit,
 }
 
-/// Reads every input; refuses with one line on the first problem.
-pub fn read_inputs(paths: &[PathBuf]) -> Result<Inputs, String> {
+/// The most points pace fits: a per-second export of a day is 86 400
+/// rows; a million is more than any load test measures levels.
+pub const MAX_POINTS: usize = 1_000_000;
+
+/// The largest CSV read: 64 MiB, about two million `N,X,R` rows.
+pub const MAX_CSV_BYTES: u64 = 64 << 20;
+
+/// Reads every input and brings X to one unit; refuses with one line on
+/// the first problem.
+///
+/// The unit (docs/capacity.md, "What X counts"): a results folder's X
+/// counts transactions, and a think time belongs to an iteration, so
+/// wherever an iteration makes more than one transaction X is divided by
+/// the transactions per iteration (and a measured mean R, per
+/// transaction, multiplied by it): X in iterations per second, R the time
+/// of the whole flow. `csv_per_iteration` (`--transactions-per-iteration`)
+/// does the same for CSV inputs, whose unit pace cannot know.
+pub fn read_inputs(paths: &[PathBuf], csv_per_iteration: Option<f64>) -> Result<Inputs, String> {
     let mut all: Vec<Point> = Vec::new();
     let mut warnings = Vec::new();
     let mut per_second = true;
+    let mut seen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    let mut csvs: Vec<String> = Vec::new();
     for path in paths {
         let points = if path.is_dir() {
             read_folder(path, &mut warnings)?
         } else {
             per_second = false;
-            let text = std::fs::read(path).map_err(|e| {
-                let e = crate::input::plain(&e);
-                format!("{}: cannot read: {e}", path.display())
-            })?;
+            csvs.push(path.display().to_string());
+            let text = read_csv_bytes(path)?;
             read_csv(&text, &path.display().to_string())?
         };
         for p in points {
-            if let Some(q) = all.iter().find(|q| q.m.n == p.m.n) {
+            // -0.0 and 0.0 never get here (N > 0), so the bits are the value.
+            if let Some(&i) = seen.get(&p.m.n.to_bits()) {
                 return Err(format!(
                     "{}: N = {} already given by {}: average repeated runs into one point",
-                    p.origin, p.m.n, q.origin
+                    p.origin, p.m.n, all[i].origin
                 ));
             }
+            if all.len() == MAX_POINTS {
+                return Err(format!(
+                    "{}: more than {MAX_POINTS} points: pace fits at most {MAX_POINTS} load levels",
+                    p.origin
+                ));
+            }
+            seen.insert(p.m.n.to_bits(), all.len());
             all.push(p);
         }
     }
@@ -67,6 +97,7 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Inputs, String> {
             all.len()
         ));
     }
+    let unit = one_unit(&mut all, csv_per_iteration, &csvs)?;
     let mut points: Vec<Measured> = all.into_iter().map(|p| p.m).collect();
     points.sort_by(|a, b| a.n.total_cmp(&b.n));
     Ok(Inputs {
@@ -74,7 +105,84 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Inputs, String> {
         warnings,
         per_second,
         source,
+        unit,
     })
+}
+
+/// Reads a CSV input: a regular file (a FIFO or a device is refused at
+/// once) of at most [`MAX_CSV_BYTES`].
+fn read_csv_bytes(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let d = path.display();
+    let f = crate::input::open_regular(path).map_err(|e| format!("{d}: cannot read: {e}"))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_CSV_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{d}: cannot read: {}", crate::input::plain(&e)))?;
+    if bytes.len() as u64 > MAX_CSV_BYTES {
+        return Err(format!(
+            "{d}: larger than {} MiB: not a CSV of load levels pace reads",
+            MAX_CSV_BYTES >> 20
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Divides every point's X by its transactions per iteration (and
+/// multiplies its R) so that all count iterations, and says so; refuses
+/// a mix it cannot bring to one unit.
+fn one_unit(
+    all: &mut [Point],
+    csv_per_iteration: Option<f64>,
+    csvs: &[String],
+) -> Result<XUnit, String> {
+    let folder_k: Vec<f64> = all.iter().filter_map(|p| p.per_iteration).collect();
+    if let Some(k) = csv_per_iteration {
+        if csvs.is_empty() {
+            return Err(format!(
+                "--transactions-per-iteration {k}: applies to CSV inputs only; a results folder's plan.toml gives its own"
+            ));
+        }
+        for p in all.iter_mut().filter(|p| p.per_iteration.is_none()) {
+            p.per_iteration = Some(k);
+        }
+    }
+    let multi = folder_k.iter().any(|&k| k != 1.0);
+    if multi && let Some(csv) = all.iter().find(|p| p.per_iteration.is_none()) {
+        let f = all
+            .iter()
+            .find(|p| p.per_iteration.is_some_and(|k| k != 1.0))
+            .map_or(String::new(), |p| p.origin.clone());
+        return Err(format!(
+            "{}: a CSV's X is in its own unit and {f} counts {} transactions per iteration: give --transactions-per-iteration K for the CSV (1 if it counts iterations)",
+            csv.origin,
+            crate::units::round_sig(
+                all.iter()
+                    .find(|p| p.per_iteration.is_some_and(|k| k != 1.0))
+                    .and_then(|p| p.per_iteration)
+                    .unwrap_or(1.0),
+                4
+            )
+        ));
+    }
+    let ks: Vec<f64> = all.iter().filter_map(|p| p.per_iteration).collect();
+    if ks.len() < all.len() {
+        // Only CSVs without the flag (and perhaps one-transaction runs).
+        return Ok(XUnit::as_given());
+    }
+    if ks.iter().all(|&k| k == 1.0) {
+        return Ok(XUnit::one_transaction(csvs.is_empty()));
+    }
+    for p in all.iter_mut() {
+        let k = p.per_iteration.unwrap_or(1.0);
+        p.m.x /= k;
+        p.m.r = p.m.r.map(|r| r * k);
+    }
+    let common = ks.iter().all(|&k| k == ks[0]).then_some(ks[0]);
+    let (lo, hi) = ks.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &k| {
+        (lo.min(k), hi.max(k))
+    });
+    Ok(XUnit::iterations(common, (lo, hi), !csvs.is_empty()))
 }
 
 /// The part of summary.json read here; the rest is ignored.
@@ -106,6 +214,38 @@ struct VerdictProbe {
 struct MetaProbe {
     #[serde(default)]
     partial_reason: Option<String>,
+    /// The judged window, when it is not ramp-up to the end.
+    #[serde(default)]
+    window_s: Option<[f64; 2]>,
+    #[serde(default)]
+    ramp_up_s: Option<f64>,
+    #[serde(default)]
+    duration_s: Option<f64>,
+    /// `pace run --users` and the like, and what they came to.
+    #[serde(default)]
+    overrides: Option<OverridesProbe>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OverridesProbe {
+    #[serde(default)]
+    effective: Option<EffectiveProbe>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EffectiveProbe {
+    #[serde(default)]
+    users: std::collections::BTreeMap<String, u64>,
+}
+
+impl MetaProbe {
+    /// The span the run's achieved counts cover: `window_s`, else the
+    /// plan's ramp-up to its end.
+    fn window(&self) -> Option<(f64, f64)> {
+        self.window_s
+            .map(|[a, b]| (a, b))
+            .or(self.ramp_up_s.zip(self.duration_s))
+    }
 }
 
 /// summary.json's `stairs`: the levels a stair run measured on their
@@ -119,6 +259,9 @@ struct Stairs {
 #[derive(Debug, Deserialize)]
 struct StairLevel {
     level: u32,
+    /// The level's own results folder, relative to the stair's.
+    #[serde(default)]
+    dir: Option<String>,
     /// Users (closed) or in-flight concurrency (open) of the level.
     n: f64,
     x_per_s: f64,
@@ -172,7 +315,11 @@ fn read_folder(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Point>, Str
                 stairs.levels.len()
             ));
         }
-        return stair_points(dir, &stairs, warnings);
+        let mut points = stair_points(dir, &stairs, warnings)?;
+        for (p, level) in points.iter_mut() {
+            p.per_iteration = Some(level_per_iteration(dir, level)?);
+        }
+        return Ok(points.into_iter().map(|(p, _)| p).collect());
     }
     let Some(achieved) = probe.achieved else {
         return Err(format!(
@@ -192,12 +339,17 @@ fn read_folder(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Point>, Str
         &summary,
         &achieved,
         probe.all_transactions.as_ref(),
+        probe.meta.as_ref(),
         warnings,
     )
     .map(|p| vec![p])
 }
 
-fn stair_points(dir: &Path, s: &Stairs, warnings: &mut Vec<String>) -> Result<Vec<Point>, String> {
+fn stair_points<'a>(
+    dir: &Path,
+    s: &'a Stairs,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<(Point, &'a StairLevel)>, String> {
     let d = dir.display();
     if s.model != "closed" && s.model != "open" {
         return Err(format!(
@@ -236,14 +388,18 @@ fn stair_points(dir: &Path, s: &Stairs, warnings: &mut Vec<String>) -> Result<Ve
             continue;
         }
         let r = l.r_avg_s.filter(|r| r.is_finite() && *r >= 0.0);
-        out.push(Point {
-            m: Measured {
-                n: l.n,
-                x: l.x_per_s,
-                r,
+        out.push((
+            Point {
+                m: Measured {
+                    n: l.n,
+                    x: l.x_per_s,
+                    r,
+                },
+                origin: format!("{d} level {}", l.level),
+                per_iteration: None,
             },
-            origin: format!("{d} level {}", l.level),
-        });
+            l,
+        ));
     }
     Ok(out)
 }
@@ -256,6 +412,7 @@ fn run_point(
     summary: &Path,
     achieved: &AchievedProbe,
     all: Option<&StatsProbe>,
+    meta: Option<&MetaProbe>,
     warnings: &mut Vec<String>,
 ) -> Result<Point, String> {
     let d = dir.display();
@@ -279,7 +436,18 @@ fn run_point(
             g.name
         ));
     }
-    let n: u64 = plan.groups.iter().map(|g| g.users).sum();
+    // `pace run --users` changed the users; the folder's plan.toml is the
+    // file as written, so the recorded effective users are the run's N.
+    let effective = meta
+        .and_then(|m| m.overrides.as_ref())
+        .and_then(|o| o.effective.as_ref())
+        .map(|e| &e.users);
+    let users = |g: &crate::plan::file::GroupSection| -> u64 {
+        effective
+            .and_then(|u| u.get(&g.name).copied())
+            .unwrap_or(g.users)
+    };
+    let n: u64 = plan.groups.iter().map(users).sum();
     if n == 0 {
         return Err(format!("{}: the plan has no users", plan_path.display()));
     }
@@ -300,10 +468,152 @@ fn run_point(
     // no windowed histogram), so with a long ramp-up it reads a little
     // low against the window's X.
     let r = all.filter(|s| s.count > 0).map(|s| s.avg);
+    let running: Vec<(&str, usize)> = plan
+        .groups
+        .iter()
+        .filter(|g| users(g) > 0)
+        .map(|g| (g.name.as_str(), g.transactions_per_iteration()))
+        .collect();
+    let per_iteration = mix_per_iteration(dir, &running, meta.and_then(MetaProbe::window))?;
     Ok(Point {
         m: Measured { n: n as f64, x, r },
         origin: d.to_string(),
+        per_iteration: Some(per_iteration),
     })
+}
+
+/// The transactions per iteration behind a stair level's X: from the
+/// level's own plan.toml (its groups and their users at that level), or
+/// the stair's plan.toml when the level's is gone and every group makes
+/// the same number.
+fn level_per_iteration(stair: &Path, level: &StairLevel) -> Result<f64, String> {
+    let folder = level.dir.as_ref().map(|d| stair.join(d));
+    let level_plan = folder.as_ref().map(|f| f.join("plan.toml"));
+    let (plan, plan_path) = match level_plan.as_ref().filter(|p| p.is_file()) {
+        Some(p) => (read_plan(p)?, p.clone()),
+        None => {
+            let p = stair.join("plan.toml");
+            let plan = read_plan(&p)?;
+            let ks: Vec<usize> = plan
+                .groups
+                .iter()
+                .map(|g| g.transactions_per_iteration())
+                .collect();
+            if ks.iter().any(|&k| k != ks[0]) {
+                return Err(format!(
+                    "{}: level {}: its plan.toml is missing and the stair's groups make different numbers of transactions per iteration ({}): X cannot be counted in iterations",
+                    stair.display(),
+                    level.level,
+                    list(&ks)
+                ));
+            }
+            return Ok(ks.first().copied().unwrap_or(1) as f64);
+        }
+    };
+    let running: Vec<(&str, usize)> = plan
+        .groups
+        .iter()
+        .filter(|g| g.users > 0)
+        .map(|g| (g.name.as_str(), g.transactions_per_iteration()))
+        .collect();
+    let folder = plan_path.parent().unwrap_or(stair);
+    let window = read_meta(folder).and_then(|m| m.window());
+    mix_per_iteration(folder, &running, window)
+}
+
+fn read_plan(path: &Path) -> Result<PlanFile, String> {
+    let text = crate::input::read_text(path).map_err(|e| {
+        format!(
+            "{}: cannot read: {e} (the plan gives the transactions per iteration)",
+            path.display()
+        )
+    })?;
+    PlanFile::parse(&text, &path.display().to_string()).map_err(|e| e.to_string())
+}
+
+/// A results folder's summary.json `meta`, when it has one.
+fn read_meta(folder: &Path) -> Option<MetaProbe> {
+    let text = crate::input::read_text(&folder.join("summary.json")).ok()?;
+    let probe: SummaryProbe = serde_json::from_str(&text).ok()?;
+    probe.meta
+}
+
+fn list(ks: &[usize]) -> String {
+    ks.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Transactions per iteration of the groups that ran, `running` = (name,
+/// its transactions per iteration). One count when they agree; when they
+/// differ, the mean over the mix the run really completed: with cᵍ
+/// successful transactions of group g ending in the judged `window`,
+/// k̄ = Σcᵍ / Σ(cᵍ/kᵍ), so that X/k̄ = Σ Xᵍ/kᵍ is the iterations per second
+/// of all groups together. The counts come from the folder's samples.csv;
+/// without it (or without a window) the groups' X cannot be told apart
+/// and the point is refused.
+fn mix_per_iteration(
+    folder: &Path,
+    running: &[(&str, usize)],
+    window: Option<(f64, f64)>,
+) -> Result<f64, String> {
+    let d = folder.display();
+    let Some(&(_, k0)) = running.first() else {
+        return Err(format!("{d}/plan.toml: no group has users"));
+    };
+    if let Some(&(g, _)) = running.iter().find(|(_, k)| *k == 0) {
+        return Err(format!(
+            "{d}/plan.toml: group \"{g}\" makes no transaction per iteration"
+        ));
+    }
+    if running.iter().all(|&(_, k)| k == k0) {
+        return Ok(k0 as f64);
+    }
+    let ks: Vec<usize> = running.iter().map(|r| r.1).collect();
+    let why = format!("its groups make {} transactions per iteration", list(&ks));
+    let Some((from, to)) = window else {
+        return Err(format!(
+            "{d}: {why} and its summary.json names no judged window: X cannot be counted in iterations"
+        ));
+    };
+    let samples = folder.join("samples.csv");
+    let file = crate::results::sample::open_samples(&samples).map_err(|e| {
+        format!(
+            "{}: cannot read: {} ({why}: X is converted to iterations group by group from the samples)",
+            samples.display(),
+            crate::input::plain(&e)
+        )
+    })?;
+    let mut counts = vec![0u64; running.len()];
+    for row in file.rows {
+        let s = row.map_err(|e| format!("{}: {e}", samples.display()))?;
+        if s.kind != crate::results::sample::Kind::Step || !s.ok {
+            continue;
+        }
+        let end = s.t + s.latency;
+        if end < from || end > to {
+            continue;
+        }
+        if let Some(i) = running.iter().position(|(g, _)| **g == *s.group) {
+            counts[i] += 1;
+        }
+    }
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return Err(format!(
+            "{}: no successful transaction ended in the window {}-{} s ({why}): X cannot be counted in iterations",
+            samples.display(),
+            crate::units::round_sig(from, 4),
+            crate::units::round_sig(to, 4)
+        ));
+    }
+    let iterations: f64 = counts
+        .iter()
+        .zip(running)
+        .map(|(&c, &(_, k))| c as f64 / k as f64)
+        .sum();
+    Ok(total as f64 / iterations)
 }
 
 /// Parses `N,X[,R]` rows. A first row whose first cell is not a number is
@@ -317,6 +627,9 @@ fn read_csv(bytes: &[u8], name: &str) -> Result<Vec<Point>, String> {
         .comment(Some(b'#'))
         .from_reader(bytes);
     let mut out: Vec<(Measured, u64)> = Vec::new();
+    // Duplicates by a hash of N: a linear search per row made a million
+    // rows take minutes.
+    let mut lines: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
     let mut first = true;
     for rec in rdr.records() {
         let rec = rec.map_err(|e| {
@@ -363,6 +676,12 @@ fn read_csv(bytes: &[u8], name: &str) -> Result<Vec<Point>, String> {
         if n <= 0.0 {
             return Err(format!("{at}: N = {n} must be greater than 0"));
         }
+        if n > crate::capacity::usl::MAX_CONCURRENCY {
+            return Err(format!(
+                "{at}: N = {} is beyond 1e9 users: not a load level pace fits",
+                rec.get(0).unwrap_or("")
+            ));
+        }
         if x <= 0.0 {
             return Err(format!("{at}: X = {x} must be greater than 0"));
         }
@@ -371,11 +690,12 @@ fn read_csv(bytes: &[u8], name: &str) -> Result<Vec<Point>, String> {
         {
             return Err(format!("{at}: R = {r} must not be negative"));
         }
-        if let Some((_, l0)) = out.iter().find(|(m, _)| m.n == n) {
+        if let Some(l0) = lines.get(&n.to_bits()) {
             return Err(format!(
                 "{at}: N = {n} already given on line {l0}: average repeated runs into one point"
             ));
         }
+        lines.insert(n.to_bits(), line);
         out.push((Measured { n, x, r }, line));
     }
     Ok(out
@@ -383,6 +703,7 @@ fn read_csv(bytes: &[u8], name: &str) -> Result<Vec<Point>, String> {
         .map(|(m, line)| Point {
             m,
             origin: format!("{name} line {line}"),
+            per_iteration: None,
         })
         .collect())
 }

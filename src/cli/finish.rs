@@ -545,6 +545,7 @@ fn killed_run_meta(
         window_s: None,
         ran_shards: None,
         overrides: None,
+        targets: Vec::new(),
         generator: None,
     }
 }

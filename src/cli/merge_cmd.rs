@@ -199,6 +199,15 @@ fn merged_meta(
         window_s: None,
         ran_shards: None,
         overrides: None,
+        // Every shard's origins, each once, in shard order.
+        targets: set.shards.iter().fold(Vec::new(), |mut all, s| {
+            for t in &s.meta.targets {
+                if !all.contains(t) {
+                    all.push(t.clone());
+                }
+            }
+            all
+        }),
         generator: None,
     }
 }

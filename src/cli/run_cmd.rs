@@ -789,6 +789,7 @@ pub(super) fn run_split(
         window_s: None,
         ran_shards: None,
         overrides: o.overrides.cloned(),
+        targets: exec.targets.clone(),
         generator: crate::results::summary::Generator::from_readings(
             &exec.cpu.points,
             exec.cpu.cores,

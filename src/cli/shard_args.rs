@@ -286,6 +286,7 @@ pub fn write_late(
         window_s: None,
         ran_shards: None,
         overrides: o.overrides.cloned(),
+        targets: Vec::new(),
         generator: None,
     };
     let summary = finish::judged(plan, &empty, meta);

@@ -1,22 +1,129 @@
-//! `pace capacity`'s table and JSON: a fitted USL, its uncertainty and
-//! what it predicts. Both render one [`CapacityReport`], so the table and
-//! `--json` always show the same numbers.
+//! `pace capacity`'s table and JSON: the USL and the plateau fitted to
+//! the same points, which one the data support, and what it predicts.
+//! Both render one [`CapacityReport`], so the table and `--json` always
+//! show the same numbers. Every finding is stated only where the data
+//! support it, and every number a model would give that is impossible (a
+//! negative response time, a throughput above a bound) is reported as
+//! "not determined" with the reason, never as a result.
 
+use crate::capacity::bounds::Demands;
+use crate::capacity::choice::{self, Choice, Chosen};
+use crate::capacity::findings::{self, Finding};
 use crate::capacity::knee::{DEFAULT_SENSITIVITY, kneedle};
-use crate::capacity::usl::{Estimate, Fit, RECOMMENDED_POINTS, Regime};
-use crate::units::{human_duration as h, round_sig};
-use comfy_table::Cell;
-use serde_json::{Value, json};
+use crate::capacity::plateau::PlateauFit;
+use crate::capacity::usl::{Fit, RECOMMENDED_POINTS};
+use crate::units::round_sig;
+
+mod json;
+mod rows;
+pub use json::capacity_json;
+pub use rows::{capacity_rows, capacity_table};
 
 /// One measured load level.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Measured {
     /// Concurrency N (> 0).
     pub n: f64,
-    /// Throughput X (> 0), in the input's unit.
+    /// Throughput X (> 0), in the report's [`XUnit`].
     pub x: f64,
-    /// Measured response time R in seconds, when the input has it.
+    /// Measured mean response time R in seconds, when the input has it:
+    /// of a whole iteration when X counts iterations.
     pub r: Option<f64>,
+}
+
+/// What X counts, after the inputs were brought to one unit
+/// (docs/capacity.md, "What X counts").
+#[derive(Debug, Clone, PartialEq)]
+pub struct XUnit {
+    /// The axis and table label: "iterations per second", "per second",
+    /// "the input's unit".
+    pub label: String,
+    /// One sentence: what X counts and where the conversion came from.
+    pub note: String,
+    /// Transactions per iteration shared by every point, when X was
+    /// converted from transactions (≠ 1): results are also given in
+    /// transactions per second with it.
+    pub per_iteration: Option<f64>,
+    /// X counts iterations (user cycles), so the think time Z, R = N/X − Z
+    /// and the bounds apply to it; false for a CSV taken as given.
+    pub iterations: bool,
+}
+
+impl XUnit {
+    /// Results folders whose iterations are one transaction each.
+    pub fn one_transaction(folders_only: bool) -> XUnit {
+        XUnit {
+            label: "per second".into(),
+            note: if folders_only {
+                "transactions per second; every iteration is one transaction, so also iterations per second".into()
+            } else {
+                "per second (the results folders' iterations are one transaction each; the CSVs' as --transactions-per-iteration says)".into()
+            },
+            per_iteration: None,
+            iterations: true,
+        }
+    }
+
+    /// X converted to iterations per second: transactions/s ÷ `common`
+    /// (or each level's own count, from `range.0` to `range.1`).
+    pub fn iterations(common: Option<f64>, range: (f64, f64), csv: bool) -> XUnit {
+        let k = match common {
+            Some(k) => format!("{} transactions per iteration", sig(k, 4)),
+            None => format!(
+                "each level's own transactions per iteration, {} to {}",
+                sig(range.0, 4),
+                sig(range.1, 4)
+            ),
+        };
+        let from = if csv {
+            "the plans (results folders) and --transactions-per-iteration (CSVs)"
+        } else {
+            "each level's plan.toml"
+        };
+        XUnit {
+            label: "iterations per second".into(),
+            note: format!(
+                "iterations per second: transactions/s ÷ {k} (from {from}); R is the whole iteration's, Z belongs to an iteration"
+            ),
+            per_iteration: common,
+            iterations: true,
+        }
+    }
+
+    /// A CSV's X in whatever unit its tool wrote.
+    pub fn as_given() -> XUnit {
+        XUnit {
+            label: "the input's unit".into(),
+            note: "as the CSV gives it; --think and R = N/X − Z take it as iterations (user cycles) per second: give --transactions-per-iteration for a CSV of transactions".into(),
+            per_iteration: None,
+            iterations: false,
+        }
+    }
+
+    /// `x` with its value in transactions per second added when X was
+    /// converted by one common count: "30.7 (92.1 transactions/s)".
+    pub fn show(&self, x: f64) -> String {
+        match self.per_iteration {
+            Some(k) => format!("{} ({} transactions/s)", sig(x, 6), sig(x * k, 6)),
+            None => sig(x, 6),
+        }
+    }
+}
+
+fn sig(v: f64, n: i32) -> String {
+    super::sig(v, n)
+}
+
+impl Default for XUnit {
+    /// X as the input gives it, per second (a stair's report page).
+    fn default() -> Self {
+        XUnit {
+            label: "per second".into(),
+            note: "per second, as measured".into(),
+            per_iteration: None,
+            iterations: true,
+        }
+    }
 }
 
 /// What the user asked for beyond the fit.
@@ -30,54 +137,94 @@ pub struct Questions {
     pub target_r: Option<f64>,
     /// `--think`: think time Z (s) of the closed system, 0 by default.
     pub think: f64,
+    /// `--demand` with `--think`: the asymptotic bounds no prediction
+    /// may exceed.
+    pub demands: Option<Demands>,
 }
 
-/// The fit and every number derived from it.
+/// A prediction at one N: X and R, each found or not determined.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    pub n: f64,
+    /// X(N), in the report's unit.
+    pub x: Finding<f64>,
+    /// R(N) = N/X(N) − Z, seconds.
+    pub r: Finding<f64>,
+}
+
+/// The fits and every number derived from them.
 #[derive(Debug, Clone)]
 pub struct CapacityReport {
     /// Where the points came from (printed as is).
     pub source: String,
     /// The measured points, sorted by N.
     pub measured: Vec<Measured>,
-    /// The fit.
+    /// The USL fit.
     pub fit: Fit,
+    /// The plateau fit, when it describes the data at all.
+    pub plateau: Option<PlateauFit>,
+    /// Why there is no plateau fit, when there is none.
+    pub plateau_why: Option<String>,
+    /// Which model the report leads with, and why.
+    pub choice: Choice,
     /// The Kneedle knee of the measured X(N), as (N, X).
     pub knee: Option<(f64, f64)>,
     /// The questions asked.
     pub questions: Questions,
     /// Caveats about the data or the fit.
     pub warnings: Vec<String>,
+    /// What X counts.
+    pub unit: XUnit,
+    /// Why R = N/X − Z cannot be told at all (Z longer than a measured
+    /// cycle, or than the chosen model's one-user cycle).
+    pub think_conflict: Option<String>,
 }
 
 impl CapacityReport {
-    /// Builds the report; `measured` must be sorted by N and be the points
-    /// `fit` was made from.
+    /// Builds the report with X per second as measured; `measured` must
+    /// be sorted by N and be the points `fit` was made from.
     pub fn new(source: String, measured: Vec<Measured>, fit: Fit, questions: Questions) -> Self {
+        Self::with_unit(source, measured, fit, questions, XUnit::default())
+    }
+
+    /// [`CapacityReport::new`] with X in `unit`.
+    pub fn with_unit(
+        source: String,
+        measured: Vec<Measured>,
+        fit: Fit,
+        questions: Questions,
+        unit: XUnit,
+    ) -> Self {
         let n: Vec<f64> = measured.iter().map(|m| m.n).collect();
         let x: Vec<f64> = measured.iter().map(|m| m.x).collect();
+        let points: Vec<(f64, f64)> = n.iter().copied().zip(x.iter().copied()).collect();
         let knee = kneedle(&n, &x, DEFAULT_SENSITIVITY)
             .ok()
             .flatten()
             .map(|i| (n[i], x[i]));
+        let plateau_why = crate::capacity::plateau::fit(&points, fit.level)
+            .err()
+            .map(|e| e.to_string());
+        let (plateau, choice) = choice::compare(&points, &fit);
         let mut warnings = Vec::new();
         if measured.len() < RECOMMENDED_POINTS {
             warnings.push(format!(
-                "only {} load levels: fit the USL to at least {RECOMMENDED_POINTS} (codahale/usl, the usl R package); the numbers are fragile",
+                "only {} load levels: fit to at least {RECOMMENDED_POINTS} (codahale/usl, the usl R package); the numbers are fragile and the choice of model is weak",
                 measured.len()
             ));
         }
         let n_max = n.last().copied().unwrap_or(0.0);
         if n.first().is_some_and(|&n0| n0 > 1.0) {
-            warnings
-                .push("no measurement at N = 1: λ (one user's throughput) is extrapolated".into());
+            warnings.push("no measurement at N = 1: one user's throughput is extrapolated".into());
         }
         if fit.sigma.at_bound {
-            warnings.push("σ is held at its bound 0: the data scale at least linearly at low load, so it has no standard error".into());
+            warnings.push("the USL's σ is held at its bound 0: the data scale at least linearly at low load, so it has no standard error".into());
         }
         if fit.kappa.at_bound {
-            warnings.push("κ is held at its bound 0: no retrograde region was measured, so there is no peak and κ has no standard error".into());
+            warnings.push("the USL's κ is held at its bound 0: no retrograde region was measured, so there is no peak and κ has no standard error".into());
         }
-        if let Some(p) = fit.model.peak_concurrency()
+        if choice.chosen == Chosen::Usl
+            && let Finding::Found(p) = findings::peak(&fit)
             && p > n_max
         {
             warnings.push(format!(
@@ -86,301 +233,193 @@ impl CapacityReport {
                 round_sig(n_max, 6)
             ));
         }
+        let z = questions.think;
+        let mut think_conflict = None;
         // R = N/X − Z (interactive response-time law) is negative when Z is
         // longer than a user's whole cycle N/X: Z or X's unit is wrong.
-        let z = questions.think;
         if z > 0.0
             && let Some(m) = measured.iter().find(|m| m.n / m.x < z)
         {
-            warnings.push(format!(
-                "--think {} is longer than a user's whole cycle N/X = {} at the measured N = {}: R = N/X − Z would be negative, so Z or X's unit (per second) is wrong",
+            let fix = if unit.iterations {
+                "so Z or X's unit is wrong"
+            } else {
+                "so Z is wrong or the CSV counts transactions of several per iteration (--transactions-per-iteration)"
+            };
+            let why = format!(
+                "--think {} is longer than a user's whole cycle N/X = {} at the measured N = {}: R = N/X − Z would be negative, {fix}",
                 crate::units::secs(z),
                 crate::units::secs(m.n / m.x),
                 round_sig(m.n, 6)
+            );
+            warnings.push(why.clone());
+            think_conflict = Some(why);
+        }
+        if let Some(d) = questions.demands
+            && let Some(m) = measured
+                .iter()
+                .find(|m| m.x > d.throughput_upper(m.n) * (1.0 + 1e-9))
+        {
+            warnings.push(format!(
+                "the measured X = {} at N = {} is above the asymptotic bound {} of --demand and --think: the demands, Z or X's unit is wrong",
+                round_sig(m.x, 6),
+                round_sig(m.n, 6),
+                round_sig(d.throughput_upper(m.n), 6)
             ));
         }
-        CapacityReport {
+        let mut rep = CapacityReport {
             source,
             measured,
             fit,
+            plateau,
+            plateau_why,
+            choice,
             knee,
             questions,
             warnings,
+            unit,
+            think_conflict,
+        };
+        if rep.think_conflict.is_none()
+            && z > 0.0
+            && let Some(cycle) = rep.one_user_cycle()
+            && cycle < z
+        {
+            rep.think_conflict = Some(format!(
+                "the {} puts one user's whole cycle at {}, shorter than --think {}: R = N/X − Z would be negative",
+                rep.model_name(),
+                crate::units::secs(cycle),
+                crate::units::secs(z)
+            ));
+        }
+        rep
+    }
+
+    /// The plateau fit when it is the chosen model.
+    pub fn chosen_plateau(&self) -> Option<&PlateauFit> {
+        self.plateau
+            .as_ref()
+            .filter(|_| self.choice.chosen == Chosen::Plateau)
+    }
+
+    /// "plateau model" or "USL".
+    pub fn model_name(&self) -> &'static str {
+        match self.choice.chosen {
+            Chosen::Plateau => "plateau model",
+            Chosen::Usl => "USL",
         }
     }
 
-    /// The N meeting `--target-x`, when asked: (target, N or None).
-    fn target_x(&self) -> Option<(f64, Option<f64>)> {
-        self.questions
-            .target_x
-            .map(|x| (x, self.fit.model.concurrency_for_throughput(x)))
+    /// One user alone: 1/λ (USL) or 1/a (plateau), seconds when X is per
+    /// second.
+    fn one_user_cycle(&self) -> Option<f64> {
+        match self.chosen_plateau() {
+            Some(p) => Some(p.model.cycle_s()),
+            None => Some(1.0 / self.fit.model.lambda).filter(|c| c.is_finite()),
+        }
     }
 
-    /// The N meeting `--target-r`, when asked: (target, N or None).
-    fn target_r(&self) -> Option<(f64, Option<f64>)> {
-        self.questions.target_r.map(|r| {
-            (
-                r,
-                self.fit
-                    .model
-                    .concurrency_for_response_time(r, self.questions.think),
-            )
-        })
+    /// X(N) of the chosen model.
+    pub fn throughput(&self, n: f64) -> f64 {
+        match self.chosen_plateau() {
+            Some(p) => p.model.throughput(n),
+            None => self.fit.model.throughput(n),
+        }
     }
-}
 
-fn num(v: f64) -> Value {
-    if v.is_finite() { json!(v) } else { Value::Null }
-}
-
-fn opt(v: Option<f64>) -> Value {
-    v.map_or(Value::Null, num)
-}
-
-fn estimate_json(e: &Estimate) -> Value {
-    json!({
-        "value": e.value,
-        "std_error": opt(e.std_error),
-        "ci_low": opt(e.interval.map(|i| i.0)),
-        "ci_high": opt(e.interval.map(|i| i.1)),
-        "at_bound": e.at_bound,
-    })
-}
-
-/// `pace capacity --json`: one object with every number the table shows,
-/// unrounded (N in users, X in the input's unit, R and Z in seconds).
-pub fn capacity_json(rep: &CapacityReport) -> Value {
-    let f = &rep.fit;
-    let m = f.model;
-    let z = rep.questions.think;
-    let peak = m.peak_concurrency().map(|p| {
-        json!({
-            "n": p,
-            "n_floor": p.floor(),
-            "x": m.throughput(p),
-            "x_at_floor": m.throughput(p.floor().max(1.0)),
-            "n_whole": m.peak_whole(),
-            "x_at_whole": m.peak_whole().map(|w| m.throughput(w)),
-        })
-    });
-    let optimal = m
-        .optimal_load()
-        .map(|n| json!({"n": n, "x": m.throughput(n)}));
-    let predictions: Vec<Value> = rep
-        .questions
-        .at
-        .iter()
-        .map(|&n| json!({"n": n, "x": num(m.throughput(n)), "r_s": num(m.response_time(n, z))}))
-        .collect();
-    let measured: Vec<Value> = rep
-        .measured
-        .iter()
-        .map(|p| {
-            json!({
-                "n": p.n,
-                "x": p.x,
-                "r_s": opt(p.r),
-                "fitted_x": m.throughput(p.n),
-                "residual": m.throughput(p.n) - p.x,
-            })
-        })
-        .collect();
-    json!({
-        "input": rep.source,
-        "points": f.points,
-        "confidence": f.level,
-        "df": f.df,
-        "sigma": estimate_json(&f.sigma),
-        "kappa": estimate_json(&f.kappa),
-        "lambda": estimate_json(&f.lambda),
-        "sse": f.sse,
-        "residual_std_error": opt(f.residual_std_error),
-        "r_squared": f.r_squared,
-        "peak": peak,
-        "amdahl_ceiling": opt(m.amdahl_ceiling()),
-        "optimal_load": optimal,
-        "regime": m.regime().name(),
-        "knee": rep.knee.map(|(n, x)| json!({"n": n, "x": x, "method": "kneedle", "sensitivity": DEFAULT_SENSITIVITY})),
-        "think_s": z,
-        "predictions": predictions,
-        "target_x": rep.target_x().map(|(x, n)| json!({"x": x, "n": opt(n)})),
-        "target_r": rep.target_r().map(|(r, n)| json!({"r_s": r, "n": opt(n), "x": opt(n.map(|n| m.throughput(n)))})),
-        "measured": measured,
-        "warnings": rep.warnings,
-    })
-}
-
-/// Six significant digits: enough to compare with published fits.
-fn r6(v: f64) -> String {
-    super::sig(v, 6)
-}
-
-/// Four significant digits, for standard errors and intervals.
-fn r4(v: f64) -> String {
-    super::sig(v, 4)
-}
-
-/// How a coefficient's uncertainty reads in the table.
-fn uncertainty(e: &Estimate, level: f64) -> String {
-    if e.at_bound {
-        return "held at its bound 0".into();
-    }
-    match (e.std_error, e.interval) {
-        (Some(se), Some((lo, hi))) => format!(
-            "std error {}; {}% interval {} to {}",
-            r4(se),
-            r6(level * 100.0),
-            r4(lo),
-            r4(hi)
-        ),
-        _ => "no std error (3 points leave no degrees of freedom)".into(),
-    }
-}
-
-/// The table's rows, (quantity, value, how): the console table and the
-/// HTML page show the same.
-pub fn capacity_rows(rep: &CapacityReport) -> Vec<[String; 3]> {
-    let f = &rep.fit;
-    let m = f.model;
-    let z = rep.questions.think;
-    let mut rows: Vec<[String; 3]> = Vec::new();
-    let mut row = |a: &str, b: String, c: String| {
-        rows.push([a.to_string(), b, c]);
-    };
-    let (lo, hi) = (
-        rep.measured.first().map_or(0.0, |p| p.n),
-        rep.measured.last().map_or(0.0, |p| p.n),
-    );
-    row(
-        "load levels",
-        f.points.to_string(),
-        format!("N from {} to {} in {}", r6(lo), r6(hi), rep.source),
-    );
-    row("σ contention", r6(m.sigma), uncertainty(&f.sigma, f.level));
-    row("κ coherency", r6(m.kappa), uncertainty(&f.kappa, f.level));
-    row(
-        "λ one user's X",
-        r6(m.lambda),
-        uncertainty(&f.lambda, f.level),
-    );
-    row(
-        "residual std error",
-        f.residual_std_error.map_or("none".into(), r4),
-        format!("√(SSE/(n−3)) on {} degrees of freedom", f.df),
-    );
-    row("R²", r4(f.r_squared), "1 − SSE/SST".into());
-    match m.peak_concurrency() {
-        Some(p) => {
-            row(
-                "peak concurrency N*",
-                r4(p),
-                format!("√((1−σ)/κ); whole users: {}", p.floor()),
-            );
-            row("peak throughput X(N*)", r6(m.throughput(p)), {
-                let lo = p.floor().max(1.0);
-                let w = m.peak_whole().unwrap_or(lo);
-                // A difference the table's six digits cannot show is none.
-                if w == lo || m.throughput(w) < m.throughput(lo) * (1.0 + 1e-6) {
-                    format!("X({lo}) = {}", r6(m.throughput(lo)))
+    /// X and R at `n` from the chosen model, each refused when impossible:
+    /// X above a bound (N/Z, the most users who think Z can make, or the
+    /// asymptotic bound of --demand), R below 0.
+    pub fn predict(&self, n: f64) -> Prediction {
+        let z = self.questions.think;
+        let x = self.throughput(n);
+        let mut x_f = Finding::Found(x);
+        if !(x.is_finite() && x > 0.0) {
+            x_f = Finding::NotDetermined(format!(
+                "the {} gives no throughput there",
+                self.model_name()
+            ));
+        } else if let Some(d) = self.questions.demands
+            && x > d.throughput_upper(n) * (1.0 + 1e-9)
+        {
+            x_f = Finding::NotDetermined(format!(
+                "the {}'s X = {} is above the asymptotic bound {} of --demand and --think: the model and the demands disagree",
+                self.model_name(),
+                round_sig(x, 6),
+                round_sig(d.throughput_upper(n), 6)
+            ));
+        } else if z > 0.0 && x > n / z {
+            x_f = Finding::NotDetermined(format!(
+                "the {}'s X = {} is above N/Z = {}, the most N users who think Z can make",
+                self.model_name(),
+                round_sig(x, 6),
+                round_sig(n / z, 6)
+            ));
+        }
+        let r_f = match (&x_f, &self.think_conflict) {
+            (_, Some(why)) => Finding::NotDetermined(why.clone()),
+            (Finding::NotDetermined(w), None) => Finding::NotDetermined(w.clone()),
+            (Finding::Found(x), None) => {
+                let r = n / x - z;
+                if r >= 0.0 {
+                    Finding::Found(r)
                 } else {
-                    format!(
-                        "X({lo}) = {} (⌊N*⌋, Gunther's N_max); X({w}) = {} is higher",
-                        r6(m.throughput(lo)),
-                        r6(m.throughput(w))
-                    )
+                    Finding::NotDetermined(format!(
+                        "N/X − Z = {} is negative: Z or X's unit is wrong",
+                        crate::units::secs(r)
+                    ))
                 }
-            });
-        }
-        None => row(
-            "peak concurrency N*",
-            "none".into(),
-            "κ = 0: X rises for ever towards λ/σ".into(),
-        ),
+            }
+        };
+        Prediction { n, x: x_f, r: r_f }
     }
-    row(
-        "Amdahl ceiling λ/σ",
-        m.amdahl_ceiling().map_or("unbounded".into(), r6),
-        "the X that κ = 0 would approach".into(),
-    );
-    if let Some(o) = m.optimal_load() {
-        row(
-            "optimal load 1/σ",
-            r4(o),
-            format!(
-                "X there {}; below it capacity is underused",
-                r6(m.throughput(o))
-            ),
-        );
-    }
-    row(
-        "regime",
-        m.regime().name().into(),
-        match m.regime() {
-            Regime::Contention => "σ > κ: queueing for a shared resource limits scaling",
-            Regime::Coherency => "κ ≥ σ: keeping workers consistent limits scaling",
-            Regime::Limitless => "κ = 0: no retrograde region",
-        }
-        .into(),
-    );
-    row(
-        "knee of the measured X(N)",
-        rep.knee
-            .map_or("none".into(), |(n, _)| format!("N = {}", r6(n))),
-        match rep.knee {
-            Some((_, x)) => format!("X = {}; Kneedle, offline, S = 1", r6(x)),
-            None => "Kneedle, offline, S = 1: no knee".into(),
-        },
-    );
-    let think = if z > 0.0 {
-        format!("N/X − Z, Z = {}", h(z))
-    } else {
-        "N/X (no think time)".into()
-    };
-    for &n in &rep.questions.at {
-        row(
-            &format!("X at N = {}", r6(n)),
-            r6(m.throughput(n)),
-            "λN/(1 + σ(N−1) + κN(N−1))".into(),
-        );
-        row(
-            &format!("R at N = {}", r6(n)),
-            h(m.response_time(n, z)),
-            think.clone(),
-        );
-    }
-    if let Some((x, n)) = rep.target_x() {
-        row(
-            &format!("N for X = {}", r6(x)),
-            n.map_or("not reachable".into(), r4),
-            match n {
-                Some(_) => "smallest N with X(N) = target".into(),
-                None => "above the fitted peak throughput".into(),
-            },
-        );
-    }
-    if let Some((r, n)) = rep.target_r() {
-        row(
-            &format!("N for R = {}", h(r)),
-            n.map_or("not reachable".into(), r4),
-            match n {
-                Some(n) => format!("X there {}; {think}", r6(m.throughput(n))),
-                None => "below the single-user response time".into(),
-            },
-        );
-    }
-    rows
-}
 
-/// The table; `width` bounds it as in `pace plan`.
-pub fn capacity_table(rep: &CapacityReport, width: Option<u16>) -> String {
-    let mut t = super::table(width, vec!["", "value", "how"]);
-    for [a, b, c] in capacity_rows(rep) {
-        t.add_row(vec![Cell::new(a), Cell::new(b), Cell::new(c)]);
+    /// The N meeting `--target-x`, when asked: (target, N or why not).
+    pub fn target_x(&self) -> Option<(f64, Finding<f64>)> {
+        let x = self.questions.target_x?;
+        let n = match self.chosen_plateau() {
+            Some(p) => p.model.concurrency_for_throughput(x).ok_or(format!(
+                "above the asymptotic bound X_max = {}: no load reaches it",
+                round_sig(p.model.ceiling, 6)
+            )),
+            None => self
+                .fit
+                .model
+                .concurrency_for_throughput(x)
+                .ok_or_else(|| "above the fitted peak throughput: not reachable".to_string()),
+        };
+        Some((
+            x,
+            match n {
+                Ok(n) => Finding::Found(n),
+                Err(w) => Finding::NotDetermined(w),
+            },
+        ))
     }
-    let mut out = t.to_string();
-    out.push('\n');
-    for w in &rep.warnings {
-        out.push_str(&format!("warning: {w}\n"));
+
+    /// The N meeting `--target-r`, when asked: (target, N or why not).
+    pub fn target_r(&self) -> Option<(f64, Finding<f64>)> {
+        let r = self.questions.target_r?;
+        let z = self.questions.think;
+        if let Some(w) = &self.think_conflict {
+            return Some((r, Finding::NotDetermined(w.clone())));
+        }
+        let n = match self.chosen_plateau() {
+            Some(p) => p.model.concurrency_for_response_time(r, z).ok_or(format!(
+                "below the response time of one user alone, D = 1/a − Z = {}: not reachable",
+                crate::units::secs(p.model.cycle_s() - z)
+            )),
+            None => self
+                .fit
+                .model
+                .concurrency_for_response_time(r, z)
+                .ok_or_else(|| "below the single-user response time: not reachable".to_string()),
+        };
+        Some((
+            r,
+            match n {
+                Ok(n) => Finding::Found(n),
+                Err(w) => Finding::NotDetermined(w),
+            },
+        ))
     }
-    out
 }

@@ -431,6 +431,9 @@ pub struct GroupTally {
     /// An arrival-rate group: its `missed` rows are arrivals the
     /// generator never started.
     pub open: bool,
+    /// A closed loop (after-end, none): no backlog test (its users move
+    /// together; a slow target shows as slower cycles).
+    pub closed_loop: bool,
     /// Users that retired: `missed` rows of theirs are the rest of their
     /// schedule (the `retired` cause), not starts behind schedule.
     pub retired_users: Vec<u32>,
@@ -478,6 +481,7 @@ impl GroupTally {
             tau: MIN_TAU,
             tx_per_iteration: 1.0,
             open: false,
+            closed_loop: false,
             retired_users: Vec::new(),
             window_missed_retired: 0,
             window_missed_generator: 0,
@@ -492,12 +496,9 @@ impl GroupTally {
     /// less those the generator never offered in it, or, when a queue
     /// grew over the span, its successes completed in it.
     pub fn achieved(&self, span_s: f64) -> Achieved {
-        let backlog = super::span::backlog(
-            self.span.out_ok,
-            self.span.inflight_s,
-            span_s,
-            self.tx_per_iteration,
-        );
+        let backlog = (!self.closed_loop)
+            .then(|| super::span::backlog(self.span.out_ok, self.span.inflight_s, span_s))
+            .flatten();
         let scheduled = self.window_ok - self.span.generator_late_ok.min(self.window_ok);
         Achieved {
             transactions: match backlog {
@@ -548,6 +549,10 @@ pub struct Aggregate {
     /// All transactions (ok or not) whose iteration was scheduled inside the window.
     pub window_all: u64,
     pub window_iterations: u64,
+    /// The span's iterations (scheduled in it), start to end, ok or not:
+    /// the whole flow's time, think times included.
+    pub window_iteration_latency: Histogram<u64>,
+    pub window_iteration_bounds: Bounds,
     pub transactions: u64,
     pub errors: BTreeMap<String, ErrorTally>,
     /// The errors deduplicated by timer, kind, status and message.
@@ -597,6 +602,8 @@ impl Aggregate {
             window_ok: 0,
             window_all: 0,
             window_iterations: 0,
+            window_iteration_latency: hist(),
+            window_iteration_bounds: Bounds::default(),
             transactions: 0,
             errors: BTreeMap::new(),
             error_table: ErrorTable::default(),
@@ -631,6 +638,10 @@ impl Aggregate {
         for ((g, t), cadence) in plan.groups.iter().zip(&mut agg.groups).zip(plan.cadences()) {
             t.tx_per_iteration = g.transactions_per_iteration().max(1) as f64;
             t.open = g.pacing.mode == crate::plan::file::PacingMode::ArrivalRate;
+            t.closed_loop = matches!(
+                g.pacing.mode,
+                crate::plan::file::PacingMode::AfterEnd | crate::plan::file::PacingMode::None
+            );
             if let Ok(c) = cadence {
                 t.tau = (0.1 * c.mean_cycle()).max(MIN_TAU);
             }
@@ -773,6 +784,8 @@ impl Aggregate {
                 let _ = g.iteration_latency.record(micros(s.latency));
                 if in_window {
                     self.window_iterations += 1;
+                    let _ = self.window_iteration_latency.record(micros(s.latency));
+                    self.window_iteration_bounds.add(s.latency);
                     g.window_iterations += 1;
                     if s.error_kind == Some(ErrorKind::Cutoff) {
                         g.window_iterations_cut += 1;

@@ -51,8 +51,15 @@ pub struct RunMeta {
     /// again to judge the run as it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<crate::plan::overrides::Overrides>,
-    /// How busy pace itself was (absent where it was not measured: a run
-    /// rebuilt from its samples alone, a merge).
+    /// The origins the steps' requests went to, `scheme://host:port`, in
+    /// plan order, each once: the URL after the run's variables were
+    /// expanded, never its userinfo, path or query. A host that depends on
+    /// a per-iteration variable (test data, an extracted value) is written
+    /// as the template's origin part (`http://${HOST}:8080`). Script
+    /// groups make their own requests: not listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+    /// pace's own CPU use during the run, where it was measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generator: Option<Generator>,
 }
@@ -243,6 +250,10 @@ pub struct Achieved {
     /// Each group's share, in plan order.
     #[serde(default)]
     pub groups: Vec<GroupAchieved>,
+    /// The span's iterations, start to end (every step and think time),
+    /// successes and failures: the whole flow's time.
+    #[serde(default)]
+    pub iteration: Stats,
 }
 
 /// One group's achieved count over the span (docs/verdict.md, "The
@@ -559,6 +570,10 @@ impl Summary {
                     span_s: [agg.window.0, agg.window.1],
                     latency: span.all_stats(),
                     latency_ok: span.ok_stats(),
+                    iteration: Stats::bounded(
+                        &agg.window_iteration_latency,
+                        &agg.window_iteration_bounds,
+                    ),
                     groups: agg
                         .groups
                         .iter()

@@ -83,6 +83,9 @@ pub struct Execution {
     pub failure: Option<String>,
     /// The variables pace set for `${VAR}` (the config's and `PACE_TARGET`).
     pub vars: Vec<(String, String)>,
+    /// The origins the steps sent to (`scheme://host:port`, see
+    /// `prepare::targets`), for summary.json's `meta.targets`.
+    pub targets: Vec<String>,
     /// The wall-clock instant of t0, the origin of every sample's time:
     /// `start_at` when one was set.
     pub t0_wall: SystemTime,
@@ -289,6 +292,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         }
     };
     scripts.redact_log(&redactor);
+    let targets = prepare::targets(&groups, &redactor);
     // Script workers start before the clock, so iterations begin on time.
     let shard = cfg.shard.unwrap_or(Shard::WHOLE);
     prestart(&groups, shard, cfg.quiet).await;
@@ -510,6 +514,7 @@ pub async fn execute(plan: &PlanFile, mut cfg: RunConfig) -> Result<Execution, R
         interrupted: failure.clone().or(interrupted),
         failure,
         vars: cfg.vars.clone(),
+        targets,
         t0_wall: started,
         ready,
         released,

@@ -86,6 +86,136 @@ pub(super) fn build_groups(
     Ok((out, secrets.into_inner()))
 }
 
+/// The origins the groups' steps send to, `scheme://host:port` (the
+/// scheme's default port written out), each once, in plan order: what
+/// summary.json's `meta.targets` and report.html name as the hosts the run
+/// hit. Never a URL's userinfo, path or query (they may hold a secret; a
+/// host and port are not one, even when a `--var` gave them). A step whose
+/// host depends on a per-iteration variable is listed by its template's
+/// origin part, the variable named (`http://${HOST}:8080`). Script groups
+/// make their own requests: not listed.
+pub(super) fn targets(groups: &[Group], secrets: &Redactor) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for g in groups {
+        let GroupWork::Http(h) = &*g.work else {
+            continue;
+        };
+        for step in &h.steps {
+            let url = step.dynamic.as_ref().and_then(|d| d.url.as_ref());
+            let origin = match url {
+                Some(t) => template_origin(t, secrets),
+                None => origin(&step.prepared.url),
+            };
+            if let Some(o) = origin
+                && !out.contains(&o)
+            {
+                out.push(o);
+            }
+        }
+    }
+    out
+}
+
+/// `scheme://host:port` of `url`; `None` for a URL without a host.
+fn origin(url: &reqwest::Url) -> Option<String> {
+    let host = url.host_str()?;
+    Some(match url.port_or_known_default() {
+        Some(p) => format!("{}://{host}:{p}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    })
+}
+
+/// The origin of a URL with per-iteration variables. Each variable is
+/// put in as a stand-in host label and the URL parsed, so the origin is
+/// found as for any URL and the stand-ins are named back (`${HOST}`); a
+/// template that does not parse so (a variable for the port, the scheme
+/// or the whole URL) is cut by hand: its text up to the path, without
+/// userinfo, and the run's secrets redacted (a password with a `/` in it
+/// would otherwise end up in the cut).
+fn template_origin(t: &super::template::Template, secrets: &Redactor) -> Option<String> {
+    use super::template::Segment;
+    let names: Vec<&str> =
+        t.0.iter()
+            .filter_map(|s| match s {
+                Segment::Var { name, .. } => Some(name.as_str()),
+                Segment::Text(_) => None,
+            })
+            .collect();
+    let stand_in = |i: usize| format!("pacevar{i}x");
+    let mut i = 0;
+    let mut text = String::new();
+    for s in &t.0 {
+        match s {
+            Segment::Text(x) => text.push_str(x),
+            Segment::Var { .. } => {
+                text.push_str(&stand_in(i));
+                i += 1;
+            }
+        }
+    }
+    if let Ok(u) = reqwest::Url::parse(&text)
+        && let Some(mut o) = origin(&u)
+    {
+        for (i, name) in names.iter().enumerate().rev() {
+            o = o.replace(&stand_in(i), &format!("${{{name}}}"));
+        }
+        return Some(o);
+    }
+    let plain = t.plain();
+    let (scheme, rest) = match plain.find("://") {
+        Some(k) if !plain[..k].contains('/') => plain.split_at(k + 3),
+        _ => ("", plain.as_str()),
+    };
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    // Only what an origin can be: a cut inside userinfo (a `/` in a
+    // password) is no host, and is not listed.
+    let (name, port) = match host.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((_, "")) => (host, None),
+            Some((_, p)) => (&host[..host.len() - p.len()], p.strip_prefix(':')),
+            None => return None,
+        },
+        None => match host.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (host, None),
+        },
+    };
+    let variable = |v: &str| {
+        v.strip_prefix("${")
+            .and_then(|v| v.strip_suffix('}'))
+            .is_some_and(|n| {
+                !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+    };
+    // Text and `${name}`s, the text of a host name (or an IPv6 address).
+    let host_ok = !name.is_empty()
+        && name.split("${").enumerate().all(|(i, piece)| {
+            let text = match i {
+                0 => piece,
+                _ => match piece.split_once('}') {
+                    Some((_, after)) => after,
+                    None => return false,
+                },
+            };
+            text.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-_[]:".contains(c))
+        })
+        && (name.starts_with('[') || !name.contains(':'));
+    let port_ok = match port {
+        None => true,
+        Some(p) => (!p.is_empty() && p.chars().all(|c| c.is_ascii_digit())) || variable(p),
+    };
+    let scheme_ok = scheme.is_empty()
+        || scheme.strip_suffix("://").is_some_and(|s| {
+            s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+                || variable(s)
+        });
+    (host_ok && port_ok && scheme_ok)
+        .then(|| secrets.redact(&format!("{scheme}{host}")).into_owned())
+}
+
 /// Group `gi`'s test data, read from its file (relative to the plan's
 /// folder); errors name `group[gi].data.file`.
 pub(super) fn load_data(
@@ -369,7 +499,110 @@ pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Preflight, RunError
 
 #[cfg(test)]
 mod tests {
-    use super::UserJar;
+    use super::{Redactor, UserJar, origin, template_origin};
+    use crate::runner::template::Template;
+
+    fn origin_of(url: &str, runtime: &[&str], env: &[(&str, &str)]) -> Option<String> {
+        let lookup = |k: &str| {
+            env.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        };
+        match Template::build(url, &|n| runtime.contains(&n), &lookup).unwrap() {
+            Some(t) => {
+                let mut secrets = Redactor::default();
+                for (k, v) in env {
+                    secrets.add_variable(k, v);
+                }
+                template_origin(&t, &secrets)
+            }
+            None => origin(&reqwest::Url::parse(url).unwrap()),
+        }
+    }
+
+    /// The origin only: the default port written out, never the userinfo,
+    /// the path or the query; a per-iteration host named by its variable.
+    #[test]
+    fn a_steps_origin_is_scheme_host_and_port_and_nothing_else() {
+        assert_eq!(
+            origin_of("https://me:pw@api.example.com/a?key=s3cret", &[], &[]).as_deref(),
+            Some("https://api.example.com:443")
+        );
+        assert_eq!(
+            origin_of("http://[::1]:8080/x", &[], &[]).as_deref(),
+            Some("http://[::1]:8080")
+        );
+        // A path or query variable leaves the origin known.
+        assert_eq!(
+            origin_of(
+                "http://127.0.0.1:9/s?q=${q}&t=${TOKEN}",
+                &["q"],
+                &[("TOKEN", "s3cret-token")]
+            )
+            .as_deref(),
+            Some("http://127.0.0.1:9")
+        );
+        // A variable host is named, with the port the URL gives.
+        assert_eq!(
+            origin_of(
+                "http://${HOST}:8080/p?k=${TOKEN}",
+                &["HOST"],
+                &[("TOKEN", "s3cret-token")]
+            )
+            .as_deref(),
+            Some("http://${HOST}:8080")
+        );
+        assert_eq!(
+            origin_of(
+                "https://u:${PASS}@shop-${region}.example.com/",
+                &["region"],
+                &[("PASS", "pass-word")]
+            )
+            .as_deref(),
+            Some("https://shop-${region}.example.com:443")
+        );
+        // A `/` in the password cuts the URL inside its userinfo: no
+        // origin, and no piece of the password.
+        assert_eq!(
+            origin_of(
+                "https://u:${PASS}@shop-${region}.example.com/",
+                &["region"],
+                &[("PASS", "pa/ss-word")]
+            ),
+            None
+        );
+        // Cut by hand: a variable port, a whole-URL variable; a password
+        // with a slash never reaches the cut.
+        assert_eq!(
+            origin_of("http://h:${port}/x?k=1", &["port"], &[]).as_deref(),
+            Some("http://h:${port}")
+        );
+        assert_eq!(
+            origin_of("${url}", &["url"], &[]).as_deref(),
+            Some("${url}")
+        );
+        assert_eq!(
+            origin_of("${base}/cart", &["base"], &[]).as_deref(),
+            Some("${base}")
+        );
+        assert_eq!(
+            origin_of(
+                "http://me:${PASS}@h:${port}/x",
+                &["port"],
+                &[("PASS", "pa/ss-word")]
+            ),
+            None
+        );
+        assert_eq!(
+            origin_of(
+                "http://me:${PASS}@h:${port}/x",
+                &["port"],
+                &[("PASS", "pass-word")]
+            )
+            .as_deref(),
+            Some("http://h:${port}")
+        );
+    }
     use reqwest::cookie::CookieStore;
     use reqwest::header::HeaderValue;
 

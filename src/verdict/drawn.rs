@@ -38,7 +38,7 @@ pub struct Drawn {
 impl Drawn {
     /// Whether a count of successful transactions fits the draw.
     pub fn contains(&self, n: f64) -> bool {
-        n >= self.low && n <= self.high
+        crate::ratio::at_least(n, self.low) && crate::ratio::at_most(n, self.high)
     }
 
     /// Whether the draw alone puts the count `n`, outside `e`'s band, on

@@ -68,3 +68,142 @@ pub fn cpu(
         crate::units::round_sig(g.limit * 100.0, 3)
     ));
 }
+
+/// The causes that measure time an iteration took: while pace's own CPU
+/// was saturated that time includes pace's queueing (its requests wait
+/// for the generator, its answers wait to be read), so they are put on
+/// the generator, whose share the run cannot judge the target for.
+const TIMED: [&str; 2] = ["behind_schedule", "slow_iterations"];
+
+/// Puts the [`TIMED`] causes on the generator when pace's CPU over the
+/// span was above its limit (an overloaded closed generator: 4,000 users
+/// at 10 ms whose "overruns" were pace's own).
+pub fn saturated(g: Option<&crate::results::summary::Generator>, v: &mut Verdict) {
+    let Some(g) = g.filter(|g| g.cpu_span > g.limit) else {
+        return;
+    };
+    let mut moved = Vec::new();
+    for c in &mut v.causes {
+        if TIMED.contains(&c.cause.as_str()) {
+            moved.push(c.cause.clone());
+            c.cause = "generator".into();
+            c.detail = format!(
+                "pace's CPU was saturated ({}% of its {} over the span), so iterations measured as slow include pace's own delays: {}; the run cannot judge the target for this share",
+                crate::units::round_sig(g.cpu_span * 100.0, 3),
+                count(g.cores, "core"),
+                c.detail
+            );
+        }
+    }
+    if moved.is_empty() {
+        return;
+    }
+    // One `generator` cause, largest first.
+    let mut merged: Vec<crate::results::judgement::Cause> = Vec::new();
+    for c in v.causes.drain(..) {
+        match merged.iter_mut().find(|m| m.cause == c.cause) {
+            Some(m) => {
+                m.transactions += c.transactions;
+                m.share += c.share;
+                m.detail = format!("{}; {}", m.detail, c.detail);
+            }
+            None => merged.push(c),
+        }
+    }
+    merged.sort_by(|a, b| b.transactions.total_cmp(&a.transactions));
+    v.causes = merged;
+    v.notes.push(format!(
+        "the shortfall measured as {} is put on the generator: pace's CPU was above {}% over the span",
+        moved.join(" and "),
+        crate::units::round_sig(g.limit * 100.0, 3)
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::summary::{GENERATOR_CPU_LIMIT, Generator};
+
+    /// The study's overloaded closed generator: starts behind schedule
+    /// while pace's CPU was at 97 % are the generator's, merged with its
+    /// own cause; below the limit they stay the target's.
+    #[test]
+    fn a_saturated_generator_takes_the_timed_causes() {
+        use crate::results::judgement::Cause;
+        let cause = |c: &str, n: f64| Cause {
+            cause: c.into(),
+            transactions: n,
+            share: n / 100.0,
+            detail: c.into(),
+        };
+        let g = |cpu: f64| Generator {
+            cores: 2.0,
+            cpu_span: cpu,
+            cpu_max: cpu,
+            intervals: vec![],
+            limit: GENERATOR_CPU_LIMIT,
+        };
+        let mut v = crate::verdict::judge(
+            &crate::verdict::causes::tests::plan("{ mode = \"fixed\", interval = \"1s\" }", 1, ""),
+            &crate::results::aggregate::Aggregate::new(1.0, (0.0, 1.0), &["g"], &[]),
+            &crate::verdict::Ending::default(),
+        )
+        .1;
+        v.causes = vec![
+            cause("behind_schedule", 60.0),
+            cause("generator", 30.0),
+            cause("failed", 10.0),
+        ];
+        v.notes.clear();
+        let before = v.causes.clone();
+        saturated(Some(&g(0.8)), &mut v);
+        assert_eq!(v.causes, before, "at the limit, not above it");
+        saturated(Some(&g(0.97)), &mut v);
+        let names: Vec<&str> = v.causes.iter().map(|c| c.cause.as_str()).collect();
+        assert_eq!(names, ["generator", "failed"]);
+        assert_eq!(v.causes[0].transactions, 90.0);
+        assert!((v.causes[0].share - 0.9).abs() < 1e-12);
+        assert!(
+            v.causes[0]
+                .detail
+                .starts_with("pace's CPU was saturated (97% of its 2 cores"),
+            "{}",
+            v.causes[0].detail
+        );
+        assert!(v.notes[0].contains("behind_schedule"), "{:?}", v.notes);
+    }
+
+    #[test]
+    fn a_generator_above_its_cpu_limit_is_warned_about_and_not_below() {
+        let plan =
+            crate::verdict::causes::tests::plan("{ mode = \"fixed\", interval = \"1s\" }", 1, "");
+        let span = Span {
+            from: 0.0,
+            to: 10.0,
+            scope: crate::plan::thresholds::Scope::Window,
+        };
+        let g = |cpu: f64| Generator {
+            cores: 2.0,
+            cpu_span: cpu,
+            cpu_max: cpu,
+            intervals: vec![cpu],
+            limit: GENERATOR_CPU_LIMIT,
+        };
+        let mut v = crate::verdict::judge(
+            &plan,
+            &crate::results::aggregate::Aggregate::for_plan(&plan, (0.0, 10.0)),
+            &crate::verdict::Ending::default(),
+        )
+        .1;
+        v.notes.clear();
+        cpu(Some(&g(0.8)), &plan, &span, &mut v);
+        assert!(v.notes.is_empty(), "80 % is the limit, not above it");
+        cpu(Some(&g(0.93)), &plan, &span, &mut v);
+        assert_eq!(v.notes.len(), 1);
+        assert!(
+            v.notes[0].starts_with("warning: the generator was the bottleneck: pace used 93% of its 2 cores over the window 0-10 s"),
+            "{}",
+            v.notes[0]
+        );
+    }
+}

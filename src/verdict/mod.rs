@@ -181,6 +181,7 @@ pub fn judge_part(
     promises += law_audit(plan, agg, &mut v);
     generator::notes(plan, agg, &span, &mut v);
     generator::cpu(ending.generator.as_ref(), plan, &span, &mut v);
+    generator::saturated(ending.generator.as_ref(), &mut v);
 
     let failed = v.checks.iter().any(|c| !c.pass);
     v.state = if let Some(why) = &ending.incomplete {

@@ -15,7 +15,7 @@ use super::expect;
 use super::{EXECUTION_SLACK, Span, Verdict, push, r};
 use crate::plan::file::{PlanFile, Tolerance};
 use crate::plan::rate::GroupCadence;
-use crate::ratio::within_tolerance;
+use crate::ratio::{at_least, at_most, within_tolerance};
 use crate::results::aggregate::Aggregate;
 use crate::results::judgement::{Cause, Check, Expected};
 
@@ -144,7 +144,7 @@ fn check(
     let c = counted(plan, agg);
     let n = c.achieved as f64;
     let in_band = match plan.acceptance.tolerance {
-        Tolerance::Auto => n >= e.transactions_low && n <= e.transactions_high,
+        Tolerance::Auto => at_least(n, e.transactions_low) && at_most(n, e.transactions_high),
         Tolerance::Fixed(_, f) => within_tolerance(n, e.transactions, f),
     };
     // The band allows for what a random schedule may draw. The schedule
@@ -158,7 +158,7 @@ fn check(
         Tolerance::Auto => EXECUTION_SLACK,
         Tolerance::Fixed(..) => e.transactions - e.transactions_low,
     };
-    let executed = lost <= allowed;
+    let executed = at_most(lost, allowed);
     // A count outside the band whose draw alone lies outside it missed by
     // the schedule's chance, which the run's record makes known: judged
     // against the draw, with no variance left for the schedule.

@@ -971,6 +971,7 @@ pub fn runnable(plan: &PlanFile, rng: &mut Rng) -> Outcome {
         window_s: None,
         ran_shards: None,
         overrides: None,
+        targets: Vec::new(),
         generator: None,
     };
     let summary = pace::cli::finish::judged(plan, &agg, meta);

@@ -37,6 +37,8 @@ pub fn capacity_section(p: &CapacityPage) -> anyhow::Result<Markup> {
     let data = CapacityData {
         levels: &levels,
         fit: Some(&rep.fit),
+        plateau: rep.plateau.as_ref(),
+        plateau_leads: rep.chosen_plateau().is_some(),
         planned_x: rep.questions.target_x,
         planned_r: rep.questions.target_r,
         demands: p.demands,
@@ -45,10 +47,21 @@ pub fn capacity_section(p: &CapacityPage) -> anyhow::Result<Markup> {
     };
     let charts = capacity_charts(&data)?;
     let pct = crate::units::round_sig(rep.fit.level * 100.0, 3);
+    let lead = match (rep.chosen_plateau().is_some(), rep.choice.systematic) {
+        (true, _) => "a hard ceiling (the plateau model fits)",
+        (false, false) => "the Universal Scalability Law fits",
+        (false, true) => "the Universal Scalability Law, with systematic residuals",
+    };
+    let plateau_leads = rep.chosen_plateau().is_some();
     Ok(html! {
         section #capacity {
-            h2 { "Capacity: the Universal Scalability Law fitted" }
-            p.note { "X(N) = λN / (1 + σ(N−1) + κN(N−1)) (Gunther, Guerrilla Capacity Planning, 2007, eq. 4.31), fitted by bounded least squares to " (rep.measured.len()) " measured levels from " (rep.source) "." }
+            h2 { "Capacity: " (lead) }
+            p.note {
+                "Two models fitted by least squares to " (rep.measured.len()) " measured levels from " (rep.source) ": "
+                "the Universal Scalability Law X(N) = λN / (1 + σ(N−1) + κN(N−1)) (Gunther, Guerrilla Capacity Planning, 2007, eq. 4.31), "
+                "and the plateau X(N) = min(N/(D+Z), 1/Dmax) of a hard ceiling (asymptotic bounds, Jain §33.6). "
+                "The first row says which the data support and why (BIC, and a runs test on the residuals); X counts " (rep.unit.label) "."
+            }
             div.scroll.wide { table.facts.capacity {
                 thead { tr { th { "" } th { "value" } th { "how" } } }
                 tbody {
@@ -64,14 +77,26 @@ pub fn capacity_section(p: &CapacityPage) -> anyhow::Result<Markup> {
             figure.graph {
                 (PreEscaped(charts.throughput))
                 figcaption {
-                    "Measured throughput per load level (dots), the fitted curve and its " (pct) " % confidence band "
-                    "(delta method: the parameters' covariance carried through the curve's gradient, with Student's t on n − 3 degrees of freedom). "
-                    "Dashed: ideal linear scaling λN, the Amdahl ceiling λ/σ"
-                    @if p.demands.is_some() { ", the asymptotic bound min(N/(D+Z), 1/Dmax)" }
-                    @if rep.questions.target_x.is_some() { " and the planned rate" }
-                    "."
-                    @if let Some((n, x)) = charts.series.peak {
-                        " The red cross marks the peak in whole users, X(" (n) ") = " (crate::units::round_sig(x, 6)) ", the vertical line N* = √((1−σ)/κ)."
+                    @if plateau_leads {
+                        "Measured throughput per load level (dots), the fitted plateau min(N/(D+Z), 1/Dmax) and its " (pct) " % confidence band "
+                        "(delta method, Student's t on n − 2 degrees of freedom). Dashed: the asymptotic bound Xmax = 1/Dmax it found, and the USL's curve, not chosen"
+                        @if p.demands.is_some() { ", the asymptotic bound of --demand" }
+                        @if rep.questions.target_x.is_some() { " and the planned rate" }
+                        "."
+                        @if let Some(k) = charts.series.knee {
+                            " The red line and cross mark the knee N* = (D+Z)/Dmax = " (crate::units::round_sig(k, 4)) "."
+                        }
+                    } @else {
+                        "Measured throughput per load level (dots), the fitted curve and its " (pct) " % confidence band "
+                        "(delta method: the parameters' covariance carried through the curve's gradient, with Student's t on n − 3 degrees of freedom). "
+                        "Dashed: ideal linear scaling λN"
+                        @if charts.series.amdahl.is_some() { ", the Amdahl ceiling λ/σ" }
+                        @if p.demands.is_some() { ", the asymptotic bound min(N/(D+Z), 1/Dmax)" }
+                        @if rep.questions.target_x.is_some() { " and the planned rate" }
+                        "."
+                        @if let Some((n, x)) = charts.series.peak {
+                            " The red cross marks the peak in whole users, X(" (n) ") = " (crate::units::round_sig(x, 6)) ", the vertical line N* = √((1−σ)/κ)."
+                        }
                     }
                     " ↑ names a line above the graph."
                 }
@@ -80,7 +105,7 @@ pub fn capacity_section(p: &CapacityPage) -> anyhow::Result<Markup> {
                 (PreEscaped(charts.response))
                 figcaption {
                     "Measured mean response time per level"
-                    @if p.think_s.is_some() { ", and the fit's R(N) = N/X(N) − Z (interactive response-time law)" }
+                    @if p.think_s.is_some() { ", and the leading model's R(N) = N/X(N) − Z (interactive response-time law; never below 0)" }
                     @if p.demands.is_some() { "; dashed, the bound max(D, N·Dmax − Z)" }
                     "."
                     @if p.think_s.is_none() { " Give --think (0 for none) to draw the fit's R(N)." }

@@ -1,10 +1,14 @@
-//! `report.html`: the human report of a run. At the top, one statistics
-//! table (a row per timer, the plan's thresholds shown and a breached one
-//! marked) and the deduplicated errors; then the sections of Pyak47's
-//! results.html (Summary, All Transactions, one section per timer, each
-//! with its Response Time Summary, Interval Details and graphs, now with a
-//! latency distribution), plus what pace knows that Pyak47 did not: the
-//! plan, its expected band and the verdict.
+//! `report.html`: the human report of a run. What is read first is what
+//! was judged: the verdict and its reasons, the judged span's figures
+//! (achieved against the plan and its band, the judged percentiles beside
+//! the successes', the iteration time, the span's errors, the generator's
+//! late starts and CPU, the hosts the run hit), the checks with the
+//! samples and span each judged, then throughput and response time over
+//! time with the span marked. Then the whole run: one statistics table (a
+//! row per timer, the plan's thresholds shown), the deduplicated errors,
+//! and the sections of Pyak47's results.html (the run's facts, All
+//! Transactions, one section per timer, each with its Response Time
+//! Summary, Interval Details and graphs, now with a latency distribution).
 //!
 //! It reads at 400 px wide (every table scrolls in its own box) and prints
 //! small (headings kept with their tables, scatter graphs thinned):
@@ -17,6 +21,7 @@
 
 pub mod capacity_page;
 mod charts;
+mod judged;
 mod overview;
 mod shards;
 pub mod stairs;
@@ -153,16 +158,19 @@ impl Drawn {
     }
 }
 
-/// The planned rate and, for each full interval of the steady state, the
-/// band of its count (as a rate over the interval's real length).
+/// The planned rate and, for each full interval of the steady state inside
+/// the judged span, the band of its count (as a rate over the interval's
+/// real length).
 fn target(r: &Results) -> Option<Target> {
     let plan = &r.plan;
     let m = &r.summary.meta;
     let tps = plan.planned_tps().or(plan.target.tps())?;
+    let (from, to) = judged::span_of(&r.summary);
+    let (from, to) = (from.max(m.ramp_up_s), to.min(m.duration_s));
     let mut band = Vec::new();
     for row in &r.summary.all_intervals {
         let len = row.end_s - row.start_s;
-        if row.start_s + 1e-9 < m.ramp_up_s || row.end_s > m.duration_s + 1e-9 || len <= 0.0 {
+        if row.start_s + 1e-9 < from || row.end_s > to + 1e-9 || len <= 0.0 {
             continue;
         }
         if let Some(b) = plan.band_for_window(len) {
@@ -179,6 +187,129 @@ fn target(r: &Results) -> Option<Target> {
         band,
         confidence: plan.acceptance.confidence,
     })
+}
+
+/// The time axis of a run's graphs, to `end` seconds, with its judged span.
+fn timeline(r: &Results, end: f64) -> Timeline {
+    let m = &r.summary.meta;
+    Timeline {
+        end,
+        ramp_up: m.ramp_up_s,
+        span: judged::span_of(&r.summary),
+        duration: m.duration_s,
+    }
+}
+
+/// The end of a time axis over `rows`: the run's end, or a later row's.
+fn axis_end(r: &Results, rows: &[IntervalRow]) -> f64 {
+    let m = &r.summary.meta;
+    rows.iter()
+        .map(|x| x.end_s)
+        .fold(m.run_time_s, f64::max)
+        .max(m.ts_interval_s)
+}
+
+/// True when the last of `rows` is shorter than the others (the run ended
+/// inside it).
+fn short_last(rows: &[IntervalRow], ts: f64) -> bool {
+    rows.len() > 1
+        && rows
+            .last()
+            .is_some_and(|x| x.end_s - x.start_s < ts * 0.999)
+}
+
+/// What the shading of every time graph means, for its caption.
+fn shading_note(tl: &Timeline) -> Option<String> {
+    let parts: Vec<&str> = tl.outside_names();
+    (!parts.is_empty()).then(|| {
+        format!(
+            " Shaded: outside the judged span {}-{} s ({}).",
+            crate::units::round_sig(tl.span.0, 6),
+            crate::units::round_sig(tl.span.1, 6),
+            parts.join(", ")
+        )
+    })
+}
+
+/// The response time graph of `rows` (successful samples per interval).
+fn response_time_figure(
+    r: &Results,
+    title: &str,
+    rows: &[IntervalRow],
+    judged_row: bool,
+) -> anyhow::Result<Markup> {
+    let ts = r.summary.meta.ts_interval_s;
+    let tl = timeline(r, axis_end(r, rows));
+    let limits = latency_thresholds(&r.plan.acceptance);
+    let every = tables::interval_name(ts);
+    figure(
+        charts::response_time(
+            &format!("Response time per {every} interval: {title}"),
+            rows,
+            tl,
+            ts,
+            &limits,
+        ),
+        html! {
+            "Successful samples; each point is one interval, drawn at its middle. Empty intervals are gaps."
+            @if judged_row {
+                " The verdict's percentiles are over every transaction of the span, failures included (What was judged, above); failures are in the raw data graph (red crosses)."
+            }
+            @if short_last(rows, ts) {
+                " The last interval is shorter (the run ended inside it): its few samples are lone open circles, not joined to the lines."
+            }
+            @if !limits.is_empty() {
+                " Dashed: the plan's thresholds; ↑ marks one above the graph."
+            }
+            @if let Some(n) = shading_note(&tl) { (n) }
+        },
+    )
+}
+
+/// The throughput graph of `rows`; for All Transactions, against the
+/// plan's rate and band, with pace's own CPU where it was measured.
+fn throughput_figure(
+    r: &Results,
+    title: &str,
+    rows: &[IntervalRow],
+    all: bool,
+) -> anyhow::Result<Markup> {
+    let m = &r.summary.meta;
+    let ts = m.ts_interval_s;
+    let tl = timeline(r, axis_end(r, rows));
+    let every = tables::interval_name(ts);
+    let target = if all { target(r) } else { None };
+    let cpu = m.generator.as_ref().filter(|_| all).map(|g| charts::Cpu {
+        intervals: &g.intervals,
+        limit: g.limit,
+    });
+    figure(
+        charts::throughput(
+            &format!("Throughput per {every} interval: {title}"),
+            rows,
+            target.as_ref(),
+            tl,
+            ts,
+            cpu,
+        ),
+        html! {
+            "Transactions per second over each interval's real length, succeeded and failed stacked."
+            @if short_last(rows, ts) {
+                " The last interval is shorter (the run ended inside it): its rate is over its own length, drawn faded (and named in the legend)."
+            }
+            @if let Some(tg) = &target {
+                @if !tg.band.is_empty() {
+                    " The band is the range an honest run's interval count falls in at the plan's confidence"
+                    " (full steady-state intervals of the judged span only)."
+                }
+            }
+            @if let Some(g) = cpu {
+                " The line on the right axis is pace's own CPU per interval, as a share of the cores it may use; above "
+                (crate::units::round_sig(g.limit * 100.0, 3)) " % the generator, not the target, may be what held the load back."
+            }
+            @if let Some(n) = shading_note(&tl) { (n) }
+        },
+    )
 }
 
 fn figure(svg: anyhow::Result<String>, caption: Markup) -> anyhow::Result<Markup> {
@@ -206,54 +337,26 @@ struct TimerSection<'a> {
     curves: Option<&'a Curves>,
 }
 
+/// One timer section, or All Transactions (`all`), whose response time
+/// and throughput graphs are at the top of the page (Over time).
 fn timer_section(r: &Results, t: TimerSection, all: bool) -> anyhow::Result<Markup> {
     let m = &r.summary.meta;
     let ts = m.ts_interval_s;
-    let end = t
-        .rows
-        .iter()
-        .map(|x| x.end_s)
-        .fold(m.run_time_s, f64::max)
-        .max(ts);
-    let tl = Timeline {
-        end,
-        ramp_up: m.ramp_up_s,
-    };
-    let every = tables::interval_name(ts);
+    let tl = timeline(r, axis_end(r, t.rows));
     let limits = latency_thresholds(&r.plan.acceptance);
-    let short_last = t.rows.len() > 1
-        && t.rows
-            .last()
-            .is_some_and(|x| x.end_s - x.start_s < ts * 0.999);
-    let mut graphs = vec![
-        figure(
-            charts::response_time(
-                &format!("Response time per {every} interval: {}", t.title),
-                t.rows,
-                tl,
-                ts,
-                &limits,
-            ),
-            html! {
-                "Successful samples; each point is one interval, drawn at its middle. Empty intervals are gaps."
-                @if short_last {
-                    " The last interval is shorter (the run ended inside it): its few samples are lone open circles, not joined to the lines."
-                }
-                @if !limits.is_empty() {
-                    " Dashed: the plan's thresholds (judged on all transactions together); ↑ marks one above the graph."
-                }
-            },
-        )?,
-        figure_of(
-            "graph scatter",
-            charts::scatter(
-                &format!("Response time, raw data: {}", t.title),
-                &t.drawn.points,
-                tl,
-            ),
-            html! { (t.drawn.description()) " Failed samples are red crosses, at the time they were sent. A printed copy shows one point in five." },
-        )?,
-    ];
+    let mut graphs = Vec::new();
+    if !all {
+        graphs.push(response_time_figure(r, &t.title, t.rows, false)?);
+    }
+    graphs.push(figure_of(
+        "graph scatter",
+        charts::scatter(
+            &format!("Response time, raw data: {}", t.title),
+            &t.drawn.points,
+            tl,
+        ),
+        html! { (t.drawn.description()) " Failed samples are red crosses, at the time they were sent. A printed copy shows one point in five." },
+    )?);
     if let Some(c) = t.curves {
         graphs.push(figure(
             charts::distribution(&format!("Latency distribution: {}", t.title), c, &limits),
@@ -265,22 +368,9 @@ fn timer_section(r: &Results, t: TimerSection, all: bool) -> anyhow::Result<Mark
             },
         )?);
     }
-    let target = if all { target(r) } else { None };
-    graphs.push(figure(
-        charts::throughput(&format!("Throughput per {every} interval: {}", t.title), t.rows, target.as_ref(), tl, ts),
-        html! {
-            "Transactions per second over each interval's real length, succeeded and failed stacked."
-            @if short_last {
-                " The last interval is shorter (the run ended inside it): its rate is over its own length, drawn faded (and named in the legend)."
-            }
-            @if let Some(tg) = &target {
-                @if !tg.band.is_empty() {
-                    " The band is the range an honest run's interval count falls in at the plan's confidence"
-                    " (full steady-state intervals only: it does not apply during ramp-up)."
-                }
-            }
-        },
-    )?);
+    if !all {
+        graphs.push(throughput_figure(r, &t.title, t.rows, false)?);
+    }
     if all {
         let series = &r.summary.series;
         graphs.push(figure(
@@ -301,7 +391,23 @@ fn timer_section(r: &Results, t: TimerSection, all: bool) -> anyhow::Result<Mark
             (tables::response_time_summary(t.stats, t.failed))
             (tables::interval_details(t.rows, ts))
             h3 { "Graphs" }
+            @if all {
+                p.note { "Throughput and response time per interval are at the top, in " a href="#over-time" { "Over time" } "." }
+            }
             @for g in graphs { (g) }
+        }
+    })
+}
+
+/// Throughput and response time of every transaction over time, the
+/// judged span marked: what the reader sees right after the checks.
+fn over_time(r: &Results) -> anyhow::Result<Markup> {
+    let rows = &r.summary.all_intervals;
+    Ok(html! {
+        section #over-time {
+            h2 { "Over time" }
+            (throughput_figure(r, "All Transactions", rows, true)?)
+            (response_time_figure(r, "All Transactions", rows, true)?)
         }
     })
 }
@@ -351,7 +457,7 @@ fn page(r: &Results) -> anyhow::Result<Markup> {
         id: "all-transactions",
         stats: &s.all_transactions,
         errors: s.whole_run.errors,
-        judged: true,
+        total: true,
         custom: false,
     }];
     for ((timer, stats), (id, _)) in s.timers.iter().zip(&nav) {
@@ -362,7 +468,7 @@ fn page(r: &Results) -> anyhow::Result<Markup> {
             id,
             stats,
             errors: failed,
-            judged: false,
+            total: false,
             custom,
         });
         sections.push(timer_section(
@@ -395,9 +501,13 @@ fn page(r: &Results) -> anyhow::Result<Markup> {
                 header {
                     h1 { "Performance Results Report: " (name) " " span class=(tag) { (word) } }
                     nav {
+                        a href="#verdict" { "Verdict" }
+                        a href="#judged" { "What was judged" }
+                        a href="#checks" { "Checks" }
+                        a href="#over-time" { "Over time" }
                         a href="#statistics" { "Statistics" }
                         a href="#errors" { "Errors" }
-                        a href="#summary" { "Summary" }
+                        a href="#summary" { "Run" }
                         a href="#plan-vs-achieved" { "Plan vs achieved" }
                         @if !s.shards.is_empty() { a href="#shards" { "Shards" } }
                         a href="#all-transactions" { "All Transactions" }
@@ -405,6 +515,10 @@ fn page(r: &Results) -> anyhow::Result<Markup> {
                     }
                 }
                 main {
+                    (judged::verdict(r))
+                    (judged::judged(r))
+                    (judged::checks(r))
+                    (over_time(r)?)
                     (top::statistics(r, &stat_rows))
                     (top::errors(&s.error_rows))
                     (overview::summary(r))

@@ -1,12 +1,12 @@
-//! The first two sections: the Summary (verdict, run facts, the workload
-//! the plan configured) and Plan vs achieved (throughput against its band,
-//! what held the schedule back, the acceptance checks).
+//! The whole run's sections: the run's facts and the workload the plan
+//! configured, and Plan vs achieved (the whole run's rate, what held the
+//! schedule back, each timer measured and from the schedule); and the
+//! operational-law table the verdict's section shows.
 
 use crate::plan::file::{PacingMode, PacingSection, PlanFile};
 use crate::plan::pacing::Pacing;
 use crate::results::Results;
 use crate::results::aggregate::Stats;
-use crate::results::judgement::State;
 use crate::units::{human_duration, round_sig};
 use maud::{Markup, html};
 
@@ -106,72 +106,13 @@ fn workload(plan: &PlanFile) -> Markup {
     }
 }
 
-/// Section 1: the verdict and the facts of the run.
+/// The run's facts and the workload the plan configured.
 pub fn summary(r: &Results) -> Markup {
     let s = &r.summary;
     let m = &s.meta;
-    let v = &s.verdict;
-    let class = match v.state {
-        State::Pass => "verdict pass",
-        State::Fail => "verdict fail",
-        State::NoChecks => "verdict nochecks",
-        State::Incomplete => "verdict incomplete",
-    };
     html! {
         section #summary {
-            h2 { "Summary" }
-            div class=(class) {
-                span.verdict-word { (v.state.word()) }
-                @if s.partial && v.state != State::Incomplete { span.partial-tag { "PARTIAL" } }
-            }
-            @if v.state == State::NoChecks {
-                p.nochecks {
-                    "The plan sets no target rate and no threshold, so nothing was judged beyond the run doing real work ("
-                    (s.whole_run.transactions) " transactions succeeded, " (s.whole_run.errors) " failed)."
-                }
-            }
-            @if !v.reasons.is_empty() {
-                ul.reasons { @for reason in &v.reasons { li { (reason) } } }
-            }
-            @if !v.causes.is_empty() {
-                div.scroll { table.causes {
-                    thead { tr { th { "cause of the shortfall" } th { "transactions" } th { "share" } } }
-                    tbody {
-                        @for c in &v.causes {
-                            tr {
-                                td { (c.detail) }
-                                td.num { (num(c.transactions)) }
-                                td.num { (num(c.share * 100.0)) " %" }
-                            }
-                        }
-                    }
-                } }
-            }
-            @for n in &v.notes { p.note { "Note: " (n) } }
-            @for u in &v.unjudged { p.note { "Not judged: " (u) } }
-            @if !v.laws.is_empty() {
-                div.scroll { table.laws {
-                    thead { tr { th { "operational law" } th { "applied to" } th { "ratio" } th { "result" } th { "measured" } } }
-                    tbody {
-                        @for l in &v.laws {
-                            tr {
-                                td { (l.law) " (" (l.formula()) ")" }
-                                td { (l.subject) }
-                                td.num { @if let Some(x) = l.ratio { (num(x)) } }
-                                td { (match l.ok { Some(true) => "holds", Some(false) => "BROKEN: not steady state or units mixed", None => "not checked" }) }
-                                td { (l.detail) }
-                            }
-                        }
-                    }
-                } }
-            }
-            @if s.partial {
-                p.partial {
-                    strong { "PARTIAL run: " }
-                    (m.partial_reason.as_deref().unwrap_or("the run did not finish"))
-                    ". Everything below covers only what was recorded before it stopped."
-                }
-            }
+            h2 { "Run" }
             div.scroll { table.facts {
                 tbody {
                     tr { th { "plan" } td { (m.plan_name()) " " span.url { "(" (m.plan_file) ")" } } }
@@ -214,6 +155,28 @@ fn reconnects(s: &crate::results::summary::Summary) -> String {
     line
 }
 
+/// The operational-law audit of the span, for the verdict's section.
+pub fn laws(v: &crate::results::judgement::Verdict) -> Markup {
+    html! {
+        @if !v.laws.is_empty() {
+            div.scroll { table.laws {
+                thead { tr { th { "operational law" } th { "applied to" } th { "ratio" } th { "result" } th { "measured" } } }
+                tbody {
+                    @for l in &v.laws {
+                        tr {
+                            td { (l.law) " (" (l.formula()) ")" }
+                            td { (l.subject) }
+                            td.num { @if let Some(x) = l.ratio { (num(x)) } }
+                            td { (match l.ok { Some(true) => "holds", Some(false) => "BROKEN: not steady state or units mixed", None => "not checked" }) }
+                            td { (l.detail) }
+                        }
+                    }
+                }
+            } }
+        }
+    }
+}
+
 fn latency_line(what: &str, st: &Stats) -> String {
     if st.count == 0 {
         return String::new();
@@ -226,17 +189,20 @@ fn latency_line(what: &str, st: &Stats) -> String {
     )
 }
 
-/// Section 2: what the plan asked for and what the run did.
+/// What the plan asked for and what the whole run did, ramp-up and grace
+/// included (the judged span's figures are at the top, What was judged),
+/// and what held the schedule back.
 pub fn plan_vs_achieved(r: &Results) -> Markup {
     let s = &r.summary;
-    let m = &s.meta;
-    let a = &s.achieved;
+    let w = &s.whole_run;
     let plan = &r.plan;
-    let from = m.ramp_up_s;
-    let to = m.ramp_up_s + a.window_s;
     html! {
         section #plan-vs-achieved {
-            h2 { "Plan vs achieved" }
+            h2 { "Plan vs achieved: the whole run" }
+            p.note {
+                "Whole-run figures, the ramp-up and the grace included: not what the verdict judged (the span's figures are in "
+                a href="#judged" { "What was judged" } ")."
+            }
             div.scroll { table.facts {
                 tbody {
                     tr {
@@ -252,31 +218,12 @@ pub fn plan_vs_achieved(r: &Results) -> Markup {
                         }
                     }
                     tr {
-                        th { "expected band" }
+                        th { "whole run" }
                         td {
-                            @match &s.expected {
-                                Some(e) => {
-                                    (num(e.tpm_low)) " to " (num(e.tpm_high)) " TPM ("
-                                    (num(e.transactions_low)) " to " (num(e.transactions_high))
-                                    " transactions in the window; " (num(e.confidence * 100.0))
-                                    " % confidence, tolerance " (e.tolerance) ")"
-                                }
-                                None => { "none: the plan does not set every group's rate" }
-                            }
-                        }
-                    }
-                    tr {
-                        th { "achieved" }
-                        td.strong {
-                            (num(a.tpm)) " TPM"
+                            (num(w.tpm)) " TPM"
                             span.note {
-                                @if a.scope == "whole_run" {
-                                    " over the whole run: there is no steady-state window (ramp-up lasts the run)"
-                                } @else {
-                                    " " (a.transactions) " successful + " (a.errors) " failed transactions in the steady-state window "
-                                    (num(from)) " s to " (num(to)) " s (" (dur(a.window_s)) "), from "
-                                    (a.iterations) " iterations"
-                                }
+                                " " (w.transactions) " successful + " (w.errors) " failed transactions from the first start to "
+                                (dur(w.seconds)) ", from " (w.iterations) " iterations"
                             }
                         }
                     }
@@ -302,24 +249,6 @@ pub fn plan_vs_achieved(r: &Results) -> Markup {
                 }
             } }
             (co_views(s))
-            h3 { "Acceptance checks" }
-            @if s.verdict.checks.is_empty() {
-                p.none { "The plan sets no acceptance threshold." }
-            } @else {
-                div.scroll { table.checks {
-                    thead { tr { th { "check" } th { "planned" } th { "achieved" } th { "result" } } }
-                    tbody {
-                        @for c in &s.verdict.checks {
-                            tr {
-                                td { (c.name) }
-                                td { (c.target) }
-                                td { (c.achieved) }
-                                @if c.pass { td.pass { "pass" } } @else { td.fail { "FAIL" } }
-                            }
-                        }
-                    }
-                } }
-            }
         }
     }
 }

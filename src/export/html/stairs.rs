@@ -38,6 +38,7 @@ fn capacity(s: &StairSummary) -> Markup {
         target_x: None,
         target_r: None,
         think: 0.0,
+        demands: None,
     };
     let report = CapacityReport::new("this stair".into(), measured, fit, questions);
     let page = super::capacity_page::CapacityPage {

@@ -92,6 +92,7 @@ fn results(ts: f64, n: usize, partial: bool) -> Results {
         window_s: None,
         ran_shards: None,
         overrides: None,
+        targets: Vec::new(),
         generator: None,
     };
     let ending = Ending {
@@ -161,6 +162,10 @@ fn a_sampled_scatter_says_so_and_a_complete_one_says_all() {
 fn every_section_is_present_in_order() {
     let html = render(&results(10.0, 80, false));
     let ids = [
+        "id=\"verdict\"",
+        "id=\"judged\"",
+        "id=\"checks\"",
+        "id=\"over-time\"",
         "id=\"statistics\"",
         "id=\"errors\"",
         "id=\"summary\"",
@@ -175,8 +180,9 @@ fn every_section_is_present_in_order() {
         .map(|id| html.find(id).unwrap_or_else(|| panic!("{id} missing")))
         .collect();
     assert!(pos.windows(2).all(|w| w[0] < w[1]), "out of order: {pos:?}");
-    // 6 graphs for All Transactions, 4 per timer.
-    assert_eq!(html.matches("<svg").count(), 6 + 4 + 4);
+    // Throughput and response time over time, 4 more for All
+    // Transactions, 4 per timer.
+    assert_eq!(html.matches("<svg").count(), 2 + 4 + 4 + 4);
     assert!(html.contains(PERCENTILE_DEFINITION));
     assert!(html.contains("seed 42"));
 }
@@ -221,7 +227,16 @@ fn a_run_with_no_samples_still_renders_every_section() {
     let r = results(10.0, 0, true);
     assert!(r.summary.timers.is_empty());
     let html = render(&r);
-    for id in ["summary", "plan-vs-achieved", "all-transactions", "footer"] {
+    for id in [
+        "verdict",
+        "judged",
+        "checks",
+        "over-time",
+        "summary",
+        "plan-vs-achieved",
+        "all-transactions",
+        "footer",
+    ] {
         assert!(html.contains(&format!("id=\"{id}\"")), "{id} missing");
     }
     assert!(html.contains("All 0 points."));
@@ -230,7 +245,7 @@ fn a_run_with_no_samples_still_renders_every_section() {
 }
 
 #[test]
-fn the_statistics_table_shows_each_threshold_and_marks_a_breach() {
+fn the_statistics_table_shows_each_threshold_and_judges_nothing() {
     let r = results(10.0, 80, false);
     let html = render(&r);
     let doc = scraper::Html::parse_document(&html);
@@ -264,11 +279,8 @@ fn the_statistics_table_shows_each_threshold_and_marks_a_breach() {
         .map(|e| e.text().collect::<String>().trim().to_string())
         .collect();
     assert_eq!(rows, ["All Transactions", EVIL, "home"]);
-    // The verdict held p95 (every sample is under 23 ms): marked as held.
-    let held = table.select(&sel("tr.judged td.held")).count();
-    assert_eq!(held, 1);
-    assert_eq!(table.select(&sel("td.breach")).count(), 0);
-    // With a limit every run breaks, the verdict's failed check is marked.
+    // Whole-run successes: the verdict's result is never on them, even
+    // when it failed the check.
     let mut r = r;
     for c in &mut r.summary.verdict.checks {
         if c.name == "p95 response time" {
@@ -276,7 +288,139 @@ fn the_statistics_table_shows_each_threshold_and_marks_a_breach() {
         }
     }
     let html = render(&r);
-    assert_eq!(html.matches("class=\"breach\"").count(), 1);
+    let doc = scraper::Html::parse_document(&html);
+    let table = doc
+        .select(&sel("#statistics table.statistics"))
+        .next()
+        .unwrap();
+    assert_eq!(table.select(&sel("td.breach, td.held")).count(), 0);
+    // The judged row of the span's response times carries it.
+    let judged = doc
+        .select(&sel("#judged table.judged-latency tr.judged td.breach"))
+        .count();
+    assert_eq!(judged, 1, "the judged p95 marked as breached");
+}
+
+/// The first screen: the verdict, then the judged span's figures with the
+/// span named, the checks with what each counted, then the graphs over
+/// time with the span marked.
+#[test]
+fn the_page_opens_with_the_verdict_and_the_judged_span() {
+    let r = results(10.0, 80, false);
+    let html = render(&r);
+    let doc = scraper::Html::parse_document(&html);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let text = |css: &str| -> String {
+        doc.select(&sel(css))
+            .next()
+            .unwrap_or_else(|| panic!("{css} missing"))
+            .text()
+            .collect()
+    };
+    let first = doc.select(&sel("main > section")).next().unwrap();
+    assert_eq!(first.value().id(), Some("verdict"));
+    assert_eq!(text("#verdict .verdict-word"), "FAIL");
+    let span = text("#judged tr.span td");
+    assert!(
+        span.starts_with("window 2-20 s (18 s): after the 2 s ramp-up"),
+        "{span}"
+    );
+    // The checks table: each row's samples and span.
+    let over: Vec<String> = doc
+        .select(&sel("#checks table.checks tbody td.over-samples"))
+        .map(|e| e.text().collect())
+        .collect();
+    assert_eq!(over.len(), r.summary.verdict.checks.len());
+    for (o, c) in over.iter().zip(&r.summary.verdict.checks) {
+        assert_eq!(o, &c.over.as_ref().unwrap().samples);
+        assert!(o.contains("the window 2-20 s"), "{o}");
+    }
+    // The graphs over time name what lies outside the span.
+    let over_time = text("#over-time");
+    assert!(
+        over_time.contains("Shaded: outside the judged span 2-20 s (ramp-up)"),
+        "{over_time}"
+    );
+}
+
+/// A summary.json written before pace kept the span, its latency, the
+/// groups or each check's `over` (old folders are re-rendered) still
+/// renders, saying what is missing rather than showing zeros.
+#[test]
+fn an_older_summary_without_the_new_fields_still_renders() {
+    let mut r = results(10.0, 80, false);
+    let a = &mut r.summary.achieved;
+    a.span_s = [0.0, 0.0];
+    a.latency = Default::default();
+    a.latency_ok = Default::default();
+    a.groups.clear();
+    for c in &mut r.summary.verdict.checks {
+        c.over = None;
+    }
+    let html = render(&r);
+    let doc = scraper::Html::parse_document(&html);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let text: String = doc.select(&sel("#judged")).next().unwrap().text().collect();
+    // The window from ramp-up and window_s.
+    assert!(text.contains("window 2-20 s (18 s)"), "{text}");
+    assert!(text.contains("not in this summary.json"), "{text}");
+    assert_eq!(
+        doc.select(&sel("#checks td.none")).count(),
+        r.summary.verdict.checks.len(),
+        "each row's missing span said"
+    );
+}
+
+/// pace's CPU (`meta.generator`, filled by the runner): in the judged
+/// block with its busiest interval, warned above its limit, and a line on
+/// the throughput graph.
+#[test]
+fn the_generators_cpu_is_shown_and_warned_above_its_limit() {
+    let mut r = results(10.0, 80, false);
+    r.summary.meta.generator = Some(crate::results::summary::Generator {
+        cores: 2.0,
+        cpu_span: 0.34,
+        cpu_max: 0.61,
+        intervals: vec![0.2, 0.61],
+        limit: 0.8,
+    });
+    let html = render(&r);
+    let doc = scraper::Html::parse_document(&html);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let cpu: String = doc
+        .select(&sel("#judged tr.cpu td"))
+        .next()
+        .unwrap()
+        .text()
+        .collect();
+    assert_eq!(cpu, "34 % of 2 cores over the span (busiest interval 61 %)");
+    assert_eq!(doc.select(&sel("#judged .cpu.warn")).count(), 0);
+    let graph: String = doc
+        .select(&sel("#over-time figure"))
+        .next()
+        .unwrap()
+        .inner_html();
+    assert!(graph.contains("pace CPU (right)") && graph.contains("CPU limit 80 %"));
+    r.summary.meta.generator.as_mut().unwrap().cpu_span = 0.85;
+    r.summary.meta.generator.as_mut().unwrap().cpu_max = 0.97;
+    let html = render(&r);
+    let doc = scraper::Html::parse_document(&html);
+    assert_eq!(doc.select(&sel("#judged .cpu.warn")).count(), 2);
+    let cpu: String = doc
+        .select(&sel("#judged tr.cpu td"))
+        .next()
+        .unwrap()
+        .text()
+        .collect();
+    assert!(
+        cpu.contains("the generator may have been the bottleneck"),
+        "{cpu}"
+    );
+    // Without a measurement: said, never a 0 %.
+    r.summary.meta.generator = None;
+    let html = render(&r);
+    assert!(html.contains("not measured"));
+    assert!(!html.contains("pace CPU"));
 }
 
 #[test]
@@ -307,8 +451,12 @@ fn a_p80_threshold_gets_its_column_and_no_threshold_no_limit_row() {
     let head = &table[..table.find("</thead>").unwrap()];
     assert!(head.contains("<th>p80</th>"), "{head}");
     assert!(head.contains("≤ 5 ms"), "{head}");
-    // Every timer's p80 is above 5 ms: shaded, not judged per timer.
-    assert_eq!(html.matches("class=\"over\"").count(), 2);
+    // Every row's p80 is above 5 ms: shaded (All Transactions too: the
+    // verdict judges the span, at the top), and the judged table's p80
+    // cells beside the verdict's result.
+    let stats = &html[html.find("<table class=\"statistics\"").unwrap()..];
+    let stats = &stats[..stats.find("</table>").unwrap()];
+    assert_eq!(stats.matches("class=\"over\"").count(), 3);
     r.plan.acceptance = Default::default();
     let html = render(&r);
     assert!(!html.contains("tr class=\"limits\""));

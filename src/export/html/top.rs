@@ -1,19 +1,18 @@
-//! The top of the page: one statistics table (a row per timer, the plan's
-//! thresholds shown and a breached one marked) and the errors table
+//! The whole run's tables: one statistics table (a row per timer, the
+//! plan's thresholds shown, a value above one shaded) and the errors table
 //! (deduplicated, with counts and first and last time).
 //!
-//! Whether a threshold held is the verdict's word (`summary.verdict.checks`,
-//! found by the verdict's own check names): the page never judges again.
-//! A threshold is judged on all transactions together; a timer's value
-//! above it is only pointed out.
+//! These are whole-run figures of successful samples: not what the verdict
+//! judged (every transaction of the span, at the top of the page), so no
+//! cell here carries the verdict's pass or fail; a value above a limit is
+//! only pointed out.
 
 use super::tables::{decimals, rate, secs};
 use crate::results::Results;
 use crate::results::aggregate::Stats;
 use crate::results::error_table::{ERROR_ROWS, ErrorRow};
-use crate::results::judgement::Check;
 use crate::units::{human_duration, round_sig};
-use crate::verdict::{ERROR_RATE_CHECK, LatencyThreshold, latency_check_name, latency_thresholds};
+use crate::verdict::{LatencyThreshold, latency_thresholds};
 use maud::{Markup, html};
 
 /// One row of the statistics table.
@@ -23,8 +22,8 @@ pub struct StatRow<'a> {
     pub id: &'a str,
     pub stats: &'a Stats,
     pub errors: u64,
-    /// All Transactions: the row the thresholds are judged on.
-    pub judged: bool,
+    /// All Transactions: the total row.
+    pub total: bool,
     pub custom: bool,
 }
 
@@ -74,23 +73,15 @@ fn time_columns(limits: &[LatencyThreshold]) -> Vec<TimeColumn> {
     cols
 }
 
-/// The class and hover text of a cell that has a threshold: `breach` or
-/// `held` on the judged row (the verdict's check), `over` on a timer's row
-/// whose value lies above the limit.
-fn mark(judged: bool, check: Option<&Check>, above: bool, limit: &str) -> (String, String) {
-    if judged {
-        match check {
-            Some(c) if !c.pass => (
-                "breach".into(),
-                format!("threshold breached: {} (limit {})", c.achieved, c.target),
-            ),
-            Some(c) => ("held".into(), format!("within the threshold {}", c.target)),
-            None => (String::new(), String::new()),
-        }
-    } else if above {
+/// The class and hover text of a cell that has a threshold: `over` when
+/// the value lies above the limit.
+fn mark(above: bool, limit: &str) -> (String, String) {
+    if above {
         (
             "over".into(),
-            format!("above the {limit} limit (judged on all transactions only)"),
+            format!(
+                "above the {limit} limit here (whole run, successful samples); the verdict judged the span's every transaction (What was judged)"
+            ),
         )
     } else {
         (String::new(), String::new())
@@ -103,7 +94,6 @@ pub fn statistics(r: &Results, rows: &[StatRow]) -> Markup {
     let limits = latency_thresholds(&r.plan.acceptance);
     let error_limit = r.plan.acceptance.error_rate.map(|f| f.0);
     let cols = time_columns(&limits);
-    let check = |name: &str| s.verdict.checks.iter().find(|c| c.name == name);
     let seconds = if s.whole_run.seconds > 0.0 {
         s.whole_run.seconds
     } else {
@@ -116,7 +106,7 @@ pub fn statistics(r: &Results, rows: &[StatRow]) -> Markup {
     let limit_of = |col: &str| limits.iter().find(|l| l.name == col);
     html! {
         section #statistics {
-            h2 { "Statistics" }
+            h2 { "Statistics: the whole run" }
             div.scroll {
                 table.statistics {
                     thead {
@@ -139,7 +129,7 @@ pub fn statistics(r: &Results, rows: &[StatRow]) -> Markup {
                         @for row in rows {
                             @let count = row.stats.count + row.errors;
                             @let err = if count > 0 { row.errors as f64 / count as f64 } else { 0.0 };
-                            tr class=(if row.judged { "judged" } else { "" }) {
+                            tr class=(if row.total { "total" } else { "" }) {
                                 th scope="row" {
                                     a href=(format!("#{}", row.id)) { (row.name) }
                                     @if row.custom { " " span.note { "(custom timer)" } }
@@ -147,7 +137,7 @@ pub fn statistics(r: &Results, rows: &[StatRow]) -> Markup {
                                 td { (count) }
                                 td { (row.errors) }
                                 @let (class, title) = match error_limit {
-                                    Some(e) if !row.custom => mark(row.judged, check(ERROR_RATE_CHECK), count > 0 && err > e, "error rate"),
+                                    Some(e) if !row.custom => mark(count > 0 && err > e, "error rate"),
                                     _ => (String::new(), String::new()),
                                 };
                                 td class=(class) title=(title) {
@@ -160,7 +150,7 @@ pub fn statistics(r: &Results, rows: &[StatRow]) -> Markup {
                                     } @else {
                                         @let v = (c.get)(row.stats);
                                         @let (class, title) = match limit_of(c.name) {
-                                            Some(l) if !row.custom => mark(row.judged, check(&latency_check_name(l.name)), v > l.limit, l.name),
+                                            Some(l) if !row.custom => mark(v > l.limit, l.name),
                                             _ => (String::new(), String::new()),
                                         };
                                         td class=(class) title=(title) { (secs(v, d)) }
@@ -175,8 +165,9 @@ pub fn statistics(r: &Results, rows: &[StatRow]) -> Markup {
                 "count: every sample, succeeded or failed; rate/s: that count per second over the run's schedule ("
                 (human_duration(seconds)) "); times in seconds, of successful samples only."
                 @if !limits.is_empty() || error_limit.is_some() {
-                    " Thresholds are judged on All Transactions (the verdict's checks): a breached one is "
-                    span.breach-key { "marked" } "; a timer above a limit is " span.over-key { "shaded" } "."
+                    " A value above a limit of the plan is " span.over-key { "shaded" } ". These are the whole run's successful samples:"
+                    " the verdict judged every transaction of the span, failures included ("
+                    a href="#judged" { "What was judged" } ")."
                 }
             }
         }

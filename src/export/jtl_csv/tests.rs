@@ -116,6 +116,7 @@ fn rows() -> Vec<csv::StringRecord> {
         window_s: None,
         ran_shards: None,
         overrides: None,
+        targets: Vec::new(),
         generator: None,
     };
     let (exp, verdict) = judge(&plan, &agg, &Ending::default());

@@ -118,6 +118,7 @@ fn synthetic(dir: &Path, started_at: &str, slow: bool, custom: bool) -> Results 
         window_s: None,
         ran_shards: None,
         overrides: None,
+        targets: Vec::new(),
         generator: None,
     };
     let summary = Summary::build(meta, &agg, exp, verdict);

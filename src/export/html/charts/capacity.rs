@@ -9,6 +9,8 @@ use super::{
     AVG, Area, BAND, Chart, FAILED, FONT, HEIGHT, Legend, MAX, OK, P90, P99, Swatch, TARGET, TEXT,
     TITLE, USERS, WIDTH, builder, draw_legend, line, tint,
 };
+use crate::capacity::findings;
+use crate::capacity::plateau::PlateauFit;
 use crate::capacity::usl::Fit;
 use crate::units::round_sig;
 use plotters::prelude::*;
@@ -18,15 +20,7 @@ use std::ops::Range;
 /// Asymptotic bounds of a closed system (QSP ch. 5; Jain §33.6): X(N) ≤
 /// min(N/(D+Z), 1/D_max), R(N) ≥ max(D, N·D_max − Z). Seconds; they
 /// apply when X is per second.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Demands {
-    /// D, the total service demand of one job over the queueing centres (s).
-    pub total_s: f64,
-    /// D_max, the bottleneck's service demand (s).
-    pub max_s: f64,
-    /// Z, the think time (s).
-    pub think_s: f64,
-}
+pub use crate::capacity::bounds::Demands;
 
 /// One measured load level.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,6 +40,11 @@ pub struct CapacityData<'a> {
     pub levels: &'a [Level],
     /// The USL fitted to them, with its covariance for the band.
     pub fit: Option<&'a Fit>,
+    /// The plateau model fitted to them, when it describes them.
+    pub plateau: Option<&'a PlateauFit>,
+    /// The plateau is the model the data support: it is drawn as the fit
+    /// with its band, knee and bound; the USL only for comparison.
+    pub plateau_leads: bool,
     /// Throughput X the system must carry (a horizontal line).
     pub planned_x: Option<f64>,
     /// Response time (s) not to exceed (a horizontal line on R vs N).
@@ -65,19 +64,27 @@ pub struct CapacitySeries {
     /// between while the axis ends at or below 600 users, whole steps
     /// beyond.
     pub curve: Vec<(f64, f64)>,
-    /// The fit's confidence band at the same N: (N, low, high), before
-    /// clipping to the graph.
+    /// The leading model's confidence band at the same N: (N, low,
+    /// high), before clipping to the graph.
     pub band: Vec<(f64, f64, f64)>,
     /// The peak marked in whole users: (⌊N*⌋, X(⌊N*⌋)), as `codahale/usl`
-    /// reports max concurrency and throughput.
+    /// reports max concurrency and throughput; only when the USL leads
+    /// and κ's interval excludes 0 (a peak the data support).
     pub peak: Option<(f64, f64)>,
-    /// N* = √((1−σ)/κ) itself, unrounded.
+    /// N* = √((1−σ)/κ) itself, unrounded, on the same condition.
     pub peak_exact: Option<f64>,
-    /// λ/σ, the Amdahl ceiling drawn (X's unit).
+    /// λ/σ, the Amdahl ceiling drawn (X's unit), when the USL leads and
+    /// σ's interval excludes 0.
     pub amdahl: Option<f64>,
+    /// The plateau model's X(N) = min(aN, b) at the same N, when fitted.
+    pub plateau: Vec<(f64, f64)>,
+    /// The plateau's knee N* = b/a and bound X_max = b, when it leads.
+    pub knee: Option<f64>,
+    pub x_max: Option<f64>,
     /// min(N/(D+Z), 1/D_max) at the same N, per second.
     pub bound_x: Vec<(f64, f64)>,
-    /// R(N) = N/X(N) − Z implied by the fit at the same N (s).
+    /// R(N) = N/X(N) − Z implied by the leading model at the same N (s);
+    /// a negative R (an impossible one) is left out.
     pub response: Vec<(f64, f64)>,
     /// max(D, N·D_max − Z) at the same N (s).
     pub bound_r: Vec<(f64, f64)>,
@@ -138,39 +145,62 @@ fn grid(start: f64, end: f64) -> Vec<f64> {
 /// The series of `d`, in N order.
 pub fn series(d: &CapacityData) -> CapacitySeries {
     let model = d.fit.map(|f| f.model);
-    let peak_exact = model.and_then(|m| m.peak_concurrency());
-    let end = n_end(d.levels, peak_exact);
+    let usl_leads = !(d.plateau_leads && d.plateau.is_some());
+    let peak_exact = d
+        .fit
+        .filter(|_| usl_leads)
+        .and_then(|f| findings::peak(f).value());
+    let knee = d.plateau.filter(|_| !usl_leads).map(|p| p.model.knee());
+    let end = n_end(d.levels, peak_exact.or(knee));
     let start = d.levels.iter().map(|l| l.n).fold(1.0, f64::min);
     let ns = grid(start, end);
     let mut s = CapacitySeries {
         peak_exact,
+        knee,
+        x_max: d.plateau.filter(|_| !usl_leads).map(|p| p.model.ceiling),
         ..Default::default()
     };
+    if let Some(p) = d.plateau {
+        s.plateau = ns.iter().map(|&n| (n, p.model.throughput(n))).collect();
+        if !usl_leads {
+            s.band = ns
+                .iter()
+                .filter_map(|&n| p.throughput_interval(n).map(|(lo, hi)| (n, lo, hi)))
+                .collect();
+            if let Some(z) = d.think_s {
+                s.response = ns
+                    .iter()
+                    .map(|&n| (n, p.model.response_time(n, z)))
+                    .filter(|r| r.1 >= 0.0)
+                    .collect();
+            }
+        }
+    }
     if let (Some(m), Some(f)) = (model, d.fit) {
         s.curve = ns.iter().map(|&n| (n, m.throughput(n))).collect();
-        s.band = ns
-            .iter()
-            .filter_map(|&n| f.throughput_interval(n).map(|(lo, hi)| (n, lo, hi)))
-            .collect();
-        // ⌊N*⌋ as the published answers and the Go and R tools mark it.
-        s.peak = peak_exact.map(|p| {
-            let whole = p.floor().max(1.0);
-            (whole, m.throughput(whole))
-        });
-        s.amdahl = m.amdahl_ceiling();
-        if let Some(z) = d.think_s {
-            s.response = ns.iter().map(|&n| (n, m.response_time(n, z))).collect();
+        if usl_leads {
+            s.band = ns
+                .iter()
+                .filter_map(|&n| f.throughput_interval(n).map(|(lo, hi)| (n, lo, hi)))
+                .collect();
+            // ⌊N*⌋ as the published answers and the Go and R tools mark it.
+            s.peak = peak_exact.map(|p| {
+                let whole = p.floor().max(1.0);
+                (whole, m.throughput(whole))
+            });
+            s.amdahl = findings::amdahl_ceiling(f).value();
+            if let Some(z) = d.think_s {
+                s.response = ns
+                    .iter()
+                    .map(|&n| (n, m.response_time(n, z)))
+                    .filter(|r| r.1 >= 0.0)
+                    .collect();
+            }
         }
     }
     if let Some(dm) = d.demands {
-        s.bound_x = ns
-            .iter()
-            .map(|&n| (n, (n / (dm.total_s + dm.think_s)).min(1.0 / dm.max_s)))
-            .collect();
-        s.bound_r = ns
-            .iter()
-            .map(|&n| (n, dm.total_s.max(n * dm.max_s - dm.think_s)))
-            .collect();
+        s.bound_x = ns.iter().map(|&n| (n, dm.throughput_upper(n))).collect();
+        s.bound_r = ns.iter().map(|&n| (n, dm.response_lower(n))).collect();
     }
     s
 }
@@ -264,7 +294,10 @@ fn throughput_chart(d: &CapacityData, s: &CapacitySeries, x: Range<f64>) -> anyh
     let reach = 2.0 * data_max;
     let x_max = s.bound_x.last().map(|p| p.1);
     let mut max = data_max;
-    for v in [d.planned_x, s.amdahl, x_max].into_iter().flatten() {
+    for v in [d.planned_x, s.amdahl, x_max, s.x_max]
+        .into_iter()
+        .flatten()
+    {
         if within(v, reach) {
             max = max.max(v);
         }
@@ -292,7 +325,9 @@ fn throughput_chart(d: &CapacityData, s: &CapacitySeries, x: Range<f64>) -> anyh
                 Swatch::Fill(BAND),
             ));
         }
-        if let Some(f) = d.fit {
+        if let Some(f) = d.fit
+            && s.knee.is_none()
+        {
             let m = f.model;
             // Ideal scaling λN, the line every USL curve starts along.
             dashed(
@@ -302,6 +337,35 @@ fn throughput_chart(d: &CapacityData, s: &CapacitySeries, x: Range<f64>) -> anyh
                 MAX,
             )?;
             legend.push(("linear λN".into(), Swatch::Dashed(MAX)));
+        }
+        if let (Some(k), Some(xm)) = (s.knee, s.x_max) {
+            // The asymptotic bound the plateau found, and its knee.
+            dashed(chart, [(x.start, xm), (x.end, xm)].into_iter(), top, USERS)?;
+            legend.push((
+                format!("bound X_max {}", round_sig(xm, 4)),
+                Swatch::Dashed(USERS),
+            ));
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(k, 0.0), (k, top)],
+                tint(FAILED, 0.6).stroke_width(1),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                format!("knee N* {}", round_sig(k, 4)),
+                (k, top),
+                (FONT, TEXT)
+                    .into_font()
+                    .color(&FAILED)
+                    .pos(Pos::new(HPos::Left, VPos::Top)),
+            )))?;
+            chart.draw_series(std::iter::once(Cross::new(
+                (k, xm),
+                6,
+                FAILED.stroke_width(2),
+            )))?;
+            legend.push((
+                format!("knee N* {}", round_sig(k, 4)),
+                Swatch::Cross(FAILED),
+            ));
         }
         if let Some(a) = s.amdahl {
             if within(a, top) {
@@ -334,7 +398,15 @@ fn throughput_chart(d: &CapacityData, s: &CapacitySeries, x: Range<f64>) -> anyh
                 ));
             }
         }
-        if !s.curve.is_empty() {
+        if s.knee.is_some() {
+            // The plateau leads: its line is the fit, the USL a comparison.
+            line(chart, std::slice::from_ref(&s.plateau), AVG, 2, false)?;
+            legend.push(("plateau fit".into(), Swatch::Line(AVG)));
+            if !s.curve.is_empty() {
+                dashed(chart, s.curve.iter().copied(), top, P99)?;
+                legend.push(("USL (not chosen)".into(), Swatch::Dashed(P99)));
+            }
+        } else if !s.curve.is_empty() {
             line(chart, std::slice::from_ref(&s.curve), AVG, 2, false)?;
             legend.push(("USL fit".into(), Swatch::Line(AVG)));
         }
@@ -441,11 +513,12 @@ fn response_chart(d: &CapacityData, s: &CapacitySeries, x: Range<f64>) -> anyhow
                     .collect();
                 line(chart, &[pts], AVG, 2, false)?;
                 let z = d.think_s.unwrap_or(0.0);
+                let who = if s.knee.is_some() { "plateau" } else { "USL" };
                 legend.push((
                     if z > 0.0 {
-                        format!("USL: N/X − {}", crate::units::human_duration(z))
+                        format!("{who}: N/X − {}", crate::units::human_duration(z))
                     } else {
-                        "USL: N/X(N)".into()
+                        format!("{who}: N/X(N)")
                     },
                     Swatch::Line(AVG),
                 ));

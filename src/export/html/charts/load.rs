@@ -3,7 +3,7 @@
 
 use super::{
     Area, DROPPED, FONT, HEIGHT, LATE, LEGEND_W, Legend, LineSpec, MAX, P95, Swatch, TEXT,
-    Timeline, USERS, WIDTH, builder, draw_legend, line, mesh, runs, shade_ramp_up, time_chart,
+    Timeline, USERS, WIDTH, builder, draw_legend, line, mesh, runs, shade_outside, time_chart,
     tint, y_range,
 };
 use crate::results::summary::SeriesRow;
@@ -72,7 +72,7 @@ pub fn lateness(series: &[SeriesRow], ts: f64, tl: Timeline) -> anyhow::Result<S
             .right_y_label_area_size(64)
             .build_cartesian_2d(0.0..tl.end, y.clone())?
             .set_secondary_coord(0.0..tl.end, 0u64..count_top);
-        shade_ramp_up(&mut chart, tl, &y)?;
+        shade_outside(&mut chart, tl, &y)?;
         mesh(&mut chart, tl, &y, "lateness (ms)")?;
         chart
             .configure_secondary_axes()

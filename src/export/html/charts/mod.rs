@@ -4,7 +4,8 @@
 //! the glyphs to the browser; it estimates text widths for layout only. Every
 //! graph is WIDTH x HEIGHT with the legend in a right-hand margin, so it
 //! never covers the data. A time axis always starts at the run's start and
-//! shades the ramp-up, where the target does not apply.
+//! shades what lies outside the judged span (the ramp-up before it, the
+//! grace after it), so the span the verdict judged stands out.
 
 pub mod capacity;
 mod distribution;
@@ -44,6 +45,7 @@ const TARGET: RGBColor = RGBColor(20, 20, 20);
 const USERS: RGBColor = RGBColor(148, 103, 189);
 const LATE: RGBColor = RGBColor(255, 127, 14);
 const DROPPED: RGBColor = RGBColor(140, 86, 75);
+const CPU: RGBColor = RGBColor(188, 128, 0);
 
 type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 type Area<'b> = DrawingArea<SVGBackend<'b>, Shift>;
@@ -54,6 +56,38 @@ pub struct Timeline {
     /// The end of the x axis, seconds since the start.
     pub end: f64,
     pub ramp_up: f64,
+    /// The judged span `[from, to)`, seconds since the start: what lies
+    /// outside it is shaded and named.
+    pub span: (f64, f64),
+    /// The end of the schedule (`run.duration`): after it, the grace.
+    pub duration: f64,
+}
+
+impl Timeline {
+    /// The shaded parts, each with its name: before the span (the ramp-up
+    /// when the span starts at its end) and after it (the grace when the
+    /// span ends with the schedule).
+    fn outside(&self) -> Vec<(f64, f64, &'static str)> {
+        let (from, to) = (
+            self.span.0.clamp(0.0, self.end),
+            self.span.1.clamp(0.0, self.end),
+        );
+        let mut out = Vec::new();
+        if from > 0.0 {
+            let near = (from - self.ramp_up).abs() < 1e-6;
+            out.push((0.0, from, if near { "ramp-up" } else { "not judged" }));
+        }
+        if to > from && to < self.end {
+            let grace = to + 1e-6 >= self.duration;
+            out.push((to, self.end, if grace { "grace" } else { "not judged" }));
+        }
+        out
+    }
+
+    /// The names of the shaded parts, in order ("ramp-up", "grace").
+    pub fn outside_names(&self) -> Vec<&'static str> {
+        self.outside().into_iter().map(|o| o.2).collect()
+    }
 }
 
 /// The planned rate and its per-interval band, for the throughput graph.
@@ -257,55 +291,118 @@ fn time_chart(
     empty: Option<&str>,
     draw: impl FnOnce(&mut Chart<'_, '_>) -> anyhow::Result<Legend>,
 ) -> anyhow::Result<String> {
+    time_chart_right(title, tl, y, y_desc, empty, None, draw)
+}
+
+/// A time graph with two y axes.
+type Dual<'a, 'b> = plotters::chart::DualCoordChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<RangedCoordf64, RangedCoordf64>,
+    Cartesian2d<RangedCoordf64, RangedCoordf64>,
+>;
+
+/// What a [`Right`] axis draws on its own coordinates; returns its legend.
+type RightDraw<'f> = Box<dyn FnOnce(&mut Dual<'_, '_>) -> anyhow::Result<Legend> + 'f>;
+
+/// A second y axis, on the right of a time graph: its range, its title,
+/// and what is drawn against it.
+struct Right<'f> {
+    range: Range<f64>,
+    desc: &'f str,
+    draw: RightDraw<'f>,
+}
+
+/// [`time_chart`], with a second y axis on the right when `right` is set.
+fn time_chart_right(
+    title: &str,
+    tl: Timeline,
+    y: Range<f64>,
+    y_desc: &str,
+    empty: Option<&str>,
+    right: Option<Right<'_>>,
+    draw: impl FnOnce(&mut Chart<'_, '_>) -> anyhow::Result<Legend>,
+) -> anyhow::Result<String> {
     let mut svg = String::new();
     {
         let root: Area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE)?;
-        let mut chart = builder(&root, title).build_cartesian_2d(0.0..tl.end, y.clone())?;
-        // The shading first: solid, it would hide the grid drawn before it.
-        shade_ramp_up(&mut chart, tl, &y)?;
-        mesh(&mut chart, tl, &y, y_desc)?;
-        let legend = draw(&mut chart)?;
-        draw_legend(&root, &legend)?;
-        if let Some(msg) = empty {
-            chart.draw_series(std::iter::once(Text::new(
-                msg.to_string(),
-                (tl.end / 2.0, (y.start + y.end) / 2.0),
-                (FONT, TITLE)
-                    .into_font()
-                    .color(&tint(BLACK, 0.5))
-                    .pos(Pos::new(HPos::Center, VPos::Center)),
-            )))?;
+        let mut b = builder(&root, title);
+        if right.is_some() {
+            b.right_y_label_area_size(64);
         }
+        let chart = b.build_cartesian_2d(0.0..tl.end, y.clone())?;
+        // The shading first: solid, it would hide the grid drawn before it.
+        let primary = |chart: &mut Chart<'_, '_>| -> anyhow::Result<Legend> {
+            shade_outside(chart, tl, &y)?;
+            mesh(chart, tl, &y, y_desc)?;
+            let legend = draw(chart)?;
+            if let Some(msg) = empty {
+                chart.draw_series(std::iter::once(Text::new(
+                    msg.to_string(),
+                    (tl.end / 2.0, (y.start + y.end) / 2.0),
+                    (FONT, TITLE)
+                        .into_font()
+                        .color(&tint(BLACK, 0.5))
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                )))?;
+            }
+            Ok(legend)
+        };
+        let legend = match right {
+            None => primary(&mut { chart })?,
+            Some(r) => {
+                let mut chart = chart.set_secondary_coord(0.0..tl.end, r.range.clone());
+                let mut legend = primary(&mut chart)?;
+                let rs = r.range.end - r.range.start;
+                chart
+                    .configure_secondary_axes()
+                    .y_labels(6)
+                    .y_label_formatter(&|v| tick(*v, rs))
+                    .label_style((FONT, TEXT))
+                    .axis_desc_style((FONT, TEXT))
+                    .y_desc(r.desc)
+                    .draw()?;
+                legend.extend((r.draw)(&mut chart)?);
+                legend
+            }
+        };
+        draw_legend(&root, &legend)?;
         root.present()?;
     }
     Ok(svg)
 }
 
-fn shade_ramp_up(chart: &mut Chart<'_, '_>, tl: Timeline, y: &Range<f64>) -> anyhow::Result<()> {
-    if tl.ramp_up <= 0.0 {
-        return Ok(());
+/// Shades what lies outside the judged span, each part named at its top
+/// (centred in a wide part; in a narrow one, beside it on the span's
+/// side, so the name never runs over the axis; a sliver unnamed).
+fn shade_outside(chart: &mut Chart<'_, '_>, tl: Timeline, y: &Range<f64>) -> anyhow::Result<()> {
+    for (from, to, name) in tl.outside() {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(from, y.start), (to, y.end)],
+            tint(BLACK, 0.06).filled(),
+        )))?;
+        let share = (to - from) / tl.end;
+        // A sliver (the few ms a run ends after its schedule) is shaded
+        // but not named: its name would stand for nothing to be seen.
+        if share < 0.02 {
+            continue;
+        }
+        let wide = share >= 0.1;
+        let (x, h) = match (wide, from == 0.0) {
+            (true, _) => ((from + to) / 2.0, HPos::Center),
+            (false, true) => (to, HPos::Left),
+            (false, false) => (from, HPos::Right),
+        };
+        chart.draw_series(std::iter::once(Text::new(
+            name,
+            (x, y.end),
+            (FONT, TEXT)
+                .into_font()
+                .color(&tint(BLACK, 0.55))
+                .pos(Pos::new(h, VPos::Top)),
+        )))?;
     }
-    let end = tl.ramp_up.min(tl.end);
-    chart.draw_series(std::iter::once(Rectangle::new(
-        [(0.0, y.start), (end, y.end)],
-        tint(BLACK, 0.06).filled(),
-    )))?;
-    // Centred in a wide shading; in a narrow one, starting at its end,
-    // so the label never runs over the axis.
-    let (x, h) = if end / tl.end >= 0.1 {
-        (end / 2.0, HPos::Center)
-    } else {
-        (end, HPos::Left)
-    };
-    chart.draw_series(std::iter::once(Text::new(
-        "ramp-up",
-        (x, y.end),
-        (FONT, TEXT)
-            .into_font()
-            .color(&tint(BLACK, 0.55))
-            .pos(Pos::new(h, VPos::Top)),
-    )))?;
     Ok(())
 }
 
@@ -447,14 +544,27 @@ fn short_last(rows: &[IntervalRow], ts: f64) -> Option<&IntervalRow> {
         .filter(|r| rows.len() > 1 && r.end_s - r.start_s < ts * 0.999)
 }
 
+/// pace's own CPU per time-series interval, for the throughput graph
+/// (summary.json's `meta.generator`).
+#[derive(Debug, Clone, Copy)]
+pub struct Cpu<'a> {
+    /// Per interval from the start, a fraction of the cores pace may use.
+    pub intervals: &'a [f64],
+    /// The fraction above which the generator was the bottleneck.
+    pub limit: f64,
+}
+
 /// Transactions per second per interval, succeeded and failed stacked,
-/// against the planned rate and the band an honest run's interval falls in.
+/// against the planned rate and the band an honest run's interval falls in
+/// (drawn over the judged span); with `cpu`, pace's own CPU per interval as
+/// a line on a percentage axis on the right, and its limit dashed.
 pub fn throughput(
     title: &str,
     rows: &[IntervalRow],
     target: Option<&Target>,
     tl: Timeline,
     ts: f64,
+    cpu: Option<Cpu<'_>>,
 ) -> anyhow::Result<String> {
     let len = |r: &IntervalRow| (r.end_s - r.start_s).max(1e-9);
     let err_rate = |r: &IntervalRow| r.errors as f64 / len(r);
@@ -473,70 +583,118 @@ pub fn throughput(
     }
     let any_errors = rows.iter().any(|r| r.errors > 0);
     let msg = rows.is_empty().then_some("no samples");
-    time_chart(title, tl, y_range(max), "transactions / s", msg, |chart| {
-        let mut legend = Legend::new();
-        if let Some(t) = target {
-            chart.draw_series(t.band.iter().map(|&(s, e, lo, hi)| {
-                Rectangle::new([(s, lo), (e, hi)], tint(BAND, 0.18).filled())
-            }))?;
-        }
-        let alpha = |r: &IntervalRow| if Some(r.interval) == short { 0.2 } else { 0.6 };
-        chart.draw_series(rows.iter().filter(|r| r.rate > 0.0).map(|r| {
-            Rectangle::new(
-                [(r.start_s, 0.0), (r.end_s, r.rate)],
-                tint(OK, alpha(r)).filled(),
-            )
-        }))?;
-        chart.draw_series(rows.iter().filter(|r| r.errors > 0).map(|r| {
-            Rectangle::new(
-                [(r.start_s, r.rate), (r.end_s, r.rate + err_rate(r))],
-                tint(FAILED, alpha(r)).filled(),
-            )
-        }))?;
-        legend.push(("succeeded / s".into(), Swatch::Fill(OK)));
-        if any_errors {
-            legend.push(("failed / s".into(), Swatch::Fill(FAILED)));
-        }
-        if let Some(t) = target {
-            // The band's edges over the bars, so a bar inside it shows.
-            for &(s, e, lo, hi) in &t.band {
-                for y in [lo, hi] {
-                    chart.draw_series(std::iter::once(PathElement::new(
-                        vec![(s, y), (e, y)],
-                        BAND.stroke_width(1),
-                    )))?;
+    let right = cpu.map(|c| {
+        let top = c
+            .intervals
+            .iter()
+            .copied()
+            .chain([c.limit, 1.0])
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max)
+            * 100.0;
+        Right {
+            range: 0.0..top * 1.08,
+            desc: "pace CPU (%)",
+            draw: Box::new(move |chart: &mut Dual<'_, '_>| {
+                let pts = runs(c.intervals.iter().enumerate().map(|(i, v)| {
+                    let mid = ((i as f64 + 0.5) * ts).min(tl.end);
+                    v.is_finite().then_some((mid, v * 100.0))
+                }));
+                for r in &pts {
+                    let marker = if r.len() == 1 { 2 } else { 0 };
+                    chart.draw_secondary_series(
+                        LineSeries::new(r.iter().copied(), CPU.stroke_width(2)).point_size(marker),
+                    )?;
                 }
-            }
-            if !t.band.is_empty() {
-                let pct = crate::units::round_sig(t.confidence * 100.0, 3);
-                legend.push((format!("{pct} % band"), Swatch::Fill(BAND)));
-            }
-            let from = tl.ramp_up.min(tl.end);
-            chart.draw_series(DashedLineSeries::new(
-                [(from, t.tps), (tl.end, t.tps)],
-                8,
-                5,
-                TARGET.stroke_width(2),
-            ))?;
-            legend.push((
-                format!("target {}/s", crate::units::round_sig(t.tps, 4)),
-                Swatch::Dashed(TARGET),
-            ));
+                chart.draw_secondary_series(DashedLineSeries::new(
+                    [(0.0, c.limit * 100.0), (tl.end, c.limit * 100.0)],
+                    4,
+                    4,
+                    CPU.stroke_width(1),
+                ))?;
+                let pct = crate::units::round_sig(c.limit * 100.0, 3);
+                Ok(vec![
+                    ("pace CPU (right)".into(), Swatch::Line(CPU)),
+                    (format!("CPU limit {pct} %"), Swatch::Dashed(CPU)),
+                ])
+            }),
         }
-        if let Some(r) = short_last(rows, ts) {
-            legend.push((
-                format!(
-                    "last {}: {}/s",
-                    crate::units::human_duration(
-                        crate::units::round_sig(len(r), 2).parse().unwrap_or(len(r))
+    });
+    time_chart_right(
+        title,
+        tl,
+        y_range(max),
+        "transactions / s",
+        msg,
+        right,
+        |chart| {
+            let mut legend = Legend::new();
+            if let Some(t) = target {
+                chart.draw_series(t.band.iter().map(|&(s, e, lo, hi)| {
+                    Rectangle::new([(s, lo), (e, hi)], tint(BAND, 0.18).filled())
+                }))?;
+            }
+            let alpha = |r: &IntervalRow| if Some(r.interval) == short { 0.2 } else { 0.6 };
+            chart.draw_series(rows.iter().filter(|r| r.rate > 0.0).map(|r| {
+                Rectangle::new(
+                    [(r.start_s, 0.0), (r.end_s, r.rate)],
+                    tint(OK, alpha(r)).filled(),
+                )
+            }))?;
+            chart.draw_series(rows.iter().filter(|r| r.errors > 0).map(|r| {
+                Rectangle::new(
+                    [(r.start_s, r.rate), (r.end_s, r.rate + err_rate(r))],
+                    tint(FAILED, alpha(r)).filled(),
+                )
+            }))?;
+            legend.push(("succeeded / s".into(), Swatch::Fill(OK)));
+            if any_errors {
+                legend.push(("failed / s".into(), Swatch::Fill(FAILED)));
+            }
+            if let Some(t) = target {
+                // The band's edges over the bars, so a bar inside it shows.
+                for &(s, e, lo, hi) in &t.band {
+                    for y in [lo, hi] {
+                        chart.draw_series(std::iter::once(PathElement::new(
+                            vec![(s, y), (e, y)],
+                            BAND.stroke_width(1),
+                        )))?;
+                    }
+                }
+                if !t.band.is_empty() {
+                    let pct = crate::units::round_sig(t.confidence * 100.0, 3);
+                    legend.push((format!("{pct} % band"), Swatch::Fill(BAND)));
+                }
+                // The plan's rate holds from the end of ramp-up to the end of
+                // the schedule, never in the grace.
+                let from = tl.ramp_up.min(tl.end);
+                let to = tl.duration.clamp(from, tl.end);
+                chart.draw_series(DashedLineSeries::new(
+                    [(from, t.tps), (to, t.tps)],
+                    8,
+                    5,
+                    TARGET.stroke_width(2),
+                ))?;
+                legend.push((
+                    format!("target {}/s", crate::units::round_sig(t.tps, 4)),
+                    Swatch::Dashed(TARGET),
+                ));
+            }
+            if let Some(r) = short_last(rows, ts) {
+                legend.push((
+                    format!(
+                        "last {}: {}/s",
+                        crate::units::human_duration(
+                            crate::units::round_sig(len(r), 2).parse().unwrap_or(len(r))
+                        ),
+                        crate::units::round_sig(r.rate + err_rate(r), 3)
                     ),
-                    crate::units::round_sig(r.rate + err_rate(r), 3)
-                ),
-                Swatch::Faded(OK),
-            ));
-        }
-        Ok(legend)
-    })
+                    Swatch::Faded(OK),
+                ));
+            }
+            Ok(legend)
+        },
+    )
 }
 
 #[cfg(test)]

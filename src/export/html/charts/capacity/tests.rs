@@ -29,6 +29,8 @@ fn specsdm91_series_match_the_go_tool() {
     let d = CapacityData {
         levels: &levels,
         fit: Some(&f),
+        plateau: None,
+        plateau_leads: false,
         planned_x: Some(1500.0),
         planned_r: None,
         demands: None,
@@ -78,6 +80,8 @@ fn response_and_bounds_follow_the_laws() {
     let d = CapacityData {
         levels: &levels,
         fit: None,
+        plateau: None,
+        plateau_leads: false,
         planned_x: None,
         planned_r: Some(1.0),
         demands: Some(Demands {
@@ -106,6 +110,8 @@ fn response_and_bounds_follow_the_laws() {
     let d = CapacityData {
         levels: &lv,
         fit: Some(&f),
+        plateau: None,
+        plateau_leads: false,
         planned_x: None,
         planned_r: None,
         demands: None,
