@@ -228,9 +228,44 @@ class Throughput(unittest.TestCase):
         finally:
             c.close()
 
+    def test_a_count_on_a_fixed_tolerances_edge_is_inside(self):
+        # verdict.md, "Percentages are exact": 5 users x 5 s / 150 ms = 500/3 expected; 129 =
+        # 500/3 x 0.774 is inside a 22.6 % band. 167 starts, 129 succeeded, 38 failed (none lost)
+        rows = []
+        for u in range(5):
+            rows.append(row("user_start", 0.0, user=u))
+            i = 0
+            while 0.03 * u + 0.15 * i < 5:
+                rows.append(row("step", round(0.03 * u + 0.15 * i, 6), user=u, it=i, lat="0.002"))
+                i += 1
+        n_ok = 0
+        out = []
+        for r in rows:
+            if r.startswith("step"):
+                if n_ok < 129:
+                    n_ok += 1
+                else:
+                    r = r.replace(",200,true,,", ",0,false,status,")
+            out.append(r)
+        base = plan_text(pacing='mode = "fixed"\ninterval = "150ms"', users=5, dur="5s")
+        c = Case(base.replace("[acceptance]", '[acceptance]\ntolerance = "22.6%"'), out)
+        try:
+            th = check(c.judge(), "throughput")
+            self.assertEqual((th["numbers"]["C"], th["numbers"]["low"]), (129, 129.0))
+            self.assertTrue(th["pass"])
+            th = check(c.judge(base.replace("[acceptance]", '[acceptance]\ntolerance = "22.5999%"')), "throughput")
+            self.assertFalse(th["pass"])
+        finally:
+            c.close()
+        # the float expected count's edge, 166.66666666666669 x 0.774 = 129.00000000000003: on it
+        self.assertTrue(judge.at_least(129, 166.66666666666669 * 0.774))
+        self.assertFalse(judge.at_least(129, 129.0000001))
+        self.assertTrue(judge.at_most(37, 166.66666666666669 * 0.222))  # 36.999999999999996
+
     def test_a_steady_pipeline_is_not_a_backlog(self):
         # 10 arrivals at 0.1 i, each answered in 0.95 s: 9 complete after the end, but the
-        # pipeline carries L = 5.45 across it: limit 5.45 + 3 sqrt(5.45) + 1 = 13.45 > 9
+        # pipeline carries L = 5.45 across it: P(X > 16) <= 1e-4 < P(X > 15) for X ~ Poisson(5.45),
+        # so c = 16 >= 9
         rows = [row("user_start", 0.0, user=u) for u in range(10)]
         for i in range(10):
             rows.append(row("step", 0.1 * i, user=i, lat="0.950"))
@@ -238,6 +273,7 @@ class Throughput(unittest.TestCase):
         try:
             g = c.judge()["groups"]["g"]
             self.assertAlmostEqual(g["lbar"], 5.45)
+            self.assertEqual(g["backlog_limit"], 16)
             self.assertFalse(g["backlog"])
             self.assertEqual(g["C"], 10)
         finally:
@@ -245,7 +281,7 @@ class Throughput(unittest.TestCase):
 
     def test_a_growing_queue_counts_what_completed_in_the_span(self):
         # 100 arrivals/s for 1 s served at 50/s: arrival 0.01 i completes at 0.02 (i + 1).
-        # out = 51 (i >= 49); L = 12.74 + 13.26 = 26.0; limit 26 + 3 sqrt(26) + 1 = 42.3 < 51:
+        # out = 51 (i >= 49); L = 12.74 + 13.26 = 26.0; c = 47 for Poisson(26) < 51:
         # C = the 49 completed before 1 s
         rows = [row("user_start", 0.0, user=u) for u in range(100)]
         for i in range(100):
@@ -256,9 +292,61 @@ class Throughput(unittest.TestCase):
             g = c.judge()["groups"]["g"]
             self.assertAlmostEqual(g["lbar"], 26.0, places=6)
             self.assertEqual(g["out"], 51)
+            self.assertEqual(g["backlog_limit"], 47)
             self.assertTrue(g["backlog"])
             self.assertEqual(g["C"], 49)
             self.assertFalse(check(c.judge(), "throughput")["pass"])
+        finally:
+            c.close()
+
+    def test_the_backlog_bound_is_a_poisson_tail_at_1_in_10000(self):
+        # verdict.md's worked values: L = 0.302: c = 4; L = 2.4: c = 10; above L = 100 the normal
+        # form L + 3.72 sqrt(L) + 1
+        self.assertEqual(judge.backlog_bound(0.302), 4)
+        self.assertEqual(judge.backlog_bound(2.4), 10)
+        self.assertAlmostEqual(judge.backlog_bound(150.0), 150 + 3.72 * 150 ** 0.5 + 1)
+        for lam in (0.05, 0.302, 2.4, 26.0, 99.0):
+            c = judge.backlog_bound(lam)
+            self.assertLessEqual(judge.poisson_tail(lam, c + 1), 1e-4)
+            self.assertGreater(judge.poisson_tail(lam, c), 1e-4)
+
+    def test_out_counts_only_what_was_sent_before_the_end(self):
+        # 3 users of a fixed 1 s pacing, 2 steps: each sends `s` at 0.995 (6 ms: in flight at
+        # b = 1) and `s2` at 1.001, after b: out = 3, not 6; L = 3 x 5 ms / 1 s = 0.015, c = 2
+        rows = []
+        for u in range(3):
+            rows.append(row("user_start", 0.0, user=u))
+            rows.append(row("step", 0.995, user=u, name="s", lat="0.006", sched=0.995))
+            rows.append(row("step", 1.001, user=u, name="s2", lat="0.001", sched=0.995))
+        plan = plan_text(users=3).replace("[acceptance]", '[[group.step]]\nname = "s2"\nurl = "http://127.0.0.1:9/"\n[acceptance]')
+        c = Case(plan, rows)
+        try:
+            g = c.judge()["groups"]["g"]
+            self.assertEqual(g["out"], 3)
+            self.assertAlmostEqual(g["lbar"], 0.015)
+            self.assertEqual(g["backlog_limit"], 2)
+            self.assertTrue(g["backlog"])
+            self.assertEqual(g["C"], 0)  # none of the span's successes completed inside it
+            self.assertEqual(check(c.judge(), "throughput")["numbers"]["lost"], 0)  # not a lost start
+        finally:
+            c.close()
+
+    def test_a_closed_loop_is_not_tested_for_a_backlog(self):
+        # 3 after-end users, each with a request in flight at b: out 3 > c = 2 would read a
+        # queue, but a closed loop's users move together: not tested, every success counts
+        rows = []
+        for u in range(3):
+            rows.append(row("user_start", 0.0, user=u))
+            rows.append(row("step", 0.5, user=u, lat="0.100"))
+            rows.append(row("step", 0.995, user=u, it=1, lat="0.006"))
+        p = plan_text(pacing='mode = "after-end"\ndelay = "400ms"', users=3).replace(
+            "[run]", '[target]\nresponse_time = "100ms"\n[run]')
+        c = Case(p, rows)
+        try:
+            g = c.judge()["groups"]["g"]
+            self.assertEqual(g["out"], 3)
+            self.assertFalse(g["backlog"])
+            self.assertEqual(g["C"], 6)
         finally:
             c.close()
 
