@@ -614,7 +614,14 @@ def group_stats(plan, g, grs, a, b, in_span):
     cut_rows = sum(1 for r in tx if r.error_kind == "cutoff")
     cut_iters = [it for key, it in iters.items() if it["cut"] and in_span(it["sched"])]
     cutoff = cut_rows + sum(max(0, k - it["steps"]) for it in cut_iters)
+    # failures are lost starts too (verdict.md, "The drawn schedule, precisely": "failed (the
+    # span's failures that are not cut-offs, less those lost on a stale connection), stale
+    # connection")
+    stale = sum(1 for r in tx if not r.ok and r.error_kind == "stale")
+    failed = sum(1 for r in tx if not r.ok and r.error_kind != "cutoff") - stale
     lost = {
+        "failed": failed,
+        "stale_connection": stale,
         "behind_schedule": behind,
         "skipped": k * skipped,
         "dropped": k * dropped,
@@ -624,7 +631,9 @@ def group_stats(plan, g, grs, a, b, in_span):
         # ones (recorded cut-offs and steps never sent) as cutoff, the rest as the generator's
         # ("Details of the rules": "A transaction the run lost two ways ... is counted once, as
         # `cutoff`"; Q17)
-        "generator": k * gen_missed + sum(max(0, k - cut_count(iters[key], k)) for key in gen_late_iters),
+        # the iteration's successes only (verdict.md: "every success of an iteration started after
+        # b and more than tau_g late ...: its failures are `failed`")
+        "generator": k * gen_missed + sum(1 for r in tx if r.ok and (r.user, r.iteration) in gen_late_iters),
     }
     # achieved count C_g
     succ = [r for r in tx if r.ok]
@@ -643,10 +652,10 @@ def group_stats(plan, g, grs, a, b, in_span):
     lbar = inflight / (b - a)
     backlog_limit = backlog_bound(lbar)
     backlog = (not g.closed) and out > backlog_limit
-    if backlog:
-        c = sum(1 for r in grs if is_tx(r) and r.ok and a <= r.t + r.lat < b)
-    else:
-        c = c_plain
+    # the group's successes completed in [a, b) (whatever their scheduled start): C when the
+    # target fell behind, shown always (what the target finished in the span)
+    c_done = sum(1 for r in grs if is_tx(r) and r.ok and a <= r.t + r.lat < b)
+    c = c_done if backlog else c_plain
     # a closed loop's sigma (pacing.md section 6): "the standard deviation of the group's
     # iteration durations measured in the run (every iteration row, start to end)", the
     # population one ("Details of the rules"; Q5)
@@ -659,6 +668,7 @@ def group_stats(plan, g, grs, a, b, in_span):
     started_users = len({r.user for r in grs if r.kind == "user_start"})
     return {
         "tx": tx, "n_tx": len(tx), "successes": len(succ), "C": c, "C_plain": c_plain,
+        "C_completed": c_done,
         "out": out, "lbar": lbar, "backlog_limit": backlog_limit, "backlog": backlog,
         "made": made, "sched_iters": sched_iters, "drawn": drawn, "lost": lost,
         "lost_total": sum(lost.values()), "started_users": started_users,
@@ -700,14 +710,6 @@ def backlog_bound(lbar):
     while poisson_tail(lbar, c + 1) > 1e-4:
         c += 1
     return c
-
-
-def cut_count(it, k):
-    """The transactions of one iteration that count as cut off: its `cutoff` rows, plus the steps
-    a cut-off iteration never sent."""
-    if not it["cut"]:
-        return 0
-    return it.get("cut_rows", 0) + max(0, k - it["steps"])
 
 
 def throughput_check(plan, groups, gstats, z, gname):

@@ -246,30 +246,7 @@ def run_scenario(sc, o, slots, log):
     res = os.path.join(res_root, folders[-1])
     reproduce.append(f"python3 {os.path.join(HERE, 'judge.py')} {res}")
     rows = None if sc["stair"] else judge.read_samples(os.path.join(res, "samples.csv"))
-    judged = judge.judge_folder(res, rows=rows)
-    with open(os.path.join(d, "judge.json"), "w") as f:
-        json.dump(judged, f, indent=1, default=str)
-    summ_path = os.path.join(res, "summary.json")
-    summary = json.load(open(summ_path)) if os.path.exists(summ_path) else {}
-    pace_word = WORD.get(summary.get("verdict", {}).get("state"), RC_WORD.get(rc, f"rc{rc}"))
-    causes = [c.get("cause") for c in summary.get("verdict", {}).get("causes", [])]
-    hard, soft = [], []
-    if sc["stair"]:
-        for lv in judged.get("levels", []):
-            ls = os.path.join(res, lv["dir"], "summary.json")
-            lsum = json.load(open(ls)) if os.path.exists(ls) else {}
-            lw = WORD.get(lsum.get("verdict", {}).get("state"), "?")
-            h, s_ = compare(lv, lw, pace_checks_from_summary(lsum))
-            hard += [f"{lv['dir']}: {x}" for x in h]
-            soft += [f"{lv['dir']}: {x}" for x in s_]
-        if judged["verdict"] != pace_word:
-            hard.append(f"stair verdict: pace {pace_word}, judge {judged['verdict']}")
-    else:
-        hard, soft = compare(judged, pace_word, pace_checks_from_summary(summary))
-    base_rec.update(pace={"verdict": pace_word, "causes": causes,
-                          "checks": pace_checks_from_summary(summary) if not sc["stair"] else None},
-                    judge={"verdict": judged["verdict"]},
-                    agree=not hard, diffs=hard, soft=soft)
+    base_rec.update(compare_run(d, res, sc["stair"], rc, rows))
     records.append(base_rec)
     # ---- re-judge scenarios
     if not sc["stair"] and sc["variants"]:
@@ -295,12 +272,7 @@ def run_scenario(sc, o, slots, log):
                 rec.update(agree=None, error="pace verify refused the plan: " + err)
                 records.append(rec)
                 continue
-            vj = judge.judge_folder(res, vpath, rows=rows)
-            with open(os.path.join(d, f"{name}.judge.json"), "w") as f:
-                json.dump(vj, f, indent=1, default=str)
-            pw = RC_WORD.get(r.returncode, f"rc{r.returncode}")
-            h, s_ = compare(vj, pw, pace_checks_from_console(r.stdout))
-            rec.update(pace={"verdict": pw}, judge={"verdict": vj["verdict"]}, agree=not h, diffs=h, soft=s_)
+            rec.update(compare_variant(d, res, name, vpath, r.returncode, r.stdout, rows))
             records.append(rec)
     write_reproduce(d, reproduce)
     if all(r.get("agree") for r in records) and not o.keep_all:
@@ -312,6 +284,77 @@ def run_scenario(sc, o, slots, log):
     return records
 
 
+def compare_run(d, res, stair, rc, rows=None):
+    """The judge on a run's results folder against pace's summary.json: the record's fields."""
+    judged = judge.judge_folder(res, rows=rows)
+    with open(os.path.join(d, "judge.json"), "w") as f:
+        json.dump(judged, f, indent=1, default=str)
+    summ_path = os.path.join(res, "summary.json")
+    summary = json.load(open(summ_path)) if os.path.exists(summ_path) else {}
+    pace_word = WORD.get(summary.get("verdict", {}).get("state"), RC_WORD.get(rc, f"rc{rc}"))
+    causes = [c.get("cause") for c in summary.get("verdict", {}).get("causes", [])]
+    hard, soft = [], []
+    if stair:
+        for lv in judged.get("levels", []):
+            ls = os.path.join(res, lv["dir"], "summary.json")
+            lsum = json.load(open(ls)) if os.path.exists(ls) else {}
+            lw = WORD.get(lsum.get("verdict", {}).get("state"), "?")
+            h, s_ = compare(lv, lw, pace_checks_from_summary(lsum))
+            hard += [f"{lv['dir']}: {x}" for x in h]
+            soft += [f"{lv['dir']}: {x}" for x in s_]
+        if judged["verdict"] != pace_word:
+            hard.append(f"stair verdict: pace {pace_word}, judge {judged['verdict']}")
+    else:
+        hard, soft = compare(judged, pace_word, pace_checks_from_summary(summary))
+    return {"pace": {"verdict": pace_word, "causes": causes,
+                     "checks": pace_checks_from_summary(summary) if not stair else None},
+            "judge": {"verdict": judged["verdict"]}, "agree": not hard, "diffs": hard, "soft": soft}
+
+
+def compare_variant(d, res, name, vpath, rc, stdout, rows=None):
+    """The judge on a results folder under another plan against `pace verify`'s console."""
+    vj = judge.judge_folder(res, vpath, rows=rows)
+    with open(os.path.join(d, f"{name}.judge.json"), "w") as f:
+        json.dump(vj, f, indent=1, default=str)
+    pw = RC_WORD.get(rc, f"rc{rc}")
+    h, s_ = compare(vj, pw, pace_checks_from_console(stdout))
+    return {"pace": {"verdict": pw}, "judge": {"verdict": vj["verdict"]}, "agree": not h, "diffs": h, "soft": s_}
+
+
+def rejudge(o):
+    """Judge every stored scenario again (after a judge fix) without running pace: the runs'
+    summary.json and the re-judges' stored `pace verify` output and exit code are pace's side."""
+    path = os.path.join(o.out, "results.jsonl")
+    recs = [json.loads(x) for x in open(path)]
+    shutil.copy(path, path + ".before-rejudge")
+    changed = 0
+    rows_of = {}
+    for rec in recs:
+        if rec.get("agree") is None:
+            continue
+        sid = rec["id"].split("/")[0]
+        d = os.path.join(o.out, "scenarios", sid)
+        res_root = os.path.join(d, "results")
+        res = os.path.join(res_root, sorted(os.listdir(res_root))[-1])
+        if not rec.get("stair") and sid not in rows_of:
+            rows_of = {sid: judge.read_samples(os.path.join(res, "samples.csv"))}
+        rows = rows_of.get(sid)
+        before = (rec["agree"], rec.get("diffs"))
+        if rec["kind"] == "run":
+            rec.update(compare_run(d, res, rec.get("stair"), rec["rc"], rows))
+        else:
+            name = rec["id"].split("/")[1]
+            text = open(os.path.join(d, f"{name}.verify.out")).read().split("\n--- stderr\n")[0]
+            rec.update(compare_variant(d, res, name, os.path.join(d, f"{name}.toml"), rec["rc"], text, rows))
+        if (rec["agree"], rec.get("diffs")) != before:
+            changed += 1
+            print(f"{rec['id']}: {'agree' if rec['agree'] else 'DISAGREE'} (was {'agree' if before[0] else 'disagree'})")
+    with open(path, "w") as f:
+        for rec in recs:
+            f.write(json.dumps(rec, default=str) + "\n")
+    print(f"re-judged {len(recs)} scenarios: {changed} changed")
+
+
 def write_reproduce(d, lines):
     with open(os.path.join(d, "REPRODUCE"), "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -321,6 +364,12 @@ def write_reproduce(d, lines):
 
 def pct(a, b):
     return f"{100.0 * a / b:.1f} % ({a}/{b})" if b else "- (0)"
+
+
+def throughput_failed(r):
+    """Pace failed a throughput row of the run (the plan's or a group's)."""
+    checks = (r.get("pace") or {}).get("checks") or {}
+    return any(k.startswith("throughput") and not v for k, v in checks.items())
 
 
 def report(o):
@@ -336,7 +385,12 @@ def report(o):
     degraded = [r for r in runs_ok if r["class"] == "degraded"]
     h_pass = sum(1 for r in healthy if r["pace"]["verdict"] == "PASS")
     d_fail = sum(1 for r in degraded if r["pace"]["verdict"] == "FAIL")
-    with_cause = [r for r in degraded if r["expect"].get("cause") and r["pace"]["verdict"] == "FAIL"]
+    # the first cause is judged where pace's throughput row failed (causes split a throughput
+    # FAIL: verdict.md, "What a FAIL says"); a degraded run that fails on another row only has none
+    with_cause = [r for r in degraded if r["expect"].get("cause") and r["pace"]["verdict"] == "FAIL"
+                  and throughput_failed(r)]
+    other_row = [r for r in degraded if r["expect"].get("cause") and r["pace"]["verdict"] == "FAIL"
+                 and not throughput_failed(r)]
     c_right = sum(1 for r in with_cause if r["pace"]["causes"][:1] == [r["expect"]["cause"]])
     jh_pass = sum(1 for r in healthy if r["judge"]["verdict"] == "PASS")
     jd_fail = sum(1 for r in degraded if r["judge"]["verdict"] == "FAIL")
@@ -359,7 +413,8 @@ def report(o):
     L.append(f"| not compared (pace refused a plan, or no results) | {len(errors)} |")
     L.append(f"| healthy runs that PASS (pace) | {pct(h_pass, len(healthy))} |")
     L.append(f"| degraded runs that FAIL (pace) | {pct(d_fail, len(degraded))} |")
-    L.append(f"| first cause right (pace, degraded FAILs with an expected cause) | {pct(c_right, len(with_cause))} |")
+    L.append(f"| first cause right (pace, degraded throughput FAILs with an expected cause) | {pct(c_right, len(with_cause))} |")
+    L.append(f"| degraded FAILs with an expected cause that failed another row only (no cause) | {len(other_row)} |")
     L.append(f"| healthy PASS / degraded FAIL by the judge | {pct(jh_pass, len(healthy))} / {pct(jd_fail, len(degraded))} |")
     L.append(f"| run wall time (sum of runs) | {wall / 60:.1f} min |")
     if "elapsed_s" in meta:
@@ -419,6 +474,10 @@ def report(o):
     for r in with_cause:
         if r["pace"]["causes"][:1] != [r["expect"]["cause"]]:
             L.append(f"- {r['id']} ({r['template']}): expected {r['expect']['cause']}, pace {r['pace']['causes']}")
+    L.append("\n## Degraded runs that failed another row only (no throughput cause)\n")
+    for r in other_row:
+        failed = [k for k, v in ((r.get("pace") or {}).get("checks") or {}).items() if not v]
+        L.append(f"- {r['id']} ({r['template']}): expected {r['expect']['cause']}, pace failed {failed}")
     L.append("\n## Runs of the wrong word\n")
     for r in runs_ok:
         if r["expect"]["verdict"] != r["pace"]["verdict"]:
@@ -442,10 +501,16 @@ def main():
     ap.add_argument("--ids", default="", help="comma-separated scenario indexes of the seed (re-run these only)")
     ap.add_argument("--keep-all", action="store_true")
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--rejudge", action="store_true",
+                    help="judge the stored scenarios of --out again (no run), then the report")
     o = ap.parse_args()
     o.out = os.path.abspath(o.out)
     o.pace = os.environ.get("PACE", "")
     if o.report_only:
+        print(report(o))
+        return
+    if o.rejudge:
+        rejudge(o)
         print(report(o))
         return
     if not o.pace or not os.access(o.pace, os.X_OK):
@@ -465,11 +530,19 @@ def main():
             continue
         scs.append(sc)
     out_path = os.path.join(o.out, "results.jsonl")
+    kept = []
+    if o.ids and os.path.exists(out_path):
+        # re-running some scenarios of a study: their records are replaced, the others kept
+        again = {sc["id"] for sc in scs}
+        kept = [x for x in open(out_path) if json.loads(x)["id"].split("/")[0] not in again]
+        shutil.copy(out_path, out_path + ".before-ids")
     lock = threading.Lock()
     slots = Slots(o.jobs)
     t0 = time.monotonic()
     done = [0]
     with open(out_path, "w") as out:
+        out.writelines(kept)
+
         def one(sc):
             try:
                 recs = run_scenario(sc, o, slots, None)
@@ -488,8 +561,9 @@ def main():
 
         with ThreadPoolExecutor(max_workers=o.jobs) as ex:
             list(ex.map(one, scs))
-    with open(os.path.join(o.out, "study.json"), "w") as f:
-        json.dump({"pace": o.pace, "seed": o.seed, "runs": len(scs), "first": o.first, "jobs": o.jobs,
+    meta_name = "study.json" if not (o.ids and kept) else f"study-ids-{time.strftime('%H%M%S')}.json"
+    with open(os.path.join(o.out, meta_name), "w") as f:
+        json.dump({"pace": o.pace, "ids": o.ids, "seed": o.seed, "runs": len(scs), "first": o.first, "jobs": o.jobs,
                    "compat": o.compat, "elapsed_s": round(time.monotonic() - t0, 1)}, f)
     print(report(o))
 

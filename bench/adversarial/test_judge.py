@@ -230,7 +230,9 @@ class Throughput(unittest.TestCase):
 
     def test_a_count_on_a_fixed_tolerances_edge_is_inside(self):
         # verdict.md, "Percentages are exact": 5 users x 5 s / 150 ms = 500/3 expected; 129 =
-        # 500/3 x 0.774 is inside a 22.6 % band. 167 starts, 129 succeeded, 38 failed (none lost)
+        # 500/3 x 0.774 is inside a 22.6 % band. 167 starts, 129 succeeded, 38 failed: the count
+        # is on the band's edge (inside), and the 38 failures are lost starts, more than the
+        # tolerance's width 500/3 x 0.226 = 37.67 (the draw made 1/3 more than expected)
         rows = []
         for u in range(5):
             rows.append(row("user_start", 0.0, user=u))
@@ -252,9 +254,17 @@ class Throughput(unittest.TestCase):
         try:
             th = check(c.judge(), "throughput")
             self.assertEqual((th["numbers"]["C"], th["numbers"]["low"]), (129, 129.0))
-            self.assertTrue(th["pass"])
-            th = check(c.judge(base.replace("[acceptance]", '[acceptance]\ntolerance = "22.5999%"')), "throughput")
+            self.assertTrue(th["numbers"]["inband"])
+            self.assertEqual(th["numbers"]["lost_by"], {"failed": 38})
+            self.assertFalse(th["numbers"]["lost_ok"])
             self.assertFalse(th["pass"])
+            th = check(c.judge(base.replace("[acceptance]", '[acceptance]\ntolerance = "22.5999%"')), "throughput")
+            self.assertFalse(th["numbers"]["inband"])
+            self.assertFalse(th["pass"])
+            # 38 lost are within 22.8 % of 500/3 (38): on the allowance's edge, a pass
+            th = check(c.judge(base.replace("[acceptance]", '[acceptance]\ntolerance = "22.8%"')), "throughput")
+            self.assertTrue(th["numbers"]["lost_ok"])
+            self.assertTrue(th["pass"])
         finally:
             c.close()
         # the float expected count's edge, 166.66666666666669 x 0.774 = 129.00000000000003: on it
