@@ -702,8 +702,7 @@ def backlog_bound(lbar):
     mean L carries but for a chance of 1 in 10,000: out_g > c for X ~ Poisson(L) (L <= 100),
     out_g > L + 3.72 sqrt(L) + 1 (L > 100). c is read from the docs' worked values (L = 0.302:
     c = 4; L = 2.4: c = 10), the smallest c with P(X > c) <= 1e-4 (= the largest c with
-    P(X >= c) > 1e-4); the formula's own words, "the largest count with P(X >= c + 1) > 1e-4",
-    give one less (3 and 9): QUESTIONS.md Q19."""
+    P(X >= c) > 1e-4), as verdict.md now words it: QUESTIONS.md Q19."""
     if lbar > 100:
         return lbar + 3.72 * math.sqrt(lbar) + 1
     c = 0
