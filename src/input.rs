@@ -72,7 +72,41 @@ fn open_checked(path: &Path) -> io::Result<File> {
             "not a regular file",
         ));
     }
+    // /proc and /sys files call themselves regular, of size 0, and are
+    // made as they are read (/proc/self/environ: the process's secrets;
+    // /proc/kcore: the machine's memory): not files a user gives pace.
+    if let Some(fs) = kernel_file_system(&f) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("a file of {fs}, not a regular file"),
+        ));
+    }
     Ok(f)
+}
+
+/// `Some("/proc")` or `Some("/sys")` when `f` lives on the kernel's
+/// process or system file system (statfs's f_type).
+fn kernel_file_system(f: &File) -> Option<&'static str> {
+    use std::os::fd::AsRawFd;
+    // PROC_SUPER_MAGIC and SYSFS_MAGIC of linux/magic.h.
+    const PROC: i64 = 0x9fa0;
+    const SYSFS: i64 = 0x6265_6572;
+    let mut st = std::mem::MaybeUninit::<libc::statfs>::uninit();
+    // SAFETY: fstatfs writes a statfs into the buffer on success (0), and
+    // it is read only then.
+    let ok = unsafe { libc::fstatfs(f.as_raw_fd(), st.as_mut_ptr()) } == 0;
+    if !ok {
+        return None;
+    }
+    // SAFETY: initialised by the successful call above.
+    // f_type is i64 on x86-64 glibc and another integer elsewhere.
+    #[allow(clippy::unnecessary_cast)]
+    let kind = unsafe { st.assume_init() }.f_type as i64;
+    match kind {
+        PROC => Some("/proc"),
+        SYSFS => Some("/sys"),
+        _ => None,
+    }
 }
 
 /// Reads a regular file of UTF-8 text of at most [`MAX_TEXT_BYTES`].

@@ -15,7 +15,7 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
         return check_finite_non_negative(v, text);
     }
     if s.starts_with('-') {
-        return Err(format!("'{}' must not be negative", short(text)));
+        return Err(format!("{} must not be negative", quoted(text)));
     }
     let mut total = 0.0;
     let mut rest = s;
@@ -25,15 +25,19 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
             .unwrap_or(rest.len());
         if num_len == 0 {
             return Err(format!(
-                "'{text}' is not a duration (use e.g. 500ms, 1.5s, 2m, 1h)"
+                "{} is not a duration (use e.g. 500ms, 1.5s, 2m, 1h)",
+                quoted(text)
             ));
         }
         let digits = &rest[..num_len];
         // Checked as a number first (one point, some digit), then scaled
         // exactly below.
-        let number: f64 = digits
-            .parse()
-            .map_err(|_| format!("'{text}' is not a duration (use e.g. 500ms, 1.5s, 2m, 1h)"))?;
+        let number: f64 = digits.parse().map_err(|_| {
+            format!(
+                "{} is not a duration (use e.g. 500ms, 1.5s, 2m, 1h)",
+                quoted(text)
+            )
+        })?;
         rest = &rest[num_len..];
         let unit_len = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')
@@ -55,12 +59,14 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
             "h" | "hr" | "hrs" => exact(3600, 0),
             "" => {
                 return Err(format!(
-                    "'{text}' mixes a unit-less number with units (use e.g. 1m30s)"
+                    "{} mixes a unit-less number with units (use e.g. 1m30s)",
+                    quoted(text)
                 ));
             }
             other => {
                 return Err(format!(
-                    "unknown unit '{other}' in '{text}' (use us, ms, s, m or h)"
+                    "unknown unit '{other}' in {} (use us, ms, s, m or h)",
+                    quoted(text)
                 ));
             }
         };
@@ -87,7 +93,7 @@ fn scaled_decimal(digits: &str, mult: u32, pow10: i32) -> Option<f64> {
 pub fn parse_positive_duration(text: &str) -> Result<f64, String> {
     let v = parse_duration(text)?;
     if v <= 0.0 {
-        return Err(format!("'{text}' must be greater than zero"));
+        return Err(format!("{} must be greater than zero", quoted(text)));
     }
     Ok(v)
 }
@@ -97,12 +103,12 @@ pub fn parse_positive(text: &str) -> Result<f64, String> {
     let v: f64 = text
         .trim()
         .parse()
-        .map_err(|_| format!("'{text}' is not a number"))?;
+        .map_err(|_| format!("{} is not a number", quoted(text)))?;
     if !v.is_finite() {
-        return Err(format!("'{text}' must be a finite number"));
+        return Err(format!("{} must be a finite number", quoted(text)));
     }
     if v <= 0.0 {
-        return Err(format!("'{text}' must be greater than zero"));
+        return Err(format!("{} must be greater than zero", quoted(text)));
     }
     Ok(v)
 }
@@ -111,9 +117,9 @@ pub fn parse_positive(text: &str) -> Result<f64, String> {
 pub fn parse_count(text: &str) -> Result<u64, String> {
     let t = text.trim();
     match t.parse::<u64>() {
-        Ok(0) => Err(format!("'{text}' must be at least 1")),
+        Ok(0) => Err(format!("{} must be at least 1", quoted(text))),
         Ok(v) => Ok(v),
-        Err(_) => Err(format!("'{text}' is not a whole number >= 1")),
+        Err(_) => Err(format!("{} is not a whole number >= 1", quoted(text))),
     }
 }
 
@@ -121,7 +127,10 @@ pub fn parse_count(text: &str) -> Result<u64, String> {
 pub fn parse_probability(text: &str) -> Result<f64, String> {
     let v = parse_fraction(text)?;
     if v <= 0.0 || v >= 1.0 {
-        return Err(format!("'{text}' must be between 0 and 1 (exclusive)"));
+        return Err(format!(
+            "{} must be between 0 and 1 (exclusive)",
+            quoted(text)
+        ));
     }
     Ok(v)
 }
@@ -131,7 +140,7 @@ pub fn parse_probability(text: &str) -> Result<f64, String> {
 pub fn parse_percentage(text: &str) -> Result<f64, String> {
     let v = parse_fraction(text)?;
     if v > 1.0 {
-        return Err(format!("'{}' must be at most 100%", short(text)));
+        return Err(format!("{} must be at most 100%", quoted(text)));
     }
     Ok(v)
 }
@@ -145,11 +154,12 @@ pub fn parse_fraction(text: &str) -> Result<f64, String> {
     };
     let v: f64 = num
         .parse()
-        .map_err(|_| format!("'{text}' is not a percentage (use e.g. 5% or 0.05)"))?;
+        .map_err(|_| format!("{} is not a percentage (use e.g. 5% or 0.05)", quoted(text)))?;
     let v = v * scale;
     if !v.is_finite() || v < 0.0 {
         return Err(format!(
-            "'{text}' must be a finite, non-negative percentage"
+            "{} must be a finite, non-negative percentage",
+            quoted(text)
         ));
     }
     Ok(v)
@@ -166,7 +176,10 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
                 "m" | "min" => 60.0,
                 "h" | "hr" => 3600.0,
                 other => parse_positive_duration(other).map_err(|_| {
-                    format!("unknown rate unit '/{other}' in '{text}' (use /s, /m or /h)")
+                    format!(
+                        "unknown rate unit '/{other}' in {} (use /s, /m or /h)",
+                        quoted(text)
+                    )
                 })?,
             };
             (n.trim(), per)
@@ -184,29 +197,25 @@ pub const MAX_DURATION_S: f64 = 30.0 * 86_400.0;
 
 fn check_finite_non_negative(v: f64, text: &str) -> Result<f64, String> {
     if !v.is_finite() {
-        return Err(format!("'{}' must be a finite duration", short(text)));
+        return Err(format!("{} must be a finite duration", quoted(text)));
     }
     if v < 0.0 {
-        return Err(format!("'{}' must not be negative", short(text)));
+        return Err(format!("{} must not be negative", quoted(text)));
     }
     if v > MAX_DURATION_S {
         return Err(format!(
-            "'{}' is too large: at most 30 days ({MAX_DURATION_S} s)",
-            short(text)
+            "{} is too large: at most 30 days ({MAX_DURATION_S} s)",
+            quoted(text)
         ));
     }
     Ok(v)
 }
 
-/// A value quoted in an error, cut to a readable length (a number such as
-/// 1e308 prints with 309 digits).
-fn short(text: &str) -> String {
-    let t = text.trim();
-    if t.chars().count() <= 40 {
-        t.to_string()
-    } else {
-        format!("{}…", t.chars().take(40).collect::<String>())
-    }
+/// A value in an error: trimmed, quoted and cut to a readable length (a
+/// number such as 1e308 prints with 309 digits; a 20 MB cell would be the
+/// whole line): [`crate::visible::quoted`].
+fn quoted(text: &str) -> String {
+    crate::visible::quoted(text.trim())
 }
 
 /// How users are brought in: a total time over which they start evenly, or a

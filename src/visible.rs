@@ -58,6 +58,26 @@ pub fn one_line(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A table or another block of lines as a terminal may show it: every
+/// character [`one_line`] escapes is escaped but the line breaks that lay
+/// the block out. For the tables of `pace plan`, `pace model` and `pace
+/// capacity`, whose cells hold names the user gave (a centre's name, a
+/// file's): an ESC in one turned the rest of the terminal red (the case
+/// console-escape-tables).
+pub fn lines(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && hidden(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&one_line(line));
+    }
+    Cow::Owned(out)
+}
+
 /// `text` with the characters [`one_line`] escapes that are not control
 /// characters (bidirectional controls, line and paragraph separators, the
 /// invisible ones) escaped; line breaks and tabs stay. For report.html,
@@ -91,10 +111,47 @@ where
         .collect()
 }
 
+/// The most characters of a user's value an error quotes.
+pub const QUOTE_CHARS: usize = 40;
+
+/// A value the user wrote (a cell, a flag's value, a column name), as one
+/// error line quotes it: in single quotes, on one line ([`one_line`]), and
+/// at most [`QUOTE_CHARS`] characters of it followed by `…' (N
+/// characters)`. A 20 MB CSV cell or a file's first chunk (the process
+/// environment, from `/proc/self/environ`) must not become the error.
+pub fn quoted(text: &str) -> String {
+    let n = text.chars().count();
+    if n <= QUOTE_CHARS {
+        return format!("'{}'", one_line(text));
+    }
+    let head: String = text.chars().take(QUOTE_CHARS).collect();
+    format!("'{}…' ({n} characters)", one_line(&head))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_block_keeps_its_lines_and_escapes_the_rest() {
+        assert_eq!(lines("a\nb"), "a\nb");
+        assert_eq!(
+            lines("│ e\x1b[31mvil\u{202e} │\n│ x │"),
+            "│ e\\x1b[31mvil\\u{202e} │\n│ x │"
+        );
+        assert_eq!(lines("a\r\nb"), "a\\r\nb");
+    }
+
+    #[test]
+    fn a_quoted_value_is_bounded() {
+        assert_eq!(quoted("2027-12-01"), "'2027-12-01'");
+        assert_eq!(quoted("a\nb"), "'a\\nb'");
+        let long = "1".repeat(20_000_001);
+        let q = quoted(&long);
+        assert_eq!(q, format!("'{}…' (20000001 characters)", "1".repeat(40)));
+        assert_eq!(quoted(&"é".repeat(41)).chars().count(), 1 + 40 + 2 + 16);
+    }
 
     #[test]
     fn plain_text_is_borrowed_unchanged() {

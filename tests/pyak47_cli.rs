@@ -3,12 +3,30 @@
 
 mod common;
 
-use common::{copy_tree, pace};
+use common::copy_tree;
 use pace::plan::file::{PacingMode, PlanFile};
 use std::path::{Path, PathBuf};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pyak47_full")
+}
+
+/// `pace ARGS` with its tables laid out 400 columns wide (`COLUMNS`), so
+/// that a row is one line to search.
+fn pace(cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    common::pace_env(cwd, args, &[("COLUMNS", "400")])
+}
+
+/// The import table fits 120 columns when piped, as `pace plan`'s does
+/// (it was ~260 wide).
+#[test]
+fn the_import_table_fits_120_columns_when_piped() {
+    let (tmp, _project) = full_project();
+    let (code, out, err) =
+        common::pace_env(tmp.path(), &["import", "my_project"], &[("COLUMNS", "")]);
+    assert_eq!(code, 0, "{err}");
+    let widest = out.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest <= 120, "{widest} columns:\n{out}");
 }
 
 /// A copy of the manual's full project as `<tmp>/my_project`.

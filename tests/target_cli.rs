@@ -463,3 +463,40 @@ url = "${PACE_TARGET}/"
     let r = s["timers"]["home"]["avg"].as_f64().unwrap();
     assert!((0.9 * 0.2..=1.25 * 0.2 + 0.02).contains(&r), "R = {r}");
 }
+
+/// `target-half-open-connections-kept` (issue 23): a connection that sends
+/// half a request head, one that sends nothing, and one left idle after an
+/// answer are all closed once `--idle-timeout` passes, and the target goes
+/// on answering others. Each read is bounded by a 10 s socket timeout.
+#[test]
+fn silent_half_open_and_idle_connections_are_closed() {
+    let t = Target::start(&["--idle-timeout", "1s"]);
+    let closed_within = |mut s: TcpStream| -> Duration {
+        let t0 = Instant::now();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) => return t0.elapsed(),
+                Ok(_) => {}
+                // A reset is a close too.
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                    return t0.elapsed();
+                }
+                Err(e) => panic!("still open after {:?}: {e}", t0.elapsed()),
+            }
+        }
+    };
+    let mut half = TcpStream::connect(t.addr).unwrap();
+    half.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
+    let silent = TcpStream::connect(t.addr).unwrap();
+    let mut idle = t.client();
+    assert_eq!(idle.get("/").status, 200);
+    let idle = idle.r.into_inner();
+    for (name, s) in [("half", half), ("silent", silent), ("idle", idle)] {
+        let took = closed_within(s);
+        assert!(took < Duration::from_secs(5), "{name}: {took:?}");
+    }
+    assert_eq!(t.client().get("/").status, 200, "still serving");
+}

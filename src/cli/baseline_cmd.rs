@@ -8,6 +8,7 @@ use super::finish::load_plan;
 use crate::capacity::interval::{CONFIDENCE, MAX_RELATIVE_HALF_WIDTH, MeanInterval};
 use crate::plan::file::{Late, PacingMode, PlanFile, Secs};
 use crate::results::baseline::{BASELINE_FILE, Baseline, FORMAT, GroupBaseline};
+use crate::results::claim::{Claim, ClaimError, Fresh, claim};
 use crate::results::sample::open_samples;
 use crate::runner::{self, RunConfig};
 use crate::units::{self, human_duration, round_sig};
@@ -156,7 +157,8 @@ pub fn run(a: BaselineArgs) -> i32 {
         }
         return exit::BAD_INPUT;
     }
-    let dir = match make_dir(&a, &plan, &plan_dir) {
+    // The claim is held until the baseline is written (results::claim).
+    let (dir, _claim) = match make_dir(&a, &plan, &plan_dir) {
         Ok(d) => d,
         Err(e) => {
             errln!("error: {e}");
@@ -284,35 +286,37 @@ pub fn run(a: BaselineArgs) -> i32 {
     code
 }
 
-/// The folder: -o as given (made if missing; refused if it holds files),
-/// or a new timestamped one under the plan's results_dir/baseline.
-fn make_dir(a: &BaselineArgs, plan: &PlanFile, plan_dir: &Path) -> Result<PathBuf, String> {
-    match &a.output {
-        Some(d) => {
-            if d.exists() {
-                if !d.is_dir() {
-                    return Err(format!("-o {}: exists and is not a folder", d.display()));
-                }
-                let busy = std::fs::read_dir(d)
-                    .map_err(|e| format!("-o {}: {e}", d.display()))?
-                    .next()
-                    .is_some();
-                if busy {
-                    return Err(format!(
-                        "-o {}: the folder is not empty; give a new or empty one",
-                        d.display()
-                    ));
-                }
-            }
-            std::fs::create_dir_all(d).map_err(|e| format!("-o {}: {e}", d.display()))?;
-            Ok(d.clone())
-        }
+/// The folder, claimed for this process (crate::results::claim): -o as
+/// given (made if missing; refused if it holds files or another pace
+/// writes it), or a new timestamped one under the plan's
+/// results_dir/baseline.
+fn make_dir(
+    a: &BaselineArgs,
+    plan: &PlanFile,
+    plan_dir: &Path,
+) -> Result<(PathBuf, Claim), String> {
+    let (d, fresh) = match &a.output {
+        Some(d) => (d.clone(), Fresh::Required),
         None => {
             let root = plan_dir.join(&plan.run.results_dir).join("baseline");
-            super::run_cmd::timestamp_dir(&root)
-                .map_err(|e| format!("run.results_dir {}: {e}", root.display()))
+            let d = super::run_cmd::timestamp_dir(&root)
+                .map_err(|e| format!("run.results_dir {}: {e}", root.display()))?;
+            (d, Fresh::Any)
         }
-    }
+    };
+    let c = claim(&d, fresh).map_err(|e| {
+        let why = match e {
+            ClaimError::NotEmpty => "the folder is not empty; give a new or empty one".into(),
+            e => e.words(),
+        };
+        let flag = if a.output.is_some() {
+            "-o"
+        } else {
+            "run.results_dir"
+        };
+        format!("{flag} {}: {why}", d.display())
+    })?;
+    Ok((d, c))
 }
 
 fn secs(v: f64) -> String {

@@ -656,12 +656,16 @@ fn read_csv(bytes: &[u8], name: &str) -> Result<Vec<Point>, String> {
         }
         let cell = |i: usize, col: &str| -> Result<f64, String> {
             let c = rec.get(i).unwrap_or("");
-            let v: f64 = c
-                .parse()
-                .map_err(|_| format!("{at}: '{c}' in column {col} is not a number"))?;
+            let v: f64 = c.parse().map_err(|_| {
+                format!(
+                    "{at}: {} in column {col} is not a number",
+                    crate::visible::quoted(c)
+                )
+            })?;
             if !v.is_finite() {
                 return Err(format!(
-                    "{at}: '{c}' in column {col} is not a finite number"
+                    "{at}: {} in column {col} is not a finite number",
+                    crate::visible::quoted(c)
                 ));
             }
             Ok(v)

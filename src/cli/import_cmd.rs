@@ -9,7 +9,7 @@ use crate::pyak47::{self, SCRIPTS_DIR};
 use crate::results::baseline::Baseline;
 use crate::units;
 use clap::Args;
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::Table;
 use std::path::{Path, PathBuf};
 
 const IMPORT_EXAMPLES: &str = "\
@@ -68,21 +68,16 @@ fn positive_duration(s: &str) -> Result<f64, String> {
     units::parse_positive_duration(s)
 }
 
+/// The options table, in the planner's style: wrapped to the terminal (120
+/// columns when piped, as `pace plan`'s), every cell one visible line (a
+/// config.cfg value is the user's text).
 fn table(rows: &[Row]) -> Table {
-    use std::io::IsTerminal;
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_header(vec!["option", "value", "plan key", "note"]);
-    if std::io::stdout().is_terminal() {
-        t.set_content_arrangement(ContentArrangement::Dynamic);
-    }
+    let mut t = crate::output::table(
+        crate::output::stdout_width(),
+        vec!["option", "value", "plan key", "note"],
+    );
     for r in rows {
-        t.add_row(vec![
-            r.option.clone(),
-            r.value.clone(),
-            r.key.clone(),
-            r.note.clone(),
-        ]);
+        t.add_row(crate::visible::row([&r.option, &r.value, &r.key, &r.note]));
     }
     t
 }

@@ -6,6 +6,7 @@ use super::finish::{self, Publish};
 use crate::merge::{self, Set, Shard, fold};
 use crate::output;
 use crate::plan::file::PlanFile;
+use crate::results::claim::{ClaimError, Fresh, claim};
 use crate::results::summary::{RunMeta, ShardRow};
 use crate::units::{parse_duration, round_sig};
 use clap::Args;
@@ -46,28 +47,38 @@ pub fn run(a: MergeArgs) -> i32 {
 
 fn merge_into(a: &MergeArgs) -> Result<i32, String> {
     let out = &a.output;
-    if out.exists() {
-        let empty = out.is_dir()
-            && std::fs::read_dir(out)
-                .map(|mut d| d.next().is_none())
-                .unwrap_or(false);
-        if !empty {
-            return Err(format!(
-                "error: -o: {} exists and is not an empty folder: the merged results go to a new one",
-                out.display()
-            ));
+    // Claimed before anything is read or written: of two merges into one
+    // -o, one is refused (crate::results::claim).
+    let created = !out.exists();
+    let _claim = claim(out, Fresh::Required).map_err(|e| {
+        let why = match e {
+            ClaimError::NotEmpty => {
+                "exists and is not an empty folder: the merged results go to a new one".into()
+            }
+            e => e.words(),
+        };
+        format!("error: -o: {}: {why}", out.display())
+    })?;
+    let refused = |e: String| {
+        if created {
+            let _ = std::fs::remove_dir_all(out);
         }
-    }
+        e
+    };
     let dirs = merge::expand(&a.shards);
     let shards = dirs
         .iter()
         .map(|d| merge::load(d))
-        .collect::<Result<Vec<_>, _>>()?;
-    let set = merge::check(shards)?;
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(refused)?;
+    let set = merge::check(shards).map_err(refused)?;
     let first = &set.shards[0];
     let plan_out = out.join("plan.toml");
     let plan = PlanFile::parse(&first.plan_text, &plan_out.display().to_string())
-        .map_err(|e| format!("error: {}: {e}", first.dir.join("plan.toml").display()))?;
+        .map_err(|e| format!("error: {}: {e}", first.dir.join("plan.toml").display()))
+        .map_err(refused)?;
+    // Every shard's clock fields bounded before they size anything.
+    merge::bound(&set, plan.run.duration.0 + plan.run.grace.0).map_err(refused)?;
     let clock = merge::clock(&set.shards);
     let window = plan.judged_span(merge::window(
         plan.run.ramp_up(),
@@ -75,8 +86,6 @@ fn merge_into(a: &MergeArgs) -> Result<i32, String> {
         &set.shards,
         &clock.shifts,
     ));
-    let created = !out.exists();
-    std::fs::create_dir_all(out).map_err(|e| format!("error: -o: {}: {e}", out.display()))?;
     let written = std::fs::write(&plan_out, &first.plan_text)
         .map_err(|e| format!("error: {}: {e}", plan_out.display()))
         .and_then(|()| {

@@ -189,7 +189,7 @@ pub fn main_from(args_os: Vec<std::ffi::OsString>) -> i32 {
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    match cli.command {
+    let code = match cli.command {
         Command::Plan(a) => plan_cmd::run(a, &args),
         Command::Target(a) => target_cmd::run(a),
         Command::Run(a) => run_cmd::run(a),
@@ -204,7 +204,8 @@ pub fn main_from(args_os: Vec<std::ffi::OsString>) -> i32 {
         Command::Merge(a) => merge_cmd::run(a),
         Command::K8s(a) => k8s_cmd::run(a),
         Command::Completions(a) => completions(a),
-    }
+    };
+    out::finish(code)
 }
 
 /// `--flag -1s` as `--flag=-1s`: a value that starts with a hyphen and a

@@ -4,6 +4,7 @@
 
 use super::exit;
 use super::finish::{self, Publish};
+use crate::results::claim::{ClaimError, Fresh, claim};
 use crate::units::parse_positive_duration;
 use clap::Args;
 use std::path::PathBuf;
@@ -28,6 +29,17 @@ pub struct ReportArgs {
 }
 
 pub fn run(a: ReportArgs) -> i32 {
+    // One writer at a time: a second report, or a run still writing the
+    // folder, refuses this one (crate::results::claim).
+    // (A folder that is missing or no folder is said by the reload below.)
+    let _claim = match claim(&a.results, Fresh::Any) {
+        Ok(c) => Some(c),
+        Err(ClaimError::Io(_)) => None,
+        Err(e) => {
+            errln!("error: {}: {}", a.results.display(), e.words());
+            return exit::BAD_INPUT;
+        }
+    };
     let (plan, agg, meta) = match finish::reload(&a.results, None, a.ts_interval) {
         Ok(x) => x,
         Err(e) => {

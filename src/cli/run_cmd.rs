@@ -568,7 +568,22 @@ pub fn run(a: RunArgs) -> i32 {
             return exit::BAD_INPUT;
         }
     };
-    if let Err(e) = std::fs::write(dir.join("plan.toml"), &text) {
+    // Held until the run ends: `pace report` on a folder still being
+    // written is refused (crate::results::claim).
+    let _claim = match crate::results::claim::claim(&dir, crate::results::claim::Fresh::Any) {
+        Ok(c) => c,
+        Err(e) => {
+            errln!("error: {}: {}", dir.display(), e.words());
+            return exit::BAD_INPUT;
+        }
+    };
+    // samples.csv's header from the start (the runner rewrites the file
+    // when it begins): a run stopped before it (a shard interrupted while
+    // it waits for its start) leaves a folder pace reads back as an
+    // interrupted run with no rows, not as a corrupt one.
+    let made = std::fs::write(dir.join("plan.toml"), &text)
+        .and_then(|()| std::fs::write(dir.join(SAMPLES_FILE), shard_args::samples_header()));
+    if let Err(e) = made {
         errln!("error: {}: {}", dir.display(), crate::input::plain(&e));
         return exit::BAD_INPUT;
     }

@@ -9,7 +9,7 @@ use crate::plan::file::PlanFile;
 use crate::plan::segment::{Shard, part_plan};
 use crate::results::aggregate::Aggregate;
 use crate::results::summary::{RunMeta, ShardMeta};
-use crate::units::round_sig;
+use crate::units::{MAX_DURATION_S, round_sig};
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -71,7 +71,11 @@ pub fn shard(
 
 /// The start instant: `--start-at`, else `PACE_START_AT`; RFC 3339 with
 /// `Z` or a `+HH:MM` offset (a time without either is UTC). Errors name
-/// the flag or the variable.
+/// the flag or the variable: a time that is no RFC 3339 time, or one more
+/// than 30 days ahead ([`MAX_DURATION_S`], the cap of every duration pace
+/// takes: a year typed 2027 for 2026 would park every shard for a year).
+/// A start already past is no error here: the run is LATE (exit 5, its
+/// folder marked), as a shard that was not ready in time.
 pub fn start_at(
     flag: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
@@ -81,14 +85,20 @@ pub fn start_at(
         (None, Some(v)) if !v.trim().is_empty() => (START_VAR, v),
         _ => return Ok(None),
     };
-    parse_time(raw.trim())
-        .map(|t| Some((t, raw.trim().to_string())))
-        .ok_or_else(|| {
-            format!(
-                "{name}: '{}' is not an RFC 3339 time such as 2026-12-01T05:00:00Z",
-                raw.escape_debug()
-            )
-        })
+    let raw = raw.trim();
+    let shown = crate::visible::quoted(raw);
+    let t = parse_time(raw).ok_or_else(|| {
+        format!("{name}: {shown} is not an RFC 3339 time such as 2026-12-01T05:00:00Z")
+    })?;
+    if let Ok(ahead) = t.duration_since(SystemTime::now())
+        && ahead.as_secs_f64() > MAX_DURATION_S
+    {
+        return Err(format!(
+            "{name}: {shown} is {} days ahead: at most 30 days (a start further out is a typing slip)",
+            (ahead.as_secs_f64() / 86_400.0).floor()
+        ));
+    }
+    Ok(Some((t, raw.to_string())))
 }
 
 /// Parses an RFC 3339 time, with `Z`, an offset or neither (UTC).
@@ -301,19 +311,10 @@ pub fn write_late(
 }
 
 /// The header row of samples.csv alone: a samples file with no rows.
-fn samples_header() -> String {
-    use crate::results::sample::{Kind, Sample, SampleWriter};
+pub(super) fn samples_header() -> Vec<u8> {
     let mut buf = Vec::new();
-    {
-        let mut w = SampleWriter::new(&mut buf);
-        let _ = w.write(&Sample::event(Kind::UserStart, 0.0, "", 0));
-        let _ = w.flush();
-    }
-    let text = String::from_utf8_lossy(&buf);
-    text.lines()
-        .next()
-        .map(|h| format!("{h}\n"))
-        .unwrap_or_default()
+    let _ = crate::results::sample::SampleWriter::new(&mut buf).header();
+    buf
 }
 
 #[cfg(test)]

@@ -47,6 +47,10 @@ pub struct TargetArgs {
     /// With --workers: how many requests may wait; more are answered 503.
     #[arg(long, allow_hyphen_values = true, value_parser = target::parse_queue, requires = "workers")]
     pub queue: Option<usize>,
+    /// Close a connection that has not sent a whole request head this long
+    /// after it opened or after its last answer (slowloris, idle keep-alive).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::units::parse_positive_duration)]
+    pub idle_timeout: f64,
 }
 
 fn latency(s: &str) -> Result<Latency, String> {
@@ -63,6 +67,7 @@ pub fn run(a: TargetArgs) -> i32 {
         seed: a.seed,
         workers: a.workers,
         queue: a.queue.unwrap_or(target::DEFAULT_QUEUE),
+        idle_timeout: std::time::Duration::from_secs_f64(a.idle_timeout),
     };
     if let Err((key, e)) = cfg.validate() {
         errln!("error: --{}: {e}", key.replace('_', "-"));

@@ -248,13 +248,21 @@ pub struct Clock {
 }
 
 /// The merged clock: the shards' common start-at, if they all had the
-/// same one, else the earliest origin.
+/// same one, else the earliest origin of a shard that ran (a late shard's
+/// origin is its start-at, which may be any time: a mistyped one years
+/// back must not stretch the merged run over the years between).
 pub fn clock(shards: &[Shard]) -> Clock {
     let common = shards
         .first()
         .and_then(|s| s.info.start_at.clone())
         .filter(|a| shards.iter().all(|s| s.info.start_at.as_ref() == Some(a)));
-    let earliest = shards.iter().map(|s| s.info.t0_epoch_us).min().unwrap_or(0);
+    let earliest = shards
+        .iter()
+        .filter(|s| s.ran())
+        .map(|s| s.info.t0_epoch_us)
+        .min()
+        .or_else(|| shards.iter().map(|s| s.info.t0_epoch_us).min())
+        .unwrap_or(0);
     let t0_us = common
         .and_then(|a| humantime::parse_rfc3339_weak(&a).ok())
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
@@ -267,7 +275,8 @@ pub fn clock(shards: &[Shard]) -> Clock {
         .collect();
     let starts: Vec<u64> = shards
         .iter()
-        .filter(|s| s.ran())
+        // A shard stopped before its start has none (0).
+        .filter(|s| s.ran() && s.info.first_start_epoch_us != 0)
         .map(|s| s.info.first_start_epoch_us)
         .collect();
     let first = starts.iter().copied().min().unwrap_or(t0_us);
@@ -278,6 +287,71 @@ pub fn clock(shards: &[Shard]) -> Clock {
         first_start_us: first,
         skew_s: (last - first) as f64 / 1e6,
     }
+}
+
+/// The earliest and latest instants a shard's clock fields may hold,
+/// microseconds since the epoch: 2000-01-01 and 2200-01-01. Outside is an
+/// edited or corrupted summary.json, not a clock.
+const EPOCH_US_RANGE: (u64, u64) = (946_684_800_000_000, 7_258_118_400_000_000);
+
+/// Checks what each shard's summary.json says about its clock before
+/// anything is sized by it, as `pace verify` and `pace report` check one
+/// folder (the case merge-trusts-shard-clock: a `run_time_s` of 1e9 or
+/// 1e300, a `t0_epoch_us` of 2^63-1, shards a day apart made the merge
+/// abort asking for gigabytes). For each shard: `meta.run_time_s` within 0
+/// to `run_s` + 60 s (`run_s` = duration + grace), and its epoch fields
+/// (`t0_epoch_us`, and `first_start_epoch_us` and `ready_epoch_us` when
+/// set) between 2000 and 2200. Then the shards that
+/// ran must have started within `run_s` of each other: further apart they
+/// are shards of different runs (a shard that never started, late, is
+/// left out: its origin is whatever start-at it was given). Errors are one
+/// line naming the shard's folder and the field.
+pub fn bound(set: &Set, run_s: f64) -> Result<(), String> {
+    let horizon = run_s + 60.0;
+    for s in &set.shards {
+        let d = s.dir.display();
+        let rt = s.meta.run_time_s;
+        if !(0.0..=horizon).contains(&rt) {
+            return Err(format!(
+                "error: {d}: meta.run_time_s = {} s is outside the run (0 to {horizon} s: duration + grace + 60 s): not this plan's run",
+                crate::results::sample::number(rt)
+            ));
+        }
+        let mut fields = vec![("meta.shard.t0_epoch_us", s.info.t0_epoch_us)];
+        // 0: never started (late, or stopped before its start).
+        if s.info.first_start_epoch_us != 0 {
+            fields.push((
+                "meta.shard.first_start_epoch_us",
+                s.info.first_start_epoch_us,
+            ));
+        }
+        if s.info.ready_epoch_us != 0 {
+            fields.push(("meta.shard.ready_epoch_us", s.info.ready_epoch_us));
+        }
+        for (name, v) in fields {
+            if !(EPOCH_US_RANGE.0..EPOCH_US_RANGE.1).contains(&v) {
+                return Err(format!(
+                    "error: {d}: {name} = {v} is not a time between the years 2000 and 2200: an edited or corrupted summary.json"
+                ));
+            }
+        }
+    }
+    let ran = || set.shards.iter().filter(|s| s.ran());
+    if let (Some(a), Some(b)) = (
+        ran().min_by_key(|s| s.info.t0_epoch_us),
+        ran().max_by_key(|s| s.info.t0_epoch_us),
+    ) {
+        let apart = (b.info.t0_epoch_us - a.info.t0_epoch_us) as f64 / 1e6;
+        if apart > run_s {
+            return Err(format!(
+                "error: {} and {} are shards of different runs: they started {} s apart, and a run of this plan spans {run_s} s",
+                a.dir.display(),
+                b.dir.display(),
+                crate::units::round_sig(apart, 6)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The steady-state window every shard that ran covered, seconds on the

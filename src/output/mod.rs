@@ -18,15 +18,20 @@ pub fn sig(v: f64, digits: i32) -> String {
 }
 
 /// The width a table is bounded to: the terminal's own (None lets
-/// comfy-table ask it), or 120 when stdout is not a terminal so that logs
-/// and piped output stay readable.
+/// comfy-table ask it), or, when stdout is not a terminal, `COLUMNS` if
+/// the environment sets it (40 to 1000, the shell's convention for "lay
+/// out for this width") and 120 otherwise, so that logs and piped output
+/// stay readable.
 pub fn stdout_width() -> Option<u16> {
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() {
-        None
-    } else {
-        Some(120)
+        return None;
     }
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|c| (40..=1000).contains(c));
+    Some(columns.unwrap_or(120))
 }
 
 /// The planner's table style (`pace plan`, `pace capacity`, `pace model`):

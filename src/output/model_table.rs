@@ -137,7 +137,7 @@ pub fn sweep_tables(doc: &Value, width: Option<u16>) -> String {
     if approx_unconverged {
         out.push_str("warning: Schweitzer's iteration did not converge for some rows: their X and R are approximate\n");
     }
-    out
+    crate::visible::lines(&out).into_owned()
 }
 
 /// The Erlang C answer: one pool's waits, and for a sizing, why one server
@@ -228,5 +228,5 @@ pub fn erlang_table(doc: &Value, width: Option<u16>) -> String {
         rate(f(doc, "max_throughput_per_s")),
         "c / S".into(),
     );
-    format!("{t}\n")
+    crate::visible::lines(&format!("{t}\n")).into_owned()
 }

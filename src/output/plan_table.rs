@@ -275,7 +275,7 @@ pub fn plan_table(sol: &Solution, width: Option<u16>) -> String {
     for w in &sol.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }
-    out
+    crate::visible::lines(&out).into_owned()
 }
 
 /// Why the written plan's fixed tolerance is what it is: the error budget,

@@ -103,7 +103,11 @@ impl PlanFile {
             ));
         }
         let r = &self.run;
-        if r.duration.0 <= 0.0 {
+        // Under [run.stairs] the duration is the loader's ramp + hold, and
+        // ramp_up is refused: stairs::check names the stair's own keys
+        // (hold, ramp_up), never a run.duration the user must not write.
+        let stairs = r.stairs.as_ref();
+        if r.duration.0 <= 0.0 && stairs.is_none() {
             errors.push((
                 key(&["run", "duration"]),
                 "must be greater than zero".into(),
@@ -118,6 +122,7 @@ impl PlanFile {
                 .iter()
                 .all(|c| c.as_ref().is_ok_and(|c| !c.is_closed_loop()));
         if r.duration.0 > 0.0
+            && stairs.is_none()
             && (r.ramp_up() > r.duration.0 || (rated && r.ramp_up() >= r.duration.0))
         {
             errors.push((
@@ -134,8 +139,9 @@ impl PlanFile {
         // it, so the band's count of transactions is mostly luck. A group
         // with no pacing interval (after-end, none) cycles as fast as its
         // iterations and is not held to this.
-        let window = r.duration.0 - r.ramp_up();
-        if rated && window > 0.0 {
+        // A stair level measures its hold (after the stair's ramp).
+        let window = stairs.map_or(r.duration.0 - r.ramp_up(), |st| st.hold.0);
+        if rated && window > 0.0 && (stairs.is_none() || r.ramp_up.is_none()) {
             let short = self.groups.iter().zip(self.cadences()).find_map(|(g, c)| {
                 let c = c.ok()?;
                 let what = match c {
@@ -146,7 +152,19 @@ impl PlanFile {
                 let cycle = c.mean_cycle();
                 (window < cycle).then(|| (g.name.clone(), what, cycle))
             });
-            if let Some((group, what, cycle)) = short {
+            if let Some((group, what, cycle)) = &short
+                && stairs.is_some()
+            {
+                errors.push((
+                    key(&["run", "stairs", "hold"]),
+                    format!(
+                        "{} is shorter than the {what} {} of group '{group}': a level's throughput cannot be judged in it; make hold at least {}",
+                        units::human_duration(window),
+                        units::human_duration(*cycle),
+                        units::human_duration(*cycle)
+                    ),
+                ));
+            } else if let Some((group, what, cycle)) = short {
                 errors.push((
                     key(&["run", "duration"]),
                     format!(
@@ -578,7 +596,7 @@ pub(super) fn display_path(path: &[PathPart]) -> String {
 /// The 1-based line of the deepest part of `path` that exists in the text.
 pub(super) fn locate_path(text: &str, path: &[PathPart]) -> usize {
     let Ok(doc) = toml_edit::Document::parse(text) else {
-        return 0;
+        return locate_by_text(text, path);
     };
     let mut best: Option<usize> = None;
     let mut item: Option<&toml_edit::Item> = None;
@@ -614,6 +632,50 @@ pub(super) fn locate_path(text: &str, path: &[PathPart]) -> usize {
         }
     }
     best.map(|b| line_of(text, b)).unwrap_or(0)
+}
+
+/// [`locate_path`] for a text toml_edit will not parse although the plan
+/// loaded (an integer above i64's range that serde reads as a u64, such
+/// as `users = [1, 18446744073709551615]`): the line of `KEY =` under the
+/// table header `[A.B]` its leading keys name, else the header's line,
+/// else 0.
+fn locate_by_text(text: &str, path: &[PathPart]) -> usize {
+    let keys: Vec<&str> = path
+        .iter()
+        .map_while(|p| match p {
+            PathPart::Key(k) => Some(k.as_str()),
+            PathPart::Index(_) => None,
+        })
+        .collect();
+    let Some((last, table)) = keys.split_last() else {
+        return 0;
+    };
+    let header = format!("[{}]", table.join("."));
+    let lines: Vec<&str> = text.lines().collect();
+    let start = if table.is_empty() {
+        Some(0)
+    } else {
+        lines.iter().position(|l| l.trim() == header)
+    };
+    let Some(start) = start else {
+        return 0;
+    };
+    let is_key = |l: &str| {
+        l.trim_start()
+            .strip_prefix(last)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    };
+    let body = lines[start..]
+        .iter()
+        .enumerate()
+        .skip(usize::from(!table.is_empty()))
+        .take_while(|(_, l)| !l.trim_start().starts_with('['));
+    for (i, l) in body {
+        if is_key(l) {
+            return start + i + 1;
+        }
+    }
+    if table.is_empty() { 0 } else { start + 1 }
 }
 
 pub(super) fn line_of(text: &str, offset: usize) -> usize {

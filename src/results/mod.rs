@@ -4,6 +4,7 @@
 
 pub mod aggregate;
 pub mod baseline;
+pub mod claim;
 pub mod distribution;
 pub mod error_table;
 pub mod group;

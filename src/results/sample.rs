@@ -258,7 +258,7 @@ impl Sample {
 
 /// A value quoted in an error: huge ones in scientific notation (1e300
 /// prints with 301 digits otherwise).
-fn number(v: f64) -> String {
+pub(crate) fn number(v: f64) -> String {
     if v.is_finite() && v.abs() >= 1e15 {
         format!("{v:e}")
     } else {
@@ -312,6 +312,18 @@ impl<W: std::io::Write> SampleWriter<W> {
             line: Vec::with_capacity(256),
             header_done: false,
         }
+    }
+
+    /// Writes the header row now, if not yet written, and flushes: a
+    /// file with no rows is still a samples file (a run stopped before
+    /// its first row, a shard interrupted while it waits for its start).
+    pub fn header(&mut self) -> std::io::Result<()> {
+        if !self.header_done {
+            self.inner.write_all(COLUMNS.join(",").as_bytes())?;
+            self.inner.write_all(b"\n")?;
+            self.header_done = true;
+        }
+        self.inner.flush()
     }
 
     pub fn write(&mut self, s: &Sample) -> std::io::Result<()> {

@@ -51,6 +51,9 @@ struct Conns {
     /// The current request's last attempt was lost on a kept-alive
     /// connection and was not sent again (its method is not idempotent).
     stale: AtomicBool,
+    /// `HOST:PORT` of the current request's last attempt that failed
+    /// without an answer: after a redirect, another host than the step's.
+    failed_at: std::sync::Mutex<Option<String>>,
 }
 
 impl ConnectClock {
@@ -60,6 +63,23 @@ impl ConnectClock {
         self.0.opened.store(false, Ordering::Relaxed);
         self.0.resent.store(0, Ordering::Relaxed);
         self.0.stale.store(false, Ordering::Relaxed);
+        *self.failed_at() = None;
+    }
+
+    fn failed_at(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        // A poisoned lock holds a plain string: still good to read.
+        self.0
+            .failed_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// `HOST:PORT` of the last attempt since the last reset that failed
+    /// without an answer (a redirect's follow-up included): the host
+    /// that refused or timed out, which a redirect makes another than the
+    /// one the step's URL names.
+    pub fn failed_host(&self) -> Option<String> {
+        self.failed_at().clone()
     }
 
     /// The connect time since the last [`reset`](Self::reset): that of the
@@ -267,6 +287,9 @@ pub fn policy(clock: &ConnectClock) -> reqwest::retry::Builder {
         .max_retries_per_request(2)
         .classify_fn(move |rr| {
             let opened = clock.attempt_opened();
+            if rr.error().is_some() {
+                *clock.failed_at() = authority(rr.uri());
+            }
             match decide(rr.method(), rr.error(), opened) {
                 Decision::Keep => rr.success(),
                 Decision::Stale => {
@@ -279,6 +302,21 @@ pub fn policy(clock: &ConnectClock) -> reqwest::retry::Builder {
                 }
             }
         })
+}
+
+/// `HOST:PORT` of `uri` (the scheme's port when none is written), never
+/// its path, query or user info.
+fn authority(uri: &hyper::Uri) -> Option<String> {
+    let host = uri.host()?;
+    let port = uri.port_u16().or(match uri.scheme_str() {
+        Some("https") => Some(443),
+        Some("http") => Some(80),
+        _ => None,
+    });
+    Some(match port {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    })
 }
 
 /// The message of a request lost on a kept-alive connection that `who`

@@ -338,7 +338,7 @@ pub async fn send(
     let mut reply = None;
     let (status, bytes, error) = match resp {
         Err(e) if clock.stale() => (0, 0, Some(stale(&e, &step.method))),
-        Err(e) => (0, 0, Some(classify(&e))),
+        Err(e) => (0, 0, Some(classify(&e, clock.failed_host()))),
         Ok(mut r) => {
             let status = r.status().as_u16();
             let mut kept = (!step.extractors.is_empty()).then(|| Reply {
@@ -410,7 +410,7 @@ async fn read_body(
                 }
             }
             Ok(None) => return Ok(scan.map(|s| s.found())),
-            Err(e) => return Err(classify(&e)),
+            Err(e) => return Err(classify(&e, None)),
         }
     }
 }
@@ -508,7 +508,10 @@ fn check(step: &Step, status: u16, found: Option<bool>) -> Option<(ErrorKind, St
     None
 }
 
-fn classify(e: &reqwest::Error) -> (ErrorKind, String) {
+/// `failed_host`: `HOST:PORT` of the attempt that failed, when the client
+/// saw it (after a redirect, another host than the URL `e` names: the
+/// words then name the host that failed, and the one that redirected).
+fn classify(e: &reqwest::Error, failed_host: Option<String>) -> (ErrorKind, String) {
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
     } else if e.is_connect() {
@@ -543,8 +546,16 @@ fn classify(e: &reqwest::Error) -> (ErrorKind, String) {
         let proxy_for = super::net_error::PROXY_FOR;
         return (kind, format!("{msg}{proxy_for}{host})"));
     }
-    let msg = super::net_error::describe(e, &host, e.is_timeout(), e.is_connect());
-    (kind, msg)
+    match failed_host.filter(|h| *h != host) {
+        Some(other) => {
+            let msg = super::net_error::describe(e, &other, e.is_timeout(), e.is_connect());
+            (kind, format!("{msg}, after a redirect from {host}"))
+        }
+        None => {
+            let msg = super::net_error::describe(e, &host, e.is_timeout(), e.is_connect());
+            (kind, msg)
+        }
+    }
 }
 
 /// `HOST:PORT` of the request `e` failed on ("the target" if unknown):

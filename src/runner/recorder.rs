@@ -114,6 +114,11 @@ pub async fn record(
         errln!("error: {why}");
         signals.fail(why, t0.elapsed().as_secs_f64());
     };
+    // The header at once: the file is a samples file even if the run
+    // stops before its first row.
+    if let Some(e) = w.as_mut().and_then(|w| w.header().err()) {
+        fail(&mut w, e, written);
+    }
     let mut flush = tokio::time::interval(Duration::from_secs(1));
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let every = agg.ts_interval.max(1.0);

@@ -119,6 +119,7 @@ impl EmbeddedTarget {
             seed: self.seed,
             workers,
             queue,
+            idle_timeout: super::IDLE_TIMEOUT,
         })
     }
 
@@ -243,6 +244,7 @@ mod tests {
             seed: Some(3),
             workers: Some(4),
             queue: 20,
+            idle_timeout: crate::target::IDLE_TIMEOUT,
         };
         let e = EmbeddedTarget::from_config(&cfg);
         let text = toml::to_string(&e).unwrap();

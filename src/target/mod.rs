@@ -93,7 +93,18 @@ pub struct TargetConfig {
     /// With `workers`: how many requests may wait for a worker
     /// (0..=[`MAX_QUEUE`]); one more is answered 503 at once.
     pub queue: usize,
+    /// How long a connection may take to send a whole request head, and
+    /// stay idle between requests, before the target closes it
+    /// ([`IDLE_TIMEOUT`] unless `pace target --idle-timeout` says): a
+    /// client that opens connections and sends nothing, or half a head
+    /// (slowloris), must not hold the target's descriptors for ever.
+    pub idle_timeout: std::time::Duration,
 }
+
+/// The default [`TargetConfig::idle_timeout`]: 30 s (hyper's own default
+/// header-read timeout; nginx keeps idle connections 75 s, and pace's
+/// client re-sends an idempotent request lost to such a close).
+pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The most workers a target may have.
 pub const MAX_WORKERS: usize = 100_000;
@@ -113,6 +124,7 @@ impl Default for TargetConfig {
             seed: None,
             workers: None,
             queue: DEFAULT_QUEUE,
+            idle_timeout: IDLE_TIMEOUT,
         }
     }
 }

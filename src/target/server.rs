@@ -46,6 +46,8 @@ struct Shared {
     served: AtomicU64,
     /// With `workers`: who may be served now, and who may wait.
     gate: Option<Gate>,
+    /// TargetConfig::idle_timeout.
+    idle_timeout: Duration,
 }
 
 /// A target serving on 127.0.0.1. Dropping it stops accepting and closes
@@ -114,6 +116,7 @@ pub async fn start(cfg: TargetConfig, port: u16) -> std::io::Result<RunningTarge
             waiting: AtomicUsize::new(0),
             queue: cfg.queue,
         }),
+        idle_timeout: cfg.idle_timeout,
     });
     let (stop, stop_rx) = watch::channel(None);
     let (done_tx, conns_done) = mpsc::channel(1);
@@ -178,6 +181,7 @@ async fn serve_conn(
     _done: mpsc::Sender<()>,
 ) {
     let _ = stream.set_nodelay(true);
+    let shared_idle = shared.idle_timeout;
     let rng = RefCell::new(rng);
     let svc = service_fn(move |req: Request<Incoming>| {
         let prepared = prepare(&shared, &mut rng.borrow_mut(), req.uri().query());
@@ -215,8 +219,15 @@ async fn serve_conn(
             Ok::<_, Infallible>(resp)
         }
     });
+    // hyper's header-read timeout runs from the connection's start and
+    // from each answer's end until the next request head is whole: it
+    // closes silent, half-open and idle kept-alive connections alike. (It
+    // needs a timer; without one hyper sets none.)
+    let idle = shared_idle;
     let conn = http1::Builder::new()
         .keep_alive(true)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(idle)
         .serve_connection(TokioIo::new(stream), svc);
     tokio::pin!(conn);
     let grace = tokio::select! {
@@ -347,6 +358,7 @@ mod tests {
             prebuilt,
             served: AtomicU64::new(0),
             gate: None,
+            idle_timeout: cfg.idle_timeout,
         }
     }
 

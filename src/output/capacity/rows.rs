@@ -460,5 +460,5 @@ pub fn capacity_table(rep: &CapacityReport, width: Option<u16>) -> String {
     for w in &rep.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }
-    out
+    crate::visible::lines(&out).into_owned()
 }
