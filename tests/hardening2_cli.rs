@@ -143,6 +143,11 @@ fn a_start_further_than_30_days_ahead_is_refused() {
     assert_eq!(code, 0, "{out}{err}");
 }
 
+/// The summary.json of the results folder `dir`.
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
 /// Peak resident memory of `pace ARGS` in `cwd` (its own, from wait4),
 /// in bytes, and its exit code.
 // The child is reaped by wait4 (which also gives its rusage), not by std.
@@ -349,9 +354,7 @@ fn merge_bounds_every_shards_clock() {
     let (peak, code) = peak_rss(&dir, &args);
     assert_eq!(code, 3, "INCOMPLETE");
     assert!(peak < 200 << 20, "{} MB", peak >> 20);
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("out-late/summary.json")).unwrap())
-            .unwrap();
+    let s = summary(&dir.join("out-late"));
     assert_eq!(s["verdict"]["state"], "incomplete");
     assert!(
         s["meta"]["partial_reason"]
@@ -414,9 +417,7 @@ fn a_shard_stopped_before_its_start_is_read_back_as_interrupted() {
     assert!(folder.join("results.jtl").exists());
     let (code, _, err) = common::pace(&dir, &["merge", f, "-o", "merged", "--quiet"]);
     assert_eq!(code, 3, "merge: {err}");
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("merged/summary.json")).unwrap())
-            .unwrap();
+    let s = summary(&dir.join("merged"));
     assert_eq!(s["verdict"]["state"], "incomplete");
     let why = s["meta"]["partial_reason"].as_str().unwrap();
     assert!(why.contains("shard 0") && why.contains("shard 1"), "{why}");
