@@ -421,6 +421,9 @@ fn a_shard_stopped_before_its_start_is_read_back_as_interrupted() {
     assert_eq!(s["verdict"]["state"], "incomplete");
     let why = s["meta"]["partial_reason"].as_str().unwrap();
     assert!(why.contains("shard 0") && why.contains("shard 1"), "{why}");
+    // The merged folder, with no row at all, reads back too.
+    let (code, _, err) = common::pace(&dir, &["verify", "merged"]);
+    assert_eq!(code, 3, "verify merged: {err}");
 }
 
 /// `console-escape-tables`: the tables of `pace model` and `pace capacity`

@@ -147,6 +147,10 @@ pub fn fold(
     }
     let file = std::fs::File::create(out).map_err(|e| format!("error: {}: {e}", out.display()))?;
     let mut w = SampleWriter::new(std::io::BufWriter::with_capacity(1 << 16, file));
+    // The header even if no shard has a row (every shard late or stopped
+    // before its start): the merged folder must read back.
+    w.header()
+        .map_err(|e| format!("error: {}: {e}", out.display()))?;
     let mut tallies = vec![Tally::default(); shards.len()];
     let mut own: Vec<BTreeMap<TimerKey, IntervalHist>> = vec![BTreeMap::new(); shards.len()];
     while let Some(Head { k, row, .. }) = heap.pop() {
