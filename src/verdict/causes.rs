@@ -35,7 +35,7 @@
 //! - unexplained: the rest.
 
 use super::throughput::counted;
-use crate::plan::file::{Late, PlanFile};
+use crate::plan::file::{Late, PlanFile, Tolerance};
 use crate::plan::rate::GroupCadence;
 use crate::results::aggregate::{Aggregate, GroupTally, Stats};
 use crate::results::judgement::{Cause, Expected};
@@ -139,10 +139,11 @@ pub fn explain(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> (String, Vec<C
     if started >= e.transactions_low && c.backlogged == 0 && failed > 0 {
         // The target answered enough; failures alone made the difference.
         text.push_str(&format!(
-            ": {} succeeded + {} failed = {} started, inside the band; failures made the difference",
+            ": {} succeeded + {} failed = {} started, inside the band; failures made the difference{}",
             c.started - failed,
             failed,
-            c.started
+            c.started,
+            failure_hint(plan)
         ));
     } else {
         text.push_str(&format!(
@@ -613,6 +614,18 @@ pub fn execution_losses(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> (f64,
     (lost.iter().map(|c| c.transactions).sum(), lost)
 }
 
+/// What a reason adds where failures lowered the count under `tolerance =
+/// "auto"`: an error_rate threshold judges the failures' share, not how
+/// far the count may fall, so a plan that lets some fail says so with a
+/// tolerance.
+fn failure_hint(plan: &PlanFile) -> &'static str {
+    if matches!(plan.acceptance.tolerance, Tolerance::Auto) {
+        "; to let failures lower the count, state a tolerance (error_rate judges their share, not the count)"
+    } else {
+        ""
+    }
+}
+
 /// The throughput check's reason when the count is inside the band but
 /// the run failed to execute more of its drawn schedule than `allowed`:
 /// `lost` transactions, from `causes`.
@@ -628,8 +641,13 @@ pub fn explain_execution(
         c.share = c.transactions / lost.max(f64::MIN_POSITIVE);
     }
     causes.sort_by(|a, b| b.transactions.total_cmp(&a.transactions));
+    let hint = if causes.iter().any(|c| c.cause == "failed") {
+        failure_hint(plan)
+    } else {
+        ""
+    };
     let text = format!(
-        "throughput {} TPM is inside the band {}-{}, but {} that the schedule drew were never made, never finished or failed (the band allows for what a random schedule may draw, not for starts it drew and the run lost; allowed: {}){}",
+        "throughput {} TPM is inside the band {}-{}, but {} that the schedule drew were never made, never finished or failed (the band allows for what a random schedule may draw, not for starts it drew and the run lost; allowed: {}){}{hint}",
         r(counted(plan, agg).tpm),
         r(e.tpm_low),
         r(e.tpm_high),

@@ -63,6 +63,13 @@ fn failures_alone() {
     assert_eq!(v.causes.len(), 1);
     assert_eq!(v.causes[0].cause, "failed");
     assert_eq!(v.causes[0].transactions, 3.0);
+    assert!(
+        v.reasons[0].contains(
+            "failures made the difference; to let failures lower the count, state a tolerance (error_rate judges their share, not the count)"
+        ),
+        "{}",
+        v.reasons[0]
+    );
     assert_eq!(v.causes[0].share, 1.0);
     assert!(
         v.reasons[0].contains(
@@ -442,6 +449,13 @@ fn failures_inside_a_random_band_fail_as_under_fixed_pacing() {
     );
     assert_eq!(v.causes[0].cause, "failed");
     assert_eq!(v.causes[0].transactions, 3.0);
+    assert!(
+        v.reasons[0].contains(
+            "; to let failures lower the count, state a tolerance (error_rate judges their share, not the count)"
+        ),
+        "{}",
+        v.reasons[0]
+    );
     let p = plan(pacing, 10, "[acceptance]\ntolerance = \"5%\"");
     let (_, v) = judge(&p, &with_failures(&p), &Ending::default());
     assert!(v.pass, "{:?}", v.reasons);
