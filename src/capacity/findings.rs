@@ -127,16 +127,7 @@ mod tests {
     /// stands, N* 96.52, λ/σ 3245.6, contention-bound.
     #[test]
     fn specsdm91_states_every_finding() {
-        let pts = [
-            (1.0, 64.9),
-            (18.0, 995.9),
-            (36.0, 1652.4),
-            (72.0, 1853.2),
-            (108.0, 1828.9),
-            (144.0, 1775.0),
-            (216.0, 1702.2),
-        ];
-        let f = fit(&pts, 0.95).unwrap();
+        let f = fit(&crate::capacity::usl::SPECSDM91, 0.95).unwrap();
         assert!((peak(&f).value().unwrap() - 96.52).abs() < 5e-3);
         assert!((amdahl_ceiling(&f).value().unwrap() - 3245.6).abs() < 0.05);
         assert!((optimal_load(&f).value().unwrap() - 36.06).abs() < 5e-3);

@@ -590,5 +590,19 @@ fn statistics(p: &Problem, sse: f64, level: f64) -> Fit {
     }
 }
 
+/// SPEC SDM91 on a Sun SPARCcenter 2000 (Gunther, GCaP; the `usl` R
+/// package's `specsdm91`): N and scripts per hour. The worked data of
+/// the USL's, the findings' and the model choice's tests.
+#[cfg(test)]
+pub(crate) const SPECSDM91: [(f64, f64); 7] = [
+    (1.0, 64.9),
+    (18.0, 995.9),
+    (36.0, 1652.4),
+    (72.0, 1853.2),
+    (108.0, 1828.9),
+    (144.0, 1775.0),
+    (216.0, 1702.2),
+];
+
 #[cfg(test)]
 mod tests;

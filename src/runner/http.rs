@@ -546,16 +546,12 @@ fn classify(e: &reqwest::Error, failed_host: Option<String>) -> (ErrorKind, Stri
         let proxy_for = super::net_error::PROXY_FOR;
         return (kind, format!("{msg}{proxy_for}{host})"));
     }
-    match failed_host.filter(|h| *h != host) {
-        Some(other) => {
-            let msg = super::net_error::describe(e, &other, e.is_timeout(), e.is_connect());
-            (kind, format!("{msg}, after a redirect from {host}"))
-        }
-        None => {
-            let msg = super::net_error::describe(e, &host, e.is_timeout(), e.is_connect());
-            (kind, msg)
-        }
-    }
+    let (who, after) = match failed_host.filter(|h| *h != host) {
+        Some(other) => (other, format!(", after a redirect from {host}")),
+        None => (host, String::new()),
+    };
+    let msg = super::net_error::describe(e, &who, e.is_timeout(), e.is_connect());
+    (kind, format!("{msg}{after}"))
 }
 
 /// `HOST:PORT` of the request `e` failed on ("the target" if unknown):

@@ -150,16 +150,7 @@ fn published_data_sets() {
     assert_eq!(c.chosen, Chosen::Usl, "{:?}", c.why);
     assert!(c.systematic);
     assert_eq!(c.runs_usl.unwrap().runs, 5);
-    let spec = [
-        (1.0, 64.9),
-        (18.0, 995.9),
-        (36.0, 1652.4),
-        (72.0, 1853.2),
-        (108.0, 1828.9),
-        (144.0, 1775.0),
-        (216.0, 1702.2),
-    ];
-    let c = choice_of(&spec);
+    let c = choice_of(&crate::capacity::usl::SPECSDM91);
     assert_eq!(c.chosen, Chosen::Usl, "{:?}", c.why);
     assert!(!c.systematic);
     close(c.bic_usl - c.bic_plateau.unwrap(), 1.65, 5e-3);
