@@ -151,6 +151,61 @@ fn a_stair_on_an_unsaturated_target_runs_every_level_and_x_grows() {
         )
         .unwrap();
     assert_eq!(linked, 3);
+
+    // The stair's own folder reads back: verify judges it again from its
+    // levels and says what the run said.
+    let pace = |args: &[&str]| {
+        let out = Command::cargo_bin("pace")
+            .unwrap()
+            .args(args)
+            .arg(&stair)
+            .timeout(Duration::from_secs(30))
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = pace(&["verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("stair verdict: PASS"), "{out}");
+    assert!(out.contains("stopped: no, every level ran"), "{out}");
+    let (code, out, err) = pace(&["report", "--quiet"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let again = summary(&stair);
+    assert_eq!(again["verdict"], s["verdict"]);
+    for (a, b) in again["stairs"]["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(levels)
+    {
+        assert_eq!(a["x_per_s"], b["x_per_s"]);
+        assert_eq!(a["r_p95_s"], b["r_p95_s"]);
+    }
+    // Killed in its last level: no stair summary, the level without its
+    // own. Both commands say where it stopped, exit 3 (INCOMPLETE).
+    std::fs::remove_file(stair.join("summary.json")).unwrap();
+    std::fs::remove_file(stair.join(levels[2]["dir"].as_str().unwrap()).join("summary.json"))
+        .unwrap();
+    let (code, out, err) = pace(&["verify"]);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(out.contains("stair verdict: INCOMPLETE"), "{out}");
+    assert!(out.contains("level 3 was interrupted"), "{out}");
+    let (code, out, err) = pace(&["report", "--quiet"]);
+    assert_eq!(code, 3, "{out}{err}");
+    let killed = summary(&stair);
+    assert_eq!(killed["partial"], true);
+    assert_eq!(killed["stairs"]["levels"][2]["partial"], true);
+    // And stopped between levels: the third never started.
+    std::fs::remove_file(stair.join("summary.json")).unwrap();
+    std::fs::remove_dir_all(stair.join(levels[2]["dir"].as_str().unwrap())).unwrap();
+    let (code, out, _) = pace(&["verify"]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("level 3 was never started"), "{out}");
+    assert!(out.contains("not run: 4"), "{out}");
 }
 
 /// A server that answers one request at a time, each after 20 ms, and

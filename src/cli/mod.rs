@@ -37,6 +37,7 @@ mod plan_cmd;
 mod report_cmd;
 mod run_cmd;
 mod stairs_cmd;
+mod stairs_reload;
 mod target_cmd;
 
 use clap::{Parser, Subcommand};

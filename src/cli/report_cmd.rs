@@ -40,6 +40,9 @@ pub fn run(a: ReportArgs) -> i32 {
             return exit::BAD_INPUT;
         }
     };
+    if let Some(st) = super::stairs_reload::stair_plan(&a.results) {
+        return stair(&a, &st);
+    }
     let (plan, agg, meta) = match finish::reload(&a.results, None, a.ts_interval) {
         Ok(x) => x,
         Err(e) => {
@@ -58,4 +61,20 @@ pub fn run(a: ReportArgs) -> i32 {
         s.start_skew_s = skew;
     });
     done.code
+}
+
+/// `pace report` on a stair's folder: each level's reports rebuilt with
+/// the level's own settings (and the flags), then the stair's.
+fn stair(a: &ReportArgs, st: &crate::plan::stairs::StairsSection) -> i32 {
+    let plan = match finish::load_plan(&a.results.join("plan.toml")) {
+        Ok((p, _, _)) => p,
+        Err(e) => {
+            errln!("{e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let mut publish = Publish::from_plan(&plan, a.xml, a.db.clone(), a.quiet);
+    publish.post_run = None;
+    publish.rebuilt = true;
+    super::stairs_reload::report(&a.results, st, a.ts_interval, &publish)
 }

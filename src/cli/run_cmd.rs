@@ -821,6 +821,16 @@ pub(super) fn run_split(
 }
 
 pub fn verify(a: VerifyArgs) -> i32 {
+    if let Some(st) = super::stairs_reload::stair_plan(&a.results) {
+        if a.plan.is_some() {
+            errln!(
+                "error: --plan: {} is a stair's folder, judged by its levels' own plans: verify one level's folder against another plan",
+                a.results.display()
+            );
+            return exit::BAD_INPUT;
+        }
+        return super::stairs_reload::verify(&a.results, &st);
+    }
     let (plan, agg, meta) = match finish::reload(&a.results, a.plan.as_deref(), None) {
         Ok(x) => x,
         Err(e) => {

@@ -9,9 +9,8 @@ use super::run_cmd::{OneRun, run_one};
 use crate::plan::file::PlanFile;
 use crate::plan::stairs::{Level, level_plan};
 use crate::results::judgement::State;
-use crate::results::stairs::{
-    LevelRow, Measured, StairSummary, StairTable, knee, measure, stop_rule, verdict,
-};
+use crate::results::stair_fold::StairFold;
+use crate::results::stairs::{LevelRow, StairSummary, measure};
 use crate::units::{human_duration, round_sig};
 use std::path::Path;
 
@@ -120,14 +119,10 @@ pub(super) fn run_stair(
         return exit::BAD_INPUT;
     };
     let levels = st.levels();
-    let rules = st.stop_rules();
     let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let mut measured: Vec<Measured> = Vec::new();
+    let mut fold = StairFold::new(&st);
     let mut run_ids: Vec<Option<i64>> = Vec::new();
-    let mut stopped = None;
-    let mut interrupted: Option<String> = None;
     let mut bad_code: Option<i32> = None;
-    let mut next = levels.len();
     for (i, &level) in levels.iter().enumerate() {
         let p = level_plan(&plan, level);
         let name = level.dir_name(i);
@@ -140,8 +135,7 @@ pub(super) fn run_stair(
             });
         if let Err(e) = made {
             errln!("error: {}: {e}", ldir.display());
-            interrupted = Some(format!("level {}'s folder could not be made", i + 1));
-            next = i;
+            fold.broke(i, format!("level {}'s folder could not be made", i + 1));
             break;
         }
         if !one.quiet {
@@ -164,94 +158,33 @@ pub(super) fn run_stair(
             Ok(r) => r,
             Err(code) => {
                 bad_code = Some(code);
-                interrupted = Some(format!("level {} could not run", i + 1));
-                next = i;
+                fold.broke(i, format!("level {} could not run", i + 1));
                 break;
             }
         };
         let m = measure(i, level, &name, &ran.published.summary, &ran.agg);
         run_ids.push(ran.published.run_id);
-        let mut m = m;
-        if ran.partial {
-            interrupted = Some(format!("level {} was interrupted", i + 1));
-            m.row.pass = false;
-            m.row.partial = true;
-            m.row
-                .reasons
-                .insert(0, "interrupted before its hold ended".into());
-        }
-        let s = if ran.partial {
-            None
-        } else {
-            stop_rule(&rules, st.min_rate(), &m, measured.last())
-        };
-        if let Some(s) = &s {
-            m.row.pass = false;
-            m.row
-                .reasons
-                .push(format!("stop rule {}: {}", s.rule, s.why));
-        }
+        let goes_on = fold.push(i, m, ran.partial);
         outln!("{}", header());
-        for prev in &measured {
-            outln!("{}", row_line(&prev.row));
+        for row in fold.rows() {
+            outln!("{}", row_line(row));
         }
-        outln!("{}", row_line(&m.row));
-        measured.push(m);
-        if ran.partial || s.is_some() {
-            stopped = s;
-            next = i + 1;
+        if !goes_on {
             break;
         }
     }
-    let rows: Vec<LevelRow> = measured.iter().map(|m| m.row.clone()).collect();
-    let (k, knee_note) = knee(&rows);
-    let table = StairTable {
-        model: st.model().into(),
-        hold_s: st.hold.0,
-        ramp_s: st.ramp(),
-        levels: rows,
-        not_run: levels[next.min(levels.len())..]
-            .iter()
-            .map(|&l| l.into())
-            .collect(),
-        stopped,
-        knee: k,
-        knee_note,
-    };
-    let states: Vec<State> = measured.iter().map(|m| m.state).collect();
-    let v = verdict(&table, &states, interrupted.as_deref());
-    let summary = StairSummary {
-        pace_version: env!("CARGO_PKG_VERSION").into(),
-        partial: interrupted.is_some(),
-        plan_file: one.file.display().to_string(),
-        started_at: started,
-        finished_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-        verdict: v,
-        stairs: table,
-    };
+    let summary = fold.finish(
+        &st,
+        one.file.display().to_string(),
+        started,
+        humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+    );
     print_end(&summary);
-    let mut code = match summary.verdict.state {
-        State::Pass => exit::OK,
-        State::Fail => exit::FAILED,
-        State::NoChecks => exit::NO_CHECKS,
-        State::Incomplete => exit::INTERRUPTED,
-    };
+    let mut code = state_code(summary.verdict.state);
     if let Some(c) = bad_code {
         code = c;
     }
-    let name = crate::results::summary::plan_name(&summary.plan_file);
-    let written = serde_json::to_string_pretty(&summary)
-        .map_err(|e| e.to_string())
-        .and_then(|j| {
-            std::fs::write(dir.join("summary.json"), j).map_err(|e| crate::input::plain(&e))
-        })
-        .and_then(|()| {
-            std::fs::write(
-                dir.join("report.html"),
-                crate::export::html::stairs::page(&summary, &name),
-            )
-            .map_err(|e| crate::input::plain(&e))
-        });
+    let written = write_stair(&summary, dir);
     let report = written.is_ok();
     if let Err(e) = written {
         errln!(
@@ -261,15 +194,7 @@ pub(super) fn run_stair(
         code = exit::INTERRUPTED;
     }
     if let Some(url) = &one.publish.db {
-        let rec = crate::store::StairRecord {
-            dir: dir.to_path_buf(),
-            started_at: summary.started_at.clone(),
-            plan_name: name,
-            verdict: summary.verdict.state.name().into(),
-            table: &summary.stairs,
-            run_ids,
-        };
-        match crate::store::open(url).and_then(|mut s| s.save_stair(&rec)) {
+        match store_stair(&summary, dir, url, run_ids) {
             Ok(id) if !one.quiet => errln!("pace: stair stored as stair {id} in {url}"),
             Ok(_) => {}
             Err(e) => {
@@ -285,9 +210,57 @@ pub(super) fn run_stair(
     code
 }
 
+/// The exit code of a stair's verdict (README's table).
+pub(super) fn state_code(state: State) -> i32 {
+    match state {
+        State::Pass => exit::OK,
+        State::Fail => exit::FAILED,
+        State::NoChecks => exit::NO_CHECKS,
+        State::Incomplete => exit::INTERRUPTED,
+    }
+}
+
+/// Writes the stair's summary.json and report.html into its folder.
+pub(super) fn write_stair(summary: &StairSummary, dir: &Path) -> Result<(), String> {
+    let name = crate::results::summary::plan_name(&summary.plan_file);
+    serde_json::to_string_pretty(summary)
+        .map_err(|e| e.to_string())
+        .and_then(|j| {
+            std::fs::write(dir.join("summary.json"), j).map_err(|e| crate::input::plain(&e))
+        })
+        .and_then(|()| {
+            std::fs::write(
+                dir.join("report.html"),
+                crate::export::html::stairs::page(summary, &name),
+            )
+            .map_err(|e| crate::input::plain(&e))
+        })
+}
+
+/// Stores the stair (its table and its levels' run ids) in the results
+/// database `url`; returns the stair's id there.
+pub(super) fn store_stair(
+    summary: &StairSummary,
+    dir: &Path,
+    url: &str,
+    run_ids: Vec<Option<i64>>,
+) -> Result<i64, String> {
+    let rec = crate::store::StairRecord {
+        dir: dir.to_path_buf(),
+        started_at: summary.started_at.clone(),
+        plan_name: crate::results::summary::plan_name(&summary.plan_file),
+        verdict: summary.verdict.state.name().into(),
+        table: &summary.stairs,
+        run_ids,
+    };
+    crate::store::open(url)
+        .and_then(|mut s| s.save_stair(&rec))
+        .map_err(|e| e.to_string())
+}
+
 /// The stair's end on the console: the whole table, the stop and the knee,
 /// then the verdict.
-fn print_end(s: &StairSummary) {
+pub(super) fn print_end(s: &StairSummary) {
     let t = &s.stairs;
     outln!();
     outln!("stair ({} model, hold {} s):", t.model, t.hold_s);
@@ -327,7 +300,7 @@ fn print_end(s: &StairSummary) {
 }
 
 /// The stair's last lines: its folder and report, then its verdict.
-fn print_verdict(s: &StairSummary, dir: &Path, report: bool) {
+pub(super) fn print_verdict(s: &StairSummary, dir: &Path, report: bool) {
     super::console::print_folder(dir, report);
     outln!("stair verdict: {}", s.verdict.state.word());
     for r in &s.verdict.reasons {

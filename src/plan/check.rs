@@ -380,10 +380,15 @@ impl PlanFile {
             }
         }
         errors.extend(super::stairs::check(self));
-        // The target rate must be what the groups actually produce.
+        // The target rate must be what the groups actually produce, to
+        // RATE_AGREEMENT: a rate derived from a measured response time
+        // (1 / 41.23 ms = 24.2542/s) may be written as 24.25. The verdict
+        // judges the groups' own schedule, never this number, so the
+        // agreement only has to catch a wrong target (a typo, a stale
+        // users count), not a rounding.
         if errors.is_empty()
             && let (Some(target), Some(planned)) = (self.target.tps(), self.planned_tps())
-            && (target - planned).abs() > 1e-6 * target.max(planned)
+            && !rates_agree(target, planned)
         {
             let which = rates.first().copied().unwrap_or("tps");
             let scale = match which {
@@ -407,6 +412,17 @@ impl PlanFile {
         }
         errors
     }
+}
+
+/// How far a plan's `target.tps`/`tpm`/`tph` may be from the rate its
+/// groups produce, relative to the larger: 0.5 %, three significant
+/// digits (24.25 for 24.2542/s passes, 24.5 does not).
+pub const RATE_AGREEMENT: f64 = 0.005;
+
+/// Whether a stated target rate agrees with the groups' rate (both
+/// TPS) to [`RATE_AGREEMENT`], the boundary included.
+pub fn rates_agree(target: f64, planned: f64) -> bool {
+    (target - planned).abs() <= RATE_AGREEMENT * target.max(planned)
 }
 
 impl PacingSection {

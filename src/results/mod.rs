@@ -12,6 +12,7 @@ pub mod judgement;
 pub mod occupancy;
 pub mod sample;
 pub mod span;
+pub mod stair_fold;
 pub mod stairs;
 pub mod summary;
 
