@@ -68,6 +68,10 @@ pub struct BaselineArgs {
     /// Print only the table.
     #[arg(long, short)]
     quiet: bool,
+    /// A variable for ${NAME}, ahead of the environment; repeatable (as
+    /// `pace run --var`).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    var: Vec<String>,
 }
 
 /// Default measured iterations: enough for the t interval to settle
@@ -131,6 +135,28 @@ pub fn run(a: BaselineArgs) -> i32 {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // The same --var as `pace run`: checked and noted the same way.
+    let vars_only = super::run_cmd::run_overrides::OverrideArgs {
+        var: a.var.clone(),
+        ..Default::default()
+    };
+    let overrides = match super::run_cmd::run_overrides::overrides(&vars_only, &plan, false) {
+        Ok(o) => o,
+        Err(e) => {
+            errln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    for line in super::run_cmd::run_overrides::unused_vars(&overrides, &plan, &text)
+        .into_iter()
+        .chain(super::run_cmd::run_overrides::defaults_used(
+            &overrides, &plan, &text, &file, &env,
+        ))
+    {
+        errln!("{line}");
+    }
+    let user_vars: Vec<(String, String)> = overrides.var.into_iter().collect();
     let probe = RunConfig {
         shard: None,
         start_at: None,
@@ -138,7 +164,7 @@ pub fn run(a: BaselineArgs) -> i32 {
         seed: 0,
         quiet: true,
         vars: Vec::new(),
-        user_vars: Vec::new(),
+        user_vars: user_vars.clone(),
         plan_dir: plan_dir.clone(),
         workers_log: None,
         max_iterations: None,
@@ -214,7 +240,7 @@ pub fn run(a: BaselineArgs) -> i32 {
             seed,
             quiet: true,
             vars: Vec::new(),
-            user_vars: Vec::new(),
+            user_vars: user_vars.clone(),
             plan_dir: plan_dir.clone(),
             workers_log: g
                 .script

@@ -12,7 +12,7 @@ use crate::units::{human_duration, round_sig};
 use clap::Args;
 
 #[path = "run_overrides.rs"]
-mod run_overrides;
+pub(super) mod run_overrides;
 #[path = "shard_args.rs"]
 mod shard_args;
 use std::path::{Path, PathBuf};
@@ -371,6 +371,9 @@ pub fn run(a: RunArgs) -> i32 {
         }
     };
     for line in run_overrides::unused_vars(&overrides, &plan, &text) {
+        errln!("{line}");
+    }
+    for line in run_overrides::defaults_used(&overrides, &plan, &text, &file, &env) {
         errln!("{line}");
     }
     // What the file alone gives, to tell the overrides' findings from it.

@@ -90,6 +90,52 @@ pub fn unused_vars(o: &Overrides, plan: &PlanFile, text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Note lines (`pace: ${BASE_URL} is not set: its default '...' from
+/// plan.toml:12 is used`) for each variable the plan gives a default
+/// (`${NAME:-default}`) that neither a --var nor the environment (`env`)
+/// sets: a default silently used where the user forgot the variable sends
+/// the load somewhere else than meant. Once per name, at its first use;
+/// comment lines are skipped. `PACE_TARGET` under `[target.embedded]` is
+/// pace's own.
+pub fn defaults_used(
+    o: &Overrides,
+    plan: &PlanFile,
+    text: &str,
+    file: &std::path::Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for (no, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with('#') {
+            continue;
+        }
+        for p in crate::plan::vars::pieces(line) {
+            let crate::plan::vars::Piece::Var {
+                name,
+                default: Some(default),
+                ..
+            } = p
+            else {
+                continue;
+            };
+            let set = o.var.get(name).cloned().or_else(|| env(name));
+            let own = name == "PACE_TARGET" && plan.target.embedded.is_some();
+            if own || set.is_some_and(|v| !v.is_empty()) || !seen.insert(name.to_string()) {
+                continue;
+            }
+            out.push(format!(
+                "pace: ${{{}}} is not set: its default {} from {}:{} is used",
+                crate::visible::one_line(name),
+                crate::visible::quoted(default),
+                file.display(),
+                no + 1
+            ));
+        }
+    }
+    out
+}
+
 /// The one line that says what a run overrides and what it came to.
 pub fn describe(o: &Overrides, plan: &PlanFile) -> String {
     let mut what = Vec::new();

@@ -1,0 +1,149 @@
+//! Issue 23 §5: what a new user tripped on, from the README and docs alone.
+//! `pace` run as a process; every target listens on 127.0.0.1.
+
+mod common;
+
+use common::{Server, pace, pace_env};
+
+/// One user back to back whose rate is derived from a measured response
+/// time: 1 / 41.23 ms = 24.2542/s.
+fn back_to_back(tps: &str) -> String {
+    format!(
+        r#"
+[target]
+tps = {tps}
+response_time = "41.23ms"
+
+[run]
+duration = "10s"
+
+[[group]]
+name = "shop"
+users = 1
+[group.pacing]
+mode = "none"
+
+[[group.step]]
+name = "home"
+url = "http://127.0.0.1:9/"
+"#
+    )
+}
+
+/// A rate derived from a baseline is written to the digits that matter:
+/// 24.25 for 24.2542/s passes the check (0.5 %), 24.5 (1 % off) and 25 are
+/// refused naming the rate the groups make, and the boundary is exact.
+#[test]
+fn a_measured_rate_needs_no_six_digits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = tmp.path().join("plan.toml");
+    for (tps, ok) in [
+        ("24.2542", true),
+        ("24.25", true),
+        ("24.2", true),
+        ("24.5", false),
+        ("25.0", false),
+    ] {
+        std::fs::write(&plan, back_to_back(tps)).unwrap();
+        let (code, out, err) = pace(tmp.path(), &["run", "plan.toml", "--check"]);
+        if ok {
+            assert_eq!(code, 0, "tps {tps}: {out}{err}");
+        } else {
+            assert_eq!(code, 2, "tps {tps}: {out}{err}");
+            assert!(
+                err.contains("target.tps: the groups produce 24.2542 TPS"),
+                "{err}"
+            );
+            assert_eq!(err.trim().lines().count(), 1, "{err}");
+        }
+    }
+    // The boundary: 0.5 % of the larger of the two, held exactly.
+    let planned = 1.0 / 0.04123;
+    assert!(pace::plan::check::rates_agree(planned * 1.005, planned));
+    assert!(!pace::plan::check::rates_agree(planned * 1.0051, planned));
+    assert!(pace::plan::check::rates_agree(planned / 1.005, planned));
+    assert!(!pace::plan::check::rates_agree(planned / 1.0051, planned));
+}
+
+const DEFAULTED: &str = r#"
+[run]
+duration = "1s"
+
+[[group]]
+name = "g"
+users = 1
+[group.pacing]
+mode = "fixed"
+interval = "200ms"
+
+[[group.step]]
+name = "home"
+# ${IN_A_COMMENT:-never noted}
+url = "${BASE_URL:-http://127.0.0.1:9}/a?again=${BASE_URL:-x}"
+"#;
+
+/// A `${BASE_URL:-…}` default used because the variable was forgotten is
+/// said on stderr, once, with its line; set by the environment or by a
+/// --var, nothing is said.
+#[test]
+fn a_default_used_for_a_forgotten_variable_is_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("plan.toml"), DEFAULTED).unwrap();
+    let (code, _, err) = pace_env(tmp.path(), &["run", "plan.toml", "--check"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let notes: Vec<&str> = err.lines().filter(|l| l.contains("is not set")).collect();
+    assert_eq!(
+        notes,
+        ["pace: ${BASE_URL} is not set: its default 'http://127.0.0.1:9' from plan.toml:15 is used"],
+        "{err}"
+    );
+    let (code, _, err) = pace_env(
+        tmp.path(),
+        &["run", "plan.toml", "--check"],
+        &[("BASE_URL", "http://127.0.0.1:8")],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("is not set"), "{err}");
+    let (code, _, err) = pace_env(
+        tmp.path(),
+        &[
+            "run",
+            "plan.toml",
+            "--check",
+            "--var",
+            "BASE_URL=http://127.0.0.1:8",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("is not set"), "{err}");
+}
+
+/// `pace baseline` takes the overrides every command that runs a plan
+/// takes: --var reaches the requests (the server counts them), a missing
+/// variable is the same one-line error as `pace run`'s, and a forgotten
+/// one with a default is said.
+#[test]
+fn baseline_takes_var_as_run_does() {
+    let server = Server::new("0ms", 0.0);
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("plan.toml"),
+        DEFAULTED.replace("${BASE_URL:-x}", "${HOST}"),
+    )
+    .unwrap();
+    let base = ["baseline", "plan.toml", "--iterations", "3", "--warmup", "0"];
+    let (code, _, err) = pace_env(tmp.path(), &base, &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("${HOST} is not set"), "{err}");
+    let mut args = base.to_vec();
+    let base_url = format!("--var=BASE_URL={}", server.url());
+    args.extend(["--var", "HOST=here", base_url.as_str()]);
+    let (code, out, err) = pace_env(tmp.path(), &args, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("is not set"), "{err}");
+    assert_eq!(server.served(), 3, "{out}{err}");
+    let (code, _, err) = pace_env(tmp.path(), &["baseline", "plan.toml", "--var", "X"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("error: --var"), "{err}");
+}
