@@ -26,7 +26,7 @@ transactions_per_iteration = 1     # one run() call is one transaction
 [run]
 duration = "30s"                   # Pyak47's run_time: no run() starts after it
 ramp_up = "4s"                     # Pyak47's rampup: user i of 4 (from 0) starts at i x 4 s / 4
-ts_interval = "5s"                 # Pyak47's results_ts_interval: time-series bucket of the reports
+ts_interval = "1s"                 # Pyak47's results_ts_interval: time-series bucket of the reports
 grace = "30s"                      # in-flight run() calls may finish this long after `duration`
 results_dir = "results"            # a timestamped folder per run is made inside it
 # seed = 42                        # makes every random draw reproducible
@@ -186,7 +186,7 @@ mod tests {
         // The comment's reason holds for this plan: whole intervals, so
         // the tolerance it writes is the one pace plan would.
         assert_eq!(p.written_tolerance(), Some(p.acceptance.tolerance));
-        assert_eq!(p.run.ts_interval.0, 5.0);
+        assert_eq!(p.run.ts_interval.0, 1.0);
         assert_eq!(p.target.tps(), Some(4.0));
         assert_eq!(p.planned_tps(), Some(4.0));
         assert_eq!(p.acceptance.p95.unwrap().0, 1.0);
@@ -198,7 +198,7 @@ mod tests {
         let t = PLAN
             .replace("mode = \"fixed\"", "# fixed")
             .replace("# mode = \"none\"", "mode = \"none\"")
-            .replace("interval = \"1s\"", "# 1s");
+            .replace("\ninterval = \"1s\"", "\n# 1s");
         // Back to back, the rate follows the response time: 4 TPS is not
         // what 4 users make, and the plan says so.
         let e = PlanFile::parse(&t, "plan.toml").unwrap_err();

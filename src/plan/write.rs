@@ -55,6 +55,28 @@ fn toml_float(v: f64) -> String {
     if s.contains('.') { s } else { format!("{s}.0") }
 }
 
+/// The time-series intervals a written plan chooses from, seconds: the
+/// round steps a reader's graph axis takes.
+const TS_STEPS: [f64; 14] = [
+    1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
+];
+
+/// The most points a written plan's graphs get: about a graph's width
+/// in a report, each point still holding a useful count.
+const TS_POINTS: f64 = 120.0;
+
+/// The `run.ts_interval` a written plan gets for a run of `duration_s`
+/// seconds: the shortest of [`TS_STEPS`] that gives at most 120 points over
+/// the run (60 s gets 1 s, 60 points; 10 min 5 s; 1 h 30 s, 120 points;
+/// 24 h 15 min), never under 1 s (the recorder's tick).
+pub fn ts_interval_for(duration_s: f64) -> f64 {
+    TS_STEPS
+        .iter()
+        .copied()
+        .find(|&ts| duration_s / ts <= TS_POINTS)
+        .unwrap_or(TS_STEPS[TS_STEPS.len() - 1])
+}
+
 fn dur(v: f64) -> String {
     q(&format_duration(v))
 }
@@ -159,11 +181,15 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
             sol.users
         ),
     );
+    let ts = ts_interval_for(sol.duration);
     kv(
         &mut o,
         "ts_interval",
-        &q("10s"),
-        "time-series bucket of the reports",
+        &dur(ts),
+        &format!(
+            "time-series bucket of the reports: {} points over the run",
+            (sol.duration / ts).ceil()
+        ),
     );
     kv(
         &mut o,
@@ -395,4 +421,43 @@ fn fixed_tolerance_comment(sol: &Solution, f: f64) -> String {
         );
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_interval_gives_a_graph_its_points() {
+        // (duration, interval, points)
+        for (d, ts) in [
+            (10.0, 1.0),
+            (60.0, 1.0),
+            (120.0, 1.0),
+            (121.0, 2.0),
+            (600.0, 5.0),
+            (1800.0, 15.0),
+            (3600.0, 30.0),
+            (8.0 * 3600.0, 300.0),
+            (24.0 * 3600.0, 900.0),
+            (30.0 * 86400.0, 7200.0),
+        ] {
+            assert_eq!(ts_interval_for(d), ts, "{d} s");
+        }
+    }
+
+    proptest! {
+        /// The shortest round step with at most 120 points: the step
+        /// before it would give more.
+        #[test]
+        fn the_interval_is_the_shortest_round_step(d in 0.001f64..(120.0 * 7200.0)) {
+            let ts = ts_interval_for(d);
+            let i = TS_STEPS.iter().position(|&s| s == ts).unwrap();
+            prop_assert!(d / ts <= TS_POINTS);
+            if i > 0 {
+                prop_assert!(d / TS_STEPS[i - 1] > TS_POINTS);
+            }
+        }
+    }
 }
