@@ -506,10 +506,10 @@ pub fn within_memory<R>(
 /// The address space the `pace` binary runs in for the file readers'
 /// targets (capacity, merge, stairs, data, k8s): their inputs are at most
 /// 256 KiB, so 4x the input is at most 1 MiB and the limit is the fixed
-/// part. 256 MiB is about three times what the debug binary maps to read
-/// a small input (its code, a runtime's thread stacks, the allocator's
-/// arenas: measured 80-90 MiB of address space), and far below the
-/// 28 GB an unbounded allocation asked for in the shared cases.
+/// part. The debug binary's `pace capacity cisco.csv` and `pace run
+/// --check` run in 32 MiB of address space (`ulimit -v`); 256 MiB leaves
+/// room for a merge's reports and is far below the 28 GB an unbounded
+/// allocation asked for in the shared cases.
 pub const BIN_ADDRESS_SPACE: u64 = 256 << 20;
 
 // ---------------------------------------------------------------- children
