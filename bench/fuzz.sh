@@ -11,7 +11,11 @@
 #   PACE_FUZZ_PROFILE=dev bench/fuzz.sh          # the test profile (optimised, with overflow checks), no release build
 #
 # Per-target counts: CASES_plan_loader=..., CASES_pyak47_config=...,
-# CASES_samples_csv=..., CASES_cli_args=... override PACE_FUZZ_CASES.
+# CASES_samples_csv=..., CASES_cli_args=..., CASES_capacity_input=...,
+# CASES_stair_folders=..., CASES_merge_shards=..., CASES_test_data=...,
+# CASES_extractors=..., CASES_k8s_values=... override PACE_FUZZ_CASES.
+# k8s_values runs the binary for every case (about 150 cases/s): its
+# default is 100,000.
 # PACE_FUZZ_SECONDS=N stops each target after N seconds; its line in the
 # report then says how many cases ran.
 # The exit status is non-zero when any target found a failure.
@@ -19,7 +23,7 @@ set -u
 cd "$(dirname "$0")/.."
 
 CASES=${PACE_FUZZ_CASES:-1000000}
-TARGETS=${PACE_FUZZ_TARGETS:-"plan_loader pyak47_config samples_csv cli_args"}
+TARGETS=${PACE_FUZZ_TARGETS:-"plan_loader pyak47_config samples_csv cli_args capacity_input stair_folders merge_shards test_data extractors k8s_values"}
 TDIR=${CARGO_TARGET_DIR:-target}
 REPORT=${PACE_FUZZ_REPORT:-$TDIR/fuzz-report.txt}
 case "${PACE_FUZZ_PROFILE:-release}" in
@@ -37,7 +41,11 @@ cargo test $PROFILE --test fuzz --no-run || exit 2
 
 status=0
 for t in $TARGETS; do
-    n=$(eval "echo \${CASES_$t:-$CASES}")
+    case $t in
+        k8s_values) def=${PACE_FUZZ_CASES:-100000} ;;
+        *) def=$CASES ;;
+    esac
+    n=$(eval "echo \${CASES_$t:-$def}")
     echo "== $t: $n cases"
     start=$(date +%s)
     from=0

@@ -21,7 +21,7 @@ macro_rules! out {
 
 mod baseline_cmd;
 mod capacity_cmd;
-mod capacity_input;
+pub mod capacity_input;
 mod console;
 #[doc(hidden)]
 pub mod finish;

@@ -137,16 +137,33 @@ impl ExtractSection {
                     "'{p}' is not a JSON pointer: it must start with '/' (e.g. \"/token\"; \"\" is the whole body)"
                 ),
             )),
-            Some(Source::JsonPath(p)) => serde_json_path::JsonPath::parse(p)
-                .map(|_| ())
-                .map_err(|e| ("jsonpath", format!("'{p}' is not a JSONPath: {e}"))),
+            Some(Source::JsonPath(p)) => {
+                serde_json_path::JsonPath::parse(p)
+                    .map(|_| ())
+                    .map_err(|e| {
+                        let p = crate::visible::one_line(p);
+                        let e = e.to_string();
+                        (
+                            "jsonpath",
+                            format!("'{p}' is not a JSONPath: {}", crate::visible::one_line(&e)),
+                        )
+                    })
+            }
             Some(Source::Regex(r)) => regex::Regex::new(r)
                 .map(|_| ())
                 .map_err(|e| ("regex", regex_error(r, &e))),
+            // A field name is a token (RFC 9110 5.1, 5.6.2): what the
+            // runner's HeaderName accepts, so a plan that loads runs.
             Some(Source::Header(h))
-                if h.is_empty() || !h.bytes().all(|b| b.is_ascii_graphic() && b != b':') =>
+                if h.is_empty()
+                    || !h
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) =>
             {
-                Err(("header", format!("'{h}' is not a header name")))
+                Err((
+                    "header",
+                    format!("'{}' is not a header name", crate::visible::one_line(h)),
+                ))
             }
             _ => Ok(()),
         }
@@ -259,6 +276,25 @@ mod tests {
     }
 
     const LOGIN: &str = "[[group.step]]\nname = \"login\"\nurl = \"http://h/login\"\n";
+
+    #[test]
+    fn a_header_name_that_is_not_a_token_is_refused_at_load() {
+        // Found by the fuzz target `extractors`: "X-Token${PACE_TARGET}/"
+        // loaded, then failed to build when the run started.
+        for h in ["X-Token${PACE_TARGET}/", "a/b", "x{y}", "a\\\"b", "(x)"] {
+            let e = plan(&format!(
+                "{LOGIN}[[group.step.extract]]\nname = \"v\"\nheader = '{h}'\n"
+            ))
+            .unwrap_err();
+            assert!(e.contains("is not a header name"), "{h}: {e}");
+        }
+        assert!(
+            plan(&format!(
+                "{LOGIN}[[group.step.extract]]\nname = \"v\"\nheader = \"X-Req_id.1~\"\n"
+            ))
+            .is_ok()
+        );
+    }
 
     #[test]
     fn a_good_extractor_loads() {

@@ -51,7 +51,9 @@ impl Extractor {
             scope: x.scope,
             default: x.default.clone(),
             finder,
-            what: source.describe(),
+            // Echoed in every failed extraction: one line whatever the
+            // pointer or pattern holds (a JSON pointer may hold "\n").
+            what: crate::visible::one_line(&source.describe()).into_owned(),
         })
     }
 
@@ -137,6 +139,17 @@ mod tests {
 
     const BODY: &[u8] =
         br#"{"token":"tok-ann-1","n":3,"data":{"items":[{"id":7}]},"html":"<input name=\"csrf\" value=\"c5\">"}"#;
+
+    #[test]
+    fn a_failed_extraction_is_one_line_whatever_the_pointer_holds() {
+        // Found by the fuzz target `extractors`: a JSON pointer with a
+        // line break made the step's error two lines.
+        let e = ex("name = \"t\"\njson = \"/a\\n/b\"")
+            .apply("login", &headers(), b"{}")
+            .unwrap_err();
+        assert!(!e.contains('\n'), "{e:?}");
+        assert!(e.contains("json /a\\n/b"), "{e}");
+    }
 
     #[test]
     fn each_kind_finds_its_value() {

@@ -726,7 +726,7 @@ impl Target for CliTarget {
             .collect::<Vec<_>>()
             .join(" ");
         if !parse_error {
-            return binary_outcome(cmd, label(&sub), &shown);
+            return binary_outcome(cmd, label(&sub), &shown, 2 << 30);
         }
         // A usage error: exactly one line, `error: ...`, exit 2.
         crate::engine::limit_memory(&mut cmd, 2 << 30);
@@ -741,7 +741,7 @@ impl Target for CliTarget {
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped());
-            return binary_outcome(again, label(&sub), &shown);
+            return binary_outcome(again, label(&sub), &shown, 2 << 30);
         }
         let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
         // A value taken for a flag: the error names the value as an

@@ -250,6 +250,12 @@ fn mutate_once(rng: &mut Rng, text: &str, groups: &[String]) -> String {
     mutate::join(&ls)
 }
 
+/// One structured edit of a samples file whose groups are unknown (the
+/// other targets' folders).
+pub fn mutate_samples(rng: &mut Rng, text: &str) -> String {
+    mutate_once(rng, text, &[])
+}
+
 /// A results folder to start from.
 #[derive(Debug, Clone)]
 struct Seed {
@@ -700,20 +706,37 @@ impl Target for SamplesTarget {
 /// ended: no panic, no signal, an exit code of the README's table, and a
 /// bad input said in an `error:` line with exit 2.
 pub fn check_binary(args: &[String], cwd: &Path) -> Outcome {
+    check_binary_in(args, cwd, 2 << 30)
+}
+
+/// [`check_binary`] in an address space of `limit` bytes.
+pub fn check_binary_in(args: &[String], cwd: &Path, limit: u64) -> Outcome {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pace"));
     cmd.args(args)
         .current_dir(cwd)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    binary_outcome(cmd, &args[0], &args.join(" "))
+    binary_outcome(cmd, &args[0], &args.join(" "), limit)
 }
 
 /// How a run of the binary ended, as a finding if it ended badly.
-pub fn binary_outcome(mut cmd: std::process::Command, sub: &str, shown: &str) -> Outcome {
-    engine::limit_memory(&mut cmd, 2 << 30);
+/// `limit` is its address space (bytes): an abort or a kill under it is
+/// reported as a memory bound of its own kind.
+pub fn binary_outcome(
+    mut cmd: std::process::Command,
+    sub: &str,
+    shown: &str,
+    limit: u64,
+) -> Outcome {
+    engine::limit_memory(&mut cmd, limit);
     let out = engine::run_with_timeout(cmd, Duration::from_secs(30))
         .map_err(|e| Finding::new("binary: could not start", e))?;
+    binary_outcome_of(&out, sub, shown, limit)
+}
+
+/// [`binary_outcome`] of a run that ended.
+pub fn binary_outcome_of(out: &engine::ChildOutput, sub: &str, shown: &str, limit: u64) -> Outcome {
     let stderr = String::from_utf8_lossy(&out.stderr);
     if let Some(p) = stderr.find("panicked at ") {
         let loc = stderr[p + 12..]
@@ -741,14 +764,30 @@ pub fn binary_outcome(mut cmd: std::process::Command, sub: &str, shown: &str) ->
         ));
     }
     match out.status.code() {
+        None if [
+            "memory allocation",
+            "out of memory",
+            "Cannot allocate memory",
+        ]
+        .iter()
+        .any(|m| stderr.contains(m)) =>
+        {
+            Err(Finding::new(
+                format!(
+                    "memory bound: binary `pace {sub}` aborted under its {} MiB address-space limit",
+                    limit >> 20
+                ),
+                format!(
+                    "pace {shown}: {:?}: {}",
+                    out.status,
+                    stderr.lines().last().unwrap_or("")
+                ),
+            ))
+        }
         None => Err(Finding::new(
             format!(
-                "binary `pace {sub}`: killed by a signal{}",
-                if stderr.contains("memory allocation") {
-                    " (memory allocation failed: unbounded allocation)"
-                } else {
-                    ""
-                }
+                "binary `pace {sub}`: killed by a signal (address space {} MiB)",
+                limit >> 20
             ),
             format!(
                 "pace {shown}: {:?}: {}",
