@@ -1,12 +1,25 @@
 //! Extractors at run time: compiled once per step, applied to a response
 //! (its headers, and its body kept up to the step's `max_body`).
 
+use super::json_find::{Token, find, pointer_tokens, simple_jsonpath};
 use crate::plan::extract::{ExtractScope, ExtractSection, Source};
+
+/// The longest body a JSONPath with wildcards, slices, filters, unions or
+/// `..` is run on, bytes: such a query needs the whole document in memory,
+/// which takes 16 to 40 times the body's size (an array of small numbers
+/// is the worst), and an extractor runs for every user at once. 256 KiB
+/// holds at most about 10 MiB per extraction; a longer body is a failed
+/// extraction that says how to name the value instead.
+pub const WHOLE_BODY_LIMIT: usize = 256 << 10;
 
 /// How an extractor finds its value.
 #[derive(Debug, Clone)]
 enum Finder {
-    Json(String),
+    /// A JSON pointer, or a JSONPath of names and indices: followed while
+    /// the body is read (super::json_find), nothing else kept.
+    Path(Vec<Token>),
+    /// Any other JSONPath: the body parsed whole, at most
+    /// [`WHOLE_BODY_LIMIT`] bytes of it.
     JsonPath(serde_json_path::JsonPath),
     Regex(regex::Regex),
     Header(reqwest::header::HeaderName),
@@ -32,11 +45,21 @@ impl Extractor {
             "give exactly one of json, jsonpath, regex or header".to_string(),
         ))?;
         let finder = match source {
-            Source::Json(p) => Finder::Json(p.to_string()),
-            Source::JsonPath(p) => Finder::JsonPath(
-                serde_json_path::JsonPath::parse(p)
-                    .map_err(|e| ("jsonpath", format!("'{p}' is not a JSONPath: {e}")))?,
-            ),
+            Source::Json(p) => Finder::Path(pointer_tokens(p).ok_or((
+                "json",
+                format!(
+                    "{} is not a JSON pointer: it starts with '/' (or is empty, the whole body)",
+                    crate::visible::quoted(p)
+                ),
+            ))?),
+            Source::JsonPath(p) => {
+                let q = serde_json_path::JsonPath::parse(p)
+                    .map_err(|e| ("jsonpath", format!("'{p}' is not a JSONPath: {e}")))?;
+                match simple_jsonpath(p) {
+                    Some(tokens) => Finder::Path(tokens),
+                    None => Finder::JsonPath(q),
+                }
+            }
             Source::Regex(r) => Finder::Regex(
                 regex::Regex::new(r)
                     .map_err(|e| ("regex", format!("not a regular expression: {e}")))?,
@@ -82,9 +105,7 @@ impl Extractor {
     }
 
     fn find(&self, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Result<String, String> {
-        let json = || -> Result<serde_json::Value, String> {
-            serde_json::from_slice(body).map_err(|e| format!("the body is not JSON ({e})"))
-        };
+        let not_json = |e: serde_json::Error| format!("the body is not JSON ({e})");
         match &self.finder {
             Finder::Header(h) => match headers.get(h) {
                 Some(v) => v
@@ -93,12 +114,18 @@ impl Extractor {
                     .map_err(|_| "the header is not text".into()),
                 None => Err("no such header".into()),
             },
-            Finder::Json(p) => json()?
-                .pointer(p)
-                .map(scalar)
+            Finder::Path(path) => find(body, path)
+                .map_err(not_json)?
                 .ok_or_else(|| "not found".into()),
             Finder::JsonPath(p) => {
-                let v = json()?;
+                if body.len() > WHOLE_BODY_LIMIT {
+                    return Err(format!(
+                        "the body is {} bytes: a JSONPath with wildcards, slices, filters, unions or '..' reads at most {} KiB (it holds the whole document); name the value by names and indices ($.a.b[0]) or use json or regex",
+                        body.len(),
+                        WHOLE_BODY_LIMIT >> 10
+                    ));
+                }
+                let v: serde_json::Value = serde_json::from_slice(body).map_err(not_json)?;
                 p.query(&v)
                     .first()
                     .map(scalar)
@@ -197,5 +224,27 @@ mod tests {
             .apply("login", &h, b"<html>")
             .unwrap_err();
         assert!(e.contains("not JSON"), "{e}");
+    }
+
+    /// A JSONPath the stream can follow runs on any body; one that needs
+    /// the whole document refuses a body over WHOLE_BODY_LIMIT with one
+    /// line saying what to do, instead of holding 16 to 40 times it.
+    #[test]
+    fn a_whole_document_jsonpath_is_bounded() {
+        let h = headers();
+        let mut body = br#"{"items":["#.to_vec();
+        while body.len() <= WHOLE_BODY_LIMIT {
+            body.extend_from_slice(br#"{"sku":"a","price":0},"#);
+        }
+        body.extend_from_slice(br#"{"sku":"b","price":2}]}"#);
+        let simple = ex("name = \"t\"\njsonpath = \"$.items[0].sku\"");
+        assert_eq!(simple.apply("s", &h, &body).unwrap(), "a");
+        let filter = ex("name = \"t\"\njsonpath = \"$.items[?@.price > 1].sku\"");
+        let e = filter.apply("s", &h, &body).unwrap_err();
+        assert!(e.contains("reads at most 256 KiB"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+        // Under the limit it reads the document as before.
+        let small = br#"{"items":[{"sku":"a","price":0},{"sku":"b","price":2}]}"#;
+        assert_eq!(filter.apply("s", &h, small).unwrap(), "b");
     }
 }

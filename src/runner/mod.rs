@@ -7,6 +7,7 @@ pub mod cpu;
 pub mod data;
 pub mod extract;
 pub mod http;
+pub mod json_find;
 mod net_error;
 mod prepare;
 mod recorder;

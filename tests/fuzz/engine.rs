@@ -486,8 +486,21 @@ pub fn within_memory<R>(
     input_bytes: usize,
     f: impl FnOnce() -> R,
 ) -> Result<R, Finding> {
+    within_memory_plus(what, input_bytes, 0, f)
+}
+
+/// [`within_memory`] for a reader whose documented fixed amount is
+/// larger: `extra` bytes on top of [`MEMORY_FIXED`] (a JSONPath with
+/// wildcards or filters holds the whole body, at most
+/// `pace::runner::extract::WHOLE_BODY_LIMIT` bytes of it, as a document).
+pub fn within_memory_plus<R>(
+    what: &str,
+    input_bytes: usize,
+    extra: u64,
+    f: impl FnOnce() -> R,
+) -> Result<R, Finding> {
     let (r, peak) = crate::alloc::peak_of(f);
-    let bound = MEMORY_PER_INPUT_BYTE * input_bytes as u64 + MEMORY_FIXED;
+    let bound = MEMORY_PER_INPUT_BYTE * input_bytes as u64 + MEMORY_FIXED + extra;
     if peak > bound {
         return Err(Finding::new(
             format!(
