@@ -847,3 +847,57 @@ fn k8s_refuses_what_the_pods_would_refuse_with_their_line() {
     let (code, _, err) = k8s(&["TOKEN=t", "HOST=http://127.0.0.1:1"], &[]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// A group's test data goes into the ConfigMap beside the plan, as its
+/// scripts do: a pod's `pace run` would refuse a data file it cannot read.
+#[test]
+fn test_data_is_mounted_beside_the_plan() {
+    let (_tmp, dir) = project();
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(
+        dir.join("data/users.csv"),
+        "user,password\nann,pa$$\nbob,x\n",
+    )
+    .unwrap();
+    let plan = dir.join("plan.toml");
+    common::edit(
+        &plan,
+        "users = 7\n",
+        "users = 7\ndata = \"data/users.csv\"\n",
+    );
+    let (code, job, err) = job_of(&dir, &["--shards", "2"]);
+    assert_eq!(code, 0, "{err}");
+    let items = &job["spec"]["template"]["spec"]["volumes"][0]["configMap"]["items"];
+    assert!(
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["key"] == "data_users.csv" && i["path"] == "data/users.csv"),
+        "{items}"
+    );
+    let (_, out, _) = pace(&dir, &["k8s", "plan.toml", "--shards", "2"]);
+    std::fs::write(dir.join("all.yaml"), &out).unwrap();
+    let (vcode, report) = validate(&dir.join("all.yaml"));
+    assert_eq!(vcode, 0, "{}", report["errors"]);
+    assert_eq!(
+        report["documents"][0]["data"]["data_users.csv"],
+        "user,password\nann,pa$$\nbob,x\n"
+    );
+
+    // Outside the plan's folder: the pods could not have it.
+    std::fs::write(dir.join("../outside.csv"), "user\nann\n").unwrap();
+    common::edit(
+        &plan,
+        "data = \"data/users.csv\"",
+        "data = \"../outside.csv\"",
+    );
+    let (code, out, err) = pace(&dir, &["k8s", "plan.toml", "--shards", "2"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("../outside.csv") && err.contains("inside its folder"),
+        "{err}"
+    );
+}

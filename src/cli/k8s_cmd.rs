@@ -302,27 +302,36 @@ fn pods_accept(plan: &PlanFile, text: &str, file: &Path, o: &Options) -> Result<
     }
 }
 
-/// Every script group's script, read from beside the plan.
+/// Every script group's script and every group's test data, read from
+/// beside the plan: the pods read them from the ConfigMap, at the same
+/// relative paths.
 fn read_scripts(plan: &PlanFile, file: &Path) -> Result<Vec<ScriptFile>, String> {
     let dir = file.parent().unwrap_or(Path::new("."));
     let mut out: Vec<ScriptFile> = Vec::new();
     for g in &plan.groups {
-        let Some(script) = &g.script else { continue };
-        if out.iter().any(|s| s.path == *script) {
-            continue;
+        let files = [
+            ("script", g.script.as_ref()),
+            ("data file", g.data.as_ref().map(|d| &d.0.file)),
+        ];
+        for (what, name) in files {
+            let Some(name) = name else { continue };
+            if out.iter().any(|s| s.path == *name) {
+                continue;
+            }
+            let path = dir.join(name);
+            let text = crate::input::read_text(&path).map_err(|e| {
+                format!(
+                    "error: group '{}': {what} {}: cannot read it: {}",
+                    g.name,
+                    path.display(),
+                    crate::input::plain(&e)
+                )
+            })?;
+            out.push(ScriptFile {
+                path: name.clone(),
+                text,
+            });
         }
-        let path = dir.join(script);
-        let text = crate::input::read_text(&path).map_err(|e| {
-            format!(
-                "error: group '{}': script {}: cannot read it: {e}",
-                g.name,
-                path.display()
-            )
-        })?;
-        out.push(ScriptFile {
-            path: script.clone(),
-            text,
-        });
     }
     Ok(out)
 }
