@@ -210,14 +210,14 @@ fn the_manifest_validates_and_a_corrupted_one_does_not() {
     for (from, to, why) in [
         ("completions: 4", "completions: four", "completions"),
         (
-            "restartPolicy: Never",
+            "restartPolicy: \"Never\"",
             "restartPolicy: [Never]",
             "restartPolicy",
         ),
         ("backoffLimit: 0", "backoffLimit: none", "backoffLimit"),
         (
-            "topologyKey: kubernetes.io/hostname",
-            "topologyKeys: kubernetes.io/hostname",
+            "topologyKey: \"kubernetes.io/hostname\"",
+            "topologyKeys: \"kubernetes.io/hostname\"",
             "topologyKey",
         ),
     ] {
@@ -362,7 +362,7 @@ fn an_existing_output_is_kept_without_force() {
     assert!(
         std::fs::read_to_string(dir.join("job.yaml"))
             .unwrap()
-            .contains("kind: Job")
+            .contains("kind: \"Job\"")
     );
 }
 
@@ -443,8 +443,13 @@ fn shard_counts_that_leave_a_shard_idle_are_refused() {
         assert!(err.contains(want), "--shards {n}: {err}");
     };
     // Groups of 7 and 3: 10 users in all, but shard 7 would have none.
-    refused(&dir, "8", "largest group");
-    refused(&dir, "10", "shards 7..9 would run none");
+    // The line is the last pod's own (`pace run --shard 7/8` refuses it).
+    refused(
+        &dir,
+        "8",
+        "the pod of shard 7 would refuse to run: --shard 7/8: this shard would have no user (the largest group has 7",
+    );
+    refused(&dir, "10", "--shard 9/10: this shard would have no user");
     let (code, _, err) = pace(&dir, &["k8s", "plan.toml", "--shards", "7"]);
     assert_eq!(code, 0, "{err}");
 
@@ -455,7 +460,11 @@ fn shard_counts_that_leave_a_shard_idle_are_refused() {
         "mode = \"fixed\"\ninterval = \"1.5s\"",
         "mode = \"arrival-rate\"\nrate = \"2/s\"",
     );
-    refused(&dir, "4", "arrival-rate group 'scripted'");
+    refused(
+        &dir,
+        "4",
+        "group 'scripted' (arrival rate) has 3 pool user(s)",
+    );
     let (code, _, err) = pace(&dir, &["k8s", "plan.toml", "--shards", "3"]);
     assert_eq!(code, 0, "{err}");
 
@@ -472,7 +481,11 @@ fn shard_counts_that_leave_a_shard_idle_are_refused() {
         format!("{text}\n[run.stairs]\nusers = [1, 2]\nhold = \"2s\"\nramp = \"200ms\"\n"),
     )
     .unwrap();
-    refused(&dir, "2", "stair plans cannot be split over shards");
+    refused(
+        &dir,
+        "2",
+        "a stair plan ([run.stairs]) cannot be split over shards",
+    );
 }
 
 #[test]
@@ -577,4 +590,314 @@ fn a_variable_the_pods_would_miss_is_refused() {
     assert_eq!(code, 0, "{err}");
     let c = &job["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(env_value(c, "SHOP_PATH")["value"], "cart");
+}
+
+/// Reads a manifest as kubectl does (YAML 1.1: PyYAML, the reading
+/// check.py of the case shows) and applies Kubernetes' expansion to the
+/// Job's env values (EnvVar.value's API documentation: `$(NAME)` is the
+/// value of a NAME defined earlier in the list, left as written when there
+/// is none; `$$` is `$`; any other `$` stays): what each pod sees, as JSON
+/// {"NAME": value, ...}, with "!type" for a value that is not a string.
+const POD_ENV_PY: &str = r#"
+import json, sys, yaml
+seen = {}
+for d in yaml.safe_load_all(open(sys.argv[1], encoding='utf-8')):
+    if not d or d.get('kind') != 'Job':
+        continue
+    for e in d['spec']['template']['spec']['containers'][0]['env']:
+        if 'value' not in e:
+            seen[e['name']] = None
+            continue
+        v = e['value']
+        if not isinstance(v, str):
+            seen[e['name']] = '!' + type(v).__name__
+            continue
+        out, i = [], 0
+        while i < len(v):
+            if v[i] == '$' and i + 1 < len(v) and v[i + 1] == '$':
+                out.append('$'); i += 2; continue
+            if v[i] == '$' and i + 1 < len(v) and v[i + 1] == '(':
+                end = v.find(')', i + 2)
+                if end >= 0:
+                    name = v[i + 2:end]
+                    known = seen.get(name)
+                    out.append(known if isinstance(known, str) else v[i:end + 1])
+                    i = end + 1; continue
+            out.append(v[i]); i += 1
+        seen[e['name']] = ''.join(out)
+print(json.dumps(seen))
+"#;
+
+/// Runs python3 `args`: its stdout; a missing PyYAML fails naming tests/setup.sh.
+fn python(args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new("python3")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("python3: {e}: run tests/setup.sh first"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("No module named 'yaml'"),
+        "PyYAML is not installed: run tests/setup.sh first"
+    );
+    assert!(out.status.success(), "{err}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `k8s-env-values-change-meaning`: every -e value reaches the pod byte
+/// for byte, read as kubectl reads the YAML (YAML 1.1) and expanded as
+/// Kubernetes expands env values; the YAML 1.2 reader and the API schema
+/// of the validator accept the same file.
+#[test]
+fn env_values_reach_the_pods_byte_for_byte() {
+    let (_tmp, dir) = common::case("k8s-env-values-change-meaning");
+    let hostile = [
+        "yes",
+        "no",
+        "on",
+        "off",
+        "y",
+        "n",
+        "Y",
+        "NO",
+        "True",
+        "true",
+        "null",
+        "~",
+        "0777",
+        "1e3",
+        "0x1F",
+        "12:30",
+        ".inf",
+        "2026-12-07",
+        "pa$$w0rd",
+        "$(PACE_START_AT)",
+        "$(BASE_URL)",
+        "$",
+        "$$$",
+        "a: b",
+        "# hash",
+        "x #y",
+        " lead",
+        "trail ",
+        "'single'",
+        "\"double\"",
+        "back\\slash",
+        "tab\there",
+        "ünïcode — 雪 😀",
+        "",
+        "line\nbreak",
+        "two\n\n",
+        "- item",
+        "[a]",
+        "{a}",
+        "&a",
+        "*a",
+        "!a",
+        "|",
+        ">",
+        "---",
+        "bell\u{7}",
+        "nel\u{85}",
+        "ls\u{2028}",
+        "\u{FEFF}bom",
+        "cr\r",
+    ];
+    let mut args: Vec<String> = [
+        "k8s",
+        "plan.toml",
+        "--shards",
+        "2",
+        "--seed",
+        "1",
+        "-o",
+        "job.yaml",
+        "-e",
+        "BASE_URL=http://127.0.0.1:8080",
+        "-e",
+        "TOKEN=pa$$w0rd",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for (i, v) in hostile.iter().enumerate() {
+        args.push("-e".into());
+        args.push(format!("V{i:02}={v}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = pace(&dir, &args);
+    assert_eq!(code, 0, "{err}");
+    let file = dir.join("job.yaml");
+
+    // The case's own check: no value that is not a string.
+    let shown = python(&[dir.join("check.py").as_os_str(), file.as_os_str()]);
+    assert!(!shown.contains("not a string"), "{shown}");
+    assert!(
+        shown.contains("'yes'") && shown.contains("'pa$$$$w0rd'"),
+        "{shown}"
+    );
+
+    let seen: Value = serde_json::from_str(&python(&[
+        "-c".as_ref(),
+        POD_ENV_PY.as_ref(),
+        file.as_os_str(),
+    ]))
+    .unwrap();
+    assert_eq!(seen["TOKEN"], "pa$$w0rd", "{seen}");
+    assert_eq!(seen["BASE_URL"], "http://127.0.0.1:8080");
+    for (i, v) in hostile.iter().enumerate() {
+        assert_eq!(seen[format!("V{i:02}")], *v, "V{i:02}: {seen}");
+    }
+    // pace's own start is a string too (PyYAML reads a plain one as a
+    // timestamp), and the index still comes from the downward API.
+    let start = seen["PACE_START_AT"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{seen}"));
+    assert!(epoch(start) > now(), "{start}");
+    assert_eq!(seen["JOB_COMPLETION_INDEX"], Value::Null);
+
+    // The YAML 1.2 reader and the API schema take the same file.
+    let (vcode, report) = validate(&file);
+    assert_eq!(vcode, 0, "{}", report["errors"]);
+    let job = &report["documents"][1];
+    assert_eq!(job["metadata"]["annotations"]["pace/start-at"], start);
+    let c = &job["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(env_value(c, "V00")["value"], "yes");
+    assert_eq!(env_value(c, "V18")["value"], "pa$$$$w0rd");
+    // The plan in the ConfigMap is the file byte for byte.
+    assert_eq!(
+        report["documents"][0]["data"]["plan.toml"],
+        std::fs::read_to_string(dir.join("plan.toml")).unwrap()
+    );
+}
+
+/// The last line of `pace run plan.toml --check ARGS` in `dir`, with no
+/// variable from this shell: (exit code, the line).
+fn run_check_line(dir: &Path, args: &[&str]) -> (i32, String) {
+    let mut a = vec!["run", "plan.toml", "--check"];
+    a.extend_from_slice(args);
+    let (code, _, err) = common::pace_env(dir, &a, &[]);
+    (
+        code,
+        err.trim().lines().last().unwrap_or_default().to_string(),
+    )
+}
+
+/// `shard-check-passes-run-rejects` for `pace k8s`: a URL or a header that
+/// only an -e value makes invalid is refused with the line each pod's
+/// `pace run` would print, and the checks read the pods' variables, not
+/// this shell's.
+#[test]
+fn k8s_refuses_what_the_pods_would_refuse_with_their_line() {
+    let (_tmp, dir) = common::case("k8s-env-values-change-meaning");
+    let k8s = |e: &[&str], env: &[(&str, &str)]| {
+        let mut a = vec![
+            "k8s",
+            "plan.toml",
+            "--shards",
+            "2",
+            "--seed",
+            "1",
+            "-o",
+            "j.yaml",
+        ];
+        for v in e {
+            a.extend_from_slice(&["-e", v]);
+        }
+        common::pace_env(&dir, &a, env)
+    };
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["BASE_URL=ftp://127.0.0.1:1", "TOKEN=t"],
+            "group[0].step[0].url",
+        ),
+        (&["BASE_URL=not a url", "TOKEN=t"], "group[0].step[0].url"),
+        (
+            &["BASE_URL=http://127.0.0.1:1", "TOKEN=line\nbreak"],
+            "group[0].step[0].headers",
+        ),
+    ];
+    for (e, key) in cases {
+        let (code, out, err) = k8s(e, &[]);
+        assert_eq!(code, 2, "{e:?}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(key), "{e:?}: {err}");
+        assert!(!dir.join("j.yaml").exists());
+        let mut vars = vec!["--shard", "1/2", "--seed", "1"];
+        for v in *e {
+            vars.extend_from_slice(&["--var", v]);
+        }
+        let (rcode, line) = run_check_line(&dir, &vars);
+        assert_eq!(rcode, 2, "{line}");
+        assert_eq!(err.trim(), line, "pace k8s and pace run --check disagree");
+    }
+    let (code, _, err) = k8s(&["BASE_URL=http://127.0.0.1:1", "TOKEN=t"], &[]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::remove_file(dir.join("j.yaml")).unwrap();
+
+    // A default the pods take: this shell's value is not theirs.
+    common::edit(
+        &dir.join("plan.toml"),
+        "url = \"${BASE_URL}/x",
+        "url = \"${HOST:-ftp://nowhere}/x",
+    );
+    let (code, _, err) = k8s(&["TOKEN=t"], &[("HOST", "http://127.0.0.1:1")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("scheme 'ftp'"), "{err}");
+    let (code, _, err) = k8s(&["TOKEN=t", "HOST=http://127.0.0.1:1"], &[]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// A group's test data goes into the ConfigMap beside the plan, as its
+/// scripts do: a pod's `pace run` would refuse a data file it cannot read.
+#[test]
+fn test_data_is_mounted_beside_the_plan() {
+    let (_tmp, dir) = project();
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(
+        dir.join("data/users.csv"),
+        "user,password\nann,pa$$\nbob,x\n",
+    )
+    .unwrap();
+    let plan = dir.join("plan.toml");
+    common::edit(
+        &plan,
+        "users = 7\n",
+        "users = 7\ndata = \"data/users.csv\"\n",
+    );
+    let (code, job, err) = job_of(&dir, &["--shards", "2"]);
+    assert_eq!(code, 0, "{err}");
+    let items = &job["spec"]["template"]["spec"]["volumes"][0]["configMap"]["items"];
+    assert!(
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["key"] == "data_users.csv" && i["path"] == "data/users.csv"),
+        "{items}"
+    );
+    let (_, out, _) = pace(&dir, &["k8s", "plan.toml", "--shards", "2"]);
+    std::fs::write(dir.join("all.yaml"), &out).unwrap();
+    let (vcode, report) = validate(&dir.join("all.yaml"));
+    assert_eq!(vcode, 0, "{}", report["errors"]);
+    assert_eq!(
+        report["documents"][0]["data"]["data_users.csv"],
+        "user,password\nann,pa$$\nbob,x\n"
+    );
+
+    // Outside the plan's folder: the pods could not have it.
+    std::fs::write(dir.join("../outside.csv"), "user\nann\n").unwrap();
+    common::edit(
+        &plan,
+        "data = \"data/users.csv\"",
+        "data = \"../outside.csv\"",
+    );
+    let (code, out, err) = pace(&dir, &["k8s", "plan.toml", "--shards", "2"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("../outside.csv") && err.contains("inside its folder"),
+        "{err}"
+    );
 }

@@ -3,6 +3,8 @@
 # a second run with everything in place takes about a second:
 #
 #   python3, python3-venv  script groups run Pyak47 Transaction scripts
+#   python3-yaml           tests/k8s_cli.rs reads manifests as kubectl does
+#                          (YAML 1.1, PyYAML)
 #   gcc                    rusqlite's bundled SQLite is C
 #   chromium               tests/report_browser.rs renders report.html
 #   node, npm              tests/consumers_cli.rs feeds results.jtl to parse-jtl
@@ -18,6 +20,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
+python3 -c 'import yaml' >/dev/null 2>&1 || missing+=(python3-yaml)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
 [ -x "${PACE_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)

@@ -85,7 +85,15 @@ fn rfc3339(t: SystemTime) -> String {
 fn check_prints_the_shards_part_and_the_whole() {
     let plan = seed_plan();
     let (code, out, err) = pace_env(
-        &["run", plan.to_str().unwrap(), "--check", "--shard", "1/4"],
+        &[
+            "run",
+            plan.to_str().unwrap(),
+            "--check",
+            "--shard",
+            "1/4",
+            "--seed",
+            "1",
+        ],
         &[],
     );
     assert_eq!(code, 0, "{err}");
@@ -96,7 +104,15 @@ fn check_prints_the_shards_part_and_the_whole() {
     assert!(out.contains("the whole plan 696 ± 24.01"), "{out}");
     // The same from the Indexed Job's variable.
     let (code, out2, _) = pace_env(
-        &["run", plan.to_str().unwrap(), "--check", "--shards", "4"],
+        &[
+            "run",
+            plan.to_str().unwrap(),
+            "--check",
+            "--shards",
+            "4",
+            "--seed",
+            "1",
+        ],
         &[("JOB_COMPLETION_INDEX", "1")],
     );
     assert_eq!(code, 0);
@@ -119,7 +135,15 @@ fn the_reference_band_splits_into_four_parts() {
     )
     .unwrap();
     let (code, out, err) = pace_env(
-        &["run", plan.to_str().unwrap(), "--check", "--shard", "3/4"],
+        &[
+            "run",
+            plan.to_str().unwrap(),
+            "--check",
+            "--shard",
+            "3/4",
+            "--seed",
+            "1",
+        ],
         &[],
     );
     assert_eq!(code, 0, "{err}");
@@ -363,4 +387,112 @@ fn check_says_when_the_start_is_already_past() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("every shard must be ready by then"), "{out}");
+}
+
+/// `pace run ARGS` in `dir` with `--results-dir r` for a real run:
+/// (exit code, stdout, stderr); no traffic is expected from either.
+fn check_and_run(dir: &Path, args: &[&str]) -> ((i32, String, String), (i32, String, String)) {
+    let mut check = vec!["run", "plan.toml", "--check"];
+    check.extend_from_slice(args);
+    let mut run = vec!["run", "plan.toml", "--quiet", "--results-dir", "r"];
+    run.extend_from_slice(args);
+    (
+        common::pace_env(dir, &check, &[("PACE_START_AT", "")]),
+        common::pace_env(dir, &run, &[("PACE_START_AT", "")]),
+    )
+}
+
+/// `shard-check-passes-run-rejects`: a plan without run.seed, split with
+/// `--shard` and no `--start-at`: `--check` refuses it with the run's own
+/// line (exit 2) instead of "plan OK"; with a seed or a start it passes.
+#[test]
+fn check_shard_refuses_a_split_without_one_seed_as_the_run_does() {
+    let (_tmp, dir) = common::case("shard-check-passes-run-rejects");
+    let ((code, out, err), (rcode, _, rerr)) = check_and_run(&dir, &["--shard", "0/2"]);
+    assert_eq!(rcode, 2, "{rerr}");
+    assert!(!dir.join("r").exists());
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: --shard: the shards need one seed"),
+        "{err}"
+    );
+    assert_eq!(err, rerr);
+    // As docs/running.md says: a seed, or a start to derive it from.
+    let later = rfc3339(SystemTime::now() + Duration::from_secs(3600));
+    for extra in [&["--seed", "5"][..], &["--start-at", &later]] {
+        let mut args = vec!["--shard", "0/2"];
+        args.extend_from_slice(extra);
+        let mut a = vec!["run", "plan.toml", "--check"];
+        a.extend_from_slice(&args);
+        let (code, out, err) = common::pace_env(&dir, &a, &[]);
+        assert_eq!(code, 0, "{extra:?}: {err}");
+        assert!(out.contains("shard 0/2: 2 users of the plan's 4"), "{out}");
+    }
+    // The whole plan draws its seed from the clock: no error.
+    let (code, _, err) = common::pace_env(&dir, &["run", "plan.toml", "--check"], &[]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// A URL or a header that only a `--var` value makes invalid: `--check
+/// --shard` refuses it with the run's line, before anything is sent.
+#[test]
+fn check_refuses_a_url_or_header_a_var_value_breaks() {
+    let server = Server::new("0ms", 0.0);
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = fixed_plan(tmp.path(), "${BASE}", 2, 2);
+    common::edit(
+        &plan,
+        "timeout = \"2s\"",
+        "timeout = \"2s\"\nheaders = { Authorization = \"Bearer ${TOKEN}\" }",
+    );
+    let base = format!("BASE={}", server.url());
+    let good = [
+        "--shard",
+        "1/2",
+        "--seed",
+        "3",
+        "--var",
+        &base,
+        "--var",
+        "TOKEN=t0k",
+    ];
+    let (code, _, err) = common::pace_env(
+        tmp.path(),
+        &[&["run", "plan.toml", "--check"][..], &good].concat(),
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--var", "BASE=ftp://127.0.0.1:1", "--var", "TOKEN=t"],
+            "group[0].step[0].url",
+        ),
+        (
+            &["--var", "BASE=not a url", "--var", "TOKEN=t"],
+            "group[0].step[0].url",
+        ),
+        (
+            &["--var", &base, "--var", "TOKEN=line\nbreak"],
+            "group[0].step[0].headers",
+        ),
+    ];
+    for (vars, key) in cases {
+        let mut args = vec!["--shard", "1/2", "--seed", "3"];
+        args.extend_from_slice(vars);
+        let ((code, out, err), (rcode, _, rerr)) = check_and_run(tmp.path(), &args);
+        assert_eq!(code, 2, "{vars:?}: {out}{err}");
+        assert_eq!(rcode, 2, "{vars:?}: {rerr}");
+        let line = err.lines().last().unwrap_or_default();
+        assert!(line.starts_with("error: plan.toml:"), "{err}");
+        assert!(line.contains(key), "{vars:?}: {err}");
+        assert_eq!(line, rerr.lines().last().unwrap_or_default());
+        assert!(
+            !err.contains("line\nbreak") && !err.contains("TOKEN=line"),
+            "{err}"
+        );
+    }
+    assert!(!tmp.path().join("r").exists());
+    assert_eq!(server.served(), 0);
 }

@@ -160,6 +160,7 @@ pub fn run(a: BaselineArgs) -> i32 {
     let probe = RunConfig {
         shard: None,
         start_at: None,
+        remote: false,
         samples_path: PathBuf::new(),
         seed: 0,
         quiet: true,
@@ -236,6 +237,7 @@ pub fn run(a: BaselineArgs) -> i32 {
         let cfg = RunConfig {
             shard: None,
             start_at: None,
+            remote: false,
             samples_path: dir.join(&samples),
             seed,
             quiet: true,

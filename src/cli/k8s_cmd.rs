@@ -85,24 +85,9 @@ pub fn run(a: K8sArgs) -> i32 {
 
 fn write(a: K8sArgs) -> Result<(), String> {
     let (plan, text, file) = super::finish::load_plan(&a.plan)?;
-    // A plan every pod would refuse (its iterations cannot fit their
-    // pacing: `pace run` says so and sends nothing) is not written.
-    if let Some(f) = plan
-        .fit()
-        .into_iter()
-        .find(|f| f.severity == crate::plan::fit::Severity::Error)
-    {
-        let key = f.key();
-        return Err(format!(
-            "error: {}:{}: {key}: {}",
-            file.display(),
-            crate::plan::check::line_of_key(&text, &key),
-            crate::visible::one_line(&f.message)
-        ));
-    }
     let o = options(&a, plan.run.seed)?;
-    k8s::check_shards(&plan, o.shards)?;
     k8s::check_vars(&plan, &text, &o.env)?;
+    pods_accept(&plan, &text, &file, &o)?;
     let scripts = read_scripts(&plan, &file)?;
     let m = k8s::manifest(&plan, &text, &scripts, &o)?;
     let yaml = m
@@ -222,7 +207,7 @@ fn options(a: &K8sArgs, plan_seed: Option<u64>) -> Result<Options, String> {
         let ok = !k.is_empty()
             && !k.starts_with(|c: char| c.is_ascii_digit())
             && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !ok || k == "PACE_START_AT" || k == "JOB_COMPLETION_INDEX" {
+        if !ok || k8s::POD_VARS.contains(&k) {
             return Err(format!(
                 "error: --env {e:?}: the name must be letters, digits and _ (not starting with a digit), and not one pace k8s sets"
             ));
@@ -258,27 +243,95 @@ fn options(a: &K8sArgs, plan_seed: Option<u64>) -> Result<Options, String> {
     })
 }
 
-/// Every script group's script, read from beside the plan.
+/// Refuses what the pods' own `pace run` would refuse, with its line: the
+/// run's checks before traffic ([`run_checks::before_traffic`]), run here
+/// as the last shard's pod runs them (the fewest users of any shard: a
+/// shard with no part is the last one first), with the pod's variables
+/// only (the `-e` values, its index and its start), never this shell's.
+/// Errors about the shard name `--shards` first.
+fn pods_accept(plan: &PlanFile, text: &str, file: &Path, o: &Options) -> Result<(), String> {
+    use super::run_cmd::{Sharding, run_checks};
+    let n =
+        u32::try_from(o.shards).map_err(|_| format!("error: --shards {}: too many", o.shards))?;
+    let last = crate::plan::segment::Shard::new(n - 1, n)
+        .map_err(|e| format!("error: --shards {n}: {e}"))?;
+    let start = humantime::parse_rfc3339(&o.start_at)
+        .map_err(|e| format!("error: --start-in: {}: {e}", o.start_at))?;
+    let split = Sharding {
+        shard: Some(last),
+        start_at: Some((start, o.start_at.clone())),
+    };
+    let mut vars = o.env.clone();
+    vars.push((k8s::POD_VARS[0].into(), last.index.to_string()));
+    vars.push((k8s::POD_VARS[1].into(), o.start_at.clone()));
+    let plan_dir = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let at = |key: &str| {
+        format!(
+            "{}:{}",
+            file.display(),
+            crate::plan::check::line_of_key(text, key)
+        )
+    };
+    let written = plan.fit();
+    let setup = run_checks::Setup {
+        plan,
+        file,
+        text,
+        plan_dir: &plan_dir,
+        split: &split,
+        seed: Some(o.seed),
+        vars: &vars,
+        remote: true,
+        written_fit: &written,
+        overrides: None,
+        check: false,
+    };
+    match run_checks::before_traffic(&setup, &at) {
+        Ok(_) => Ok(()),
+        // The pod's `--shard I/N` is this command's `--shards N`.
+        Err(line) => Err(match line.strip_prefix("error: --shard") {
+            Some(rest) => format!(
+                "error: --shards {n}: the pod of shard {} would refuse to run: --shard{rest}",
+                last.index
+            ),
+            None => line,
+        }),
+    }
+}
+
+/// Every script group's script and every group's test data, read from
+/// beside the plan: the pods read them from the ConfigMap, at the same
+/// relative paths.
 fn read_scripts(plan: &PlanFile, file: &Path) -> Result<Vec<ScriptFile>, String> {
     let dir = file.parent().unwrap_or(Path::new("."));
     let mut out: Vec<ScriptFile> = Vec::new();
     for g in &plan.groups {
-        let Some(script) = &g.script else { continue };
-        if out.iter().any(|s| s.path == *script) {
-            continue;
+        let files = [
+            ("script", g.script.as_ref()),
+            ("data file", g.data.as_ref().map(|d| &d.0.file)),
+        ];
+        for (what, name) in files {
+            let Some(name) = name else { continue };
+            if out.iter().any(|s| s.path == *name) {
+                continue;
+            }
+            let path = dir.join(name);
+            let text = crate::input::read_text(&path).map_err(|e| {
+                format!(
+                    "error: group '{}': {what} {}: cannot read it: {}",
+                    g.name,
+                    path.display(),
+                    crate::input::plain(&e)
+                )
+            })?;
+            out.push(ScriptFile {
+                path: name.clone(),
+                text,
+            });
         }
-        let path = dir.join(script);
-        let text = crate::input::read_text(&path).map_err(|e| {
-            format!(
-                "error: group '{}': script {}: cannot read it: {e}",
-                g.name,
-                path.display()
-            )
-        })?;
-        out.push(ScriptFile {
-            path: script.clone(),
-            text,
-        });
     }
     Ok(out)
 }

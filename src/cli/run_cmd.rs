@@ -11,10 +11,12 @@ use crate::runner::{self, RunConfig};
 use crate::units::{human_duration, round_sig};
 use clap::Args;
 
+#[path = "run_checks.rs"]
+pub(super) mod run_checks;
 #[path = "run_overrides.rs"]
 pub(super) mod run_overrides;
 #[path = "shard_args.rs"]
-mod shard_args;
+pub(super) mod shard_args;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -186,73 +188,6 @@ fn closed_loop_sensitivity(plan: &PlanFile) -> f64 {
         / total
 }
 
-/// Says what [`PlanFile::fit`] finds in the plan as it will run (the
-/// same for `--check` and a run): the first error refuses it (false);
-/// warnings go to stdout with `--check`, to stderr before a run. A finding
-/// the file alone does not have came from the overrides and names them.
-fn report_fit(
-    plan: &PlanFile,
-    written: &[crate::plan::fit::Finding],
-    overrides: Option<&crate::plan::overrides::Overrides>,
-    check: bool,
-    at: &dyn Fn(&str) -> String,
-) -> bool {
-    let flags = overrides.map_or(String::new(), |o| {
-        [
-            ("--duration", o.duration.is_some()),
-            ("--users", o.users.is_some()),
-            ("--rate", o.rate.is_some()),
-        ]
-        .iter()
-        .filter(|(_, set)| *set)
-        .map(|(f, _)| *f)
-        .collect::<Vec<_>>()
-        .join(", ")
-    });
-    for f in plan.fit() {
-        let key = f.key();
-        let message = crate::visible::one_line(&f.message);
-        let line = if flags.is_empty()
-            || written
-                .iter()
-                .any(|w| w.path == f.path && w.severity == f.severity)
-        {
-            format!("{}: {key}: {message}", at(&key))
-        } else {
-            format!("{flags}: the plan would not hold: {key}: {message}")
-        };
-        match f.severity {
-            crate::plan::fit::Severity::Error => {
-                errln!("error: {line}");
-                return false;
-            }
-            _ if check => outln!("warning: {line}"),
-            _ => errln!("warning: {line}"),
-        }
-    }
-    true
-}
-
-fn tpi_warning(plan: &PlanFile) {
-    let Some(tpi) = plan.target.transactions_per_iteration else {
-        return;
-    };
-    for g in &plan.groups {
-        if g.transactions_per_iteration() != tpi as usize {
-            errln!(
-                "warning: group '{}' makes {} transaction(s) per iteration ({}), not the {tpi} of [target] transactions_per_iteration; its own count is the one planned and judged",
-                g.name,
-                g.transactions_per_iteration(),
-                if g.script.is_some() {
-                    "one run() of its script"
-                } else {
-                    "its steps"
-                }
-            );
-        }
-    }
-}
-
 /// What the run will execute besides HTTP requests: script workers and
 /// the post-run hook (a plan is code: docs/security.md).
 fn print_commands(plan: &PlanFile, scripts: &[String], gated: bool) {
@@ -411,28 +346,6 @@ pub fn run(a: RunArgs) -> i32 {
             errln!("{line}");
         }
     }
-    if split.shard.is_some()
-        && let Err(e) = crate::plan::segment::check_splittable(&plan)
-    {
-        errln!("error: {e}");
-        return exit::BAD_INPUT;
-    }
-    if split.start_at.is_some() && plan.run.stairs.is_some() {
-        errln!(
-            "error: --start-at: a stair plan ([run.stairs]) cannot wait for a start: not supported"
-        );
-        return exit::BAD_INPUT;
-    }
-    tpi_warning(&plan);
-    // A shard that would run nothing, or drop every arrival of a group,
-    // is a split that cannot add up to the plan: refused, as `pace k8s`
-    // refuses to write one.
-    if let Some(shard) = split.shard
-        && let Some(e) = shard_args::useless(&plan, shard)
-    {
-        errln!("error: {e}");
-        return exit::BAD_INPUT;
-    }
     // Where a plan key is: `plan.toml:LINE`, or only `config.cfg` for a
     // Pyak47 project converted in memory (the converted text's line numbers
     // are not config.cfg's).
@@ -448,9 +361,6 @@ pub fn run(a: RunArgs) -> i32 {
             )
         }
     };
-    if !report_fit(&plan, &written_fit, overrides.as_ref(), a.check, &at) {
-        return exit::BAD_INPUT;
-    }
     // The plan's results_dir is relative to the plan's folder, like its
     // scripts (a Pyak47 project keeps its results in my_project/results/);
     // --results-dir is relative to where pace runs, like any flag.
@@ -463,32 +373,28 @@ pub fn run(a: RunArgs) -> i32 {
         .clone()
         .unwrap_or_else(|| plan_dir.join(&plan.run.results_dir));
     // Everything a run would refuse, refused before anything starts, and
-    // the same for --check.
-    let probe = RunConfig {
-        samples_path: PathBuf::new(),
-        seed: 0,
-        quiet: true,
-        vars: Vec::new(),
-        user_vars: vars.clone(),
-        plan_dir: plan_dir.clone(),
-        workers_log: None,
-        max_iterations: None,
-        shard: split.shard,
-        start_at: None,
+    // the same for --check (and `pace k8s`): one code path.
+    let setup = run_checks::Setup {
+        plan: &plan,
+        file: &file,
+        text: &text,
+        plan_dir: &plan_dir,
+        split: &split,
+        seed: a.seed,
+        vars: &vars,
+        remote: false,
+        written_fit: &written_fit,
+        overrides: overrides.as_ref(),
+        check: a.check,
     };
-    let runner::Preflight { commands, proxies } = match runner::preflight(&plan, &probe) {
-        Ok(p) => p,
-        Err(runner::RunError::Plan { key, message }) => {
-            // A value quoted in the message may hold a line break.
-            let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
-            errln!("error: {}: {key}: {message}", at(&key));
-            return exit::BAD_INPUT;
-        }
-        Err(e) => {
-            errln!("error: {}: {e}", file.display());
+    let approved = match run_checks::before_traffic(&setup, &at) {
+        Ok(x) => x,
+        Err(line) => {
+            errln!("{line}");
             return exit::BAD_INPUT;
         }
     };
+    let runner::Preflight { commands, proxies } = approved.preflight;
     if let Err(e) = writable_folder(&root) {
         let key = if a.results_dir.is_some() {
             "--results-dir".to_string()
@@ -545,24 +451,13 @@ pub fn run(a: RunArgs) -> i32 {
             errln!("pace: {l}");
         }
     }
-    // Shards' schedules add up to the plan's only if every shard draws
-    // from one seed: given, the plan's, or derived from the one start
-    // time they share; never each machine's clock.
-    let sharded = split.shard.is_some_and(|s| !s.is_whole());
-    let seed = match (a.seed.or(plan.run.seed), &split.start_at) {
-        (Some(s), _) => s,
-        (None, Some((at, _))) if sharded => shard_args::common_seed(&text, *at),
-        (None, None) if sharded => {
-            errln!(
-                "error: --shard: the shards need one seed, or their schedules do not add up to the plan's: give every shard the same --seed N (or run.seed in the plan), or a --start-at (the seed is then derived from it and the plan)"
-            );
-            return exit::BAD_INPUT;
-        }
-        (None, _) => std::time::SystemTime::now()
+    // A split run's one seed was settled by the checks.
+    let seed = approved.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
-            .unwrap_or(42),
-    };
+            .unwrap_or(42)
+    });
     let dir = match timestamp_dir(&root) {
         Ok(d) => d,
         Err(e) => {
@@ -716,6 +611,7 @@ pub(super) fn run_split(
         max_iterations: None,
         shard: split.shard,
         start_at: split.start_at.as_ref().map(|s| s.0),
+        remote: false,
     };
     let exec = match rt.block_on(runner::execute(&plan, cfg)) {
         Ok(x) => x,

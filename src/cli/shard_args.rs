@@ -151,6 +151,25 @@ pub fn common_seed(plan_text: &str, start_at: SystemTime) -> u64 {
     u64::from_le_bytes(d[..8].try_into().expect("SHA-256 has 32 bytes"))
 }
 
+/// The seed of a run split by `split`, given `given` (`--seed`, else the
+/// plan's run.seed): the shards' schedules add up to the plan's only if
+/// every shard draws from one seed: given, or derived from the one start
+/// time they share ([`common_seed`] of the plan's `text`); never each
+/// machine's clock. `Ok(None)`: a whole run, which may draw its seed from
+/// the clock. Error (one line naming --shard): a split run with neither.
+pub fn seed(given: Option<u64>, split: &Sharding, text: &str) -> Result<Option<u64>, String> {
+    let sharded = split.shard.is_some_and(|s| !s.is_whole());
+    match (given, &split.start_at) {
+        (Some(s), _) => Ok(Some(s)),
+        (None, Some((at, _))) if sharded => Ok(Some(common_seed(text, *at))),
+        (None, None) if sharded => Err(
+            "error: --shard: the shards need one seed, or their schedules do not add up to the plan's: give every shard the same --seed N (or run.seed in the plan), or a --start-at (the seed is then derived from it and the plan)"
+                .into(),
+        ),
+        (None, _) => Ok(None),
+    }
+}
+
 /// The machine's host name (the pod's, on Kubernetes).
 pub fn host_name() -> String {
     let mut buf = [0u8; 256];

@@ -14,8 +14,8 @@ pub const PLAN_KEY: &str = "plan.toml";
 /// the rest of the object is small.
 pub const CONFIGMAP_MAX_BYTES: usize = 1024 * 1024;
 
-/// A script group's script, as the plan names it (relative to the plan's
-/// folder) and its text.
+/// A file the plan reads, a script group's script or a group's test data,
+/// as the plan names it (relative to the plan's folder) and its text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptFile {
     pub path: String,
@@ -38,19 +38,19 @@ pub fn mount_path(script: &str) -> Result<String, String> {
         match c {
             Component::Normal(s) => parts.push(
                 s.to_str()
-                    .ok_or_else(|| format!("script {script:?}: the path is not UTF-8"))?
+                    .ok_or_else(|| format!("{script:?}: the path is not UTF-8"))?
                     .to_string(),
             ),
             Component::CurDir => {}
             _ => {
                 return Err(format!(
-                    "script {script:?}: a sharded plan's scripts must be inside its folder (a relative path without ..): they are mounted beside plan.toml"
+                    "{script:?}: a sharded plan's scripts and test data must be inside its folder (a relative path without ..): they are mounted beside plan.toml"
                 ));
             }
         }
     }
     if parts.is_empty() {
-        return Err(format!("script {script:?}: names no file"));
+        return Err(format!("{script:?}: names no file"));
     }
     Ok(parts.join("/"))
 }
@@ -95,7 +95,7 @@ pub fn plan_files(plan_text: &str, scripts: &[ScriptFile]) -> Result<PlanFiles, 
         let path = mount_path(&s.path)?;
         if path == PLAN_KEY {
             return Err(format!(
-                "script {:?}: is named like the plan, which the pod mounts as plan.toml",
+                "{:?}: is named like the plan, which the pod mounts as plan.toml",
                 s.path
             ));
         }
@@ -109,7 +109,7 @@ pub fn plan_files(plan_text: &str, scripts: &[ScriptFile]) -> Result<PlanFiles, 
     let bytes: usize = files.data.iter().map(|(k, v)| k.len() + v.len()).sum();
     if bytes > CONFIGMAP_MAX_BYTES {
         return Err(format!(
-            "the plan and its scripts are {} bytes: a ConfigMap holds at most 1 MiB ({CONFIGMAP_MAX_BYTES} bytes); build the scripts into the image instead",
+            "the plan, its scripts and its test data are {} bytes: a ConfigMap holds at most 1 MiB ({CONFIGMAP_MAX_BYTES} bytes); build the scripts and the data into the image instead",
             bytes
         ));
     }

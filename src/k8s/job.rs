@@ -163,9 +163,12 @@ fn container(o: &Options, size: &ShardSize) -> Container {
             ..Default::default()
         },
     ];
+    // Kubernetes expands `$(NAME)` in a value and reads `$$` as `$`
+    // (EnvVar.value's API documentation): each `$` doubled, the pod sees
+    // exactly what -e gave.
     env.extend(o.env.iter().map(|(k, v)| EnvVar {
         name: k.clone(),
-        value: Some(v.clone()),
+        value: Some(escape_expansion(v)),
         ..Default::default()
     }));
     let q = |cpu: u64, mib: u64| {
@@ -213,5 +216,80 @@ fn container(o: &Options, size: &ShardSize) -> Container {
             },
         ]),
         ..Default::default()
+    }
+}
+
+/// `value` as an EnvVar's `value` that Kubernetes expands back to
+/// `value`: every `$` written `$$` (the expansion reads `$$` as `$`, and
+/// leaves no `$(NAME)` to expand).
+pub fn escape_expansion(value: &str) -> String {
+    value.replace('$', "$$")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_expansion;
+
+    /// Kubernetes' expansion of an EnvVar's value (k8s.io/kubernetes
+    /// third_party/forked/golang/expansion, `Expand`): `$$` is `$`,
+    /// `$(NAME)` the value of an earlier NAME (left as written when there
+    /// is none), any other `$` kept.
+    fn expand(s: &str, vars: &[(&str, &str)]) -> String {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'$' && i + 1 < b.len() {
+                match b[i + 1] {
+                    b'$' => {
+                        out.push(b'$');
+                        i += 2;
+                        continue;
+                    }
+                    b'(' => {
+                        if let Some(end) = b[i + 2..].iter().position(|&c| c == b')') {
+                            let name = &s[i + 2..i + 2 + end];
+                            match vars.iter().find(|(n, _)| *n == name) {
+                                Some((_, v)) => out.extend_from_slice(v.as_bytes()),
+                                None => out.extend_from_slice(&b[i..i + 3 + end]),
+                            }
+                            i += 3 + end;
+                            continue;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            out.push(b[i]);
+            i += 1;
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_expansion_model_follows_the_documented_rules() {
+        let vars = [("A", "x")];
+        assert_eq!(expand("pa$$w0rd", &vars), "pa$w0rd");
+        assert_eq!(expand("$(A)-$(B)-$A-$", &vars), "x-$(B)-$A-$");
+        assert_eq!(expand("$$(A)", &vars), "$(A)");
+    }
+
+    #[test]
+    fn every_value_expands_back_to_itself() {
+        let vars = [("PACE_START_AT", "2026-12-07T05:00:00Z"), ("A", "x")];
+        for v in [
+            "pa$$w0rd",
+            "$(PACE_START_AT)",
+            "$$(A)",
+            "$",
+            "$$$",
+            "a$(A",
+            "$(A)$(A)",
+            "${A}",
+            "",
+            "no dollar",
+        ] {
+            assert_eq!(expand(&escape_expansion(v), &vars), v, "{v:?}");
+        }
     }
 }

@@ -15,8 +15,9 @@ pub mod checks;
 pub mod files;
 mod job;
 pub mod sizing;
+pub mod yaml;
 
-pub use checks::{check_shards, check_vars};
+pub use checks::{POD_VARS, check_vars};
 pub use files::{PlanFiles, ScriptFile, plan_files};
 pub use sizing::{ShardSize, shard_size};
 
@@ -82,10 +83,12 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    /// Both objects as one multi-document YAML.
+    /// Both objects as one multi-document YAML, every string quoted so
+    /// that YAML 1.1 readers such as kubectl take it as written
+    /// ([`yaml`]).
     pub fn to_yaml(&self) -> Result<String, String> {
-        let cm = serde_yaml_ng::to_string(&self.config_map).map_err(|e| e.to_string())?;
-        let job = serde_yaml_ng::to_string(&self.job).map_err(|e| e.to_string())?;
+        let cm = yaml::to_yaml(&self.config_map)?;
+        let job = yaml::to_yaml(&self.job)?;
         Ok(format!("---\n{cm}---\n{job}"))
     }
 }

@@ -70,6 +70,12 @@ pub struct RunConfig {
     /// prepared: every shard of a plan starts together. Already past when
     /// the run is ready: [`RunError::Late`], and nothing is sent.
     pub start_at: Option<SystemTime>,
+    /// The run is checked for another machine, a pod of `pace k8s`
+    /// ([`preflight`] only): `${VAR}` reads `vars` and `user_vars` alone,
+    /// never this process's environment (a pod sees only its manifest's
+    /// variables), and what only that machine can say (its Python, the
+    /// proxies its environment names) is not asked here.
+    pub remote: bool,
 }
 
 /// What a run leaves for the results.

@@ -26,6 +26,7 @@ pub(super) fn build_groups(
         }
         let v = match cfg.user_vars.iter().find(|(n, _)| n == k) {
             Some((_, v)) => v.clone(),
+            None if cfg.remote => return None,
             None => std::env::var(k).ok()?,
         };
         secrets.borrow_mut().add_variable(k, &v);
@@ -247,6 +248,7 @@ pub fn describe_data(plan: &PlanFile, plan_dir: &std::path::Path) -> Result<Vec<
         max_iterations: None,
         shard: None,
         start_at: None,
+        remote: false,
     };
     let mut out = Vec::new();
     for (gi, g) in plan.groups.iter().enumerate() {
@@ -467,6 +469,7 @@ pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Preflight, RunError
         max_iterations: cfg.max_iterations,
         shard: cfg.shard,
         start_at: None,
+        remote: cfg.remote,
     };
     if let Some(e) = &plan.target.embedded {
         e.to_config().map_err(|(k, message)| RunError::Plan {
@@ -481,6 +484,11 @@ pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Preflight, RunError
     let mut commands = Vec::new();
     for (gi, g) in groups.iter().enumerate() {
         if let GroupWork::Script { spec, .. } = &*g.work {
+            // The pod's Python is its image's, not this machine's.
+            if cfg.remote {
+                commands.push(scripts::describe(spec));
+                continue;
+            }
             scripts::compile(spec).map_err(|message| RunError::Plan {
                 key: format!("group[{gi}].script"),
                 message,
@@ -493,7 +501,12 @@ pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Preflight, RunError
         .embedded
         .as_ref()
         .map(|_| EMBEDDED_STAND_IN.trim_start_matches("http://"));
-    let proxies = proxies(&groups, stand_in)?;
+    // A pod's proxies are its own environment's.
+    let proxies = if cfg.remote {
+        Vec::new()
+    } else {
+        proxies(&groups, stand_in)?
+    };
     Ok(Preflight { commands, proxies })
 }
 

@@ -44,6 +44,17 @@ impl Scripts {
         let path = std::fs::canonicalize(&path).unwrap_or(path);
         let command = match &g.worker {
             Some(w) => vec!["sh".to_string(), "-c".to_string(), w.clone()],
+            // Another machine's interpreter: its words as the plan gives them.
+            None if cfg.remote => {
+                let mut argv: Vec<String> = g
+                    .interpreter()
+                    .split_whitespace()
+                    .map(String::from)
+                    .collect();
+                argv.push("-c".into());
+                argv.push(script::PYTHON_WORKER.into());
+                argv
+            }
             None => {
                 let mut argv =
                     resolve_python(g.interpreter()).map_err(|m| bad("interpreter", m))?;
