@@ -609,3 +609,45 @@ fn repeated_n_is_fitted_as_multivalued_data() {
         "{e}"
     );
 }
+
+/// Two stair runs of the same loads (a stair repeated the next day), and
+/// a run folder at one of their N: every level of each is a point. The
+/// SPEC SDM91 stair twice gives the published fit on 11 degrees of
+/// freedom; the extra run at N = 18 makes 15 observations at 7 levels.
+#[test]
+fn two_stair_runs_at_the_same_loads_are_fitted_together() {
+    let root = tempfile::tempdir().unwrap();
+    let levels: Vec<(f64, f64, f64)> = SPEC
+        .iter()
+        .map(|&(n, x)| (n, x / 3600.0, n / (x / 3600.0)))
+        .collect();
+    let mut args: Vec<String> = Vec::new();
+    for name in ["monday", "tuesday"] {
+        let dir = root.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("summary.json"), stair_summary(&levels, false)).unwrap();
+        stair_plan(&dir, 1);
+        args.push(dir.to_str().unwrap().to_string());
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let v = json(&refs);
+    assert!((f(&v["sigma"]["value"]) - 2.773e-2).abs() < 5e-6);
+    assert!((f(&v["kappa"]["value"]) - 1.0437e-4).abs() < 5e-8);
+    assert!((f(&v["lambda"]["value"]) * 3600.0 - 89.995).abs() < 5e-3);
+    assert_eq!(
+        (&v["points"], &v["levels"], &v["df"]),
+        (&14.into(), &7.into(), &11.into())
+    );
+    let run = run_folder(root.path(), "run-18", 18, 995.9 / 3600.0, 0.1, false);
+    args.push(run.to_str().unwrap().to_string());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let v = json(&refs);
+    assert_eq!((&v["points"], &v["levels"]), (&15.into(), &7.into()));
+    let at_18 = v["measured"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["n"] == 18.0)
+        .count();
+    assert_eq!(at_18, 3);
+}
