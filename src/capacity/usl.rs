@@ -21,6 +21,7 @@
 //! `confint` (a one-sided `qt(level, n−1)`), the intervals here are
 //! two-sided with Student's t on n − 3 degrees of freedom.
 
+use super::levels::distinct_levels;
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
 use nalgebra::{DMatrix, DVector, Dyn, Owned};
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -340,51 +341,6 @@ pub fn validate(points: &[(f64, f64)]) -> Result<usize, FitError> {
         });
     }
     Ok(levels)
-}
-
-/// How many distinct values `n` holds, by sorting a copy (n log n: a
-/// search per value was quadratic on a million rows).
-pub fn distinct_levels(n: impl Iterator<Item = f64>) -> usize {
-    let mut v: Vec<f64> = n.collect();
-    v.sort_by(f64::total_cmp);
-    v.dedup();
-    v.len()
-}
-
-/// One load level of multivalued data: its N, the mean of the X measured
-/// there and how many observations that mean is over.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LevelMean {
-    /// Concurrency N.
-    pub n: f64,
-    /// Mean X of the observations at N, in X's unit.
-    pub x: f64,
-    /// Observations at N (1 when N was measured once).
-    pub count: usize,
-}
-
-/// The levels of `points` = (N, X) in increasing N, each with the mean
-/// of its X: what a per-level curve (the Kneedle knee, the runs test of
-/// a fit's shape) reads when a load was run several times. n log n.
-pub fn level_means(points: &[(f64, f64)]) -> Vec<LevelMean> {
-    let mut sorted = points.to_vec();
-    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut out: Vec<LevelMean> = Vec::new();
-    let mut sum = 0.0;
-    for &(n, x) in &sorted {
-        match out.last_mut() {
-            Some(l) if l.n == n => {
-                l.count += 1;
-                sum += x;
-                l.x = sum / l.count as f64;
-            }
-            _ => {
-                sum = x;
-                out.push(LevelMean { n, x, count: 1 });
-            }
-        }
-    }
-    out
 }
 
 /// Which of σ, κ, λ the solver moves; a fixed σ or κ sits on its bound 0.

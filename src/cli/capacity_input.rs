@@ -86,7 +86,7 @@ pub fn read_inputs(paths: &[PathBuf], csv_per_iteration: Option<f64>) -> Result<
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    let levels = crate::capacity::usl::distinct_levels(all.iter().map(|p| p.m.n));
+    let levels = crate::capacity::levels::distinct_levels(all.iter().map(|p| p.m.n));
     if levels < 3 {
         return Err(format!(
             "{source}: {} point(s) at {levels} distinct N: the USL has 3 coefficients, so at least 3 distinct load levels are needed (repeated runs at one N count once)",

@@ -10,8 +10,9 @@ use crate::capacity::bounds::Demands;
 use crate::capacity::choice::{self, Choice, Chosen};
 use crate::capacity::findings::{self, Finding};
 use crate::capacity::knee::{DEFAULT_SENSITIVITY, kneedle};
+use crate::capacity::levels::{LevelMean, level_means};
 use crate::capacity::plateau::PlateauFit;
-use crate::capacity::usl::{Fit, LevelMean, RECOMMENDED_POINTS, level_means};
+use crate::capacity::usl::{Fit, RECOMMENDED_POINTS};
 use crate::units::round_sig;
 
 mod json;

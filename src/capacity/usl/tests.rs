@@ -396,40 +396,6 @@ fn the_start_normalises_by_the_mean_single_user_rate() {
     assert_eq!(linearised(&n[1..], &x[1..], 70.0)[2], 70.0);
 }
 
-/// The level means a per-level curve reads: sorted by N, each with its
-/// count.
-#[test]
-fn level_means_group_repeated_n() {
-    let l = level_means(&[
-        (4.0, 40.0),
-        (1.0, 10.0),
-        (4.0, 44.0),
-        (2.0, 20.0),
-        (4.0, 42.0),
-    ]);
-    assert_eq!(
-        l,
-        [
-            LevelMean {
-                n: 1.0,
-                x: 10.0,
-                count: 1
-            },
-            LevelMean {
-                n: 2.0,
-                x: 20.0,
-                count: 1
-            },
-            LevelMean {
-                n: 4.0,
-                x: 42.0,
-                count: 3
-            },
-        ]
-    );
-    assert_eq!(distinct_levels([3.0, 1.0, 3.0, 2.0, 1.0].into_iter()), 3);
-}
-
 /// A statistical claim, simulated: three noisy runs at each of eight
 /// loads of a known USL (σ = 0.02, κ = 5e-4, λ = 100, N* = 44.3), the
 /// noise Gaussian with sd 30 (about 2 % of the peak X 1568). The fit over
