@@ -159,9 +159,12 @@ fn bad_inputs_exit_2_with_one_line() {
         "{e}"
     );
 
-    let e = refused(&[], Some(("e.csv", "1,10\n2,20\n2,25\n3,30\n")));
+    // Runs repeated at two loads are still two levels: refused, said so.
+    let e = refused(&[], Some(("e.csv", "1,10\n2,20\n1,11\n2,19\n")));
     assert!(
-        e.contains("e.csv line 3: N = 2 already given on line 2"),
+        e.contains(
+            "e.csv: 4 point(s) at 2 distinct N: the USL has 3 coefficients, so at least 3 distinct load levels are needed"
+        ),
         "{e}"
     );
 
@@ -432,12 +435,12 @@ fn folders_that_are_not_runs_are_refused() {
     let e = refused(&[noplan.to_str().unwrap(), spec], None);
     assert!(e.contains("noplan/plan.toml: cannot read"), "{e}");
 
-    // A run whose N is already in the CSV.
+    // A run whose N is already in the CSV is another observation there.
     let dup = run_folder(p, "dup", 18, 995.9, 0.1, false);
-    let e = refused(&[spec, dup.to_str().unwrap()], None);
-    assert!(
-        e.contains("dup: N = 18 already given by") && e.contains("specsdm91.csv line"),
-        "{e}"
+    let v = json(&[spec, dup.to_str().unwrap()]);
+    assert_eq!(
+        (&v["points"], &v["levels"], &v["df"]),
+        (&8.into(), &7.into(), &5.into())
     );
 
     // Only partial runs: too few points, said once.
@@ -534,4 +537,117 @@ fn a_partial_stair_keeps_its_levels_and_drops_an_empty_one() {
         "{w:?}"
     );
     assert!((f(&v["sigma"]["value"]) - 2.773e-2).abs() < 5e-6);
+}
+
+/// Several runs at one load (Gunther's multivalued data) are all fitted,
+/// as the `usl` R package's `nls` fits every row: SPEC SDM91 with every
+/// level measured twice (the copy in another order) gives the published
+/// σ, κ, λ, on 14 − 3 = 11 degrees of freedom, every standard error
+/// √(4/11) of the single data's (R: σ's 9.122e-3 → 5.501e-3; the unit
+/// test works it out).
+#[test]
+fn repeated_n_is_fitted_as_multivalued_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("twice.csv");
+    std::fs::write(
+        &p,
+        "N,X\n1,64.9\n18,995.9\n36,1652.4\n72,1853.2\n108,1828.9\n144,1775.0\n216,1702.2\n\
+         216,1702.2\n144,1775.0\n108,1828.9\n72,1853.2\n36,1652.4\n18,995.9\n1,64.9\n",
+    )
+    .unwrap();
+    let csv = p.to_str().unwrap();
+    let v = json(&[csv]);
+    assert!((f(&v["sigma"]["value"]) - 2.773e-2).abs() < 5e-6);
+    assert!((f(&v["kappa"]["value"]) - 1.0437e-4).abs() < 5e-8);
+    assert!((f(&v["lambda"]["value"]) - 89.995).abs() < 5e-4);
+    assert_eq!(
+        (&v["points"], &v["levels"], &v["df"]),
+        (&14.into(), &7.into(), &11.into())
+    );
+    assert!((f(&v["sigma"]["std_error"]) - 5.501e-3).abs() < 5e-7);
+    assert!((f(&v["peak"]["n"]) - 96.52).abs() < 5e-3);
+    assert_eq!(v["measured"].as_array().unwrap().len(), 14);
+    let w = v["warnings"].as_array().unwrap();
+    assert!(
+        w.iter().all(|w| !w.as_str().unwrap().contains("only")),
+        "{w:?}"
+    );
+    // The table counts levels and says the observations.
+    let out = pace().arg("capacity").arg(csv).output().unwrap();
+    assert!(out.status.success());
+    let t = String::from_utf8(out.stdout).unwrap();
+    assert!(t.contains("14 observations"), "{t}");
+    assert!(t.contains("0.0277285"), "{t}");
+
+    // Three runs at each of three loads: 9 points, 3 levels, 6 df.
+    let q = dir.path().join("three.csv");
+    std::fs::write(
+        &q,
+        "1,10\n1,10.4\n1,9.7\n4,35\n4,36.1\n4,34.2\n16,80\n16,77\n16,82.5\n",
+    )
+    .unwrap();
+    let v = json(&[q.to_str().unwrap()]);
+    assert_eq!(
+        (&v["points"], &v["levels"], &v["df"]),
+        (&9.into(), &3.into(), &6.into())
+    );
+    let w = v["warnings"].as_array().unwrap();
+    assert!(
+        w.iter()
+            .any(|w| w.as_str().unwrap().contains("only 3 load levels (9 runs)")),
+        "{w:?}"
+    );
+
+    // Fewer than 3 distinct N, however many runs: one line, exit 2.
+    let e = refused(
+        &[],
+        Some(("two.csv", "N,X\n1,10\n1,10.4\n4,35\n4,36.1\n4,34.2\n")),
+    );
+    assert!(
+        e.contains("two.csv: 5 point(s) at 2 distinct N")
+            && e.contains("at least 3 distinct load levels"),
+        "{e}"
+    );
+}
+
+/// Two stair runs of the same loads (a stair repeated the next day), and
+/// a run folder at one of their N: every level of each is a point. The
+/// SPEC SDM91 stair twice gives the published fit on 11 degrees of
+/// freedom; the extra run at N = 18 makes 15 observations at 7 levels.
+#[test]
+fn two_stair_runs_at_the_same_loads_are_fitted_together() {
+    let root = tempfile::tempdir().unwrap();
+    let levels: Vec<(f64, f64, f64)> = SPEC
+        .iter()
+        .map(|&(n, x)| (n, x / 3600.0, n / (x / 3600.0)))
+        .collect();
+    let mut args: Vec<String> = Vec::new();
+    for name in ["monday", "tuesday"] {
+        let dir = root.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("summary.json"), stair_summary(&levels, false)).unwrap();
+        stair_plan(&dir, 1);
+        args.push(dir.to_str().unwrap().to_string());
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let v = json(&refs);
+    assert!((f(&v["sigma"]["value"]) - 2.773e-2).abs() < 5e-6);
+    assert!((f(&v["kappa"]["value"]) - 1.0437e-4).abs() < 5e-8);
+    assert!((f(&v["lambda"]["value"]) * 3600.0 - 89.995).abs() < 5e-3);
+    assert_eq!(
+        (&v["points"], &v["levels"], &v["df"]),
+        (&14.into(), &7.into(), &11.into())
+    );
+    let run = run_folder(root.path(), "run-18", 18, 995.9 / 3600.0, 0.1, false);
+    args.push(run.to_str().unwrap().to_string());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let v = json(&refs);
+    assert_eq!((&v["points"], &v["levels"]), (&15.into(), &7.into()));
+    let at_18 = v["measured"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["n"] == 18.0)
+        .count();
+    assert_eq!(at_18, 3);
 }

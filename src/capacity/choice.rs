@@ -194,8 +194,8 @@ pub struct Choice {
 ///    higher by more than [`BIC_MARGIN`];
 /// 4. otherwise the USL, said to have systematic residuals when it has.
 ///
-/// `usl_residuals` and the plateau's residuals in N order; `flat` the
-/// plateau's levels at or past its knee; `sst` (the spread of X about its
+/// `usl_residuals` and the plateau's residuals in N order (one per
+/// level); `flat` the plateau's distinct levels at or past its knee; `sst` (the spread of X about its
 /// mean) scales the floor of an exact fit's SSE.
 pub fn choose(
     usl: Candidate,
@@ -298,13 +298,20 @@ mod tests;
 /// Fits the plateau to the same `points` the USL `usl` was fitted to and
 /// chooses between them ([`choose`]). Returns the plateau fit when it
 /// describes the data at all (it may still not be chosen).
+///
+/// With a repeated N (several runs at one load) the BIC counts every
+/// observation, as the fits do, while the runs test reads one residual
+/// per load level, the mean of its observations' in N order: the test
+/// asks whether the curve misses the data's shape, which the order of
+/// runs at one N says nothing about. The plateau's flat is counted in
+/// distinct levels ([`MIN_FLAT_LEVELS`]).
 pub fn compare(
     points: &[(f64, f64)],
     usl: &super::usl::Fit,
 ) -> (Option<super::plateau::PlateauFit>, Choice) {
     let mut order: Vec<usize> = (0..points.len()).collect();
     order.sort_by(|&a, &b| points[a].0.total_cmp(&points[b].0));
-    let in_n_order = |r: &[f64]| order.iter().map(|&i| r[i]).collect::<Vec<f64>>();
+    let per_level = |r: &[f64]| level_residuals(points, &order, r);
     let plateau = super::plateau::fit(points, usl.level).ok();
     let mean = points.iter().map(|p| p.1).sum::<f64>() / points.len() as f64;
     let sst: f64 = points.iter().map(|p| (p.1 - mean).powi(2)).sum();
@@ -312,7 +319,7 @@ pub fn compare(
         sse: usl.sse,
         coefficients: 3,
     };
-    let pl_res = plateau.as_ref().map(|p| in_n_order(&p.residuals));
+    let pl_res = plateau.as_ref().map(|p| per_level(&p.residuals));
     let pl = plateau.as_ref().zip(pl_res.as_deref()).map(|(p, r)| {
         (
             Candidate {
@@ -320,15 +327,37 @@ pub fn compare(
                 coefficients: 2,
             },
             r,
-            p.on_flat,
+            p.flat_levels,
         )
     });
     let choice = choose(
         usl_candidate,
-        &in_n_order(&usl.residuals),
+        &per_level(&usl.residuals),
         pl,
         points.len(),
         sst,
     );
     (plateau, choice)
+}
+
+/// One residual per distinct N, the mean of its observations' residuals
+/// `r` (in `points`' order), in increasing N; `order` sorts `points` by
+/// N. Without a repeated N these are `r` in N order.
+fn level_residuals(points: &[(f64, f64)], order: &[usize], r: &[f64]) -> Vec<f64> {
+    let mut out: Vec<f64> = Vec::new();
+    let mut last: Option<f64> = None;
+    let (mut sum, mut count) = (0.0, 0usize);
+    for &i in order {
+        if last.is_some_and(|n| n != points[i].0) {
+            out.push(sum / count as f64);
+            (sum, count) = (0.0, 0);
+        }
+        last = Some(points[i].0);
+        sum += r[i];
+        count += 1;
+    }
+    if count > 0 {
+        out.push(sum / count as f64);
+    }
+    out
 }

@@ -10,6 +10,7 @@ pub mod findings;
 pub mod interval;
 pub mod knee;
 pub mod laws;
+pub mod levels;
 pub mod mva;
 pub mod network;
 pub mod plateau;

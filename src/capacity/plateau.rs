@@ -87,12 +87,18 @@ pub struct PlateauFit {
     pub ceiling: Estimate,
     /// N* = b/a with its uncertainty by the delta method.
     pub knee: Estimate,
-    /// Number of points, n.
+    /// Number of points (observations), n.
     pub points: usize,
-    /// Levels below the knee (on the rising line).
+    /// Observations below the knee (on the rising line).
     pub on_ramp: usize,
-    /// Levels at or past the knee (on the flat).
+    /// Observations at or past the knee (on the flat).
     pub on_flat: usize,
+    /// Distinct N below the knee: `on_ramp` when no N repeats.
+    pub ramp_levels: usize,
+    /// Distinct N at or past the knee: `on_flat` when no N repeats. The
+    /// model choice counts these: a ceiling seen at one load, however
+    /// often run, is that load's value, not a flat.
+    pub flat_levels: usize,
     /// The least-squares knee sits exactly on a measured level.
     pub knee_on_level: bool,
     /// n − 2.
@@ -151,10 +157,15 @@ fn sse_of(n: &[f64], x: &[f64], a: f64, b: f64) -> f64 {
 /// Nₘ (X = a·min(N, Nₘ), linear in a). Every candidate is computed; the
 /// least SSE wins. No iteration, no starting point.
 ///
+/// An N may repeat (several runs at one load): every observation is a
+/// point of the sums and of n, and the knee is only ever put between two
+/// distinct N or on one.
+///
 /// Standard errors (as for any least-squares fit, s²·(JᵀJ)⁻¹ with s² =
-/// SSE/(n−2)): the Jacobian of min(aN, b) is (N, 0) below the knee and
-/// (0, 1) above, so Var a = s²/ΣN² over the rising levels, Var b = s²/m
-/// over the m flat levels, and they are uncorrelated. A level exactly at
+/// SSE/(n−2), n the observations): the Jacobian of min(aN, b) is (N, 0)
+/// below the knee and (0, 1) above, so Var a = s²/ΣN² over the rising
+/// observations, Var b = s²/m over the m flat ones, and they are
+/// uncorrelated. A level exactly at
 /// the knee counts in neither sum (the model has no derivative there),
 /// which widens both intervals. The knee's variance is the delta method's,
 /// Var N* ≈ N*²·(Var a/a² + Var b/b²). Intervals are two-sided with
@@ -162,7 +173,7 @@ fn sse_of(n: &[f64], x: &[f64], a: f64, b: f64) -> f64 {
 ///
 /// # Errors
 /// [`PlateauError::Points`] for the points the USL fit refuses too (fewer
-/// than 3, N or X not finite and > 0, a repeated N, a bad level);
+/// than 3 distinct N, N or X not finite and > 0, a bad level);
 /// [`PlateauError::NoFlat`] / [`PlateauError::NoRamp`] when the best fit
 /// is a straight line through the origin or a constant.
 pub fn fit(points: &[(f64, f64)], level: f64) -> Result<PlateauFit, PlateauError> {
@@ -191,8 +202,13 @@ pub fn fit(points: &[(f64, f64)], level: f64) -> Result<PlateauFit, PlateauError
     // (a, b, SSE from the sums, the knee on a level); the sums' SSE only
     // ranks the candidates, the best few are scored exactly below.
     let mut candidates: Vec<(f64, f64, f64, bool)> = Vec::new();
-    // Interior optima: the first j levels on the ramp, the rest flat.
+    // Interior optima: the first j points on the ramp, the rest flat,
+    // split only between two distinct N (observations at one N lie on
+    // one side of the knee together).
     for j in 1..len {
+        if n[j - 1] == n[j] {
+            continue;
+        }
         let a = s_nx[j] / s_nn[j];
         let m = (len - j) as f64;
         let sx = s_x[len] - s_x[j];
@@ -204,8 +220,12 @@ pub fn fit(points: &[(f64, f64)], level: f64) -> Result<PlateauFit, PlateauError
             candidates.push((a, b, ramp + flat, false));
         }
     }
-    // The knee on a measured level m: X = a·min(N, Nₘ).
+    // The knee on a measured level m: X = a·min(N, Nₘ); once per N (the
+    // first of its observations: the later ones give the same candidate).
     for m in 0..len {
+        if m > 0 && n[m - 1] == n[m] {
+            continue;
+        }
         let rest = (len - m) as f64;
         let sx = s_x[len] - s_x[m];
         let mx = s_nx[m] + n[m] * sx;
@@ -242,6 +262,14 @@ pub fn fit(points: &[(f64, f64)], level: f64) -> Result<PlateauFit, PlateauError
         return Err(PlateauError::NoFlat);
     }
     let on_flat = len - on_ramp;
+    // n is sorted: a level starts wherever N changes.
+    let starts = |keep: &dyn Fn(f64) -> bool| {
+        (0..len)
+            .filter(|&i| (i == 0 || n[i - 1] != n[i]) && keep(n[i]))
+            .count()
+    };
+    let ramp_levels = starts(&|v| v < knee && !at(v));
+    let flat_levels = starts(&|v| v >= knee || at(v));
     let df = len - 2;
     let mean = x.iter().sum::<f64>() / len as f64;
     let sst: f64 = x.iter().map(|v| (v - mean).powi(2)).sum();
@@ -291,6 +319,8 @@ pub fn fit(points: &[(f64, f64)], level: f64) -> Result<PlateauFit, PlateauError
         points: len,
         on_ramp,
         on_flat,
+        ramp_levels,
+        flat_levels,
         knee_on_level,
         df,
         sse: c.sse,

@@ -16,10 +16,12 @@
 //! (`smoeding/usl`, CRAN 3.0.3) calls them α, β, γ; its `summary` is the
 //! reference for how the fit's uncertainty is reported here: coefficient
 //! standard errors from the Jacobian at the optimum, s²·(JᵀJ)⁻¹, and the
-//! residual standard error on n − 3 degrees of freedom. Unlike R's
+//! residual standard error on n − 3 degrees of freedom, n counting every
+//! observation (an N run several times counts each run). Unlike R's
 //! `confint` (a one-sided `qt(level, n−1)`), the intervals here are
 //! two-sided with Student's t on n − 3 degrees of freedom.
 
+use super::levels::distinct_levels;
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
 use nalgebra::{DMatrix, DVector, Dyn, Owned};
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -221,10 +223,14 @@ pub struct Fit {
     pub kappa: Estimate,
     /// λ with its uncertainty.
     pub lambda: Estimate,
-    /// Number of measured points, n.
+    /// Number of measured points (observations), n: a load run several
+    /// times counts each run.
     pub points: usize,
-    /// Residual degrees of freedom, n − 3 (three coefficients are always
-    /// counted, as R does).
+    /// Distinct N among the points (≥ 3; equal to `points` when no N
+    /// repeats).
+    pub levels: usize,
+    /// Residual degrees of freedom, n − 3 over observations (three
+    /// coefficients are always counted, as R does).
     pub df: usize,
     /// Sum of squared residuals, in X's unit squared.
     pub sse: f64,
@@ -290,18 +296,18 @@ fn gradient(m: &Usl, n: f64) -> [f64; 3] {
 /// name the point by its 0-based index in the input slice.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FitError {
-    /// Three coefficients need at least three points.
-    #[error("{0} point(s): the USL has 3 coefficients, so at least 3 load levels are needed")]
-    TooFewPoints(usize),
+    /// Three coefficients need at least three distinct N: repeated runs
+    /// at one N pin down X there, not the curve's shape.
+    #[error(
+        "{points} point(s) at {levels} distinct N: the USL has 3 coefficients, so at least 3 distinct load levels are needed (repeated runs at one N count once)"
+    )]
+    TooFewLevels { points: usize, levels: usize },
     /// N must be finite, > 0 and at most [`MAX_CONCURRENCY`].
     #[error("point {index}: N = {value} must be a number greater than 0 and at most 1e9")]
     BadConcurrency { index: usize, value: f64 },
     /// X must be finite and > 0.
     #[error("point {index}: X = {value} must be a number greater than 0")]
     BadThroughput { index: usize, value: f64 },
-    /// The same N twice (average repeated runs before fitting).
-    #[error("point {index}: N = {value} appears twice")]
-    DuplicateConcurrency { index: usize, value: f64 },
     /// The confidence level is not in (0, 1).
     #[error("confidence level {0} must be between 0 and 1")]
     BadLevel(f64),
@@ -310,8 +316,15 @@ pub enum FitError {
     NoConvergence,
 }
 
-/// Checks the points as [`fit`] needs them.
-pub fn validate(points: &[(f64, f64)]) -> Result<(), FitError> {
+/// Checks the points as [`fit`] needs them and returns how many
+/// distinct N they hold. A repeated N is measured data like any other
+/// (several runs at one load, Gunther's multivalued data, GCaP ch. 5-6):
+/// every observation is fitted.
+///
+/// # Errors
+/// [`FitError::BadConcurrency`], [`FitError::BadThroughput`] for the
+/// first bad point; [`FitError::TooFewLevels`] below 3 distinct N.
+pub fn validate(points: &[(f64, f64)]) -> Result<usize, FitError> {
     for (index, &(n, x)) in points.iter().enumerate() {
         if !(n.is_finite() && n > 0.0 && n <= MAX_CONCURRENCY) {
             return Err(FitError::BadConcurrency { index, value: n });
@@ -320,21 +333,14 @@ pub fn validate(points: &[(f64, f64)]) -> Result<(), FitError> {
             return Err(FitError::BadThroughput { index, value: x });
         }
     }
-    // Duplicates by sorting a copy: a search per point was quadratic.
-    let mut order: Vec<usize> = (0..points.len()).collect();
-    order.sort_by(|&a, &b| points[a].0.total_cmp(&points[b].0).then(a.cmp(&b)));
-    for w in order.windows(2) {
-        if points[w[0]].0 == points[w[1]].0 {
-            return Err(FitError::DuplicateConcurrency {
-                index: w[1],
-                value: points[w[1]].0,
-            });
-        }
+    let levels = distinct_levels(points.iter().map(|p| p.0));
+    if levels < 3 {
+        return Err(FitError::TooFewLevels {
+            points: points.len(),
+            levels,
+        });
     }
-    if points.len() < 3 {
-        return Err(FitError::TooFewPoints(points.len()));
-    }
-    Ok(())
+    Ok(levels)
 }
 
 /// Which of σ, κ, λ the solver moves; a fixed σ or κ sits on its bound 0.
@@ -414,13 +420,22 @@ fn starts(n: &[f64], x: &[f64]) -> Vec<[f64; 3]> {
 
 /// Gunther's linearisation (GCaP ch. 5): with λ fixed, λN/X − 1 =
 /// σ(N−1) + κN(N−1) is linear in σ and κ; solve it by least squares
-/// through the origin, then clamp into the bounds. λ is the X/N of the
-/// smallest N (the single-user rate when N = 1 was measured), else λ0.
+/// through the origin, then clamp into the bounds. λ is X(1), the
+/// single-user rate, when N = 1 was measured: the mean of every
+/// observation at N = 1 when it was run several times (Gunther's
+/// normalisation of multivalued data); else λ0. Only a start: the fit
+/// then moves λ with σ and κ.
 fn linearised(n: &[f64], x: &[f64], lambda0: f64) -> [f64; 3] {
-    let i0 = (0..n.len())
-        .min_by(|&a, &b| n[a].total_cmp(&n[b]))
-        .unwrap_or(0);
-    let lambda = if n[i0] == 1.0 { x[i0] } else { lambda0 };
+    let (sum1, count1) = n
+        .iter()
+        .zip(x)
+        .filter(|(n, _)| **n == 1.0)
+        .fold((0.0, 0usize), |(s, c), (_, x)| (s + x, c + 1));
+    let lambda = if count1 > 0 {
+        sum1 / count1 as f64
+    } else {
+        lambda0
+    };
     let (mut aa, mut ab, mut bb, mut ay, mut by) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for (&n, &x) in n.iter().zip(x) {
         let a = n - 1.0;
@@ -447,6 +462,13 @@ fn linearised(n: &[f64], x: &[f64], lambda0: f64) -> [f64; 3] {
 /// and κ ≥ 0, all three coefficients free (fixing λ = X(1), as the old R
 /// package did, gives a different and worse answer: capacity.md A1).
 ///
+/// An N may repeat (several runs at one load): like the `usl` R package's
+/// `nls` over every row, and Gunther's multivalued data (GCaP ch. 5-6),
+/// each observation is a residual of its own, so the degrees of freedom
+/// are observations − 3, while at least 3 *distinct* N are needed to
+/// tell three coefficients apart. Duplicating every point leaves σ, κ, λ
+/// exactly as they were (the sum of squares only doubles).
+///
 /// Method: Levenberg–Marquardt (the `levenberg-marquardt` crate, a port
 /// of MINPACK's `lmder`) with the analytic Jacobian. The bounds are
 /// enforced by active sets: the unconstrained fit is kept when σ and κ
@@ -457,13 +479,13 @@ fn linearised(n: &[f64], x: &[f64], lambda0: f64) -> [f64; 3] {
 /// `level` is the two-sided confidence of the intervals (0.95 for 95 %).
 ///
 /// # Errors
-/// [`FitError`] for fewer than 3 points, N or X not finite and > 0, a
-/// repeated N, or a level outside (0, 1).
+/// [`FitError`] for fewer than 3 distinct N, N or X not finite and > 0,
+/// or a level outside (0, 1).
 pub fn fit(points: &[(f64, f64)], level: f64) -> Result<Fit, FitError> {
     if !(level > 0.0 && level < 1.0) {
         return Err(FitError::BadLevel(level));
     }
-    validate(points)?;
+    let levels = validate(points)?;
     let n: Vec<f64> = points.iter().map(|p| p.0).collect();
     let x: Vec<f64> = points.iter().map(|p| p.1).collect();
     let solver = LevenbergMarquardt::new()
@@ -518,11 +540,11 @@ pub fn fit(points: &[(f64, f64)], level: f64) -> Result<Fit, FitError> {
             p.full[j] = 0.0;
         }
     }
-    Ok(statistics(&p, sse, level))
+    Ok(statistics(&p, sse, level, levels))
 }
 
 /// R's `summary.nls` numbers at the optimum.
-fn statistics(p: &Problem, sse: f64, level: f64) -> Fit {
+fn statistics(p: &Problem, sse: f64, level: f64, levels: usize) -> Fit {
     let model = p.model();
     let count = p.n.len();
     let df = count - 3;
@@ -579,6 +601,7 @@ fn statistics(p: &Problem, sse: f64, level: f64) -> Fit {
         kappa: estimate(1),
         lambda: estimate(2),
         points: count,
+        levels,
         df,
         sse,
         residual_std_error: s2.map(f64::sqrt),

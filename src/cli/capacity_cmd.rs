@@ -24,7 +24,9 @@ Each INPUT is one of:
   a run's results folder: one point, N = its plan's users, X = its steady
     rate per second, R = its all-transactions mean (partial runs are left
     out with a warning).
-Inputs mix; no N may repeat. A results folder's X counts transactions; where
+Inputs mix, and an N may repeat (several runs at one load): every run is a
+point of the fit, and at least 3 distinct N are needed. A results folder's X
+counts transactions; where
 an iteration makes several, X is divided by them (from the plan.toml) so that
 it counts iterations, the unit a think time belongs to.
 

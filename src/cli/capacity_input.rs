@@ -20,7 +20,8 @@ pub struct Point {
     pub per_iteration: Option<f64>,
 }
 
-/// Every input read: the points sorted by N, what was left out and why.
+/// Every input read: the points sorted by N (an N run several times a
+/// point per run), what was left out and why.
 #[derive(Debug, Clone)]
 pub struct Inputs {
     pub points: Vec<Measured>,
@@ -57,7 +58,6 @@ pub fn read_inputs(paths: &[PathBuf], csv_per_iteration: Option<f64>) -> Result<
     let mut all: Vec<Point> = Vec::new();
     let mut warnings = Vec::new();
     let mut per_second = true;
-    let mut seen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
     let mut csvs: Vec<String> = Vec::new();
     for path in paths {
         let points = if path.is_dir() {
@@ -68,21 +68,16 @@ pub fn read_inputs(paths: &[PathBuf], csv_per_iteration: Option<f64>) -> Result<
             let text = read_csv_bytes(path)?;
             read_csv(&text, &path.display().to_string())?
         };
+        // An N may repeat, within an input or across them: several runs
+        // at one load are each a point of the fit (Gunther's multivalued
+        // data), not one to refuse or to average away.
         for p in points {
-            // -0.0 and 0.0 never get here (N > 0), so the bits are the value.
-            if let Some(&i) = seen.get(&p.m.n.to_bits()) {
-                return Err(format!(
-                    "{}: N = {} already given by {}: average repeated runs into one point",
-                    p.origin, p.m.n, all[i].origin
-                ));
-            }
             if all.len() == MAX_POINTS {
                 return Err(format!(
                     "{}: more than {MAX_POINTS} points: pace fits at most {MAX_POINTS} load levels",
                     p.origin
                 ));
             }
-            seen.insert(p.m.n.to_bits(), all.len());
             all.push(p);
         }
     }
@@ -91,14 +86,16 @@ pub fn read_inputs(paths: &[PathBuf], csv_per_iteration: Option<f64>) -> Result<
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    if all.len() < 3 {
+    let levels = crate::capacity::levels::distinct_levels(all.iter().map(|p| p.m.n));
+    if levels < 3 {
         return Err(format!(
-            "{source}: {} point(s): the USL has 3 coefficients, so at least 3 load levels are needed",
+            "{source}: {} point(s) at {levels} distinct N: the USL has 3 coefficients, so at least 3 distinct load levels are needed (repeated runs at one N count once)",
             all.len()
         ));
     }
     let unit = one_unit(&mut all, csv_per_iteration, &csvs)?;
     let mut points: Vec<Measured> = all.into_iter().map(|p| p.m).collect();
+    // Stable: the runs at one N keep the order they were given in.
     points.sort_by(|a, b| a.n.total_cmp(&b.n));
     Ok(Inputs {
         points,
@@ -617,8 +614,9 @@ fn mix_per_iteration(
 }
 
 /// Parses `N,X[,R]` rows. A first row whose first cell is not a number is
-/// a header; blank lines and lines starting with `#` are skipped. Every
-/// refusal names `name` and the line.
+/// a header; blank lines and lines starting with `#` are skipped; an N
+/// may repeat (several runs at one load). Every refusal names `name` and
+/// the line.
 fn read_csv(bytes: &[u8], name: &str) -> Result<Vec<Point>, String> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -627,9 +625,6 @@ fn read_csv(bytes: &[u8], name: &str) -> Result<Vec<Point>, String> {
         .comment(Some(b'#'))
         .from_reader(bytes);
     let mut out: Vec<(Measured, u64)> = Vec::new();
-    // Duplicates by a hash of N: a linear search per row made a million
-    // rows take minutes.
-    let mut lines: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
     let mut first = true;
     for rec in rdr.records() {
         let rec = rec.map_err(|e| {
@@ -694,12 +689,6 @@ fn read_csv(bytes: &[u8], name: &str) -> Result<Vec<Point>, String> {
         {
             return Err(format!("{at}: R = {r} must not be negative"));
         }
-        if let Some(l0) = lines.get(&n.to_bits()) {
-            return Err(format!(
-                "{at}: N = {n} already given on line {l0}: average repeated runs into one point"
-            ));
-        }
-        lines.insert(n.to_bits(), line);
         out.push((Measured { n, x, r }, line));
     }
     Ok(out
@@ -730,12 +719,25 @@ mod tests {
     fn refusals_name_the_line() {
         let e = read_csv(b"1,10\n2,abc\n3,30\n", "f.csv").unwrap_err();
         assert_eq!(e, "f.csv line 2: 'abc' in column X is not a number");
-        let e = read_csv(b"1,10\n2,20\n1,30\n", "f.csv").unwrap_err();
-        assert!(
-            e.starts_with("f.csv line 3: N = 1 already given on line 1"),
-            "{e}"
-        );
         let e = read_csv(b"1,10\n0,20\n3,30\n", "f.csv").unwrap_err();
         assert!(e.starts_with("f.csv line 2: N = 0"), "{e}");
+    }
+
+    #[test]
+    fn a_repeated_n_is_a_point_per_row() {
+        let p = read_csv(b"1,10\n2,20\n1,11\n2,19\n", "f.csv").unwrap();
+        let got: Vec<(f64, f64, &str)> = p
+            .iter()
+            .map(|p| (p.m.n, p.m.x, p.origin.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1.0, 10.0, "f.csv line 1"),
+                (2.0, 20.0, "f.csv line 2"),
+                (1.0, 11.0, "f.csv line 3"),
+                (2.0, 19.0, "f.csv line 4"),
+            ]
+        );
     }
 }

@@ -10,6 +10,7 @@ use crate::capacity::bounds::Demands;
 use crate::capacity::choice::{self, Choice, Chosen};
 use crate::capacity::findings::{self, Finding};
 use crate::capacity::knee::{DEFAULT_SENSITIVITY, kneedle};
+use crate::capacity::levels::{LevelMean, level_means};
 use crate::capacity::plateau::PlateauFit;
 use crate::capacity::usl::{Fit, RECOMMENDED_POINTS};
 use crate::units::round_sig;
@@ -19,7 +20,8 @@ mod rows;
 pub use json::capacity_json;
 pub use rows::{capacity_rows, capacity_table};
 
-/// One measured load level.
+/// One measured point: a load level, or one run of a level that was run
+/// several times (then several share its N).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Measured {
     /// Concurrency N (> 0).
@@ -157,7 +159,8 @@ pub struct Prediction {
 pub struct CapacityReport {
     /// Where the points came from (printed as is).
     pub source: String,
-    /// The measured points, sorted by N.
+    /// The measured points, sorted by N; an N run several times is a
+    /// point per run, all fitted.
     pub measured: Vec<Measured>,
     /// The USL fit.
     pub fit: Fit,
@@ -167,8 +170,10 @@ pub struct CapacityReport {
     pub plateau_why: Option<String>,
     /// Which model the report leads with, and why.
     pub choice: Choice,
-    /// The Kneedle knee of the measured X(N), as (N, X).
-    pub knee: Option<(f64, f64)>,
+    /// The Kneedle knee of the measured X(N): its level's N, the mean X
+    /// there and how many observations that mean is over (Kneedle reads
+    /// one X per N, so a level run several times gives its mean).
+    pub knee: Option<LevelMean>,
     /// The questions asked.
     pub questions: Questions,
     /// Caveats about the data or the fit.
@@ -198,19 +203,29 @@ impl CapacityReport {
         let n: Vec<f64> = measured.iter().map(|m| m.n).collect();
         let x: Vec<f64> = measured.iter().map(|m| m.x).collect();
         let points: Vec<(f64, f64)> = n.iter().copied().zip(x.iter().copied()).collect();
-        let knee = kneedle(&n, &x, DEFAULT_SENSITIVITY)
+        let levels = level_means(&points);
+        let level_n: Vec<f64> = levels.iter().map(|l| l.n).collect();
+        let level_x: Vec<f64> = levels.iter().map(|l| l.x).collect();
+        let knee = kneedle(&level_n, &level_x, DEFAULT_SENSITIVITY)
             .ok()
             .flatten()
-            .map(|i| (n[i], x[i]));
+            .map(|i| levels[i]);
         let plateau_why = crate::capacity::plateau::fit(&points, fit.level)
             .err()
             .map(|e| e.to_string());
         let (plateau, choice) = choice::compare(&points, &fit);
         let mut warnings = Vec::new();
-        if measured.len() < RECOMMENDED_POINTS {
+        // Six distinct loads, however often each was run: repeated runs
+        // narrow X at a load, not the curve between loads.
+        if levels.len() < RECOMMENDED_POINTS {
+            let runs = if measured.len() > levels.len() {
+                format!(" ({} runs)", measured.len())
+            } else {
+                String::new()
+            };
             warnings.push(format!(
-                "only {} load levels: fit to at least {RECOMMENDED_POINTS} (codahale/usl, the usl R package); the numbers are fragile and the choice of model is weak",
-                measured.len()
+                "only {} load levels{runs}: fit to at least {RECOMMENDED_POINTS} distinct N (codahale/usl, the usl R package); the numbers are fragile and the choice of model is weak",
+                levels.len()
             ));
         }
         let n_max = n.last().copied().unwrap_or(0.0);

@@ -228,3 +228,34 @@ fn too_few_flat_levels_keep_the_usl() {
     assert_eq!(c.chosen, Chosen::Usl, "{:?}", c.why);
     let _ = plateau::fit(&pts, 0.95).unwrap();
 }
+
+/// Runs repeated at one load count once as a level: the worker pool
+/// measured at 1, 2, 3 users and three times at 6 has its flat at one
+/// load only, so the plateau is not reported (a ceiling from a single
+/// load is that load's value, however often it was run); the same data
+/// with every level run twice still choose the plateau, with the knee
+/// and bound of the single data.
+#[test]
+fn a_flat_is_counted_in_distinct_levels() {
+    let one_flat = plateau_curve(25.0, 100.0, &[1.0, 2.0, 3.0, 6.0, 6.0, 6.0]);
+    let u = usl::fit(&one_flat, 0.95).unwrap();
+    let (p, c) = compare(&one_flat, &u);
+    let p = p.unwrap();
+    assert_eq!((p.on_flat, p.flat_levels), (3, 1));
+    assert_eq!(c.chosen, Chosen::Usl, "{:?}", c.why);
+    assert!(
+        c.why.iter().any(|w| w.contains("rests on 1 level(s)")),
+        "{:?}",
+        c.why
+    );
+
+    let once = plateau_curve(25.0, 100.0, &[1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0]);
+    let twice: Vec<(f64, f64)> = once.iter().chain(once.iter()).copied().collect();
+    let u = usl::fit(&twice, 0.95).unwrap();
+    let (p, c) = compare(&twice, &u);
+    assert_eq!(c.chosen, Chosen::Plateau, "{:?}", c.why);
+    let p = p.unwrap();
+    close(p.model.knee(), 4.0, 1e-9);
+    close(p.model.ceiling, 100.0, 1e-9);
+    assert_eq!((p.flat_levels, p.on_flat), (5, 10));
+}

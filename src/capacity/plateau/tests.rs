@@ -123,7 +123,56 @@ fn no_ceiling_or_no_rise_is_said() {
     assert_eq!(fit(&flat, 0.95), Err(PlateauError::NoRamp));
     assert!(matches!(
         fit(&[(1.0, 1.0), (2.0, 2.0)], 0.95),
-        Err(PlateauError::Points(FitError::TooFewPoints(2)))
+        Err(PlateauError::Points(FitError::TooFewLevels {
+            points: 2,
+            levels: 2
+        }))
+    ));
+}
+
+/// The hand-worked noisy fit with every level run twice, the same X each
+/// time: the least squares are the same (the SSE doubles), and each
+/// level counts its two observations in the sums but once as a level.
+/// Standard errors: s² = 2·SSE/(12−2) against SSE/4, and ΣN² and m
+/// double, so se scales by √((2/10)/(1/4)/2) = √(2/5) = 0.632456.
+#[test]
+fn every_level_run_twice_gives_the_same_fit() {
+    let once = [
+        (1.0, 10.0),
+        (2.0, 20.5),
+        (3.0, 29.5),
+        (6.0, 40.5),
+        (9.0, 39.5),
+        (12.0, 40.0),
+    ];
+    let twice: Vec<(f64, f64)> = once.iter().chain(once.iter()).copied().collect();
+    let a = fit(&once, 0.95).unwrap();
+    let b = fit(&twice, 0.95).unwrap();
+    close(b.model.slope, a.model.slope, 1e-12);
+    close(b.model.ceiling, a.model.ceiling, 1e-12);
+    close(b.sse, 2.0 * a.sse, 1e-12);
+    assert_eq!((b.points, b.df), (12, 10));
+    assert_eq!((b.on_ramp, b.on_flat), (6, 6));
+    assert_eq!((b.ramp_levels, b.flat_levels), (3, 3));
+    assert_eq!((a.ramp_levels, a.flat_levels), (3, 3));
+    let ratio = (2.0f64 / 5.0).sqrt();
+    close(
+        b.slope.std_error.unwrap() / a.slope.std_error.unwrap(),
+        ratio,
+        1e-12,
+    );
+    close(
+        b.ceiling.std_error.unwrap() / a.ceiling.std_error.unwrap(),
+        ratio,
+        1e-12,
+    );
+    // Two distinct N, however many runs, are refused.
+    assert!(matches!(
+        fit(&[(1.0, 10.0), (1.0, 11.0), (4.0, 40.0), (4.0, 39.0)], 0.95),
+        Err(PlateauError::Points(FitError::TooFewLevels {
+            points: 4,
+            levels: 2
+        }))
     ));
 }
 

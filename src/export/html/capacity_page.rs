@@ -57,7 +57,9 @@ pub fn capacity_section(p: &CapacityPage) -> anyhow::Result<Markup> {
         section #capacity {
             h2 { "Capacity: " (lead) }
             p.note {
-                "Two models fitted by least squares to " (rep.measured.len()) " measured levels from " (rep.source) ": "
+                "Two models fitted by least squares to " (rep.fit.levels) " measured levels"
+                @if rep.fit.points > rep.fit.levels { " (" (rep.fit.points) " observations: every run at a repeated N is fitted)" }
+                " from " (rep.source) ": "
                 "the Universal Scalability Law X(N) = λN / (1 + σ(N−1) + κN(N−1)) (Gunther, Guerrilla Capacity Planning, 2007, eq. 4.31), "
                 "and the plateau X(N) = min(N/(D+Z), 1/Dmax) of a hard ceiling (asymptotic bounds, Jain §33.6). "
                 "The first row says which the data support and why (BIC, and a runs test on the residuals); X counts " (rep.unit.label) "."

@@ -86,6 +86,16 @@ fn push(rows: &mut Rows, a: &str, b: String, c: String) {
     rows.push([a.to_string(), b, c]);
 }
 
+/// "3 level(s)", or "3 level(s), 9 observations" when an N was run
+/// several times.
+fn levels(levels: usize, observations: usize) -> String {
+    if observations > levels {
+        format!("{levels} level(s), {observations} observations")
+    } else {
+        format!("{levels} level(s)")
+    }
+}
+
 /// The plateau's rows, when it is the chosen model.
 fn plateau_rows(rep: &CapacityReport, rows: &mut Rows) {
     let Some(p) = rep.chosen_plateau() else {
@@ -113,8 +123,8 @@ fn plateau_rows(rep: &CapacityReport, rows: &mut Rows) {
         "asymptotic bound X_max",
         unit.show(p.model.ceiling),
         format!(
-            "1/D_max: the flat, from {} level(s); {}",
-            p.on_flat,
+            "1/D_max: the flat, from {}; {}",
+            levels(p.flat_levels, p.on_flat),
             interval(&p.ceiling, level)
         ),
     );
@@ -123,8 +133,8 @@ fn plateau_rows(rep: &CapacityReport, rows: &mut Rows) {
         "one user's X",
         unit.show(p.model.slope),
         format!(
-            "1/(D+Z): the rise, from {} level(s); {}",
-            p.on_ramp,
+            "1/(D+Z): the rise, from {}; {}",
+            levels(p.ramp_levels, p.on_ramp),
             interval(&p.slope, level)
         ),
     );
@@ -344,11 +354,20 @@ pub fn capacity_rows(rep: &CapacityReport) -> Vec<[String; 3]> {
         rep.measured.first().map_or(0.0, |p| p.n),
         rep.measured.last().map_or(0.0, |p| p.n),
     );
+    let f = &rep.fit;
+    let runs = if f.points > f.levels {
+        format!(
+            "; {} observations, an N run several times giving one each (all fitted: degrees of freedom count observations)",
+            f.points
+        )
+    } else {
+        String::new()
+    };
     push(
         &mut rows,
         "load levels",
-        rep.fit.points.to_string(),
-        format!("N from {} to {} in {}", r6(lo), r6(hi), rep.source),
+        f.levels.to_string(),
+        format!("N from {} to {} in {}{runs}", r6(lo), r6(hi), rep.source),
     );
     push(
         &mut rows,
@@ -371,9 +390,18 @@ pub fn capacity_rows(rep: &CapacityReport) -> Vec<[String; 3]> {
         &mut rows,
         "knee of the measured X(N)",
         rep.knee
-            .map_or("none".into(), |(n, _)| format!("N = {}", r6(n))),
+            .map_or("none".into(), |k| format!("N = {}", r6(k.n))),
         match rep.knee {
-            Some((_, x)) => format!("X = {}; Kneedle, offline, S = 1", r6(x)),
+            Some(k) if k.count > 1 => format!(
+                "X = {}, the mean of its {} observations; Kneedle, offline, S = 1, on each level's mean X",
+                r6(k.x),
+                k.count
+            ),
+            Some(k) if rep.fit.points > rep.fit.levels => format!(
+                "X = {}; Kneedle, offline, S = 1, on each level's mean X",
+                r6(k.x)
+            ),
+            Some(k) => format!("X = {}; Kneedle, offline, S = 1", r6(k.x)),
             None => "Kneedle, offline, S = 1: no knee".into(),
         },
     );
