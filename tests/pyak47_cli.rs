@@ -77,7 +77,7 @@ fn new_makes_a_pyak47_shaped_project_and_refuses_a_second_time() {
     );
     assert_eq!(
         (p.run.ramp_up(), p.run.duration.0, p.run.ts_interval.0),
-        (4.0, 30.0, 5.0)
+        (4.0, 30.0, 1.0)
     );
     assert_eq!(p.target.tps(), Some(4.0));
     assert_eq!(p.target.transactions_per_iteration, Some(1));

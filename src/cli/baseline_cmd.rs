@@ -92,7 +92,7 @@ fn count(s: &str) -> Result<u64, String> {
 fn whole(s: &str) -> Result<u64, String> {
     s.trim()
         .parse()
-        .map_err(|_| format!("'{s}' is not a whole number >= 0"))
+        .map_err(|_| format!("{} is not a whole number >= 0", crate::visible::quoted(s)))
 }
 fn positive_duration(s: &str) -> Result<f64, String> {
     units::parse_positive_duration(s)
@@ -148,14 +148,12 @@ pub fn run(a: BaselineArgs) -> i32 {
         }
     };
     let env = |k: &str| std::env::var(k).ok();
-    for line in super::run_cmd::run_overrides::unused_vars(&overrides, &plan, &text)
-        .into_iter()
-        .chain(super::run_cmd::run_overrides::defaults_used(
-            &overrides, &plan, &text, &file, &env,
-        ))
-    {
+    for line in super::run_cmd::run_overrides::unused_vars(&overrides, &plan, &text) {
         errln!("{line}");
     }
+    // Said once the plan is accepted: an error stays the one line.
+    let defaults =
+        super::run_cmd::run_overrides::defaults_used(&overrides, &plan, &text, &file, &env);
     let user_vars: Vec<(String, String)> = overrides.var.into_iter().collect();
     let probe = RunConfig {
         shard: None,
@@ -183,6 +181,9 @@ pub fn run(a: BaselineArgs) -> i32 {
             e => errln!("error: {}: {e}", file.display()),
         }
         return exit::BAD_INPUT;
+    }
+    for line in &defaults {
+        errln!("{line}");
     }
     // The claim is held until the baseline is written (results::claim).
     let (dir, _claim) = match make_dir(&a, &plan, &plan_dir) {

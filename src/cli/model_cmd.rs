@@ -158,7 +158,8 @@ fn utilizations(s: &str) -> Result<List, String> {
         if u >= 1.0 {
             // A saturated centre's demand cannot be read from U/X.
             return Err(format!(
-                "'{t}' must be below 100% (a saturated centre tells nothing about its demand)"
+                "{} must be below 100% (a saturated centre tells nothing about its demand)",
+                crate::visible::quoted(t)
             ));
         }
         Ok(u)
@@ -187,14 +188,25 @@ fn users_range(s: &str) -> Result<(u64, u64), String> {
         None => (s, s),
     };
     let num = |t: &str| {
-        units::parse_count(t).map_err(|e| format!("'{s}': {e} (use N or A..B, e.g. 1..50)"))
+        units::parse_count(t).map_err(|e| {
+            format!(
+                "{}: {e} (use N or A..B, e.g. 1..50)",
+                crate::visible::quoted(s)
+            )
+        })
     };
     let (a, b) = (num(a)?, num(b)?);
     if a > b {
-        return Err(format!("'{s}' is empty: the start must not exceed the end"));
+        return Err(format!(
+            "{} is empty: the start must not exceed the end",
+            crate::visible::quoted(s)
+        ));
     }
     if b > MAX_USERS {
-        return Err(format!("'{s}' is too large: at most {MAX_USERS} users"));
+        return Err(format!(
+            "{} is too large: at most {MAX_USERS} users",
+            crate::visible::quoted(s)
+        ));
     }
     Ok((a, b))
 }

@@ -124,7 +124,7 @@ fn count(s: &str) -> Result<u64, String> {
 }
 fn count_u32(s: &str) -> Result<u32, String> {
     let v = units::parse_count(s)?;
-    u32::try_from(v).map_err(|_| format!("'{s}' is too large"))
+    u32::try_from(v).map_err(|_| format!("{} is too large", crate::visible::quoted(s)))
 }
 fn ramp_up(s: &str) -> Result<RampUp, String> {
     RampUp::parse(s)

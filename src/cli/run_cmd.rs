@@ -308,9 +308,8 @@ pub fn run(a: RunArgs) -> i32 {
     for line in run_overrides::unused_vars(&overrides, &plan, &text) {
         errln!("{line}");
     }
-    for line in run_overrides::defaults_used(&overrides, &plan, &text, &file, &env) {
-        errln!("{line}");
-    }
+    // Said once the plan is accepted: an error stays the one line.
+    let defaults = run_overrides::defaults_used(&overrides, &plan, &text, &file, &env);
     // What the file alone gives, to tell the overrides' findings from it.
     let written_fit = plan.fit();
     let plan = match overrides.apply(&plan) {
@@ -403,6 +402,9 @@ pub fn run(a: RunArgs) -> i32 {
         };
         errln!("error: {key}: {e}");
         return exit::BAD_INPUT;
+    }
+    for line in &defaults {
+        errln!("{line}");
     }
     if a.check {
         match plan

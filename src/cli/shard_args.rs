@@ -30,7 +30,8 @@ pub fn shard(
         .map(|n| match n.trim().parse::<u32>() {
             Ok(n) if n >= 1 => Ok(n),
             _ => Err(format!(
-                "--shards: '{n}' is not a number of shards (a whole number, at least 1)"
+                "--shards: {} is not a number of shards (a whole number, at least 1)",
+                crate::visible::quoted(n)
             )),
         })
         .transpose()?;
@@ -53,8 +54,8 @@ pub fn shard(
             })?;
             let i: u32 = raw.trim().parse().map_err(|_| {
                 format!(
-                    "{INDEX_VAR}: '{}' is not a shard index (0-based: 0..{})",
-                    raw.escape_debug(),
+                    "{INDEX_VAR}: {} is not a shard index (0-based: 0..{})",
+                    crate::visible::quoted(&raw),
                     n - 1
                 )
             })?;

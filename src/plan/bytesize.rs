@@ -31,7 +31,10 @@ pub fn parse_byte_size(text: &str) -> Result<u64, String> {
         .unwrap_or(s.len());
     let (num, unit) = (&s[..split], s[split..].trim());
     if num.is_empty() {
-        return Err(format!("'{text}' is not a size ({hint})"));
+        return Err(format!(
+            "{} is not a size ({hint})",
+            crate::visible::quoted(text)
+        ));
     }
     let scale: u64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1,
@@ -41,25 +44,34 @@ pub fn parse_byte_size(text: &str) -> Result<u64, String> {
         "kb" => 1_000,
         "mb" => 1_000_000,
         "gb" => 1_000_000_000,
-        _ => return Err(format!("unknown unit '{unit}' in '{text}' ({hint})")),
+        _ => {
+            return Err(format!(
+                "unknown unit {} in {} ({hint})",
+                crate::visible::quoted(unit),
+                crate::visible::quoted(text)
+            ));
+        }
     };
     if num.bytes().all(|b| b.is_ascii_digit()) {
         return num
             .parse::<u64>()
             .ok()
             .and_then(|n| n.checked_mul(scale))
-            .ok_or_else(|| format!("'{text}' is too large"));
+            .ok_or_else(|| format!("{} is too large", crate::visible::quoted(text)));
     }
     let v: f64 = num
         .parse()
-        .map_err(|_| format!("'{text}' is not a size ({hint})"))?;
+        .map_err(|_| format!("{} is not a size ({hint})", crate::visible::quoted(text)))?;
     if scale == 1 {
-        return Err(format!("'{text}' is not a whole number of bytes"));
+        return Err(format!(
+            "{} is not a whole number of bytes",
+            crate::visible::quoted(text)
+        ));
     }
     let bytes = (v * scale as f64).round();
     // u64::MAX rounds up to 2^64 in f64: anything at or above it does not fit.
     if !bytes.is_finite() || bytes >= u64::MAX as f64 {
-        return Err(format!("'{text}' is too large"));
+        return Err(format!("{} is too large", crate::visible::quoted(text)));
     }
     Ok(bytes as u64)
 }

@@ -360,7 +360,10 @@ impl PlanFile {
                 if !s.method.chars().all(|c| c.is_ascii_alphabetic()) || s.method.is_empty() {
                     errors.push((
                         sk("method"),
-                        format!("'{}' is not an HTTP method", s.method),
+                        format!(
+                            "{} is not an HTTP method",
+                            crate::visible::quoted(&s.method)
+                        ),
                     ));
                 }
             }

@@ -196,8 +196,8 @@ impl DataSection {
             return Err((
                 "delimiter",
                 format!(
-                    "'{}' is not one ASCII character other than a quote or a line break",
-                    self.delimiter.escape_debug()
+                    "{} is not one ASCII character other than a quote or a line break",
+                    crate::visible::quoted(&self.delimiter)
                 ),
             ));
         }

@@ -104,8 +104,8 @@ impl ExtractSection {
             return Err((
                 "name",
                 format!(
-                    "'{}' is not a variable name (a letter or _, then letters, digits or _)",
-                    self.name
+                    "{} is not a variable name (a letter or _, then letters, digits or _)",
+                    crate::visible::quoted(&self.name)
                 ),
             ));
         }
@@ -134,18 +134,22 @@ impl ExtractSection {
             Some(Source::Json(p)) if !(p.is_empty() || p.starts_with('/')) => Err((
                 "json",
                 format!(
-                    "'{p}' is not a JSON pointer: it must start with '/' (e.g. \"/token\"; \"\" is the whole body)"
+                    "{} is not a JSON pointer: it must start with '/' (e.g. \"/token\"; \"\" is the whole body)",
+                    crate::visible::quoted(p)
                 ),
             )),
             Some(Source::JsonPath(p)) => {
                 serde_json_path::JsonPath::parse(p)
                     .map(|_| ())
                     .map_err(|e| {
-                        let p = crate::visible::one_line(p);
                         let e = e.to_string();
                         (
                             "jsonpath",
-                            format!("'{p}' is not a JSONPath: {}", crate::visible::one_line(&e)),
+                            format!(
+                                "{} is not a JSONPath: {}",
+                                crate::visible::quoted(p),
+                                crate::visible::one_line(&e)
+                            ),
                         )
                     })
             }
@@ -162,7 +166,7 @@ impl ExtractSection {
             {
                 Err((
                     "header",
-                    format!("'{}' is not a header name", crate::visible::one_line(h)),
+                    format!("{} is not a header name", crate::visible::quoted(h)),
                 ))
             }
             _ => Ok(()),
@@ -187,7 +191,10 @@ fn regex_error(pattern: &str, e: &regex::Error) -> String {
             .collect::<Vec<_>>()
             .join(" "),
     };
-    format!("not a regular expression: {why} (at '{pattern}')")
+    format!(
+        "not a regular expression: {why} (at {})",
+        crate::visible::quoted(pattern)
+    )
 }
 
 fn key_static(k: &str) -> &'static str {

@@ -30,8 +30,8 @@ impl Fraction {
         let v = units::parse_percentage(text)?;
         let exact = Ratio::parse(text).ok_or_else(|| {
             format!(
-                "'{}' has more decimals than pace compares exactly (at most 18 after the point)",
-                text.trim()
+                "{} has more decimals than pace compares exactly (at most 18 after the point)",
+                crate::visible::quoted(text.trim())
             )
         })?;
         Ok(Fraction(v, exact))

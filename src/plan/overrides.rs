@@ -70,13 +70,14 @@ fn err(flag: &str, message: impl Into<String>) -> OverrideError {
 pub fn parse_var(s: &str) -> Result<(String, String), String> {
     let (name, value) = s
         .split_once('=')
-        .ok_or_else(|| format!("'{s}' must be NAME=VALUE"))?;
+        .ok_or_else(|| format!("{} must be NAME=VALUE", crate::visible::quoted(s)))?;
     let ok = !name.is_empty()
         && !name.starts_with(|c: char| c.is_ascii_digit())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !ok {
         return Err(format!(
-            "'{name}' is not a variable name: letters, digits and _, not starting with a digit"
+            "{} is not a variable name: letters, digits and _, not starting with a digit",
+            crate::visible::quoted(name)
         ));
     }
     Ok((name.to_string(), value.to_string()))
@@ -191,7 +192,10 @@ fn set_users(p: &mut PlanFile, text: &str) -> Result<(), OverrideError> {
             Ok(n) if n >= 1 => Ok(n),
             _ => Err(err(
                 flag,
-                format!("'{s}' must be a whole number of users, at least 1"),
+                format!(
+                    "{} must be a whole number of users, at least 1",
+                    crate::visible::quoted(s)
+                ),
             )),
         }
     };
@@ -224,7 +228,10 @@ fn set_users(p: &mut PlanFile, text: &str) -> Result<(), OverrideError> {
         let (name, k) = part.split_once('=').ok_or_else(|| {
             err(
                 flag,
-                format!("'{part}': give a total (5) or NAME=K for each group named"),
+                format!(
+                    "{}: give a total (5) or NAME=K for each group named",
+                    crate::visible::quoted(part)
+                ),
             )
         })?;
         let name = name.trim();
@@ -289,7 +296,10 @@ fn scale_rate(p: &mut PlanFile, text: &str) -> Result<(), OverrideError> {
     let flag = "--rate";
     let new = units::parse_rate(text).map_err(|e| err(flag, e))?;
     if !(new > 0.0 && new.is_finite()) {
-        return Err(err(flag, format!("'{text}' must be a rate above 0")));
+        return Err(err(
+            flag,
+            format!("{} must be a rate above 0", crate::visible::quoted(text)),
+        ));
     }
     let Some(old) = p.target.tps() else {
         return Err(err(

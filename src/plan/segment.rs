@@ -111,8 +111,8 @@ impl SegmentSequence {
             .map(|b| {
                 Ratio::parse(b).ok_or_else(|| {
                     format!(
-                        "'{}' is not a fraction (3/4), a decimal (0.75) or a percentage (75%)",
-                        b.trim()
+                        "{} is not a fraction (3/4), a decimal (0.75) or a percentage (75%)",
+                        crate::visible::quoted(b.trim())
                     )
                 })
             })
@@ -240,16 +240,22 @@ impl Shard {
 
     /// Parses `I/N`: shard I (0-based) of N.
     pub fn parse(s: &str) -> Result<Shard, String> {
-        let (i, n) = s
-            .split_once('/')
-            .ok_or_else(|| format!("'{s}' is not I/N (shard I of N, e.g. 0/4)"))?;
-        let n: u32 = n
-            .trim()
-            .parse()
-            .map_err(|_| format!("'{s}': N must be a whole number of shards, at least 1"))?;
+        let (i, n) = s.split_once('/').ok_or_else(|| {
+            format!(
+                "{} is not I/N (shard I of N, e.g. 0/4)",
+                crate::visible::quoted(s)
+            )
+        })?;
+        let n: u32 = n.trim().parse().map_err(|_| {
+            format!(
+                "{}: N must be a whole number of shards, at least 1",
+                crate::visible::quoted(s)
+            )
+        })?;
         let i: u32 = i.trim().parse().map_err(|_| {
             format!(
-                "'{s}': I must be a whole number (the index is 0-based: 0..{})",
+                "{}: I must be a whole number (the index is 0-based: 0..{})",
+                crate::visible::quoted(s),
                 n.max(1) - 1
             )
         })?;

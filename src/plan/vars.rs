@@ -63,7 +63,7 @@ pub fn resolve(value: Option<String>, default: Option<&str>) -> Option<String> {
 
 /// The error for a `${` without its `}`.
 pub fn unclosed(text: &str) -> String {
-    format!("unclosed '${{' in '{text}'")
+    format!("unclosed '${{' in {}", crate::visible::quoted(text))
 }
 
 /// `${VAR}` and `${VAR:-default}`; an unset variable without default is an error.
