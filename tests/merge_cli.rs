@@ -216,7 +216,10 @@ fn merged_shards_hold_the_counts_of_their_sum_and_the_same_verdict() {
     assert!(html.contains("Start skew: 0.002 s"));
     // The merged histograms.hlog parses, and holds every successful sample.
     let sums =
-        pace::export::hlog::sums(&std::fs::read(out.join("histograms.hlog")).unwrap()).unwrap();
+        pace::export::hlog::sums(&std::fs::read(out.join("histograms.hlog")).unwrap(), |_| {
+            Ok(())
+        })
+        .unwrap();
     assert_eq!(
         sums["home page"].len(),
         m["timers"]["home page"]["count"].as_u64().unwrap()
@@ -376,6 +379,122 @@ fn a_run_that_is_no_shard_and_a_torn_histogram_log_are_refused() {
     assert_eq!(code, b.code, "{o}\n{e}");
     assert!(
         e.contains("warning:") && e.contains("no histograms.hlog"),
+        "{e}"
+    );
+}
+
+/// `pace merge` in an address space of 256 MiB (the fuzz target's limit):
+/// a merge that allocates what a file's header declares dies here.
+fn merge_in_256_mib(dirs: &[&Path], out: &Path) -> (i32, String) {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("pace"));
+    cmd.current_dir(out.parent().unwrap()).arg("merge");
+    cmd.args(dirs).arg("-o").arg(out);
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 256 << 20,
+                rlim_max: 256 << 20,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let o = assert_cmd::Command::from_std(cmd)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+/// Shard `dir`'s histograms.hlog with lines added after its first timer
+/// line: that line with each tag of `tags` and the histogram `raw`
+/// (base64 encoded). Returns the first added line's number.
+fn add_hlog_lines(dir: &Path, tags: &[String], raw: &[u8]) -> usize {
+    use base64::Engine as _;
+    let path = dir.join("histograms.hlog");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let at = lines.iter().position(|l| l.starts_with("Tag=")).unwrap() + 1;
+    let (head, _) = lines[at - 1].split_once(',').unwrap();
+    let rest = lines[at - 1][head.len()..]
+        .rsplit_once(',')
+        .unwrap()
+        .0
+        .to_string();
+    let enc = base64::engine::general_purpose::STANDARD.encode(raw);
+    for (k, tag) in tags.iter().enumerate() {
+        lines.insert(at + k, format!("Tag={tag}{rest},{enc}"));
+    }
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    at + 1
+}
+
+#[test]
+fn a_histogram_log_declaring_more_than_pace_writes_is_refused_in_bounded_memory() {
+    use hdrhistogram::Histogram;
+    use hdrhistogram::serialization::{Serializer, V2DeflateSerializer, V2Serializer};
+    // The fuzz case (HlogHistogramAmplification): 5 significant digits
+    // over 1..2^63, ~48 MiB of counts for ~100 bytes. Eight timers of it
+    // would be 384 MiB if they were summed.
+    let mut h = Histogram::<u64>::new_with_bounds(1, u64::MAX / 2, 5).unwrap();
+    h.record(1000).unwrap();
+    let mut foreign = Vec::new();
+    V2DeflateSerializer::new()
+        .serialize(&h, &mut foreign)
+        .unwrap();
+    // pace's precision, but a payload of 2^32 - 1 bytes declared (the
+    // decoder would allocate 4 GiB before reading it).
+    let mut h: Histogram<u64> = Histogram::new(2).unwrap();
+    h.record(1000).unwrap();
+    let mut long = Vec::new();
+    V2Serializer::new().serialize(&h, &mut long).unwrap();
+    long[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
+    let tags: Vec<String> = (0..8).map(|k| format!("x{k}")).collect();
+    for (raw, what) in [
+        (
+            &foreign,
+            "its histogram has 5 significant digits from 1 (up to ",
+        ),
+        (
+            &long,
+            "its histogram declares a payload of 4294967295 bytes",
+        ),
+    ] {
+        let (tmp, dirs) = copies();
+        let line = add_hlog_lines(&dirs[1], &tags, raw);
+        let refs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+        let out = tmp.path().join("m");
+        let (code, e) = merge_in_256_mib(&refs, &out);
+        assert_eq!(code, 2, "{e}");
+        assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+        let file = dirs[1].join("histograms.hlog");
+        assert!(
+            e.starts_with(&format!("error: {}: line {line}: {what}", file.display())),
+            "{e}"
+        );
+        assert!(!out.exists());
+    }
+    // A valid histogram of pace's precision for a timer the shard's
+    // samples do not have: refused at its line, before it is summed.
+    let mut ok = Vec::new();
+    V2DeflateSerializer::new().serialize(&h, &mut ok).unwrap();
+    let (tmp, dirs) = copies();
+    let line = add_hlog_lines(&dirs[1], &tags, &ok);
+    let refs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+    let (code, e) = merge_in_256_mib(&refs, &tmp.path().join("m"));
+    assert_eq!(code, 2, "{e}");
+    assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+    assert!(
+        e.contains(&format!(
+            "histograms.hlog: line {line}: timer 'x0' has no successful sample in samples.csv"
+        )),
         "{e}"
     );
 }

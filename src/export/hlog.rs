@@ -12,7 +12,10 @@
 //! start), its length (the time-series interval), the largest value, and
 //! the histogram, V2-deflate encoded in base64. Values are microseconds;
 //! successful samples only, bucketed by send time, at 2 significant digits
-//! (the aggregate's interval histograms, exactly).
+//! (the aggregate's interval histograms, exactly). Reading one back
+//! ([`read_log`]) accepts only that precision, checked in the histogram's
+//! header before it is decoded ([`decode`]): the header sizes what the
+//! decoder allocates.
 //!
 //! Tags cannot hold ',', ' ', '\r' or '\n' (and a '=' confuses readers
 //! that split on it), so a timer's name becomes its tag by writing each of
@@ -159,57 +162,80 @@ pub struct Interval {
     /// Seconds since the Unix epoch (the log's timestamps are absolute).
     pub start_s: f64,
     pub duration_s: f64,
+    /// The line of the file it is on (from 1).
+    pub line: usize,
     pub hist: Histogram<u64>,
 }
 
-/// Every interval of an interval log, in file order, to `each`. Errors
-/// name the byte where a line does not parse, or the interval whose
-/// histogram does not decode.
-pub fn read_log(bytes: &[u8], mut each: impl FnMut(Interval)) -> Result<(), String> {
+/// Every interval of an interval log, in file order, to `each` (whose
+/// error stops the read and is returned). Errors
+/// name the line that does not parse, or whose histogram does not decode
+/// or is not of pace's precision ([`decode::histogram`]: a histogram
+/// costs at most a fixed amount, whatever its header declares).
+pub fn read_log(
+    bytes: &[u8],
+    mut each: impl FnMut(Interval) -> Result<(), String>,
+) -> Result<(), String> {
     let mut de = Deserializer::new();
-    for (n, entry) in IntervalLogIterator::new(bytes).enumerate() {
+    // Line numbers counted as the entries come, each byte once.
+    let (mut line, mut seen) = (1usize, 0usize);
+    let mut line_at = |offset: usize| {
+        let offset = offset.min(bytes.len()).max(seen);
+        line += bytes[seen..offset].iter().filter(|&&b| b == b'\n').count();
+        seen = offset;
+        line
+    };
+    for entry in IntervalLogIterator::new(bytes) {
         let entry = entry.map_err(|e| match e {
             hdrhistogram::serialization::interval_log::LogIteratorError::ParseError { offset } => {
-                format!("byte {offset}: not an interval log line")
+                format!("line {}: not an interval log line", line_at(offset))
             }
         })?;
         let LogEntry::Interval(i) = entry else {
             continue;
         };
+        // The encoded histogram is a slice of `bytes`: its line is where it starts.
+        let enc = i.encoded_histogram();
+        let n = line_at((enc.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize));
         let raw = base64::engine::general_purpose::STANDARD
-            .decode(i.encoded_histogram())
-            .map_err(|e| format!("entry {}: its histogram is not base64: {e}", n + 1))?;
-        let hist: Histogram<u64> = de
-            .deserialize(&mut raw.as_slice())
-            .map_err(|e| format!("entry {}: its histogram does not decode: {e:?}", n + 1))?;
+            .decode(enc)
+            .map_err(|e| format!("line {n}: its histogram is not base64: {e}"))?;
+        let hist = decode::histogram(&mut de, &raw).map_err(|e| format!("line {n}: {e}"))?;
         each(Interval {
             timer: i.tag().map(|t| name_of_tag(&t)),
             start_s: i.start_timestamp().as_secs_f64(),
             duration_s: i.duration().as_secs_f64(),
+            line: n,
             hist,
-        });
+        })?;
     }
     Ok(())
 }
 
 /// Each tagged timer's intervals added together (`Histogram::add`, exact:
-/// same precision, counts summed bucket by bucket).
-pub fn sums(bytes: &[u8]) -> Result<BTreeMap<String, Histogram<u64>>, String> {
+/// same precision, counts summed bucket by bucket). `admit` is asked about
+/// each timer before its sum is made, and its refusal is the error (after
+/// "line N: "): a caller that knows the timers bounds the sums to them
+/// (each holds up to [`decode::MAX_COUNTS`] counts).
+pub fn sums(
+    bytes: &[u8],
+    admit: impl Fn(&str) -> Result<(), String>,
+) -> Result<BTreeMap<String, Histogram<u64>>, String> {
     let mut sums: BTreeMap<String, Histogram<u64>> = BTreeMap::new();
-    let mut err = None;
     read_log(bytes, |i| {
-        let Some(timer) = i.timer else { return };
+        let Some(timer) = i.timer else {
+            return Ok(());
+        };
+        if !sums.contains_key(&timer) {
+            admit(&timer).map_err(|e| format!("line {}: {e}", i.line))?;
+        }
         let sum = sums
             .entry(timer)
             .or_insert_with(|| Histogram::new(i.hist.sigfig()).expect("a decoded precision"));
-        if let Err(e) = sum.add(&i.hist) {
-            err.get_or_insert(format!("cannot add an interval: {e:?}"));
-        }
+        sum.add(&i.hist)
+            .map_err(|e| format!("line {}: cannot add its histogram: {e:?}", i.line))
     })?;
-    match err {
-        Some(e) => Err(e),
-        None => Ok(sums),
-    }
+    Ok(sums)
 }
 
 /// Every recorded bucket of `h`: (the bucket's highest equivalent value,
@@ -226,5 +252,6 @@ pub fn buckets<C: hdrhistogram::Counter>(h: &Histogram<C>) -> Vec<(u64, u64)> {
         .collect()
 }
 
+pub mod decode;
 #[cfg(test)]
 mod tests;

@@ -225,11 +225,23 @@ fn check_histograms(
             }
             Err(e) => return Err(format!("error: {}: {e}", path.display())),
         };
-        let sums = hlog::sums(&bytes).map_err(|e| format!("error: {}: {e}", path.display()))?;
         let mut mine: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
         for (key, h) in own {
             mine.insert(timer_name(agg, key), hlog::buckets(h));
         }
+        // Only the timers of the shard's samples are summed: a log naming
+        // others (one histogram each) is refused at the first.
+        let sums = hlog::sums(&bytes, |timer| {
+            if mine.contains_key(timer) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "timer '{}' has no successful sample in samples.csv: the shard's files were edited or torn; re-run the shard",
+                    timer.escape_debug()
+                ))
+            }
+        })
+        .map_err(|e| format!("error: {}: {e}", path.display()))?;
         let names: std::collections::BTreeSet<&String> = sums.keys().chain(mine.keys()).collect();
         for name in names {
             let logged = sums.get(name).map(hlog::buckets).unwrap_or_default();

@@ -24,7 +24,7 @@ use pace::plan::file::PlanFile;
 pub struct MergeCase {
     pub shards: Vec<Files>,
     /// A histogram of another precision or range was put in an hlog
-    /// (KNOWN_OPEN `HlogHistogramAmplification`).
+    /// (kind `HlogHistogramAmplification`, fixed: refused from its header).
     pub foreign_histogram: bool,
     pub binary: bool,
 }
