@@ -3,6 +3,7 @@
 //! only: judging and reporting happen on the recorded results.
 
 mod connection;
+pub mod cookie_jar;
 pub mod cpu;
 pub mod data;
 pub mod extract;

@@ -286,7 +286,7 @@ pub(crate) fn client(clock: &http::ConnectClock, cookies: bool) -> reqwest::Clie
         .connector_layer(clock.clone())
         .retry(super::connection::policy(clock));
     if cookies {
-        b = b.cookie_provider(std::sync::Arc::new(UserJar::default()));
+        b = b.cookie_provider(std::sync::Arc::new(super::cookie_jar::UserJar::default()));
     }
     if !proxy_in_env() {
         // Nothing to match: without this, reqwest asks its system-proxy
@@ -298,38 +298,6 @@ pub(crate) fn client(clock: &http::ConnectClock, cookies: bool) -> reqwest::Clie
         b = b.tls_backend_preconfigured(t);
     }
     b.build().expect("a plain HTTP client builds")
-}
-
-/// A virtual user's cookie jar: reqwest's own, behind a flag that says
-/// whether it ever stored a cookie. A target that sets none (most load
-/// tests of an API) then costs no lock, no matching and no allocation of
-/// an empty `Cookie` header per request, which reqwest's jar spends.
-#[derive(Default)]
-struct UserJar {
-    jar: reqwest::cookie::Jar,
-    any: std::sync::atomic::AtomicBool,
-}
-
-impl reqwest::cookie::CookieStore for UserJar {
-    fn set_cookies(
-        &self,
-        cookie_headers: &mut dyn Iterator<Item = &reqwest::header::HeaderValue>,
-        url: &reqwest::Url,
-    ) {
-        let mut headers = cookie_headers.peekable();
-        if headers.peek().is_some() {
-            self.any.store(true, std::sync::atomic::Ordering::Relaxed);
-            self.jar.set_cookies(&mut headers, url);
-        }
-    }
-
-    fn cookies(&self, url: &reqwest::Url) -> Option<reqwest::header::HeaderValue> {
-        if self.any.load(std::sync::atomic::Ordering::Relaxed) {
-            self.jar.cookies(url)
-        } else {
-            None
-        }
-    }
 }
 
 /// True when the environment names a proxy, as reqwest's system proxy
@@ -512,7 +480,7 @@ pub fn preflight(plan: &PlanFile, cfg: &RunConfig) -> Result<Preflight, RunError
 
 #[cfg(test)]
 mod tests {
-    use super::{Redactor, UserJar, origin, template_origin};
+    use super::{Redactor, origin, template_origin};
     use crate::runner::template::Template;
 
     fn origin_of(url: &str, runtime: &[&str], env: &[(&str, &str)]) -> Option<String> {
@@ -615,26 +583,5 @@ mod tests {
             .as_deref(),
             Some("http://h:${port}")
         );
-    }
-    use reqwest::cookie::CookieStore;
-    use reqwest::header::HeaderValue;
-
-    /// Empty, the jar answers nothing; once a response sets a cookie it is
-    /// reqwest's jar: the cookie goes back to its site and path only.
-    #[test]
-    fn the_jar_wakes_at_the_first_cookie_and_then_matches_as_reqwest_does() {
-        let jar = UserJar::default();
-        let home: reqwest::Url = "http://127.0.0.1:8080/home".parse().unwrap();
-        let other: reqwest::Url = "http://127.0.0.2:8080/home".parse().unwrap();
-        assert_eq!(jar.cookies(&home), None);
-        jar.set_cookies(&mut std::iter::empty(), &home);
-        assert_eq!(jar.cookies(&home), None, "no Set-Cookie: still asleep");
-        let set = HeaderValue::from_static("session=abc; Path=/");
-        jar.set_cookies(&mut std::iter::once(&set), &home);
-        assert_eq!(
-            jar.cookies(&home),
-            Some(HeaderValue::from_static("session=abc"))
-        );
-        assert_eq!(jar.cookies(&other), None, "another host gets none");
     }
 }
