@@ -18,7 +18,7 @@ use crate::ratio::Ratio;
 use crate::results::aggregate::Aggregate;
 use crate::results::judgement::Check;
 use crate::results::span::SpanTally;
-use crate::units::{round_sig, secs};
+use crate::units::{human_duration, measured_time, round_sig};
 
 /// Which transactions a row judges: the plan's, a group's or a step's.
 #[derive(Debug, Clone, Copy)]
@@ -157,13 +157,13 @@ fn latency_check(
         _ if n == 0 => format!("no {} in the span", level.whose()),
         LatencyOf::All => format!(
             "{} ({share}% of {n} within {}{unfinished_words})",
-            secs(value),
-            secs(limit)
+            measured_time(value),
+            human_duration(limit)
         ),
         LatencyOf::Ok => format!(
             "{} ({share}% of {n} successes within {}; {} of {all} left out, {unfinished} of them timeouts or cut-offs)",
-            secs(value),
-            secs(limit),
+            measured_time(value),
+            human_duration(limit),
             all - n
         ),
     };
@@ -176,19 +176,19 @@ fn latency_check(
                 level.whose()
             },
             span.words(),
-            secs(limit)
+            human_duration(limit)
         ))
     } else if !held {
         Some(format!(
             "{check_name} {} exceeded the {} threshold (only {share}% of {n} {} took at most {}{unfinished_words})",
-            secs(value),
-            secs(limit),
+            measured_time(value),
+            human_duration(limit),
             if of == LatencyOf::Ok {
                 "successful transactions"
             } else {
                 "transactions"
             },
-            secs(limit)
+            human_duration(limit)
         ))
     } else if !left_ok {
         Some(format!(
@@ -214,7 +214,7 @@ fn latency_check(
     };
     Check {
         name: check_name,
-        target: format!("<= {}", secs(limit)),
+        target: format!("<= {}", human_duration(limit)),
         achieved,
         pass: held && left_ok,
         reason,
@@ -264,7 +264,10 @@ fn error_rate_check(limit: Ratio, tally: &SpanTally, level: Level<'_>, span: &Sp
 /// `part / whole` as a percentage for a row: 4 significant digits, more
 /// where 4 would read as the limit it differs from (never "0.7%
 /// exceeded 0.7%"), and never rounded to 100 or 0 when it is not.
-fn share_text(part: u64, whole: u64, limit: Option<Ratio>) -> String {
+/// The one rule for an error percentage: the verdict, report.html's
+/// judged section and statistics table, and `pace history` all print
+/// theirs with it, so the same rate reads the same everywhere.
+pub fn share_text(part: u64, whole: u64, limit: Option<Ratio>) -> String {
     if whole == 0 {
         return "0".into();
     }
