@@ -816,7 +816,7 @@ fn the_same_p95_reads_the_same_on_console_report_and_history() {
     assert_eq!(shown, pace::units::measured_time(judged));
     let digits = ms.replace('.', "");
     assert!(
-        judged >= 0.005 && judged < 1.0 && digits.trim_start_matches('0').len() <= 3,
+        (0.005..1.0).contains(&judged) && digits.trim_start_matches('0').len() <= 3,
         "3 significant digits: {ms}"
     );
 
