@@ -147,6 +147,7 @@ fn latency_check(
     // the span's transactions as timeouts and cut-offs.
     let left_ok = of == LatencyOf::All || 100 * unfinished as u128 <= (100 - q) * all as u128;
     let value = stats.get(name).unwrap_or(0.0);
+    let shown = value_text(value, limit, held);
     let share = share_text(within, n, None);
     let unfinished_words = if unfinished > 0 {
         format!("; {unfinished} of them timed out or were cut off (never within)",)
@@ -156,13 +157,11 @@ fn latency_check(
     let achieved = match of {
         _ if n == 0 => format!("no {} in the span", level.whose()),
         LatencyOf::All => format!(
-            "{} ({share}% of {n} within {}{unfinished_words})",
-            measured_time(value),
+            "{shown} ({share}% of {n} within {}{unfinished_words})",
             human_duration(limit)
         ),
         LatencyOf::Ok => format!(
-            "{} ({share}% of {n} successes within {}; {} of {all} left out, {unfinished} of them timeouts or cut-offs)",
-            measured_time(value),
+            "{shown} ({share}% of {n} successes within {}; {} of {all} left out, {unfinished} of them timeouts or cut-offs)",
             human_duration(limit),
             all - n
         ),
@@ -180,8 +179,7 @@ fn latency_check(
         ))
     } else if !held {
         Some(format!(
-            "{check_name} {} exceeded the {} threshold (only {share}% of {n} {} took at most {}{unfinished_words})",
-            measured_time(value),
+            "{check_name} {shown} exceeded the {} threshold (only {share}% of {n} {} took at most {}{unfinished_words})",
             human_duration(limit),
             if of == LatencyOf::Ok {
                 "successful transactions"
@@ -261,6 +259,34 @@ fn error_rate_check(limit: Ratio, tally: &SpanTally, level: Level<'_>, span: &Sp
     }
 }
 
+/// A latency check's measured value: [`measured_time`] (3 significant
+/// digits, as every table shows it), with more digits only where a failed
+/// check's value would otherwise read at or below its limit (a limit
+/// written with 4 digits, "35.44ms", and a p95 of 35.441 ms, "35.4 ms",
+/// must not read "35.4 ms exceeded the 35.44 ms threshold").
+fn value_text(value: f64, limit: f64, held: bool) -> String {
+    let text = measured_time(value);
+    if held || value <= limit {
+        return text;
+    }
+    let (scale, unit) = if text.ends_with(" ms") {
+        (1000.0, "ms")
+    } else {
+        (1.0, "s")
+    };
+    for digits in 3..=12 {
+        let t = round_sig(value * scale, digits);
+        if t.parse::<f64>().is_ok_and(|v| v > limit * scale) {
+            return if digits == 3 {
+                text
+            } else {
+                format!("{t} {unit}")
+            };
+        }
+    }
+    text
+}
+
 /// `part / whole` as a percentage for a row: 4 significant digits, more
 /// where 4 would read as the limit it differs from (never "0.7%
 /// exceeded 0.7%"), and never rounded to 100 or 0 when it is not.
@@ -297,6 +323,16 @@ pub fn share_text(part: u64, whole: u64, limit: Option<Ratio>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_latency_never_reads_at_or_below_its_limit() {
+        // 3 significant digits as everywhere...
+        assert_eq!(value_text(0.035_46, 0.035_45, false), "35.5 ms");
+        assert_eq!(value_text(0.035_46, 0.1, true), "35.5 ms");
+        // ...but "35.4 ms exceeded the 35.44 ms threshold" would be false.
+        assert_eq!(value_text(0.035_441, 0.035_44, false), "35.441 ms");
+        assert_eq!(value_text(1.2341, 1.234, false), "1.2341 s");
+    }
 
     #[test]
     fn a_share_never_reads_as_what_it_is_not() {
