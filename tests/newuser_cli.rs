@@ -94,7 +94,9 @@ fn a_default_used_for_a_forgotten_variable_is_said() {
     let notes: Vec<&str> = err.lines().filter(|l| l.contains("is not set")).collect();
     assert_eq!(
         notes,
-        ["pace: ${BASE_URL} is not set: its default 'http://127.0.0.1:9' from plan.toml:15 is used"],
+        [
+            "pace: ${BASE_URL} is not set: its default 'http://127.0.0.1:9' from plan.toml:15 is used"
+        ],
         "{err}"
     );
     let (code, _, err) = pace_env(
@@ -132,7 +134,14 @@ fn baseline_takes_var_as_run_does() {
         DEFAULTED.replace("${BASE_URL:-x}", "${HOST}"),
     )
     .unwrap();
-    let base = ["baseline", "plan.toml", "--iterations", "3", "--warmup", "0"];
+    let base = [
+        "baseline",
+        "plan.toml",
+        "--iterations",
+        "3",
+        "--warmup",
+        "0",
+    ];
     let (code, _, err) = pace_env(tmp.path(), &base, &[]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("${HOST} is not set"), "{err}");

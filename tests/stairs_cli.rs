@@ -188,8 +188,12 @@ fn a_stair_on_an_unsaturated_target_runs_every_level_and_x_grows() {
     // Killed in its last level: no stair summary, the level without its
     // own. Both commands say where it stopped, exit 3 (INCOMPLETE).
     std::fs::remove_file(stair.join("summary.json")).unwrap();
-    std::fs::remove_file(stair.join(levels[2]["dir"].as_str().unwrap()).join("summary.json"))
-        .unwrap();
+    std::fs::remove_file(
+        stair
+            .join(levels[2]["dir"].as_str().unwrap())
+            .join("summary.json"),
+    )
+    .unwrap();
     let (code, out, err) = pace(&["verify"]);
     assert_eq!(code, 3, "{out}{err}");
     assert!(out.contains("stair verdict: INCOMPLETE"), "{out}");

@@ -35,18 +35,17 @@ fn recorded(dir: &Path) -> Option<StairSummary> {
 /// reports rebuilt (`pace report`).
 pub enum Reading<'a> {
     Verify,
-    Report { ts: Option<f64>, publish: &'a Publish },
+    Report {
+        ts: Option<f64>,
+        publish: &'a Publish,
+    },
 }
 
 /// Reads every level of the stair in `dir` back, in order, until one is
 /// missing, unreadable, interrupted or stopped by a rule; returns the
 /// stair's summary and the database ids of the levels stored (report
 /// with a database only).
-pub fn reread(
-    dir: &Path,
-    st: &StairsSection,
-    how: &Reading,
-) -> (StairSummary, Vec<Option<i64>>) {
+pub fn reread(dir: &Path, st: &StairsSection, how: &Reading) -> (StairSummary, Vec<Option<i64>>) {
     let levels = st.levels();
     let before = recorded(dir);
     let mut fold = StairFold::new(st);
@@ -91,7 +90,9 @@ pub fn reread(
                 done.summary
             }
         };
-        let start = clock.take().map_or_else(|| summary.meta.started_at.clone(), |c| c.0);
+        let start = clock
+            .take()
+            .map_or_else(|| summary.meta.started_at.clone(), |c| c.0);
         clock = Some((start, summary.meta.finished_at.clone()));
         let m = measure(i, level, &name, &summary, &agg);
         if !fold.push(i, m, partial) {
@@ -122,12 +123,7 @@ pub fn verify(dir: &Path, st: &StairsSection) -> i32 {
 
 /// `pace report STAIR_DIR`: every level's reports rebuilt, then the
 /// stair's summary.json and report.html written again from them.
-pub fn report(
-    dir: &Path,
-    st: &StairsSection,
-    ts: Option<f64>,
-    publish: &Publish,
-) -> i32 {
+pub fn report(dir: &Path, st: &StairsSection, ts: Option<f64>, publish: &Publish) -> i32 {
     let (s, run_ids) = reread(dir, st, &Reading::Report { ts, publish });
     print_end(&s);
     let written = write_stair(&s, dir);

@@ -113,9 +113,7 @@ impl<'de> DeserializeSeed<'de> for Walk<'_> {
             let mut out = Vec::new();
             serde_transcode::transcode(d, &mut serde_json::Serializer::new(&mut out))
                 .map_err(de::Error::custom)?;
-            return String::from_utf8(out)
-                .map(Some)
-                .map_err(de::Error::custom);
+            return String::from_utf8(out).map(Some).map_err(de::Error::custom);
         }
         d.deserialize_any(self)
     }
@@ -220,10 +218,29 @@ mod tests {
     #[test]
     fn the_stream_agrees_with_the_parsed_document() {
         for p in [
-            "", "/token", "/n", "/f", "/a~1b", "/m~0n", "/", "/data", "/data/items",
-            "/data/items/0", "/data/items/1/id", "/data/items/0/tags/1", "/data/items/2",
-            "/data/items/01", "/data/items/-", "/data/items/+1", "/nul", "/t", "/s",
-            "/token/0", "/n/x", "/nope", "/data/items/0/tags/0/x",
+            "",
+            "/token",
+            "/n",
+            "/f",
+            "/a~1b",
+            "/m~0n",
+            "/",
+            "/data",
+            "/data/items",
+            "/data/items/0",
+            "/data/items/1/id",
+            "/data/items/0/tags/1",
+            "/data/items/2",
+            "/data/items/01",
+            "/data/items/-",
+            "/data/items/+1",
+            "/nul",
+            "/t",
+            "/s",
+            "/token/0",
+            "/n/x",
+            "/nope",
+            "/data/items/0/tags/0/x",
         ] {
             let got = find(DOC.as_bytes(), &pointer_tokens(p).unwrap()).unwrap();
             assert_eq!(got, by_value(p), "{p:?}");
@@ -233,7 +250,10 @@ mod tests {
         // object (a value found is written as the body has it, so an
         // object found keeps both of its repeated members).
         let dup = br#"{"d":1,"d":{"x":2}}"#;
-        assert_eq!(find(dup, &pointer_tokens("/d/x").unwrap()).unwrap(), Some("2".into()));
+        assert_eq!(
+            find(dup, &pointer_tokens("/d/x").unwrap()).unwrap(),
+            Some("2".into())
+        );
     }
 
     #[test]
@@ -242,15 +262,31 @@ mod tests {
         assert_eq!(simple_jsonpath("$"), Some(vec![]));
         assert_eq!(
             simple_jsonpath("$.data.items[0].id"),
-            Some(vec![Name("data".into()), Name("items".into()), Index(0), Name("id".into())])
+            Some(vec![
+                Name("data".into()),
+                Name("items".into()),
+                Index(0),
+                Name("id".into())
+            ])
         );
         assert_eq!(
             simple_jsonpath("$['a b'][\"c\"][10]"),
             Some(vec![Name("a b".into()), Name("c".into()), Index(10)])
         );
         for q in [
-            "$..id", "$[*]", "$.a[-1]", "$[0:1]", "$[?@.x]", "$['a','b']", "$.1a", "$.",
-            "$[01]", "$['a\\'b']", "token", "$ .a", "$[ 0]",
+            "$..id",
+            "$[*]",
+            "$.a[-1]",
+            "$[0:1]",
+            "$[?@.x]",
+            "$['a','b']",
+            "$.1a",
+            "$.",
+            "$[01]",
+            "$['a\\'b']",
+            "token",
+            "$ .a",
+            "$[ 0]",
         ] {
             assert_eq!(simple_jsonpath(q), None, "{q}");
         }
@@ -258,16 +294,35 @@ mod tests {
         // member (a pointer's "0" does both).
         let doc = br#"{"0":"zero","l":["a"]}"#;
         assert_eq!(find(doc, &simple_jsonpath("$[0]").unwrap()).unwrap(), None);
-        assert_eq!(find(doc, &simple_jsonpath("$.l[0]").unwrap()).unwrap(), Some("a".into()));
-        assert_eq!(find(doc, &simple_jsonpath("$['0']").unwrap()).unwrap(), Some("zero".into()));
-        assert_eq!(find(doc, &pointer_tokens("/0").unwrap()).unwrap(), Some("zero".into()));
+        assert_eq!(
+            find(doc, &simple_jsonpath("$.l[0]").unwrap()).unwrap(),
+            Some("a".into())
+        );
+        assert_eq!(
+            find(doc, &simple_jsonpath("$['0']").unwrap()).unwrap(),
+            Some("zero".into())
+        );
+        assert_eq!(
+            find(doc, &pointer_tokens("/0").unwrap()).unwrap(),
+            Some("zero".into())
+        );
     }
 
     #[test]
     fn a_body_that_is_not_json_is_an_error_wherever_the_fault_is() {
         let path = pointer_tokens("/a").unwrap();
-        for bad in [&b"<html>"[..], b"{\"a\":1,", b"{\"a\":1} x", b"{\"b\":[1,}", b""] {
-            assert!(find(bad, &path).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        for bad in [
+            &b"<html>"[..],
+            b"{\"a\":1,",
+            b"{\"a\":1} x",
+            b"{\"b\":[1,}",
+            b"",
+        ] {
+            assert!(
+                find(bad, &path).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 
