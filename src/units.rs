@@ -345,13 +345,58 @@ pub fn count(n: f64, noun: &str) -> String {
     }
 }
 
-/// A duration in seconds as "250 ms" or "1.5 s".
-pub fn secs(v: f64) -> String {
-    if v < 1.0 {
-        format!("{} ms", round_sig(v * 1000.0, 3))
-    } else {
-        format!("{} s", round_sig(v, 3))
+/// `v` rounded to 3 significant digits, as a decimal without trailing
+/// zeros and without an exponent ("35.5", "0.0123", "12300"); "-" for a
+/// value that is not finite. The one rounding of [`measured_time`] and
+/// [`measured_ms`].
+fn sig3(v: f64) -> String {
+    if !v.is_finite() {
+        return "-".into();
     }
+    if v == 0.0 {
+        return "0".into();
+    }
+    // `{:.2e}` rounds the exact binary value to 3 digits once; the
+    // shortest decimal of the result is what those 3 digits say.
+    let rounded: f64 = format!("{v:.2e}").parse().unwrap_or(v);
+    let s = format!("{rounded}");
+    if s == "-0" { "0".into() } else { s }
+}
+
+/// A measured time (a response time, an iteration time, a percentile, a
+/// maximum, a scheduler lag, a stair's R), given in seconds, as people
+/// read it wherever pace shows one: milliseconds below 1 s, seconds from
+/// 1 s, the unit written ("35.5 ms", "1.24 s"), to 3 significant digits.
+///
+/// Three significant digits because that is all pace measures: the
+/// latency histograms keep 3 significant figures (`HdrHistogram::new(3)`,
+/// src/results/aggregate.rs), so a 4th digit would be the histogram's
+/// bucket, not the run. The console, report.html, `pace history` and the
+/// stair tables all print a measured time through this function or
+/// [`measured_ms`], so the same p95 reads the same everywhere. A value
+/// that rounds to 1000 ms reads "1 s". Planned times (thresholds,
+/// pacing, think times, durations) are shown as written instead
+/// ([`human_duration`]).
+pub fn measured_time(secs: f64) -> String {
+    let ms = sig3(secs * 1000.0);
+    match ms.parse::<f64>() {
+        Ok(v) if v.abs() < 1000.0 => format!("{ms} ms"),
+        Ok(_) => format!("{} s", sig3(secs)),
+        Err(_) => ms,
+    }
+}
+
+/// A measured time, given in seconds, in milliseconds for a column whose
+/// header says "(ms)": the same 3 significant digits as
+/// [`measured_time`] ("35.5", "1240", "0.0123"), "-" when not finite.
+pub fn measured_ms(secs: f64) -> String {
+    sig3(secs * 1000.0)
+}
+
+/// A duration in seconds as "250 ms" or "1.5 s": [`measured_time`], the
+/// name the verdict's causes use for the times in their sentences.
+pub fn secs(v: f64) -> String {
+    measured_time(v)
 }
 
 #[cfg(test)]
@@ -479,6 +524,29 @@ mod tests {
             std::hint::black_box(481.793012_f64) / 1e3 != 0.481793012,
             "the trap is real"
         );
+    }
+
+    /// One rounding for every measured time: 3 significant digits (the
+    /// histograms' precision), ms below 1 s and s from 1 s.
+    #[test]
+    fn measured_times_have_three_significant_digits() {
+        assert_eq!(measured_time(0.035_45), "35.5 ms");
+        assert_eq!(measured_ms(0.035_45), "35.5");
+        assert_eq!(measured_time(0.035_449), "35.4 ms");
+        assert_eq!(measured_time(0.000_012_34), "0.0123 ms");
+        assert_eq!(measured_time(0.25), "250 ms");
+        assert_eq!(measured_time(1.2345), "1.23 s");
+        assert_eq!(measured_ms(1.2345), "1230");
+        assert_eq!(measured_ms(12.345), "12300");
+        assert_eq!(measured_time(12.345), "12.3 s");
+        assert_eq!(measured_time(150.0), "150 s");
+        // Rounded up to a whole second, it reads in seconds.
+        assert_eq!(measured_time(0.9996), "1 s");
+        assert_eq!(measured_ms(0.9996), "1000");
+        assert_eq!(measured_time(0.0), "0 ms");
+        assert_eq!(measured_ms(f64::NAN), "-");
+        assert_eq!(measured_time(f64::INFINITY), "-");
+        assert_eq!(secs(0.035_45), measured_time(0.035_45));
     }
 
     #[test]

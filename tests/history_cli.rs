@@ -775,3 +775,96 @@ fn storing_samples_is_switched_by_the_plan() {
         "{err}"
     );
 }
+
+/// One p95, one text (ISSUE-23 §5: "p95 33.2 here and 33.25 there"): a run
+/// whose every transaction starts inside the judged span and succeeds,
+/// so the span's judged p95 and the whole run's are the same histogram
+/// value; the console's verdict, its response-time table, report.html's
+/// judged section and statistics table, and `pace history --db` all
+/// print it to the same 3 significant digits (ms).
+#[test]
+fn the_same_p95_reads_the_same_on_console_report_and_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("shop.toml"), plan("", "p95 = \"1s\"")).unwrap();
+    let (code, out, err) = pace(
+        dir,
+        &[
+            "run",
+            "shop.toml",
+            "--seed",
+            "5",
+            "--db",
+            "sqlite:///results.db",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let run = common::only_results_dir(&dir.join("results"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap();
+    let judged = summary["achieved"]["latency"]["p95"].as_f64().unwrap();
+    let whole = summary["all_transactions"]["p95"].as_f64().unwrap();
+    assert_eq!(
+        summary["all_transactions"]["count"], summary["achieved"]["latency"]["count"],
+        "every transaction is in the span: {summary:#}"
+    );
+    assert_eq!(judged, whole, "one histogram, one p95");
+    // The embedded target answers in 5 ms (more on a busy machine), so
+    // the p95 reads in ms, to at most 3 significant digits ("5.13").
+    let ms = pace::units::measured_ms(judged);
+    let shown = format!("{ms} ms");
+    assert_eq!(shown, pace::units::measured_time(judged));
+    let digits = ms.replace('.', "");
+    assert!(
+        (0.005..1.0).contains(&judged) && digits.trim_start_matches('0').len() <= 3,
+        "3 significant digits: {ms}"
+    );
+
+    // The console: the verdict's p95 check and the response-time table.
+    let check = out
+        .lines()
+        .find(|l| l.contains("p95 response time"))
+        .unwrap_or_else(|| panic!("a p95 check row: {out}"));
+    assert!(check.contains(&format!("{shown} (100% of")), "{check}");
+    let home = out
+        .lines()
+        .find(|l| l.contains("│ home"))
+        .unwrap_or_else(|| panic!("a home row: {out}"));
+    let cells: Vec<&str> = home.split(['│', '┆']).map(str::trim).collect();
+    assert_eq!(cells[3], ms, "p95 column of {home}");
+
+    // report.html: the judged section's p95 and the statistics table's.
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let text = |e: scraper::ElementRef| e.text().collect::<String>().trim().to_string();
+    let row = doc
+        .select(&sel("#judged table.judged-latency tbody tr"))
+        .find(|tr| text(tr.select(&sel("th")).next().unwrap()).starts_with("every transaction"))
+        .expect("the judged row");
+    let tds: Vec<String> = row.select(&sel("td")).map(text).collect();
+    assert_eq!(tds[2], shown, "judged p95: {tds:?}");
+    let stats = doc
+        .select(&sel("#statistics table.statistics"))
+        .next()
+        .unwrap();
+    let heads: Vec<String> = stats
+        .select(&sel("thead tr:first-child th"))
+        .map(text)
+        .collect();
+    let p95_col = heads
+        .iter()
+        .position(|h| h == "p95 (ms)")
+        .expect("p95 (ms)");
+    let total = stats.select(&sel("tbody tr.total")).next().unwrap();
+    // The row's first cell is a th (the timer); the rest are tds.
+    let tds: Vec<String> = total.select(&sel("td")).map(text).collect();
+    assert_eq!(tds[p95_col - 1], ms, "statistics p95: {tds:?}");
+
+    // pace history: the p95 (ms) column.
+    let (code, hist, err) = pace(dir, &["history", "--db", "sqlite:///results.db"]);
+    assert_eq!(code, 0, "{hist}\n{err}");
+    let line = hist.lines().find(|l| l.contains("shop")).expect(&hist);
+    let cells: Vec<&str> = line.split(['│', '┆']).map(str::trim).collect();
+    assert_eq!(cells[6], ms, "history p95: {line}");
+}

@@ -373,7 +373,7 @@ fn the_report_opens_with_what_was_judged_and_names_the_host_not_the_secret() {
     );
     let (all, ok) = (row("every transaction"), row("successes only"));
     let stat = |k: &str, q: &str| summary["achieved"][k][q].as_f64().unwrap();
-    let d = pace::units::human_duration;
+    let d = pace::units::measured_time;
     assert_eq!(all[0], summary["achieved"]["latency"]["count"].to_string());
     assert_eq!(
         ok[0],

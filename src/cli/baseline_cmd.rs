@@ -348,8 +348,10 @@ fn make_dir(
     Ok((d, c))
 }
 
+/// A measured time of the baseline's table: [`units::measured_time`], as
+/// every measured time pace prints.
 fn secs(v: f64) -> String {
-    human_duration(v)
+    units::measured_time(v)
 }
 
 /// `mean`, `sd`, `low-high`, `±%` cells of an interval.

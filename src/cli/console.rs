@@ -6,12 +6,13 @@ use crate::plan::file::{PacingMode, PlanFile};
 use crate::results::error_table::{ERROR_ROWS, ErrorRow};
 use crate::results::judgement::State;
 use crate::results::summary::Summary;
-use crate::units::round_sig;
+use crate::units::{measured_ms, measured_time, round_sig};
 use crate::visible;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 
+/// A measured time in a column headed "(ms)": [`measured_ms`].
 fn ms(v: f64) -> String {
-    round_sig(v * 1000.0, 3)
+    measured_ms(v)
 }
 
 /// Prints the verdict of `s` to stdout: its checks, then its word last.
@@ -106,7 +107,12 @@ pub fn print_checks(s: &Summary, paced: bool) {
         t.add_row(vec![
             "scheduler lag p50 / p99 / p99.9".to_string(),
             String::new(),
-            format!("{} / {} / {} ms", ms(l.p50), ms(l.p99), ms(l.p999)),
+            format!(
+                "{} / {} / {}",
+                measured_time(l.p50),
+                measured_time(l.p99),
+                measured_time(l.p999)
+            ),
             String::new(),
             String::new(),
         ]);

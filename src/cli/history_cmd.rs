@@ -3,7 +3,8 @@
 
 use super::exit;
 use crate::store::{self, HistoryRow};
-use crate::units::round_sig;
+use crate::units::{measured_ms, round_sig};
+use crate::verdict::thresholds::share_text;
 use clap::Args;
 use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
@@ -75,7 +76,7 @@ fn table(rows: &[HistoryRow]) -> Table {
             format!(
                 "{} ({}%)",
                 r.errors,
-                round_sig(r.errors as f64 * 100.0 / r.all_transactions as f64, 3)
+                share_text(r.errors, r.all_transactions, None)
             )
         } else {
             r.errors.to_string()
@@ -92,7 +93,7 @@ fn table(rows: &[HistoryRow]) -> Table {
             r.plan_name.clone(),
             r.target_tpm.map(num).unwrap_or_else(|| "-".into()),
             num(r.achieved_tpm),
-            r.p95.map(|v| num(v * 1000.0)).unwrap_or_else(|| "-".into()),
+            r.p95.map(measured_ms).unwrap_or_else(|| "-".into()),
             errors,
             verdict.to_string(),
         ]));

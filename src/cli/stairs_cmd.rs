@@ -11,7 +11,7 @@ use crate::plan::stairs::{Level, level_plan};
 use crate::results::judgement::State;
 use crate::results::stair_fold::StairFold;
 use crate::results::stairs::{LevelRow, StairSummary, measure};
-use crate::units::{human_duration, round_sig};
+use crate::units::{human_duration, measured_ms, round_sig};
 use std::path::Path;
 
 /// What `pace run --check` says of a stair.
@@ -68,8 +68,17 @@ pub fn print_check(plan: &PlanFile) {
 
 fn header() -> String {
     format!(
-        "{:>5} {:>9} {:>9} {:>10} {:>10} {:>9} {:>9} {:>9} {:>7} {:>6}  result",
-        "level", "load", "N", "X/s", "expected", "R avg", "R p95", "R p99", "err %", "late"
+        "{:>5} {:>9} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7} {:>6}  result",
+        "level",
+        "load",
+        "N",
+        "X/s",
+        "expected",
+        "R avg (ms)",
+        "R p95 (ms)",
+        "R p99 (ms)",
+        "err %",
+        "late"
     )
 }
 
@@ -81,15 +90,15 @@ fn row_line(r: &LevelRow) -> String {
     };
     let g = |v: f64| round_sig(v, 4).to_string();
     format!(
-        "{:>5} {:>9} {:>9} {:>10} {:>10} {:>9} {:>9} {:>9} {:>7} {:>6}  {}",
+        "{:>5} {:>9} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7} {:>6}  {}",
         r.level,
         load,
         g(r.n),
         g(r.x_per_s),
         r.expected_per_s.map(g).unwrap_or_else(|| "-".into()),
-        g(r.r_avg_s),
-        g(r.r_p95_s),
-        g(r.r_p99_s),
+        measured_ms(r.r_avg_s),
+        measured_ms(r.r_p95_s),
+        measured_ms(r.r_p99_s),
         g(r.error_rate * 100.0),
         r.late_starts,
         if r.pass { "pass" } else { "FAIL" }

@@ -208,7 +208,7 @@ fn line(agg: &Aggregate, p: &Progress, now: f64, tpm: f64) -> String {
         .iter()
         .rev()
         .find(|b| !b.latency.is_empty())
-        .map(|b| format!("{} ms", round_sig(Stats::of(&b.latency).p95 * 1000.0, 3)))
+        .map(|b| crate::units::measured_time(Stats::of(&b.latency).p95))
         .unwrap_or_else(|| "-".into());
     let target = p
         .target_tpm

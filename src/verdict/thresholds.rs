@@ -18,7 +18,7 @@ use crate::ratio::Ratio;
 use crate::results::aggregate::Aggregate;
 use crate::results::judgement::Check;
 use crate::results::span::SpanTally;
-use crate::units::{round_sig, secs};
+use crate::units::{human_duration, measured_time, round_sig};
 
 /// Which transactions a row judges: the plan's, a group's or a step's.
 #[derive(Debug, Clone, Copy)]
@@ -147,6 +147,7 @@ fn latency_check(
     // the span's transactions as timeouts and cut-offs.
     let left_ok = of == LatencyOf::All || 100 * unfinished as u128 <= (100 - q) * all as u128;
     let value = stats.get(name).unwrap_or(0.0);
+    let shown = value_text(value, limit, held);
     let share = share_text(within, n, None);
     let unfinished_words = if unfinished > 0 {
         format!("; {unfinished} of them timed out or were cut off (never within)",)
@@ -156,14 +157,12 @@ fn latency_check(
     let achieved = match of {
         _ if n == 0 => format!("no {} in the span", level.whose()),
         LatencyOf::All => format!(
-            "{} ({share}% of {n} within {}{unfinished_words})",
-            secs(value),
-            secs(limit)
+            "{shown} ({share}% of {n} within {}{unfinished_words})",
+            human_duration(limit)
         ),
         LatencyOf::Ok => format!(
-            "{} ({share}% of {n} successes within {}; {} of {all} left out, {unfinished} of them timeouts or cut-offs)",
-            secs(value),
-            secs(limit),
+            "{shown} ({share}% of {n} successes within {}; {} of {all} left out, {unfinished} of them timeouts or cut-offs)",
+            human_duration(limit),
             all - n
         ),
     };
@@ -176,19 +175,18 @@ fn latency_check(
                 level.whose()
             },
             span.words(),
-            secs(limit)
+            human_duration(limit)
         ))
     } else if !held {
         Some(format!(
-            "{check_name} {} exceeded the {} threshold (only {share}% of {n} {} took at most {}{unfinished_words})",
-            secs(value),
-            secs(limit),
+            "{check_name} {shown} exceeded the {} threshold (only {share}% of {n} {} took at most {}{unfinished_words})",
+            human_duration(limit),
             if of == LatencyOf::Ok {
                 "successful transactions"
             } else {
                 "transactions"
             },
-            secs(limit)
+            human_duration(limit)
         ))
     } else if !left_ok {
         Some(format!(
@@ -214,7 +212,7 @@ fn latency_check(
     };
     Check {
         name: check_name,
-        target: format!("<= {}", secs(limit)),
+        target: format!("<= {}", human_duration(limit)),
         achieved,
         pass: held && left_ok,
         reason,
@@ -261,10 +259,41 @@ fn error_rate_check(limit: Ratio, tally: &SpanTally, level: Level<'_>, span: &Sp
     }
 }
 
+/// A latency check's measured value: [`measured_time`] (3 significant
+/// digits, as every table shows it), with more digits only where a failed
+/// check's value would otherwise read at or below its limit (a limit
+/// written with 4 digits, "35.44ms", and a p95 of 35.441 ms, "35.4 ms",
+/// must not read "35.4 ms exceeded the 35.44 ms threshold").
+fn value_text(value: f64, limit: f64, held: bool) -> String {
+    let text = measured_time(value);
+    if held || value <= limit {
+        return text;
+    }
+    let (scale, unit) = if text.ends_with(" ms") {
+        (1000.0, "ms")
+    } else {
+        (1.0, "s")
+    };
+    for digits in 3..=12 {
+        let t = round_sig(value * scale, digits);
+        if t.parse::<f64>().is_ok_and(|v| v > limit * scale) {
+            return if digits == 3 {
+                text
+            } else {
+                format!("{t} {unit}")
+            };
+        }
+    }
+    text
+}
+
 /// `part / whole` as a percentage for a row: 4 significant digits, more
 /// where 4 would read as the limit it differs from (never "0.7%
 /// exceeded 0.7%"), and never rounded to 100 or 0 when it is not.
-fn share_text(part: u64, whole: u64, limit: Option<Ratio>) -> String {
+/// The one rule for an error percentage: the verdict, report.html's
+/// judged section and statistics table, and `pace history` all print
+/// theirs with it, so the same rate reads the same everywhere.
+pub fn share_text(part: u64, whole: u64, limit: Option<Ratio>) -> String {
     if whole == 0 {
         return "0".into();
     }
@@ -294,6 +323,16 @@ fn share_text(part: u64, whole: u64, limit: Option<Ratio>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_latency_never_reads_at_or_below_its_limit() {
+        // 3 significant digits as everywhere...
+        assert_eq!(value_text(0.035_46, 0.035_45, false), "35.5 ms");
+        assert_eq!(value_text(0.035_46, 0.1, true), "35.5 ms");
+        // ...but "35.4 ms exceeded the 35.44 ms threshold" would be false.
+        assert_eq!(value_text(0.035_441, 0.035_44, false), "35.441 ms");
+        assert_eq!(value_text(1.2341, 1.234, false), "1.2341 s");
+    }
 
     #[test]
     fn a_share_never_reads_as_what_it_is_not() {

@@ -15,7 +15,8 @@ use crate::results::Results;
 use crate::results::aggregate::Stats;
 use crate::results::judgement::{Check, State};
 use crate::results::summary::Summary;
-use crate::units::{human_duration, round_sig};
+use crate::units::{human_duration, measured_time, round_sig};
+use crate::verdict::thresholds::share_text;
 use crate::verdict::{ERROR_RATE_CHECK, latency_check_name, latency_thresholds};
 use maud::{Markup, html};
 
@@ -23,8 +24,14 @@ fn num(v: f64) -> String {
     round_sig(v, 4)
 }
 
+/// A planned time or a span's length, as written: [`human_duration`].
 fn dur(v: f64) -> String {
     human_duration(v)
+}
+
+/// A measured time: [`measured_time`], as on the console and in `pace history`.
+fn measured(v: f64) -> String {
+    measured_time(v)
 }
 
 /// Seconds since the start, as a span's edge: "4", "14.25".
@@ -271,7 +278,7 @@ fn latency_table(r: &Results) -> Markup {
                                         },
                                     };
                                     @let title = verdict.map(|ch| format!("{}: {} (limit {})", ch.name, ch.achieved, ch.target)).unwrap_or_default();
-                                    td class=(class) title=(title) { (dur(v)) }
+                                    td class=(class) title=(title) { (measured(v)) }
                                 }
                             }
                         }
@@ -448,7 +455,7 @@ pub fn judged(r: &Results) -> Markup {
                         td {
                             (a.errors) " of " (a.started) " transactions of the span"
                             @if a.started > 0 {
-                                " (" (round_sig(a.errors as f64 * 100.0 / a.started as f64, 3)) " %)"
+                                " (" (share_text(a.errors, a.started, r.plan.acceptance.error_rate.map(|f| f.1))) " %)"
                             }
                             (result_tag(check(s, ERROR_RATE_CHECK)))
                         }
@@ -457,10 +464,10 @@ pub fn judged(r: &Results) -> Markup {
                         th { "iteration (whole flow)" }
                         td {
                             @if a.iteration.count > 0 {
-                                "avg " (dur(a.iteration.avg)) ", p50 " (dur(a.iteration.p50)) ", p95 " (dur(a.iteration.p95)) ", max " (dur(a.iteration.max))
+                                "avg " (measured(a.iteration.avg)) ", p50 " (measured(a.iteration.p50)) ", p95 " (measured(a.iteration.p95)) ", max " (measured(a.iteration.max))
                                 " " span.note { "of the span's " (a.iteration.count) " iterations, start to end (steps and think times)" }
                             } @else if it.count > 0 {
-                                "avg " (dur(it.avg)) ", p50 " (dur(it.p50)) ", p95 " (dur(it.p95)) ", max " (dur(it.max))
+                                "avg " (measured(it.avg)) ", p50 " (measured(it.p50)) ", p95 " (measured(it.p95)) ", max " (measured(it.max))
                                 " " span.note { "of the run's " (it.count) " successful iterations (think times included; this summary.json predates the span's figure)" }
                             } @else {
                                 span.none { "no iteration" }

@@ -7,7 +7,7 @@ use crate::plan::file::{PacingMode, PacingSection, PlanFile};
 use crate::plan::pacing::Pacing;
 use crate::results::Results;
 use crate::results::aggregate::Stats;
-use crate::units::{human_duration, round_sig};
+use crate::units::{human_duration, measured_ms, measured_time, round_sig};
 use maud::{Markup, html};
 
 fn num(v: f64) -> String {
@@ -183,9 +183,9 @@ fn latency_line(what: &str, st: &Stats) -> String {
     }
     format!(
         " ({what}p95 {}, p99 {}, max {})",
-        dur(st.p95),
-        dur(st.p99),
-        dur(st.max)
+        measured_time(st.p95),
+        measured_time(st.p99),
+        measured_time(st.max)
     )
 }
 
@@ -239,10 +239,10 @@ pub fn plan_vs_achieved(r: &Results) -> Markup {
                         td {
                             @if s.scheduler_lag.count > 0 {
                                 "how late the generator itself started " (s.scheduler_lag.count)
-                                " on-time iterations: p50 " (dur(s.scheduler_lag.p50))
-                                ", p99 " (dur(s.scheduler_lag.p99))
-                                ", p99.9 " (dur(s.scheduler_lag.p999))
-                                ", max " (dur(s.scheduler_lag.max))
+                                " on-time iterations: p50 " (measured_time(s.scheduler_lag.p50))
+                                ", p99 " (measured_time(s.scheduler_lag.p99))
+                                ", p99.9 " (measured_time(s.scheduler_lag.p999))
+                                ", max " (measured_time(s.scheduler_lag.max))
                             } @else { "no on-time starts measured" }
                         }
                     }
@@ -264,17 +264,17 @@ fn co_views(s: &crate::results::summary::Summary) -> Markup {
         .iter()
         .filter(|(k, st)| !s.custom_timers.contains(k) && st.count > 0)
         .collect();
-    let ms = |v: f64| round_sig(v * 1000.0, 3);
+    let ms = measured_ms;
     html! {
         @if !timers.is_empty() {
             h3 { "Response time: measured and from the schedule" }
             p.note {
-                "Measured: from the send of each request. From the schedule: from the start its iteration had on the plan's absolute schedule, so time lost to late starts counts (coordinated omission corrected). Milliseconds."
+                "Measured: from the send of each request. From the schedule: from the start its iteration had on the plan's absolute schedule, so time lost to late starts counts (coordinated omission corrected)."
             }
             div.scroll {
                 table.co-views {
                     thead {
-                        tr { th rowspan="2" { "timer" } th colspan="4" { "measured" } th colspan="4" { "from the schedule" } }
+                        tr { th rowspan="2" { "timer" } th colspan="4" { "measured (ms)" } th colspan="4" { "from the schedule (ms)" } }
                         tr { @for _ in 0..2 { th { "p50" } th { "p95" } th { "p99" } th { "max" } } }
                     }
                     tbody {

@@ -4,7 +4,7 @@
 //! escaped by maud.
 
 use crate::results::stairs::{LevelLoad, StairSummary};
-use crate::units::round_sig;
+use crate::units::{measured_ms, round_sig};
 use maud::{DOCTYPE, Markup, html};
 
 fn none(why: &str) -> Markup {
@@ -82,13 +82,13 @@ pub fn page(s: &StairSummary, name: &str) -> String {
                         p {
                             (if open { "Open model: arrival rate per level" } else { "Closed model: users per level" })
                             "; each level ramps up for " (num(t.ramp_s)) " s, then is measured over its hold of " (num(t.hold_s))
-                            " s. N is the users (closed) or the mean transactions in flight X·R (open, Little's law); X is the transactions per second completed without error during the hold; R is the hold's response time, seconds."
+                            " s. N is the users (closed) or the mean transactions in flight X·R (open, Little's law); X is the transactions per second completed without error during the hold; R is the hold's response time in milliseconds (3 significant digits, the histograms' precision)."
                         }
                         div class="scroll wide" {
                             table {
                                 thead { tr {
                                     th { "Level" } th { (if open { "Rate /s" } else { "Users" }) } th { "N" } th { "X /s" } th { "Expected /s" }
-                                    th { "R avg" } th { "R p50" } th { "R p95" } th { "R p99" } th { "Transactions" } th { "Errors" } th { "Error %" }
+                                    th { "R avg (ms)" } th { "R p50 (ms)" } th { "R p95 (ms)" } th { "R p99 (ms)" } th { "Transactions" } th { "Errors" } th { "Error %" }
                                     th { "Late starts" } th { "Result" }
                                 } }
                                 tbody {
@@ -99,7 +99,7 @@ pub fn page(s: &StairSummary, name: &str) -> String {
                                             td { (num(l.n)) }
                                             td { (num(l.x_per_s)) }
                                             td { (l.expected_per_s.map(num).unwrap_or_else(|| "-".into())) }
-                                            td { (num(l.r_avg_s)) } td { (num(l.r_p50_s)) } td { (num(l.r_p95_s)) } td { (num(l.r_p99_s)) }
+                                            td { (measured_ms(l.r_avg_s)) } td { (measured_ms(l.r_p50_s)) } td { (measured_ms(l.r_p95_s)) } td { (measured_ms(l.r_p99_s)) }
                                             td { (l.transactions) } td { (l.errors) } td { (num(l.error_rate * 100.0)) }
                                             td { (l.late_starts) }
                                             // The reasons are listed under Verdict: a long one

@@ -3,6 +3,7 @@
 
 use crate::results::aggregate::Stats;
 use crate::results::summary::IntervalRow;
+use crate::units::measured_ms;
 use maud::{Markup, html};
 
 /// The Response Time Summary columns, in order.
@@ -15,30 +16,11 @@ pub const INTERVAL_COLUMNS: [&str; 10] = [
     "interval", "count", "rate", "min", "avg", "80pct", "90pct", "95pct", "max", "stdev",
 ];
 
-/// Decimals for a table of seconds: 3 (milliseconds) as in Pyak47's
-/// reports, more when a value is below 1 ms so that it does not print as
-/// 0.000 (2 significant digits of the smallest, at most 6: microseconds,
-/// the histograms' unit).
-pub fn decimals(values: impl IntoIterator<Item = f64>) -> usize {
-    let min = values
-        .into_iter()
-        .filter(|v| *v > 0.0 && v.is_finite())
-        .fold(f64::INFINITY, f64::min);
-    if !min.is_finite() || min >= 0.001 {
-        3
-    } else {
-        ((-min.log10()).floor() as usize + 2).clamp(3, 6)
-    }
-}
-
-/// The values that decide a table's decimals (not stdev: a tight spread
-/// says nothing about how small the times are).
-fn times(s: &Stats) -> [f64; 6] {
-    [s.min, s.avg, s.p80, s.p90, s.p95, s.max]
-}
-
-pub fn secs(v: f64, decimals: usize) -> String {
-    format!("{v:.decimals$}")
+/// The values of a Stats row, in the order of the tables' time columns
+/// (min, avg, 80pct, 90pct, 95pct, max, stdev), as measured times in
+/// milliseconds: [`measured_ms`].
+fn times_ms(s: &Stats) -> [String; 7] {
+    [s.min, s.avg, s.p80, s.p90, s.p95, s.max, s.stdev].map(measured_ms)
 }
 
 /// A rate per second: 2 decimals as in Pyak47's reports, 3 significant
@@ -53,18 +35,15 @@ pub fn rate(v: f64) -> String {
 
 /// A whole-run Response Time Summary, and what is not in it.
 pub fn response_time_summary(s: &Stats, failed: u64) -> Markup {
-    let d = decimals(times(s));
     html! {
-        h3 { "Response Time Summary (secs)" }
+        h3 { "Response Time Summary (ms)" }
         div.scroll { table.response-time-summary {
             thead { tr { @for c in SUMMARY_COLUMNS { th { (c) } } } }
             tbody {
                 tr {
                     td { (s.count) }
                     @if s.count > 0 {
-                        @for v in [s.min, s.avg, s.p80, s.p90, s.p95, s.max, s.stdev] {
-                            td { (secs(v, d)) }
-                        }
+                        @for v in times_ms(s) { td { (v) } }
                     } @else {
                         @for _ in 0..7 { td.none { "-" } }
                     }
@@ -96,11 +75,10 @@ pub fn interval_name(ts: f64) -> String {
 
 /// The Interval Details table, one row per time-series interval.
 pub fn interval_details(rows: &[IntervalRow], ts: f64) -> Markup {
-    let d = decimals(rows.iter().flat_map(|r| times(&r.stats)));
     html! {
         h3 { "Interval Details (" (interval_name(ts)) " intervals)" }
         p.note {
-            "Times in seconds; rate is successful transactions per second over the interval's real length"
+            "Times in milliseconds (3 significant digits); rate is successful transactions per second over the interval's real length"
             " (a shorter last interval is divided by its own length)."
         }
         @if rows.is_empty() {
@@ -117,9 +95,7 @@ pub fn interval_details(rows: &[IntervalRow], ts: f64) -> Markup {
                                 td { (s.count) }
                                 td { (rate(r.rate)) }
                                 @if s.count > 0 {
-                                    @for v in [s.min, s.avg, s.p80, s.p90, s.p95, s.max, s.stdev] {
-                                        td { (secs(v, d)) }
-                                    }
+                                    @for v in times_ms(s) { td { (v) } }
                                 } @else {
                                     @for _ in 0..7 { td.none { "-" } }
                                 }
@@ -137,13 +113,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn milliseconds_get_three_decimals_and_smaller_times_more() {
-        assert_eq!(decimals([0.02, 0.5, 3.0]), 3);
-        assert_eq!(decimals([0.0, 0.001]), 3);
-        assert_eq!(decimals([0.00025, 0.002]), 5);
-        assert_eq!(secs(0.00025, decimals([0.00025])), "0.00025");
-        assert_eq!(decimals([0.000001]), 6);
-        assert_eq!(decimals(std::iter::empty()), 3);
+    fn times_are_milliseconds_to_three_significant_digits() {
+        let s = Stats {
+            count: 3,
+            min: 0.000_25,
+            avg: 0.035_45,
+            p80: 0.5,
+            p90: 0.9996,
+            p95: 3.0,
+            max: 12.345,
+            stdev: 0.001_234_5,
+            ..Default::default()
+        };
+        assert_eq!(
+            times_ms(&s),
+            ["0.25", "35.5", "500", "1000", "3000", "12300", "1.23"].map(String::from)
+        );
     }
 
     #[test]

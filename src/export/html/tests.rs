@@ -261,8 +261,8 @@ fn the_statistics_table_shows_each_threshold_and_judges_nothing() {
     assert_eq!(
         heads,
         [
-            "timer", "count", "errors", "error %", "rate/s", "avg", "p50", "p90", "p95", "p99",
-            "max"
+            "timer", "count", "errors", "error %", "rate/s", "avg (ms)", "p50 (ms)", "p90 (ms)",
+            "p95 (ms)", "p99 (ms)", "max (ms)"
         ]
     );
     let limits: Vec<String> = table
@@ -449,7 +449,7 @@ fn a_p80_threshold_gets_its_column_and_no_threshold_no_limit_row() {
     let html = render(&r);
     let table = &html[html.find("<table class=\"statistics\"").unwrap()..];
     let head = &table[..table.find("</thead>").unwrap()];
-    assert!(head.contains("<th>p80</th>"), "{head}");
+    assert!(head.contains("<th>p80 (ms)</th>"), "{head}");
     assert!(head.contains("≤ 5 ms"), "{head}");
     // Every row's p80 is above 5 ms: shaded (All Transactions too: the
     // verdict judges the span, at the top), and the judged table's p80
@@ -460,5 +460,5 @@ fn a_p80_threshold_gets_its_column_and_no_threshold_no_limit_row() {
     r.plan.acceptance = Default::default();
     let html = render(&r);
     assert!(!html.contains("tr class=\"limits\""));
-    assert!(!html.contains("<th>p80</th>"));
+    assert!(!html.contains("<th>p80 (ms)</th>"));
 }

@@ -7,11 +7,12 @@
 //! cell here carries the verdict's pass or fail; a value above a limit is
 //! only pointed out.
 
-use super::tables::{decimals, rate, secs};
+use super::tables::rate;
 use crate::results::Results;
 use crate::results::aggregate::Stats;
 use crate::results::error_table::{ERROR_ROWS, ErrorRow};
-use crate::units::{human_duration, round_sig};
+use crate::units::{human_duration, measured_ms, round_sig};
+use crate::verdict::thresholds::share_text;
 use crate::verdict::{LatencyThreshold, latency_thresholds};
 use maud::{Markup, html};
 
@@ -93,16 +94,13 @@ pub fn statistics(r: &Results, rows: &[StatRow]) -> Markup {
     let s = &r.summary;
     let limits = latency_thresholds(&r.plan.acceptance);
     let error_limit = r.plan.acceptance.error_rate.map(|f| f.0);
+    let error_ratio = r.plan.acceptance.error_rate.map(|f| f.1);
     let cols = time_columns(&limits);
     let seconds = if s.whole_run.seconds > 0.0 {
         s.whole_run.seconds
     } else {
         s.meta.run_time_s
     };
-    let d = decimals(
-        rows.iter()
-            .flat_map(|x| cols.iter().map(|c| (c.get)(x.stats))),
-    );
     let limit_of = |col: &str| limits.iter().find(|l| l.name == col);
     html! {
         section #statistics {
@@ -112,7 +110,7 @@ pub fn statistics(r: &Results, rows: &[StatRow]) -> Markup {
                     thead {
                         tr {
                             th { "timer" } th { "count" } th { "errors" } th { "error %" } th { "rate/s" }
-                            @for c in &cols { th { (c.name) } }
+                            @for c in &cols { th { (c.name) " (ms)" } }
                         }
                         @if !limits.is_empty() || error_limit.is_some() {
                             tr.limits {
@@ -141,7 +139,7 @@ pub fn statistics(r: &Results, rows: &[StatRow]) -> Markup {
                                     _ => (String::new(), String::new()),
                                 };
                                 td class=(class) title=(title) {
-                                    @if count > 0 { (round_sig(err * 100.0, 3)) } @else { "-" }
+                                    @if count > 0 { (share_text(row.errors, count, error_ratio)) } @else { "-" }
                                 }
                                 td { (rate(count as f64 / seconds.max(1e-9))) }
                                 @for c in &cols {
@@ -153,7 +151,7 @@ pub fn statistics(r: &Results, rows: &[StatRow]) -> Markup {
                                             Some(l) if !row.custom => mark(v > l.limit, l.name),
                                             _ => (String::new(), String::new()),
                                         };
-                                        td class=(class) title=(title) { (secs(v, d)) }
+                                        td class=(class) title=(title) { (measured_ms(v)) }
                                     }
                                 }
                             }
@@ -163,7 +161,7 @@ pub fn statistics(r: &Results, rows: &[StatRow]) -> Markup {
             }
             p.note {
                 "count: every sample, succeeded or failed; rate/s: that count per second over the run's schedule ("
-                (human_duration(seconds)) "); times in seconds, of successful samples only."
+                (human_duration(seconds)) "); times in milliseconds (3 significant digits, the histograms' precision), of successful samples only."
                 @if !limits.is_empty() || error_limit.is_some() {
                     " A value above a limit of the plan is " span.over-key { "shaded" } ". These are the whole run's successful samples:"
                     " the verdict judged every transaction of the span, failures included ("

@@ -4,8 +4,8 @@
 //! suffer gets as much room as the median.
 
 use super::{
-    Area, FONT, HEIGHT, LATE, Legend, OK, Swatch, TEXT, WIDTH, builder, draw_legend, limit_color,
-    limit_drawn, limit_label, tick, tint, y_range,
+    Area, FONT, HEIGHT, LATE, Legend, OK, RESPONSE_TIME_MS, Swatch, TEXT, WIDTH, builder,
+    draw_legend, limit_color, limit_drawn, limit_label, tick, tint, y_range,
 };
 use crate::results::distribution::{CurvePoint, Curves, DEEPEST};
 use crate::verdict::LatencyThreshold;
@@ -49,18 +49,19 @@ pub fn distribution(
         let keys = vec![1.0, 2.0, 4.0, 10.0, 100.0, 1000.0, x_end];
         let mut chart = builder(&root, title)
             .build_cartesian_2d((1.0..x_end).log_scale().with_key_points(keys), y.clone())?;
-        let ys = y.end - y.start;
+        // Seconds in the series, milliseconds on the axis (RESPONSE_TIME_MS).
+        let ys = (y.end - y.start) * 1000.0;
         chart
             .configure_mesh()
             .light_line_style(TRANSPARENT)
             .bold_line_style(tint(BLACK, 0.12))
             .y_labels(6)
             .x_label_formatter(&|v| percentile_label(*v))
-            .y_label_formatter(&|v| tick(*v, ys))
+            .y_label_formatter(&|v| tick(*v * 1000.0, ys))
             .label_style((FONT, TEXT))
             .axis_desc_style((FONT, TEXT))
             .x_desc("percentile (log scale of 1/(1-q))")
-            .y_desc("response time (s)")
+            .y_desc(RESPONSE_TIME_MS)
             .draw()?;
         let mut legend = Legend::new();
         let pts = |v: &[CurvePoint]| v.iter().map(|p| (x(p.q), p.s)).collect::<Vec<_>>();

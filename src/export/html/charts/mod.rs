@@ -245,6 +245,21 @@ fn mesh(
     axes(chart, tl.end, y, "time since start (s)", y_desc)
 }
 
+/// The y axis title of the response-time graphs. Their series stay in
+/// seconds (the samples' unit); the axis reads in milliseconds, the unit
+/// every table of measured times uses (`units::measured_ms`).
+const RESPONSE_TIME_MS: &str = "response time (ms)";
+
+/// The factor from a graph's values to its y tick labels: 1000 on a
+/// response-time axis ([`RESPONSE_TIME_MS`]), else 1.
+fn y_scale(y_desc: &str) -> f64 {
+    if y_desc == RESPONSE_TIME_MS {
+        1000.0
+    } else {
+        1.0
+    }
+}
+
 /// Axes, grid, tick labels and axis titles: the one style of every graph;
 /// `x_span` sizes the x ticks' precision.
 fn axes(
@@ -254,7 +269,8 @@ fn axes(
     x_desc: &str,
     y_desc: &str,
 ) -> anyhow::Result<()> {
-    let ys = y.end - y.start;
+    let k = y_scale(y_desc);
+    let ys = (y.end - y.start) * k;
     chart
         .configure_mesh()
         .light_line_style(TRANSPARENT)
@@ -262,7 +278,7 @@ fn axes(
         .x_labels(12)
         .y_labels(6)
         .x_label_formatter(&|v| tick(*v, x_span))
-        .y_label_formatter(&|v| tick(*v, ys))
+        .y_label_formatter(&|v| tick(*v * k, ys))
         .label_style((FONT, TEXT))
         .axis_desc_style((FONT, TEXT))
         .x_desc(x_desc)
@@ -467,7 +483,7 @@ pub fn response_time(
     ];
     let empty = rows.iter().all(|r| r.stats.count == 0);
     let msg = empty.then_some("no successful samples");
-    time_chart(title, tl, y_range(top), "response time (s)", msg, |chart| {
+    time_chart(title, tl, y_range(top), RESPONSE_TIME_MS, msg, |chart| {
         let mut legend = Legend::new();
         if empty {
             return Ok(legend);
@@ -511,7 +527,7 @@ pub fn scatter(title: &str, points: &[Point], tl: Timeline) -> anyhow::Result<St
     let ok = points.iter().filter(|p| p.ok).count();
     let failed = points.len() - ok;
     let msg = points.is_empty().then_some("no samples");
-    time_chart(title, tl, y_range(max), "response time (s)", msg, |chart| {
+    time_chart(title, tl, y_range(max), RESPONSE_TIME_MS, msg, |chart| {
         let xy = |p: &Point| (p.t as f64, p.latency as f64);
         chart.draw_series(
             points
