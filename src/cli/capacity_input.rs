@@ -350,8 +350,8 @@ fn stair_points<'a>(
     let d = dir.display();
     if s.model != "closed" && s.model != "open" {
         return Err(format!(
-            "{d}/summary.json: stairs.model = \"{}\": expected \"closed\" or \"open\"",
-            s.model
+            "{d}/summary.json: stairs.model = {}: expected \"closed\" or \"open\"",
+            crate::visible::quoted(&s.model)
         ));
     }
     let mut out = Vec::new();
@@ -428,9 +428,9 @@ fn run_point(
         .find(|g| g.pacing.mode == PacingMode::ArrivalRate)
     {
         return Err(format!(
-            "{}: group \"{}\": group.pacing.mode = \"arrival-rate\" is open: its users are a pool, not the concurrency N; fit a stair run (it measures N) or a CSV",
+            "{}: group {}: group.pacing.mode = \"arrival-rate\" is open: its users are a pool, not the concurrency N; fit a stair run (it measures N) or a CSV",
             plan_path.display(),
-            g.name
+            crate::visible::quoted(&g.name)
         ));
     }
     // `pace run --users` changed the users; the folder's plan.toml is the
@@ -704,6 +704,21 @@ fn read_csv(bytes: &[u8], name: &str) -> Result<Vec<Point>, String> {
 #[cfg(test)]
 mod tests {
     use super::read_csv;
+
+    /// Found by the fuzz target `stair_folders`: a stair summary's model
+    /// with a line break made the refusal two lines.
+    #[test]
+    fn a_stair_model_is_quoted_on_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("summary.json"),
+            r#"{"partial": false, "stairs": {"model": "line\nbreak", "levels": []}}"#,
+        )
+        .unwrap();
+        let e = super::read_inputs(&[dir.path().to_path_buf()], None).unwrap_err();
+        assert!(!e.contains('\n'), "{e:?}");
+        assert!(e.contains("stairs.model = 'line"), "{e}");
+    }
 
     #[test]
     fn header_and_comments_are_skipped() {
