@@ -94,6 +94,24 @@ fn p95_counts_the_timeouts() {
     assert!(s["achieved"]["latency"]["p95"].as_f64().unwrap() >= 0.2);
     assert!(s["achieved"]["latency_ok"]["p95"].as_f64().unwrap() < 0.1);
 
+    // A limit above the timeout: the p95 of the elapsed times (a timeout
+    // at its 200 ms) is within 300 ms, but a timeout is never within, so
+    // the check fails and says it is the timeouts, never "exceeded".
+    let wide = dir.join("wide.toml");
+    std::fs::copy(dir.join("plan.toml"), &wide).unwrap();
+    edit(&wide, "p95 = \"100ms\"", "p95 = \"300ms\"");
+    let res_s = res.to_str().unwrap();
+    let (code, out, err) = pace(&dir, &["verify", res_s, "--plan", "wide.toml"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let fail = out.lines().find(|l| l.starts_with("FAIL")).unwrap_or_default();
+    assert!(
+        fail.contains(&format!(
+            "p95 response time not within the 300 ms threshold: {timeouts} of {n} transactions timed out"
+        )),
+        "{out}"
+    );
+    assert!(!fail.contains("exceeded the 300 ms"), "{fail}");
+
     // Successes only: the row says what it leaves out, and fails.
     let ok = dir.join("ok.toml");
     std::fs::copy(dir.join("plan.toml"), &ok).unwrap();
@@ -102,7 +120,6 @@ fn p95_counts_the_timeouts() {
         "p95 = \"100ms\"",
         "p95 = \"100ms\"\nlatency_of = \"ok\"",
     );
-    let res_s = res.to_str().unwrap();
     let (code, out, err) = pace(&dir, &["verify", res_s, "--plan", "ok.toml"]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(
