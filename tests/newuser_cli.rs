@@ -156,3 +156,35 @@ fn baseline_takes_var_as_run_does() {
     assert_eq!(code, 2, "{err}");
     assert!(err.starts_with("error: --var"), "{err}");
 }
+
+/// A comment after a table header is not part of the key an error names
+/// (`[group.pacing]   # hello` gave "group[0].pacing]   # hello.late").
+#[test]
+fn a_comment_after_a_header_is_not_in_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = r#"[target.embedded]            # pace starts this target itself
+workers = -4
+
+[[group]]   # the shop
+name = "g"
+users = 1
+[group.pacing]   # hello
+mode = "fixed"
+interval = "1s"
+
+[[group.step]]  # first
+name = "home"
+url = "${PACE_TARGET}/"
+"#;
+    std::fs::write(tmp.path().join("plan.toml"), plan).unwrap();
+    let (code, _, err) = pace(tmp.path(), &["run", "plan.toml", "--check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("error: plan.toml:2: target.embedded.workers:"), "{err}");
+    let bad = plan
+        .replace("workers = -4", "workers = 4")
+        .replace("interval = \"1s\"", "interval = \"1s\"\nlate = 5");
+    std::fs::write(tmp.path().join("plan.toml"), bad).unwrap();
+    let (code, _, err) = pace(tmp.path(), &["run", "plan.toml", "--check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("error: plan.toml:10: group[0].pacing.late:"), "{err}");
+}

@@ -669,12 +669,14 @@ fn locate_by_text(text: &str, path: &[PathPart]) -> usize {
     let Some((last, table)) = keys.split_last() else {
         return 0;
     };
-    let header = format!("[{}]", table.join("."));
+    let header = table.join(".");
     let lines: Vec<&str> = text.lines().collect();
     let start = if table.is_empty() {
         Some(0)
     } else {
-        lines.iter().position(|l| l.trim() == header)
+        lines
+            .iter()
+            .position(|l| header_of(l) == Some((header.as_str(), false)))
     };
     let Some(start) = start else {
         return 0;
@@ -708,13 +710,7 @@ pub(super) fn locate_span(text: &str, offset: usize) -> (usize, String) {
     let lines: Vec<&str> = text.lines().collect();
     let this = lines.get(line - 1).copied().unwrap_or("");
     // An error on a table header (a duplicate `[run]`) is that table's.
-    let t = this.trim();
-    if t.starts_with('[') {
-        let name = t
-            .split(']')
-            .next()
-            .unwrap_or("")
-            .trim_matches(|c| c == '[' || c == ' ');
+    if let Some((name, _)) = header_of(this) {
         return (line, indexed(name, &lines[..line.min(lines.len())]));
     }
     let key = this
@@ -724,9 +720,8 @@ pub(super) fn locate_span(text: &str, offset: usize) -> (usize, String) {
     let header = lines[..line.saturating_sub(1).min(lines.len())]
         .iter()
         .rev()
-        .map(|l| l.trim())
-        .find(|l| l.starts_with('['))
-        .map(|l| l.trim_matches(|c| c == '[' || c == ']').to_string());
+        .find_map(|l| header_of(l))
+        .map(|(h, _)| h.to_string());
     let header = header.map(|h| indexed(&h, &lines[..line.saturating_sub(1).min(lines.len())]));
     let full = match (header, key.is_empty()) {
         (Some(h), false) => format!("{h}.{key}"),
@@ -735,6 +730,20 @@ pub(super) fn locate_span(text: &str, offset: usize) -> (usize, String) {
         (None, true) => String::new(),
     };
     (line, full)
+}
+
+/// The table a header line opens, and whether it is an array of tables:
+/// `[run]` is ("run", false), `[[group.step]]  # login` is ("group.step",
+/// true): a comment after the header is not part of its name. `None` for
+/// any other line.
+fn header_of(line: &str) -> Option<(&str, bool)> {
+    let t = line.trim_start();
+    let (rest, close, array) = match t.strip_prefix("[[") {
+        Some(r) => (r, "]]", true),
+        None => (t.strip_prefix('[')?, "]", false),
+    };
+    let (name, _) = rest.split_once(close)?;
+    Some((name.trim(), array))
 }
 
 /// A table header as pace names keys elsewhere: `group.step` under the
@@ -751,14 +760,9 @@ fn indexed(header: &str, before: &[&str]) -> String {
     // its children's counts again.
     let mut index: Vec<(String, usize)> = Vec::new();
     for l in before {
-        let Some(name) = l
-            .trim()
-            .strip_prefix("[[")
-            .and_then(|l| l.strip_suffix("]]"))
-        else {
+        let Some((name, true)) = header_of(l) else {
             continue;
         };
-        let name = name.trim();
         let n = index
             .iter()
             .find(|(k, _)| k == name)
