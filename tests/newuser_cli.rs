@@ -179,12 +179,18 @@ url = "${PACE_TARGET}/"
     std::fs::write(tmp.path().join("plan.toml"), plan).unwrap();
     let (code, _, err) = pace(tmp.path(), &["run", "plan.toml", "--check"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.starts_with("error: plan.toml:2: target.embedded.workers:"), "{err}");
+    assert!(
+        err.starts_with("error: plan.toml:2: target.embedded.workers:"),
+        "{err}"
+    );
     let bad = plan
         .replace("workers = -4", "workers = 4")
         .replace("interval = \"1s\"", "interval = \"1s\"\nlate = 5");
     std::fs::write(tmp.path().join("plan.toml"), bad).unwrap();
     let (code, _, err) = pace(tmp.path(), &["run", "plan.toml", "--check"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.starts_with("error: plan.toml:10: group[0].pacing.late:"), "{err}");
+    assert!(
+        err.starts_with("error: plan.toml:10: group[0].pacing.late:"),
+        "{err}"
+    );
 }

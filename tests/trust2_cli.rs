@@ -103,7 +103,10 @@ fn p95_counts_the_timeouts() {
     let res_s = res.to_str().unwrap();
     let (code, out, err) = pace(&dir, &["verify", res_s, "--plan", "wide.toml"]);
     assert_eq!(code, 1, "{out}{err}");
-    let fail = out.lines().find(|l| l.starts_with("FAIL")).unwrap_or_default();
+    let fail = out
+        .lines()
+        .find(|l| l.starts_with("FAIL"))
+        .unwrap_or_default();
     assert!(
         fail.contains(&format!(
             "p95 response time not within the 300 ms threshold: {timeouts} of {n} transactions timed out"
