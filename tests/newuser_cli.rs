@@ -99,6 +99,19 @@ fn a_default_used_for_a_forgotten_variable_is_said() {
         ],
         "{err}"
     );
+    // Set but empty: `:-` takes the default, and the note says why.
+    let (code, _, err) = pace_env(
+        tmp.path(),
+        &["run", "plan.toml", "--check"],
+        &[("BASE_URL", "")],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "pace: ${BASE_URL} is empty: its default 'http://127.0.0.1:9' from plan.toml:15 is used"
+        ),
+        "{err}"
+    );
     let (code, _, err) = pace_env(
         tmp.path(),
         &["run", "plan.toml", "--check"],

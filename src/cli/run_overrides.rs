@@ -121,11 +121,17 @@ pub fn defaults_used(
             };
             let set = o.var.get(name).cloned().or_else(|| env(name));
             let own = name == "PACE_TARGET" && plan.target.embedded.is_some();
-            if own || set.is_some_and(|v| !v.is_empty()) || !seen.insert(name.to_string()) {
+            if own || set.as_ref().is_some_and(|v| !v.is_empty()) || !seen.insert(name.to_string())
+            {
                 continue;
             }
+            let how = if set.is_some() {
+                "is empty"
+            } else {
+                "is not set"
+            };
             out.push(format!(
-                "pace: ${{{}}} is not set: its default {} from {}:{} is used",
+                "pace: ${{{}}} {how}: its default {} from {}:{} is used",
                 crate::visible::one_line(name),
                 crate::visible::quoted(default),
                 file.display(),

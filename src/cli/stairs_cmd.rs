@@ -101,7 +101,13 @@ fn row_line(r: &LevelRow) -> String {
         measured_ms(r.r_p99_s),
         g(r.error_rate * 100.0),
         r.late_starts,
-        if r.pass { "pass" } else { "FAIL" }
+        // An interrupted level did not fail on its merits: its own
+        // verdict is INCOMPLETE, as report.html's row says.
+        match (r.partial, r.pass) {
+            (true, _) => "interrupted",
+            (false, true) => "pass",
+            (false, false) => "FAIL",
+        }
     )
 }
 

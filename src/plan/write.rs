@@ -187,7 +187,7 @@ pub fn render(sol: &Solution, unit: RateUnit, command: &str) -> String {
         "ts_interval",
         &dur(ts),
         &format!(
-            "time-series bucket of the reports: {} points over the run",
+            "time-series bucket of the reports: {} points over the duration",
             (sol.duration / ts).ceil()
         ),
     );
