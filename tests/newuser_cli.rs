@@ -207,3 +207,37 @@ url = "${PACE_TARGET}/"
         "{err}"
     );
 }
+
+/// A flag's bad value is quoted at most 40 characters, by clap's errors as
+/// by pace's own; an enumerated flag's error lists what it takes.
+#[test]
+fn clap_errors_quote_a_bounded_value_and_list_the_choices() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/plans/demo.toml"),
+        tmp.path().join("plan.toml"),
+    )
+    .unwrap();
+    let long = format!("{}{}", "x".repeat(50), "Y".repeat(50));
+    for args in [
+        vec!["plan", "--tps", long.as_str(), "--rt", "0.5"],
+        vec!["run", "plan.toml", "--check", "--seed", long.as_str()],
+        vec![long.as_str()],
+        vec!["k8s", "plan.toml", "--shards", "2", "--env", long.as_str()],
+    ] {
+        let (code, _, err) = pace(tmp.path(), &args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!err.contains('Y'), "quoted whole: {err}");
+        assert!(err.contains("(100 characters)"), "{err}");
+    }
+    let (code, _, err) = pace(
+        tmp.path(),
+        &["plan", "--tps", "10", "--rt", "0.5", "--pacing-dist", "foo"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("[possible values: fixed, uniform, beta, exponential]"),
+        "{err}"
+    );
+}

@@ -201,9 +201,12 @@ fn options(a: &K8sArgs, plan_seed: Option<u64>) -> Result<Options, String> {
     }
     let mut env = Vec::new();
     for e in &a.env {
-        let (k, v) = e
-            .split_once('=')
-            .ok_or_else(|| format!("error: --env {e:?}: must be NAME=VALUE"))?;
+        let (k, v) = e.split_once('=').ok_or_else(|| {
+            format!(
+                "error: --env {}: must be NAME=VALUE",
+                crate::visible::quoted(e)
+            )
+        })?;
         let ok = !k.is_empty()
             && !k.starts_with(|c: char| c.is_ascii_digit())
             && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');

@@ -290,6 +290,28 @@ fn clap_error(e: clap::Error, args: &[std::ffi::OsString]) -> i32 {
                         .into();
                 }
             }
+            // clap quotes a bad value whole: at most QUOTE_CHARS of it, as
+            // pace's own errors quote (a 20 MB argument must not become
+            // the error).
+            for kind in [
+                clap::error::ContextKind::InvalidValue,
+                clap::error::ContextKind::InvalidArg,
+                clap::error::ContextKind::InvalidSubcommand,
+            ] {
+                if let Some(clap::error::ContextValue::String(v)) = e.get(kind)
+                    && v.chars().count() > crate::visible::QUOTE_CHARS
+                {
+                    line = line.replace(&format!("'{v}'"), &crate::visible::quoted(v));
+                }
+            }
+            // An enumerated flag's bad value: the values it takes.
+            if let Some(values) = text
+                .lines()
+                .map(str::trim)
+                .find(|l| l.starts_with("[possible values:"))
+            {
+                line = format!("{line} {values}");
+            }
             // clap drops escape sequences from the values it quotes, so
             // `pace $'ru\e[31mn'` would read "unrecognized subcommand
             // 'run'": say what was typed, escaped.
@@ -298,7 +320,7 @@ fn clap_error(e: clap::Error, args: &[std::ffi::OsString]) -> i32 {
                 .skip(1)
                 .filter_map(|a| a.to_str())
                 .filter(|a| crate::visible::one_line(a) != *a)
-                .map(|a| format!("'{}'", crate::visible::one_line(a)))
+                .map(crate::visible::quoted)
                 .collect();
             if !typed.is_empty() {
                 line = format!("{line} (as typed: {})", typed.join(", "));

@@ -113,7 +113,8 @@ pub fn check_dns_label(flag: &str, value: &str, max: usize) -> Result<(), String
         Ok(())
     } else {
         Err(format!(
-            "error: {flag} {value:?}: must be a DNS label: 1 to {max} characters of a-z, 0-9 and -, starting and ending with a letter or digit"
+            "error: {flag} {}: must be a DNS label: 1 to {max} characters of a-z, 0-9 and -, starting and ending with a letter or digit",
+            crate::visible::quoted(value)
         ))
     }
 }
