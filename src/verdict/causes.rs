@@ -143,7 +143,7 @@ pub fn explain(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> (String, Vec<C
             c.started - failed,
             failed,
             c.started,
-            failure_hint(plan)
+            failure_hint(plan, failed, c.started)
         ));
     } else {
         text.push_str(&format!(
@@ -618,8 +618,17 @@ pub fn execution_losses(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> (f64,
 /// "auto"`: an error_rate threshold judges the failures' share, not how
 /// far the count may fall, so a plan that lets some fail says so with a
 /// tolerance.
-fn failure_hint(plan: &PlanFile) -> &'static str {
-    if matches!(plan.acceptance.tolerance, Tolerance::Auto) {
+/// Only where the advice could help: some transactions of the span
+/// succeeded, and their failures are within the plan's error_rate (a run
+/// whose every transaction failed, or that fails error_rate anyway, is
+/// not a tolerance question). `failed` of `started` in the span.
+fn failure_hint(plan: &PlanFile, failed: u64, started: u64) -> &'static str {
+    let within_error_rate = plan
+        .acceptance
+        .error_rate
+        .is_none_or(|limit| (failed as f64) <= limit.0 * started as f64);
+    if matches!(plan.acceptance.tolerance, Tolerance::Auto) && failed < started && within_error_rate
+    {
         "; to let failures lower the count, state a tolerance (error_rate judges their share, not the count)"
     } else {
         ""
@@ -642,7 +651,13 @@ pub fn explain_execution(
     }
     causes.sort_by(|a, b| b.transactions.total_cmp(&a.transactions));
     let hint = if causes.iter().any(|c| c.cause == "failed") {
-        failure_hint(plan)
+        let failed: u64 = plan
+            .groups
+            .iter()
+            .filter_map(|g| agg.groups.iter().find(|t| t.name == g.name))
+            .map(|t| t.window_failed)
+            .sum();
+        failure_hint(plan, failed, counted(plan, agg).started)
     } else {
         ""
     };

@@ -613,3 +613,34 @@ fn each_group_is_told_its_own_errors() {
     );
     assert!(!all.contains("group 'beta': none"), "{all}");
 }
+
+/// The tolerance advice is given only where it could help: some of the
+/// span's transactions succeeded and the failures are within error_rate
+/// (a fresh user's run against a closed port, 90 of 90 failed, was told to
+/// state a tolerance).
+#[test]
+fn the_tolerance_hint_only_where_a_tolerance_could_help() {
+    let p = plan(
+        "{ mode = \"fixed\", interval = \"1s\" }",
+        1,
+        "[acceptance]\nerror_rate = \"10%\"\n",
+    );
+    assert!(failure_hint(&p, 90, 90).is_empty(), "every one failed");
+    assert!(failure_hint(&p, 11, 100).is_empty(), "above error_rate");
+    assert!(!failure_hint(&p, 10, 100).is_empty(), "at error_rate");
+    let none = plan("{ mode = \"fixed\", interval = \"1s\" }", 1, "");
+    assert!(!failure_hint(&none, 3, 100).is_empty());
+    assert!(
+        failure_hint(&none, 100, 100).is_empty(),
+        "nothing succeeded"
+    );
+    let stated = plan(
+        "{ mode = \"fixed\", interval = \"1s\" }",
+        1,
+        "[acceptance]\ntolerance = \"5%\"\n",
+    );
+    assert!(
+        failure_hint(&stated, 3, 100).is_empty(),
+        "a tolerance is stated"
+    );
+}
