@@ -303,8 +303,11 @@ pub fn run(a: BaselineArgs) -> i32 {
         return exit::INTERRUPTED;
     }
     outln!("{}", table(&baseline));
-    let code = report(&baseline, &dir);
-    outln!("wrote {}", dir.join(BASELINE_FILE).display());
+    let code = report(&baseline, &dir, a.quiet);
+    // --quiet: the table only (its help says so).
+    if !a.quiet {
+        outln!("wrote {}", dir.join(BASELINE_FILE).display());
+    }
     if let Some(why) = interrupted {
         errln!(
             "pace: incomplete: {why}; partial baseline in {}",
@@ -414,7 +417,7 @@ fn table(b: &Baseline) -> Table {
 }
 
 /// Errors and wide intervals, said loudly; the exit code.
-fn report(b: &Baseline, dir: &Path) -> i32 {
+fn report(b: &Baseline, dir: &Path, quiet: bool) -> i32 {
     let mut code = exit::OK;
     for g in &b.groups {
         if g.has_errors() {
@@ -444,7 +447,7 @@ fn report(b: &Baseline, dir: &Path) -> i32 {
             Some(_) => {}
         }
     }
-    if code == exit::OK {
+    if code == exit::OK && !quiet {
         outln!(
             "next: pace plan --from {} --tps RATE --users N",
             dir.display()
