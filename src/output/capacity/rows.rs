@@ -312,10 +312,19 @@ fn other_row(rep: &CapacityReport, rows: &mut Rows) {
                 "plateau model, not chosen",
                 format!("knee {}, X_max {}", r4(p.knee.value), r6(p.model.ceiling)),
                 format!(
-                    "X = min(N/(D+Z), 1/D_max); BIC {} against the USL's {}; residual std error {}",
+                    "X = min(N/(D+Z), 1/D_max); BIC {} against the USL's {}; residual std error {}{}",
                     bic(c.bic_plateau),
                     bic(Some(c.bic_usl)),
-                    p.residual_std_error.map_or("none".into(), r4)
+                    p.residual_std_error.map_or("none".into(), r4),
+                    if p.flat_levels < crate::capacity::choice::MIN_FLAT_LEVELS {
+                        format!(
+                            "; not a candidate: its flat rests on {} level(s), a ceiling needs at least {}",
+                            p.flat_levels,
+                            crate::capacity::choice::MIN_FLAT_LEVELS
+                        )
+                    } else {
+                        String::new()
+                    }
                 ),
             ),
             None => push(
