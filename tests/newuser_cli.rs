@@ -241,3 +241,23 @@ fn clap_errors_quote_a_bounded_value_and_list_the_choices() {
         "{err}"
     );
 }
+
+/// `pace plan` refuses numbers whose plan `pace run` would refuse, before
+/// any table, with or without -o (it printed 500,000,000 users and exit 0,
+/// and with -o called the refusal "internal").
+#[test]
+fn plan_refuses_a_plan_run_would_refuse() {
+    let tmp = tempfile::tempdir().unwrap();
+    for extra in [&[][..], &["-o", "big.toml"][..]] {
+        let mut args = vec!["plan", "--tps", "1e9", "--rt", "0.5"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = pace(tmp.path(), &args);
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(out.is_empty(), "no table: {out}");
+        assert_eq!(
+            err.trim(),
+            "error: these numbers make a plan pace run would refuse: group[0].users: 500000000 is more than one generator can hold (at most 1000000, ~11.5 KiB each)"
+        );
+    }
+    assert!(!tmp.path().join("big.toml").exists());
+}

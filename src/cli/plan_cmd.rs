@@ -244,6 +244,21 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
             return exit::BAD_INPUT;
         }
     };
+    // The plan these numbers make must be one `pace run` takes (at most a
+    // million users a generator, durations it can hold...): said before
+    // any table, whether or not it is written.
+    let command = std::iter::once("pace".to_string())
+        .chain(argv.iter().skip(1).cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if let Err(e) = PlanFile::parse(&render(&sol, unit, &command), "plan.toml") {
+        errln!(
+            "error: these numbers make a plan pace run would refuse: {}: {}",
+            e.key,
+            crate::visible::one_line(&e.message)
+        );
+        return exit::BAD_INPUT;
+    }
     // Refused before anything is printed: a table followed by an error
     // would read as a plan that was written.
     if let Some(path) = &a.output
@@ -266,10 +281,6 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
         out!("{}", plan_table(&sol, width));
     }
     if let Some(path) = a.output {
-        let command = std::iter::once("pace".to_string())
-            .chain(argv.iter().skip(1).cloned())
-            .collect::<Vec<_>>()
-            .join(" ");
         let text = render(&sol, unit, &command);
         // The plan we write must load back and fit its pacing (pace run
         // would refuse it otherwise); a failure here is a bug, said plainly.
