@@ -530,7 +530,7 @@ fn a_partial_stair_keeps_its_levels_and_drops_an_empty_one() {
         .iter()
         .map(|w| w.as_str().unwrap())
         .collect();
-    assert!(w.iter().any(|w| w.contains("the stair run is partial (the stair did not finish: interrupted): its 8 measured level(s) are used")), "{w:?}");
+    assert!(w.iter().any(|w| w.contains("the stair run is partial (the stair did not finish: interrupted): its 8 completed level(s) are used")), "{w:?}");
     assert!(
         w.iter()
             .any(|w| w.contains("level 8 (N = 300) completed no transaction: left out of the fit")),

@@ -307,9 +307,10 @@ fn read_folder(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Point>, Str
         .unwrap_or_else(|| "no reason recorded".into());
     if let Some(stairs) = probe.stairs {
         if probe.partial {
+            let done = stairs.levels.iter().filter(|l| !l.partial).count();
             warnings.push(format!(
-                "{d}: the stair run is partial ({reason}): its {} measured level(s) are used",
-                stairs.levels.len()
+                "{d}: the stair run is partial ({}): its {done} completed level(s) are used",
+                crate::visible::one_line(&reason)
             ));
         }
         let mut points = stair_points(dir, &stairs, warnings)?;

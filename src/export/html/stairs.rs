@@ -21,7 +21,8 @@ fn capacity(s: &StairSummary) -> Markup {
         .stairs
         .levels
         .iter()
-        .filter(|l| l.n > 0.0 && l.x_per_s > 0.0)
+        // A partial level is left out, as pace capacity leaves it out.
+        .filter(|l| !l.partial && l.n > 0.0 && l.x_per_s > 0.0)
         .map(|l| Measured {
             n: l.n,
             x: l.x_per_s,
@@ -136,8 +137,8 @@ pub fn page(s: &StairSummary, name: &str) -> String {
                             }
                             (t.knee_note)
                         }
-                        p { "The Capacity section below fits Gunther's Universal Scalability Law to these levels (as "
-                            code { "pace capacity" } " on this folder does). On a system with a hard ceiling the fit's N* lies past the knee: the knee and the highest X measured are then the better estimates." }
+                        p { "The Capacity section below fits the completed levels (as "
+                            code { "pace capacity" } " on this folder does): the Universal Scalability Law, or the plateau of a hard ceiling where that fits better; an interrupted level is left out." }
                         @if !s.verdict.reasons.is_empty() {
                             ul { @for r in &s.verdict.reasons { li { (r) } } }
                         }
