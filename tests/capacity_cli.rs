@@ -424,9 +424,7 @@ fn folders_that_are_not_runs_are_refused() {
     .unwrap();
     let e = refused(&[open.to_str().unwrap(), spec], None);
     assert!(
-        e.contains(
-            "open/plan.toml: group 'browse': group.pacing.mode = \"arrival-rate\" is open"
-        ),
+        e.contains("open/plan.toml: group 'browse': group.pacing.mode = \"arrival-rate\" is open"),
         "{e}"
     );
 
