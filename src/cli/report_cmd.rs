@@ -50,10 +50,7 @@ pub fn run(a: ReportArgs) -> i32 {
             return exit::BAD_INPUT;
         }
     };
-    let mut publish = Publish::from_plan(&plan, a.xml, a.db.clone(), a.quiet);
-    // The hook announced the run once; re-processing does not repeat it.
-    publish.post_run = None;
-    publish.rebuilt = true;
+    let publish = rebuilding(&plan, &a);
     // A merged run's shards are not in its samples: kept from before.
     let (shards, skew) = crate::merge::merged_shards(&a.results);
     let done = finish::publish_with(plan, &agg, meta, &a.results, &publish, |s| {
@@ -73,8 +70,15 @@ fn stair(a: &ReportArgs, st: &crate::plan::stairs::StairsSection) -> i32 {
             return exit::BAD_INPUT;
         }
     };
-    let mut publish = Publish::from_plan(&plan, a.xml, a.db.clone(), a.quiet);
+    super::stairs_reload::report(&a.results, st, a.ts_interval, &rebuilding(&plan, a))
+}
+
+/// What publishing a rebuilt folder does: the plan's settings and the
+/// flags, no post-run hook (it announced the run once; re-processing does
+/// not repeat it), and the reports said to be rebuilt.
+fn rebuilding(plan: &crate::plan::file::PlanFile, a: &ReportArgs) -> Publish {
+    let mut publish = Publish::from_plan(plan, a.xml, a.db.clone(), a.quiet);
     publish.post_run = None;
     publish.rebuilt = true;
-    super::stairs_reload::report(&a.results, st, a.ts_interval, &publish)
+    publish
 }

@@ -177,18 +177,13 @@ fn latency_check(
             span.words(),
             human_duration(limit)
         ))
-    } else if !held && unfinished > 0 && value <= limit {
+    } else if !held && of == LatencyOf::All && unfinished > 0 && value <= limit {
         // The percentile of the elapsed times is within, but timeouts and
         // cut-offs are never within: "151 ms exceeded 300 ms" would be
         // false, the shortfall is theirs.
         Some(format!(
-            "{check_name} not within the {} threshold: {unfinished} of {n} {} timed out or were cut off, never within whatever their elapsed time, so only {share}% took at most {} (the {name} of the elapsed times, a timeout counted at its timeout, is {shown})",
+            "{check_name} not within the {} threshold: {unfinished} of {n} transactions timed out or were cut off, never within whatever their elapsed time, so only {share}% took at most {} (the {name} of the elapsed times, a timeout counted at its timeout, is {shown})",
             human_duration(limit),
-            if of == LatencyOf::Ok {
-                "successful transactions"
-            } else {
-                "transactions"
-            },
             human_duration(limit)
         ))
     } else if !held {
