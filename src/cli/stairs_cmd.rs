@@ -180,12 +180,14 @@ pub(super) fn run_stair(
         let m = measure(i, level, &name, &ran.published.summary, &ran.agg);
         run_ids.push(ran.published.run_id);
         let goes_on = fold.push(i, m, ran.partial);
+        // The table so far, between levels; after the last one the
+        // stair's end prints it once, with its stop and knee.
+        if !goes_on || i + 1 == levels.len() {
+            break;
+        }
         outln!("{}", header());
         for row in fold.rows() {
             outln!("{}", row_line(row));
-        }
-        if !goes_on {
-            break;
         }
     }
     let summary = fold.finish(
