@@ -121,7 +121,9 @@ impl reqwest::cookie::CookieStore for UserJar {
         if s.is_empty() {
             return None;
         }
-        HeaderValue::from_str(&s).ok()
+        // from_bytes, not from_str: a value may hold bytes past ASCII
+        // (obs-text), which reqwest's own jar sends too.
+        HeaderValue::from_bytes(s.as_bytes()).ok()
     }
 }
 
@@ -159,6 +161,11 @@ mod tests {
         );
         set(&jar, &home, "session=x; Path=/; Max-Age=0");
         assert_eq!(jar.cookies(&home), None);
+        // A value past ASCII goes back as it came.
+        let h = HeaderValue::from_bytes("name=caf\u{e9}; Path=/".as_bytes()).unwrap();
+        jar.set_cookies(&mut std::iter::once(&h), &home);
+        let sent = jar.cookies(&home).unwrap();
+        assert!(sent.as_bytes().ends_with("name=caf\u{e9}".as_bytes()), "{sent:?}");
     }
 
     /// A target that sets a new cookie on every response: the jar stops at
