@@ -165,7 +165,10 @@ mod tests {
         let h = HeaderValue::from_bytes("name=caf\u{e9}; Path=/".as_bytes()).unwrap();
         jar.set_cookies(&mut std::iter::once(&h), &home);
         let sent = jar.cookies(&home).unwrap();
-        assert!(sent.as_bytes().ends_with("name=caf\u{e9}".as_bytes()), "{sent:?}");
+        assert!(
+            sent.as_bytes().ends_with("name=caf\u{e9}".as_bytes()),
+            "{sent:?}"
+        );
     }
 
     /// A target that sets a new cookie on every response: the jar stops at
