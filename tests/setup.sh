@@ -35,5 +35,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# Debian's python3-yaml serves /usr/bin/python3; a python3 first on PATH
+# that is not Debian's (pyenv) gets PyYAML from PyPI instead.
+if ! python3 -c 'import yaml' >/dev/null 2>&1; then
+  python3 -m pip install -q pyyaml
+fi
+
 bash tests/consumers/setup.sh
 bash tests/k8s/setup.sh
