@@ -251,14 +251,18 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
         .chain(argv.iter().skip(1).cloned())
         .collect::<Vec<_>>()
         .join(" ");
-    if let Err(e) = PlanFile::parse(&render(&sol, unit, &command), "plan.toml") {
-        errln!(
-            "error: these numbers make a plan pace run would refuse: {}: {}",
-            e.key,
-            crate::visible::one_line(&e.message)
-        );
-        return exit::BAD_INPUT;
-    }
+    let text = render(&sol, unit, &command);
+    let plan = match PlanFile::parse(&text, "plan.toml") {
+        Ok(p) => p,
+        Err(e) => {
+            errln!(
+                "error: these numbers make a plan pace run would refuse: {}: {}",
+                e.key,
+                crate::visible::one_line(&e.message)
+            );
+            return exit::BAD_INPUT;
+        }
+    };
     // Refused before anything is printed: a table followed by an error
     // would read as a plan that was written.
     if let Some(path) = &a.output
@@ -281,24 +285,16 @@ pub fn run(a: PlanArgs, argv: &[String]) -> i32 {
         out!("{}", plan_table(&sol, width));
     }
     if let Some(path) = a.output {
-        let text = render(&sol, unit, &command);
-        // The plan we write must load back and fit its pacing (pace run
-        // would refuse it otherwise); a failure here is a bug, said plainly.
-        match PlanFile::parse(&text, &path.display().to_string()) {
-            Err(e) => {
-                errln!("error: internal: the written plan does not load back: {e}");
-                return exit::BAD_INPUT;
-            }
-            Ok(plan) => {
-                if let Some(f) = plan.fit().first() {
-                    errln!(
-                        "error: internal: the written plan does not fit its pacing: {}: {}",
-                        f.key(),
-                        f.message
-                    );
-                    return exit::BAD_INPUT;
-                }
-            }
+        // The plan we write loaded above; it must also fit its pacing
+        // (pace run would refuse it otherwise): a failure here is a bug,
+        // said plainly.
+        if let Some(f) = plan.fit().first() {
+            errln!(
+                "error: internal: the written plan does not fit its pacing: {}: {}",
+                f.key(),
+                f.message
+            );
+            return exit::BAD_INPUT;
         }
         let existed = path.exists();
         if let Err(e) = std::fs::write(&path, text) {

@@ -319,6 +319,11 @@ pub(super) fn print_end(s: &StairSummary) {
 /// The stair's last lines: its folder and report, then its verdict.
 pub(super) fn print_verdict(s: &StairSummary, dir: &Path, report: bool) {
     super::console::print_folder(dir, report);
+    print_stair_verdict(s);
+}
+
+/// The stair's verdict word and its reasons, one a line.
+pub(super) fn print_stair_verdict(s: &StairSummary) {
     outln!("stair verdict: {}", s.verdict.state.word());
     for r in &s.verdict.reasons {
         outln!("  - {}", crate::visible::one_line(r));

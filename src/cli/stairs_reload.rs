@@ -6,7 +6,9 @@
 //! in and that it is incomplete.
 
 use super::finish::{self, Publish};
-use super::stairs_cmd::{print_end, print_verdict, state_code, store_stair, write_stair};
+use super::stairs_cmd::{
+    print_end, print_stair_verdict, print_verdict, state_code, store_stair, write_stair,
+};
 use crate::plan::stairs::StairsSection;
 use crate::results::stair_fold::StairFold;
 use crate::results::stairs::{StairSummary, measure};
@@ -114,10 +116,7 @@ pub fn reread(dir: &Path, st: &StairsSection, how: &Reading) -> (StairSummary, V
 pub fn verify(dir: &Path, st: &StairsSection) -> i32 {
     let (s, _) = reread(dir, st, &Reading::Verify);
     print_end(&s);
-    outln!("stair verdict: {}", s.verdict.state.word());
-    for r in &s.verdict.reasons {
-        outln!("  - {}", crate::visible::one_line(r));
-    }
+    print_stair_verdict(&s);
     state_code(s.verdict.state)
 }
 

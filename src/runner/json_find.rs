@@ -69,11 +69,8 @@ pub fn simple_jsonpath(path: &str) -> Option<Vec<Token>> {
             };
             if let Some(name) = quoted('\'').or_else(|| quoted('"')) {
                 out.push(Token::Name(name.to_string()));
-            } else if !inner.is_empty()
-                && inner.bytes().all(|b| b.is_ascii_digit())
-                && (inner == "0" || !inner.starts_with('0'))
-            {
-                out.push(Token::Index(inner.parse().ok()?));
+            } else if let Some(i) = array_index(inner) {
+                out.push(Token::Index(i));
             } else {
                 return None;
             }
@@ -83,6 +80,16 @@ pub fn simple_jsonpath(path: &str) -> Option<Vec<Token>> {
         }
     }
     Some(out)
+}
+
+/// An array index as RFC 6901 and RFC 9535 write one: "0", or decimal
+/// digits without a leading zero; `None` for anything else (and for one
+/// past `usize`).
+fn array_index(t: &str) -> Option<usize> {
+    let digits = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    (digits && (t == "0" || !t.starts_with('0')))
+        .then(|| t.parse().ok())
+        .flatten()
 }
 
 /// The value at `path` in the JSON document `body`, as a variable's text
@@ -169,15 +176,8 @@ impl<'de> Visitor<'de> for Walk<'_> {
         let (head, rest) = (&self.0[0], &self.0[1..]);
         let want = match head {
             Token::Index(i) => Some(*i),
-            // RFC 6901: an index is "0" or digits without a leading zero.
-            Token::Pointer(t)
-                if !t.is_empty()
-                    && t.bytes().all(|b| b.is_ascii_digit())
-                    && (t == "0" || !t.starts_with('0')) =>
-            {
-                t.parse().ok()
-            }
-            _ => None,
+            Token::Pointer(t) => array_index(t),
+            Token::Name(_) => None,
         };
         let mut found = None;
         let mut i = 0usize;

@@ -130,12 +130,7 @@ pub fn explain(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> (String, Vec<C
 
     let started = c.started as f64;
     let mut text = head;
-    let failed: u64 = plan
-        .groups
-        .iter()
-        .filter_map(|g| agg.groups.iter().find(|t| t.name == g.name))
-        .map(|t| t.window_failed)
-        .sum();
+    let failed = span_failed(plan, agg);
     if started >= e.transactions_low && c.backlogged == 0 && failed > 0 {
         // The target answered enough; failures alone made the difference.
         text.push_str(&format!(
@@ -614,6 +609,15 @@ pub fn execution_losses(plan: &PlanFile, agg: &Aggregate, e: &Expected) -> (f64,
     (lost.iter().map(|c| c.transactions).sum(), lost)
 }
 
+/// The plan's groups' failed transactions in the judged span.
+fn span_failed(plan: &PlanFile, agg: &Aggregate) -> u64 {
+    plan.groups
+        .iter()
+        .filter_map(|g| agg.groups.iter().find(|t| t.name == g.name))
+        .map(|t| t.window_failed)
+        .sum()
+}
+
 /// What a reason adds where failures lowered the count under `tolerance =
 /// "auto"`: an error_rate threshold judges the failures' share, not how
 /// far the count may fall, so a plan that lets some fail says so with a
@@ -651,13 +655,7 @@ pub fn explain_execution(
     }
     causes.sort_by(|a, b| b.transactions.total_cmp(&a.transactions));
     let hint = if causes.iter().any(|c| c.cause == "failed") {
-        let failed: u64 = plan
-            .groups
-            .iter()
-            .filter_map(|g| agg.groups.iter().find(|t| t.name == g.name))
-            .map(|t| t.window_failed)
-            .sum();
-        failure_hint(plan, failed, counted(plan, agg).started)
+        failure_hint(plan, span_failed(plan, agg), counted(plan, agg).started)
     } else {
         ""
     };
